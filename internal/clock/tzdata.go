@@ -1,0 +1,3 @@
+package clock
+
+import _ "time/tzdata" // Asia/Shanghai must load on hosts without zoneinfo.

@@ -1,0 +1,305 @@
+// Package store is yuanxu's storage layer over database/sql: one DB type for
+// both engines (embedded SQLite and PostgreSQL), portable hand-written SQL with
+// $n placeholders, and the one way to write: InTx.
+//
+// Engine packages (store/sqlite, store/postgres) open connections, translate
+// driver errors into errs sentinels and carry their own migrations with the
+// same version numbers; everything else lives here once. Rules do not live
+// here: stores persist and enforce constraints, app and domain decide.
+//
+// Encoding, defined once: money is BIGINT fen (int64); instants are BIGINT
+// Unix milliseconds UTC (Ms / FromMs); ids are UUIDv7 text made in Go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver"
+
+	"yuanxu/internal/clock"
+	"yuanxu/internal/errs"
+)
+
+// Engine names a database engine.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Dialect is what an engine package supplies. It stays deliberately narrow:
+// add a member only when a real difference between the engines forces it.
+type Dialect struct {
+	Engine Engine
+	// TranslateErr maps a driver error to an errs sentinel (ErrDuplicate,
+	// ErrConflict for retryable serialisation or lock errors) wrapping the
+	// cause, or returns err unchanged.
+	TranslateErr func(error) error
+	// Migrations holds NNNNN_name.sql goose files.
+	Migrations fs.FS
+	// Lock takes the cluster-wide migration lock on a dedicated connection
+	// and returns its release. SQLite (one process) may return a no-op.
+	Lock func(ctx context.Context, db *sql.DB) (release func(), err error)
+	// Capabilities describe what tests may rely on.
+	Capabilities Capabilities
+	// River builds River's driver for this engine on the writer pool.
+	River func(*sql.DB) riverdriver.Driver[*sql.Tx]
+}
+
+// Capabilities are the engine differences that assertions may depend on.
+type Capabilities struct {
+	// ConcurrentWriters is false for SQLite: one writer at a time.
+	ConcurrentWriters bool
+}
+
+// DB is an open database: a writer pool and a reader pool (the same pool on
+// PostgreSQL; on SQLite one writer connection and a read-only pool).
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	clock   clock.Clock
+	log     *slog.Logger
+}
+
+// New wraps opened pools; engine packages call it. read may equal write.
+func New(d Dialect, write, read *sql.DB) *DB {
+	return &DB{dialect: d, write: write, read: read, clock: clock.Wall{}, log: slog.New(slog.DiscardHandler)}
+}
+
+// SetClock sets the clock whose reading InTx hands to each transaction. Call
+// it before the DB is shared.
+func (db *DB) SetClock(c clock.Clock) { db.clock = c }
+
+// SetLogger sets the logger for retries and slow transactions.
+func (db *DB) SetLogger(l *slog.Logger) { db.log = l }
+
+// Clock returns the clock InTx reads.
+func (db *DB) Clock() clock.Clock { return db.clock }
+
+// Engine names the engine.
+func (db *DB) Engine() Engine { return db.dialect.Engine }
+
+// Capabilities reports the engine's capabilities.
+func (db *DB) Capabilities() Capabilities { return db.dialect.Capabilities }
+
+// Writer is the pool writes go through; River and migrations use it.
+func (db *DB) Writer() *sql.DB { return db.write }
+
+// Reader is the pool for read-only queries outside transactions.
+func (db *DB) Reader() *sql.DB { return db.read }
+
+// RiverDriver returns River's driver on the writer pool.
+func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return db.dialect.River(db.write) }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.write.PingContext(ctx) }
+
+// maxAttempts bounds retries of a transaction that failed with a retryable
+// error (serialisation failure, deadlock, SQLITE_BUSY).
+const maxAttempts = 5
+
+// InTx runs fn in one database transaction and commits it if fn returns nil.
+//
+// Contract for fn: it touches nothing outside tx — no network, no provider
+// call, no clock read other than tx.Now — because InTx may run it again after
+// a retryable conflict, and the store is free to batch several fns into one
+// physical transaction (group commit) later. Side effects leave through the
+// outbox and jobs enqueued on tx, or through tx.AfterCommit for in-memory
+// state.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = db.inTxOnce(ctx, fn)
+		if err == nil || !errors.Is(err, errs.ErrConflict) || ctx.Err() != nil || !db.retryable(err) {
+			return err
+		}
+		db.log.LogAttrs(ctx, slog.LevelDebug, "store: retrying transaction", slog.Int("attempt", attempt), slog.String("err", err.Error()))
+		time.Sleep(time.Duration(attempt*attempt)*5*time.Millisecond + time.Duration(rand.IntN(5))*time.Millisecond)
+	}
+	return err
+}
+
+// retryable reports whether err came from the engine (not from fn returning
+// errs.ErrConflict itself for a business reason).
+func (db *DB) retryable(err error) bool {
+	var re *retryErr
+	return errors.As(err, &re)
+}
+
+type retryErr struct{ err error }
+
+func (r *retryErr) Error() string { return r.err.Error() }
+func (r *retryErr) Unwrap() error { return r.err }
+
+func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrapErr(err)
+	}
+	tx := &Tx{tx: sqlTx, db: db, Now: db.clock.Now()}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err = fn(ctx, tx); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return db.wrapErr(err)
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// wrapErr translates a driver error; translated conflicts are marked
+// retryable so InTx runs fn again.
+func (db *DB) wrapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	t := db.dialect.TranslateErr(err)
+	if errors.Is(t, errs.ErrConflict) {
+		return &retryErr{t}
+	}
+	return t
+}
+
+// Tx is one write transaction. Now is the business instant of the whole
+// transaction, read once from the DB's clock when it began.
+type Tx struct {
+	tx    *sql.Tx
+	db    *DB
+	after []func()
+	Now   time.Time
+}
+
+// Engine names the engine, for the rare query that must differ.
+func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
+
+// SQL exposes the raw transaction for libraries that enqueue inside it
+// (River's InsertTx). Do not commit or roll it back.
+func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+
+// AfterCommit registers f to run after a successful commit (never on
+// rollback). Use it for in-memory caches, never for I/O that must not be lost.
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// Exec runs a statement and returns the number of rows it affected.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, tx.db.wrapErr(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, tx.db.wrapErr(err)
+	}
+	return n, nil
+}
+
+// Query runs a query inside the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, tx.db.wrapErr(err)
+	}
+	return &Rows{Rows: rows, db: tx.db}, nil
+}
+
+// QueryRow runs a query expected to return at most one row; Scan returns
+// errs.ErrNotFound (wrapped) when there is none.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{row: tx.tx.QueryRowContext(ctx, query, args...), db: tx.db}
+}
+
+// Query runs a read-only query on the reader pool.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, db.wrapErr(err)
+	}
+	return &Rows{Rows: rows, db: db}, nil
+}
+
+// QueryRow runs a read-only single-row query on the reader pool.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{row: db.read.QueryRowContext(ctx, query, args...), db: db}
+}
+
+// Row is a single-row result with translated errors.
+type Row struct {
+	row *sql.Row
+	db  *DB
+}
+
+// Scan copies the row's columns; it returns an error wrapping
+// errs.ErrNotFound when there was no row. sql.ErrNoRows never leaks.
+func (r *Row) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.ErrNotFound
+	}
+	return r.db.wrapErr(err)
+}
+
+// Rows is a result set with translated errors.
+type Rows struct {
+	*sql.Rows
+	db *DB
+}
+
+// Err returns the iteration error, translated.
+func (r *Rows) Err() error { return r.db.wrapErr(r.Rows.Err()) }
+
+// Scan copies the current row's columns, translating errors.
+func (r *Rows) Scan(dest ...any) error { return r.db.wrapErr(r.Rows.Scan(dest...)) }
+
+// Ms encodes an instant as Unix milliseconds UTC, the storage encoding.
+func Ms(t time.Time) int64 { return t.UnixMilli() }
+
+// FromMs decodes Unix milliseconds into a UTC time.
+func FromMs(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// NullMs encodes an optional instant (zero time → NULL).
+func NullMs(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// FromNullMs decodes an optional instant (NULL → zero time).
+func FromNullMs(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return FromMs(n.Int64)
+}
+
+// errorf wraps err with an operation name.
+func errorf(op string, err error) error { return fmt.Errorf("%s: %w", op, err) }
