@@ -157,6 +157,31 @@ func NewPostgresDatabase(t testing.TB) string {
 	return withDatabase(base, name)
 }
 
+// NewEmptyPostgresDatabase creates an empty, unmigrated database and returns
+// its URL; it is dropped at cleanup. For tests of migration itself.
+func NewEmptyPostgresDatabase(t testing.TB) string {
+	t.Helper()
+	base := PostgresURL(t)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := "yuanxu_t_" + randHex(8)
+	if _, err := admin.Exec(fmt.Sprintf("CREATE DATABASE %s", name)); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		_, _ = admin.Exec(fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
+	})
+	return withDatabase(base, name)
+}
+
 var (
 	templateOnce sync.Mutex
 	templateName string
