@@ -16,6 +16,9 @@ var errNotSandbox = &errs.Error{Kind: errs.NotFound, Code: "not_found", Msg: "no
 // decades ahead irreversibly.
 const maxSandboxAdvance = 5 * 366 * 24 * time.Hour
 
+// maxSandboxOffset bounds the total offset far below time.Duration's range.
+const maxSandboxOffset = 100 * 366 * 24 * time.Hour
+
 func (a *App) initSandboxClock(ctx context.Context, start time.Time) (*clock.Sandbox, error) {
 	sb := clock.NewSandbox(0, nil)
 	var want time.Duration
@@ -86,6 +89,9 @@ func (a *App) SandboxAdvance(ctx context.Context, d time.Duration) (time.Time, e
 	if _, err := a.SandboxNow(ctx); err != nil {
 		return time.Time{}, err
 	}
+	if a.sandbox.Offset() > maxSandboxOffset-d {
+		return time.Time{}, errInvalid("sandbox.advance_too_large", "body.advance", "max", map[string]any{"max": "43920h"}, "the sandbox clock cannot move further ahead")
+	}
 	return a.moveSandbox(ctx, a.sandbox.Offset()+d)
 }
 
@@ -99,9 +105,9 @@ func (a *App) SandboxSet(ctx context.Context, t time.Time) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if !t.After(now) {
-		return time.Time{}, errInvalid("sandbox.set_not_later", "body.set", "after_now", map[string]any{"now": now.Format(time.RFC3339)}, "the clock only moves forward: set must be later than now")
+		return time.Time{}, errInvalid("sandbox.set_not_later", "body.set", "after_now", map[string]any{"now": now.In(clock.Shanghai).Format(time.RFC3339)}, "the clock only moves forward: set must be later than now")
 	}
-	if t.Sub(now) > maxSandboxAdvance {
+	if t.Sub(now) > maxSandboxAdvance || a.sandbox.OffsetFor(t) > maxSandboxOffset {
 		return time.Time{}, errInvalid("sandbox.advance_too_large", "body.set", "max", map[string]any{"max": "43920h"}, "set may be at most 5 years ahead")
 	}
 	return a.moveSandbox(ctx, a.sandbox.OffsetFor(t))

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"yuanxu/internal/app"
+	"yuanxu/internal/store"
+	"yuanxu/internal/store/engine"
+	"yuanxu/internal/web"
+)
+
+// dbFlags select the database; shared by serve, migrate and admin verify.
+type dbFlags struct {
+	Data string `help:"Data directory: the SQLite file and, on a single-instance SQLite install, generated secrets." default:"./data" placeholder:"DIR"`
+	DB   string `name:"db" help:"Database URL: postgres://… for PostgreSQL; default SQLite at DIR/yuanxu.db." placeholder:"URL"`
+}
+
+func (f dbFlags) config() engine.Config { return engine.Config{URL: f.DB, DataDir: f.Data} }
+
+// open opens and migrates the database. Failures are usage errors (exit 2):
+// nothing is half-created, because migrations are transactional per
+// version and the data directory check happens before the file is made.
+func (f dbFlags) open(ctx context.Context) (*store.DB, error) {
+	db, err := engine.Open(ctx, f.config())
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, usageError{err}
+	}
+	return db, nil
+}
+
+type serveCmd struct {
+	dbFlags
+	Addr           string        `help:"Listen address." default:"127.0.0.1:8080"`
+	Sandbox        bool          `help:"Sandbox mode: the test clock (advanced through the API) and sandbox providers."`
+	SandboxStart   time.Time     `name:"sandbox-start" help:"The sandbox clock's first instant for a new database (RFC 3339). Default: now." format:"2006-01-02T15:04:05Z07:00" placeholder:"TIME"`
+	Demo           bool          `help:"Try yuanxu: implies --sandbox, seeds demo data, may keep generated secrets in the database (insecure)."`
+	SessionKey     string        `name:"session-key" help:"Base64 session key (≥32 bytes); required on PostgreSQL without --demo."`
+	PIIKeys        string        `name:"pii-keys" help:"PII key ring: id:base64,… (first is primary)."`
+	BlindIndexKey  string        `name:"blind-index-key" help:"Base64 blind-index key (32 bytes)."`
+	TrustedProxies []string      `name:"trusted-proxies" help:"CIDRs of load balancers whose X-Forwarded-For is believed." sep:","`
+	TLSCert        string        `name:"tls-cert" help:"TLS certificate file (with --tls-key): serve HTTPS and send HSTS." type:"path"`
+	TLSKey         string        `name:"tls-key" help:"TLS key file." type:"path"`
+	DBPool         int           `name:"db-pool" help:"PostgreSQL connections per instance." default:"20"`
+	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM waits for in-flight requests and jobs." default:"25s"`
+}
+
+func (s *serveCmd) Run(e *env) error {
+	ctx := e.ctx
+	log := newLogger(e.stderr, s.LogLevel)
+	if s.Demo {
+		s.Sandbox = true
+	}
+	proxies, err := parsePrefixes(s.TrustedProxies)
+	if err != nil {
+		return usageError{err}
+	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		return usage("--tls-cert and --tls-key go together")
+	}
+	cfg := s.config()
+	cfg.PoolSize = s.DBPool
+	db, err := engine.Open(ctx, cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return usageError{fmt.Errorf("migrations: %w", err)}
+	}
+	secrets, err := app.LoadSecrets(ctx, db, app.SecretsConfig{
+		SessionKey: s.SessionKey, PIIKeys: s.PIIKeys, BlindIndexKey: s.BlindIndexKey,
+		Demo: s.Demo, Postgres: engine.IsPostgres(s.DB), DataDir: s.Data,
+	}, log)
+	if err != nil {
+		return usageError{err}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a, err := app.New(ctx, app.Config{
+		DB: db, Logger: log, Secrets: secrets, Sandbox: s.Sandbox, SandboxStart: s.SandboxStart, Metrics: reg,
+	})
+	if err != nil {
+		return err
+	}
+	h, err := web.NewServer(web.Config{App: a, Logger: log, Metrics: reg, TrustedProxies: proxies, Version: Version, TLS: s.TLSCert != ""})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return usage("listen on %s: %v", s.Addr, err)
+	}
+	if err := a.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := web.NewHTTPServer(s.Addr, h)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
+	errc := make(chan error, 1)
+	go func() {
+		if s.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, s.TLSCert, s.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	engineName := string(db.Engine())
+	log.Info("yuanxu serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("version", Version),
+		slog.String("db", engineName), slog.Bool("sandbox", s.Sandbox), slog.Bool("demo", s.Demo), slog.String("secrets", secrets.Source))
+	if s.Demo {
+		fmt.Fprintf(e.stderr, "\nyuanxu demo is running: portal http://%s/  console http://%s/console/\n"+
+			"sandbox clock: GET/POST http://%s/api/v1/sandbox/clock  API: http://%s/api/v1/openapi.json\n\n",
+			ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr())
+	}
+	select {
+	case err := <-errc:
+		_ = a.Stop(context.Background())
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests and jobs", slog.Duration("grace", s.ShutdownGrace))
+	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownGrace)
+	defer cancel()
+	herr := srv.Shutdown(sctx)
+	jerr := a.Stop(sctx)
+	log.Info("stopped")
+	return errors.Join(herr, jerr)
+}
+
+func newLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func parsePrefixes(ss []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range ss {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+type migrateCmd struct {
+	dbFlags
+}
+
+func (m *migrateCmd) Run(e *env) error {
+	db, err := m.open(e.ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(e.stdout, "migrations applied (%s)\n", db.Engine())
+	return nil
+}
+
+type verifyCmd struct {
+	dbFlags
+}
+
+// Run checks the sealed audit chain, reports the unsealed tail, and fails
+// naming the first break.
+func (v *verifyCmd) Run(e *env) error {
+	db, err := v.open(e.ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r, err := db.AuditVerify(e.ctx)
+	if err != nil {
+		return err
+	}
+	if r.Break != nil {
+		fmt.Fprintf(e.stdout, "audit chain: BROKEN at batch %d: %s (%d batches verified before it)\n", r.Break.Seq, r.Break.Reason, r.Batches)
+		return fmt.Errorf("verify failed: %w", r.Break)
+	}
+	fmt.Fprintf(e.stdout, "audit chain: ok, %d batches, %d events sealed, %d not yet sealed\n", r.Batches, r.Sealed, r.Unsealed)
+	return nil
+}
+
+type genSecretsCmd struct{}
+
+func (genSecretsCmd) Run(e *env) error {
+	s, p, b, err := app.GenerateSecrets()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "YUANXU_SESSION_KEY=%s\nYUANXU_PII_KEYS=%s\nYUANXU_BLIND_INDEX_KEY=%s\n", s, p, b)
+	return nil
+}
+
+var _ = os.Stdout

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+)
+
+// APIPrefix is where the JSON API is mounted.
+const APIPrefix = "/api/v1"
+
+// OpenAPIPath is the OpenAPI 3.1 document of the API.
+const OpenAPIPath = APIPrefix + "/openapi.json"
+
+// recordingMux is the API's ServeMux; it remembers every pattern huma
+// registers, so a test can prove each one is documented.
+type recordingMux struct {
+	*http.ServeMux
+	mu       sync.Mutex
+	patterns []string
+}
+
+func (m *recordingMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.mu.Lock()
+	m.patterns = append(m.patterns, pattern)
+	m.mu.Unlock()
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+// Patterns lists the registered patterns in registration order.
+func (m *recordingMux) Patterns() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.patterns...)
+}
+
+// newAPI builds the huma API on its own mux and registers every operation.
+// No docs UI is served: huma's needs a CDN, which the CSP forbids.
+func (s *server) newAPI() error {
+	cfg := huma.DefaultConfig("yuanxu API", s.version)
+	cfg.CreateHooks = nil // no $schema links in bodies
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	cfg.OpenAPIPath = "/openapi"
+	cfg.RejectUnknownQueryParameters = true // as strict as bodies: a typo is an error
+	cfg.Info.Description = "Self-service, billing and compliance API of yuanxu. Errors are application/problem+json " +
+		"with a stable code and a message in zh-CN (default) or English by Accept-Language."
+	cfg.Servers = []*huma.Server{{URL: APIPrefix}}
+	cfg.Tags = []*huma.Tag{
+		{Name: "meta", Description: "About this server."},
+		{Name: "sandbox", Description: "The sandbox test clock (sandbox mode only)."},
+	}
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"cookieAuth": {Type: "apiKey", In: "cookie", Name: SessionCookie,
+			Description: "Session of the portal or console; unsafe requests must be same-origin."},
+		"bearerAuth": {Type: "http", Scheme: "bearer",
+			Description: "API key: Authorization: Bearer <key>. Exempt from same-origin checks; ignores cookies."},
+	}
+	s.apiMux = &recordingMux{ServeMux: http.NewServeMux()}
+	s.api = humago.NewWithPrefix(s.apiMux, APIPrefix, cfg)
+	return s.registerOperations()
+}
+
+// registerOperations is the map of the API.
+func (s *server) registerOperations() (err error) {
+	defer func() {
+		// huma panics on a malformed operation: a wiring bug, reported.
+		if v := recover(); v != nil {
+			err = fmt.Errorf("web: registering API operations: %v", v)
+		}
+	}()
+	registerMeta(s)
+	if s.app.IsSandbox() {
+		registerSandbox(s)
+	}
+	return nil
+}
+
+// register adds one operation. Every operation must have an operationId,
+// a summary and tags. The handler's errors are turned into localized
+// problems here (so huma applies their Retry-After), and huma's own body
+// limit is off: limitBodies enforces Config.MaxBodyBytes for all of /api/.
+func register[I, O any](s *server, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	if op.OperationID == "" || op.Summary == "" || len(op.Tags) == 0 {
+		panic(fmt.Sprintf("operation %s %s needs an operationId, a summary and tags", op.Method, op.Path))
+	}
+	op.MaxBodyBytes = -1
+	if op.BodyReadTimeout == 0 {
+		op.BodyReadTimeout = 10 * time.Second
+	}
+	if len(op.Errors) == 0 {
+		op.Errors = []int{http.StatusInternalServerError}
+	}
+	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, problemFromError(ctx, err)
+		}
+		return out, nil
+	})
+	stored := op
+	s.ops = append(s.ops, &stored)
+}
+
+// operationKeys lists the registered operations as "METHOD /api/v1/path"
+// keys, for tests and the README.
+func (s *server) operationKeys() []string {
+	keys := make([]string, 0, len(s.ops))
+	for _, op := range s.ops {
+		keys = append(keys, op.Method+" "+APIPrefix+op.Path)
+	}
+	return keys
+}

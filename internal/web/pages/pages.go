@@ -1,0 +1,188 @@
+// Package pages is yuanxu's server-rendered web: the customer portal and the
+// staff console, their layouts, the language switcher and the embedded
+// static assets (CSS, htmx).
+//
+// Contracts:
+//   - Register parses every template (html/template, embedded) once per
+//     language and checks every literal catalog key and asset name they use;
+//     any problem is an error from Register, never from a request.
+//   - Each page executes with a typed view model (view.go); every visible
+//     string comes from the i18n catalog (catalog_pages.go), in the language
+//     i18n.FromRequest picks.
+//   - Pages carry no inline script or style, so they run under the CSP
+//     "default-src 'self'; script-src 'self'; style-src 'self'; img-src
+//     'self' data:" that package web sets.
+//   - Numbers the agreement states (refund window, traffic threshold,
+//     review days…) are read from the policy registry, never written here.
+//
+// Package web calls Register on its mux and wraps it with its middleware
+// (security headers, CSRF by cross-origin protection, logging).
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"yuanxu/internal/app"
+	"yuanxu/internal/clock"
+	"yuanxu/internal/web/i18n"
+)
+
+// Config wires the pages.
+type Config struct {
+	App     *app.App
+	Version string
+	Logger  *slog.Logger // nil: discard
+}
+
+// handlers holds the dependencies every page handler shares.
+type handlers struct {
+	app     *app.App
+	version string
+	log     *slog.Logger
+	r       *renderer
+	assets  *assets
+}
+
+// Register parses the templates and registers the routes of the portal and
+// the console on mux:
+//
+//	GET  /{$}             portal home
+//	GET  /login           customer sign-in form
+//	POST /login           503 with a notice until accounts exist
+//	GET  /console/{$}     console home (work queues)
+//	GET  /console/login   staff sign-in form
+//	POST /console/login   503 with a notice until accounts exist
+//	POST /lang            sets the language cookie, 303 to a local path
+//	GET  /static/         embedded assets
+//	/                     the 404 page for every other path (problem+json
+//	                      under /api/ and /callbacks/)
+//
+// Register owns the catch-all pattern "/"; other packages must register
+// more specific patterns. A mux that already holds a conflicting pattern
+// makes Register return an error.
+func Register(mux *http.ServeMux, c Config) (err error) {
+	if mux == nil || c.App == nil {
+		return errors.New("pages: Register needs a mux and an App")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return err
+	}
+	r, err := newRenderer(as, c.Logger)
+	if err != nil {
+		return err
+	}
+	h := &handlers{app: c.App, version: c.Version, log: c.Logger, r: r, assets: as}
+
+	// ServeMux panics on a conflicting pattern; report it as an error.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("pages: registering routes: %v", p)
+		}
+	}()
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /login", h.login)
+	mux.HandleFunc("POST /login", h.loginPost)
+	mux.HandleFunc("GET /console/{$}", h.consoleHome)
+	mux.HandleFunc("GET /console/login", h.consoleLogin)
+	mux.HandleFunc("POST /console/login", h.consoleLoginPost)
+	mux.HandleFunc("POST /lang", h.setLang)
+	mux.Handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)))
+	mux.HandleFunc("/", h.notFound)
+	return nil
+}
+
+// Portal and console navigation. Items without Href are shown disabled until
+// the issue that builds them lands.
+func portalNav() []NavItem {
+	return []NavItem{
+		{ID: "products", LabelKey: "layout.nav.products", Href: "/#products"},
+		{ID: "orders", LabelKey: "layout.nav.orders", NoteKey: "layout.nav.with_accounts"},
+		{ID: "tickets", LabelKey: "layout.nav.tickets", NoteKey: "layout.nav.with_accounts"},
+		{ID: "account", LabelKey: "layout.nav.account", NoteKey: "layout.nav.with_accounts"},
+	}
+}
+
+func consoleNav() []NavItem {
+	return []NavItem{
+		{ID: "home", LabelKey: "layout.console.nav.home", Href: "/console/"},
+		{ID: "refunds", LabelKey: "layout.console.nav.refunds", NoteKey: "layout.console.nav.soon"},
+		{ID: "compliance", LabelKey: "layout.console.nav.compliance", NoteKey: "layout.console.nav.soon"},
+		{ID: "tickets", LabelKey: "layout.console.nav.tickets", NoteKey: "layout.console.nav.soon"},
+		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
+		{ID: "settings", LabelKey: "layout.console.nav.settings", NoteKey: "layout.console.nav.soon"},
+	}
+}
+
+// page builds the layout part of a view model for the request.
+func (h *handlers) page(req *http.Request, titleKey string, nav []NavItem, current string) Page {
+	lang := i18n.FromRequest(req)
+	p := Page{
+		Lang:     lang,
+		TitleKey: titleKey,
+		Next:     req.URL.Path,
+		Nav:      nav,
+		Version:  h.version,
+	}
+	switch {
+	case req.URL.Path == "/lang": // an error page of the switcher itself
+		p.Next = "/"
+	case req.URL.RawQuery != "" && (req.Method == http.MethodGet || req.Method == http.MethodHead):
+		p.Next += "?" + req.URL.RawQuery
+	}
+	for i := range p.Nav {
+		p.Nav[i].Current = p.Nav[i].ID == current
+	}
+	for _, l := range i18n.Langs {
+		p.Langs = append(p.Langs, LangChoice{Code: l, LabelKey: "layout.lang." + string(l), Current: l == lang})
+	}
+	if h.app.IsSandbox() {
+		now := h.app.Now().In(clock.Shanghai)
+		p.Sandbox = &SandboxBanner{Now: now, Display: now.Format("2006-01-02 15:04:05"), DateTime: now.Format("2006-01-02T15:04:05-07:00")}
+	}
+	return p
+}
+
+// isConsole reports whether a path belongs to the staff console.
+func isConsole(path string) bool { return path == "/console" || strings.HasPrefix(path, "/console/") }
+
+// notFound is the 404 page in the request's language, in the console layout
+// under /console/. API and callback paths get problem+json, never HTML.
+func (h *handlers) notFound(w http.ResponseWriter, req *http.Request) {
+	if strings.HasPrefix(req.URL.Path, "/api/") || strings.HasPrefix(req.URL.Path, "/callbacks/") {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"type":"about:blank","title":"Not Found","status":404,"code":"not_found"}` + "\n"))
+		return
+	}
+	h.errorPage(w, req, http.StatusNotFound, "page.error.not_found.title", "page.error.not_found.text")
+}
+
+// errorPage renders an error page with the given status and catalog keys.
+func (h *handlers) errorPage(w http.ResponseWriter, req *http.Request, status int, headKey, textKey string) {
+	v := ErrorView{Status: status, HeadKey: headKey, TextKey: textKey}
+	name := tmplPortalError
+	if isConsole(req.URL.Path) {
+		name = tmplConsoleError
+		v.Page = h.page(req, headKey, consoleNav(), "")
+		v.HomeHref, v.HomeKey = "/console/", "page.error.console_home_link"
+	} else {
+		v.Page = h.page(req, headKey, portalNav(), "")
+		v.HomeHref, v.HomeKey = "/", "page.error.home_link"
+	}
+	h.r.render(w, req, status, name, v.Lang, v)
+}
+
+// internalError logs err and renders the 500 page.
+func (h *handlers) internalError(w http.ResponseWriter, req *http.Request, err error) {
+	h.log.ErrorContext(req.Context(), "page failed", slog.String("path", req.URL.Path), slog.Any("error", err))
+	h.errorPage(w, req, http.StatusInternalServerError, "page.error.internal.title", "page.error.internal.text")
+}
