@@ -31,6 +31,7 @@ type cli struct {
 type adminCmd struct {
 	Verify     verifyCmd     `cmd:"" help:"Verify the audit chain (and ledger invariants as they are added); exit non-zero at the first break."`
 	GenSecrets genSecretsCmd `cmd:"" name:"gen-secrets" help:"Print a fresh set of secrets as environment variables."`
+	Outbox     outboxCmd     `cmd:"" help:"Print the notification delivery log and, in sandbox mode, the sandbox SMS outbox."`
 }
 
 // env is what subcommands get from run.

@@ -16,6 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"yuanxu/internal/app"
+	"yuanxu/internal/notify"
+	"yuanxu/internal/provider/email"
+	"yuanxu/internal/provider/sms/aliyun"
+	"yuanxu/internal/provider/sms/tencent"
 	"yuanxu/internal/store"
 	"yuanxu/internal/store/engine"
 	"yuanxu/internal/web"
@@ -59,6 +63,7 @@ type serveCmd struct {
 	DBPool         int           `name:"db-pool" help:"PostgreSQL connections per instance." default:"20"`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM waits for in-flight requests and jobs." default:"25s"`
+	notifyFlags
 }
 
 func (s *serveCmd) Run(e *env) error {
@@ -98,6 +103,14 @@ func (s *serveCmd) Run(e *env) error {
 	})
 	if err != nil {
 		return err
+	}
+	ncfg, stopNotify, err := s.notifyFlags.configure(a, s.Sandbox, log)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
+	if err := a.ConfigureNotify(ncfg); err != nil {
+		return usageError{fmt.Errorf("notifications: %w", err)}
 	}
 	h, err := web.NewServer(web.Config{App: a, Logger: log, Metrics: reg, TrustedProxies: proxies, Version: Version, TLS: s.TLSCert != ""})
 	if err != nil {
@@ -227,3 +240,106 @@ func (genSecretsCmd) Run(e *env) error {
 }
 
 var _ = os.Stdout
+
+// notifyFlags configure notifications (README "Notifications"). Each is
+// also YUANXU_<FLAG>. In sandbox mode SMS always goes to the embedded
+// signature-checking server (real credentials are ignored: a sandbox never
+// sends a real SMS), and email without --smtp-url is recorded as not
+// delivered.
+type notifyFlags struct {
+	SMTPURL           string `name:"smtp-url" help:"SMTP server for notification email: smtp://user:pass@host:587 (STARTTLS required), smtps://user:pass@host:465 (implicit TLS), smtp://host:25?tls=none." placeholder:"URL"`
+	MailFrom          string `name:"mail-from" help:"Sender of notification email: 'Name <addr>' or addr." placeholder:"ADDR"`
+	UnsubscribeURL    string `name:"unsubscribe-url" help:"Base URL of the List-Unsubscribe link in marketing email." placeholder:"URL"`
+	SMSProvider       string `name:"sms-provider" help:"SMS provider: none, aliyun or tencent (in sandbox mode: the protocol the embedded server speaks; default aliyun)." enum:"none,aliyun,tencent" default:"none"`
+	SMSSignName       string `name:"sms-sign-name" help:"SMS sign name registered with the provider."`
+	SMSTemplates      string `name:"sms-templates" help:"Provider template codes: event=CODE or event/lang=CODE, comma-separated; needed for every event the matrix sends by SMS." placeholder:"LIST"`
+	AliyunKeyID       string `name:"aliyun-access-key-id" help:"Aliyun AccessKey ID for SMS."`
+	AliyunKeySecret   string `name:"aliyun-access-key-secret" help:"Aliyun AccessKey secret for SMS."`
+	AliyunSMSEndpoint string `name:"aliyun-sms-endpoint" help:"Aliyun SMS endpoint." default:"https://dysmsapi.aliyuncs.com"`
+	TencentSecretID   string `name:"tencent-secret-id" help:"Tencent Cloud SecretId for SMS."`
+	TencentSecretKey  string `name:"tencent-secret-key" help:"Tencent Cloud SecretKey for SMS."`
+	TencentSMSAppID   string `name:"tencent-sms-app-id" help:"Tencent Cloud SmsSdkAppId."`
+	TencentRegion     string `name:"tencent-region" help:"Tencent Cloud region for SMS." default:"ap-guangzhou"`
+	NotifyMatrix      string `name:"notify-matrix" help:"Channel matrix overrides: event=email+sms+inapp;event2=email." placeholder:"LIST"`
+}
+
+// bounceWindow: an accepted email counts as delivered after this long
+// without a permanent bounce.
+const bounceWindow = 10 * time.Minute
+
+// configure turns the flags into the App's notification configuration and
+// starts the sandbox SMS server in sandbox mode; stop releases it.
+// Mistakes are usage errors naming the flag.
+func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (app.NotifyConfig, func(), error) {
+	c := app.NotifyConfig{BounceWindow: bounceWindow, UnsubscribeURL: f.UnsubscribeURL, SMSSignName: f.SMSSignName}
+	stop := func() {}
+	var err error
+	if c.Matrix, err = notify.ParseMatrix(f.NotifyMatrix); err != nil {
+		return c, stop, usage("--notify-matrix: %v", err)
+	}
+	if f.SMTPURL != "" {
+		ep, err := email.ParseURL(f.SMTPURL)
+		if err != nil {
+			return c, stop, usage("--smtp-url: %v", err)
+		}
+		if f.MailFrom == "" {
+			return c, stop, usage("--smtp-url needs --mail-from (the sender address)")
+		}
+		ec, err := email.New(email.Config{Endpoint: ep, From: f.MailFrom})
+		if err != nil {
+			return c, stop, usage("--mail-from: %v", err)
+		}
+		c.Email = ec
+		if at := strings.LastIndex(f.MailFrom, "@"); at >= 0 {
+			c.MessageIDDomain = strings.TrimRight(f.MailFrom[at+1:], "> ")
+		}
+	} else if sandboxMode {
+		c.Unconfigured = "sandbox mode without an SMTP server (--smtp-url)"
+		log.Warn("sandbox: no --smtp-url; notification email is recorded as not delivered")
+	} else {
+		log.Warn("no --smtp-url: notification email waits, retrying, until an SMTP server is configured")
+	}
+	if sandboxMode {
+		protocol := f.SMSProvider
+		if protocol == "none" {
+			protocol = "aliyun"
+		}
+		sb, err := a.StartSandboxSMS(protocol)
+		if err != nil {
+			return c, stop, err
+		}
+		stop = func() { _ = sb.Close(context.Background()) }
+		c.SMS, c.SMSCodes = sb.Sender, sb.Codes
+		if c.SMSSignName == "" {
+			c.SMSSignName = "元序"
+		}
+		log.Info("sandbox: SMS goes to the embedded checking server; read it with `yuanxu admin outbox`", slog.String("protocol", protocol), slog.String("url", sb.Listener.URL))
+		return c, stop, nil
+	}
+	if f.SMSProvider == "none" {
+		log.Warn("no --sms-provider: SMS notifications wait, retrying, until a provider is configured")
+		return c, stop, nil
+	}
+	if c.SMSCodes, err = notify.ParseCodes(f.SMSTemplates); err != nil {
+		return c, stop, usage("--sms-templates: %v", err)
+	}
+	if f.SMSSignName == "" {
+		return c, stop, usage("--sms-provider %s needs --sms-sign-name", f.SMSProvider)
+	}
+	switch f.SMSProvider {
+	case "aliyun":
+		if f.AliyunKeyID == "" || f.AliyunKeySecret == "" {
+			return c, stop, usage("--sms-provider aliyun needs --aliyun-access-key-id and --aliyun-access-key-secret")
+		}
+		c.SMS = &aliyun.Client{Endpoint: f.AliyunSMSEndpoint, AccessKeyID: f.AliyunKeyID, AccessKeySecret: f.AliyunKeySecret}
+	case "tencent":
+		if f.TencentSecretID == "" || f.TencentSecretKey == "" || f.TencentSMSAppID == "" {
+			return c, stop, usage("--sms-provider tencent needs --tencent-secret-id, --tencent-secret-key and --tencent-sms-app-id")
+		}
+		c.SMS, err = tencent.New(tencent.Config{SecretID: f.TencentSecretID, SecretKey: f.TencentSecretKey, AppID: f.TencentSMSAppID, Region: f.TencentRegion})
+		if err != nil {
+			return c, stop, usageError{err}
+		}
+	}
+	return c, stop, nil
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,6 +55,8 @@ type App struct {
 	sweeps  *Sweeps
 	secrets Secrets
 	policy  *policy.Resolver
+
+	notifyCfg atomic.Pointer[notifier] // set once by ConfigureNotify
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup

@@ -27,6 +27,8 @@ type Backend interface {
 	AuditSeal(ctx context.Context) (int, error)
 	RunSweeps(ctx context.Context) error
 	PruneRateLimits(ctx context.Context) error
+	NotifyDeliver(ctx context.Context, deliveryID string) error
+	NotifyRedrive(ctx context.Context) (int, error)
 }
 
 // Config configures the runner.
@@ -78,12 +80,13 @@ func New(c Config) (*Runner, error) {
 	river.AddWorker(workers, &sealWorker{b: c.Backend})
 	river.AddWorker(workers, &sweepWorker{b: c.Backend})
 	river.AddWorker(workers, &pruneWorker{b: c.Backend})
+	addNotifyWorkers(workers, c.Backend)
 	if c.Register != nil {
 		c.Register(workers)
 	}
 	uniq := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Second}}
 	client, err := river.NewClient(c.Driver, &river.Config{
-		Logger:            c.Logger.With("component", "river"),
+		Logger:            slog.New(minLevel{slog.LevelWarn, c.Logger.Handler()}).With("component", "river"),
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.MaxWorkers}},
 		Workers:           workers,
 		FetchPollInterval: c.PollInterval,
@@ -94,6 +97,7 @@ func New(c Config) (*Runner, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(c.SealInterval), func() (river.JobArgs, *river.InsertOpts) { return SealArgs{}, uniq }, &river.PeriodicJobOpts{ID: "audit.seal", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(c.SweepInterval), func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, uniq }, &river.PeriodicJobOpts{ID: "sweeps.run", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, uniq }, &river.PeriodicJobOpts{ID: "ratelimit.prune"}),
+			notifyPeriodic(uniq),
 		},
 	})
 	if err != nil {
@@ -196,4 +200,23 @@ type pruneWorker struct {
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 	return w.b.PruneRateLimits(ctx)
+}
+
+// minLevel drops records below a level: River reports routine progress at
+// info, which would drown the access log.
+type minLevel struct {
+	level slog.Level
+	slog.Handler
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{m.level, m.Handler.WithAttrs(as)}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.level, m.Handler.WithGroup(name)}
 }

@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver"
@@ -66,24 +67,28 @@ type DB struct {
 	dialect Dialect
 	write   *sql.DB
 	read    *sql.DB
-	clock   clock.Clock
-	log     *slog.Logger
+	clock   atomic.Pointer[clockBox]
+	log     atomic.Pointer[slog.Logger]
 }
+
+type clockBox struct{ clock.Clock }
 
 // New wraps opened pools; engine packages call it. read may equal write.
 func New(d Dialect, write, read *sql.DB) *DB {
-	return &DB{dialect: d, write: write, read: read, clock: clock.Wall{}, log: slog.New(slog.DiscardHandler)}
+	db := &DB{dialect: d, write: write, read: read}
+	db.SetClock(clock.Wall{})
+	db.SetLogger(slog.New(slog.DiscardHandler))
+	return db
 }
 
-// SetClock sets the clock whose reading InTx hands to each transaction. Call
-// it before the DB is shared.
-func (db *DB) SetClock(c clock.Clock) { db.clock = c }
+// SetClock sets the clock whose reading InTx hands to each transaction.
+func (db *DB) SetClock(c clock.Clock) { db.clock.Store(&clockBox{c}) }
 
 // SetLogger sets the logger for retries and slow transactions.
-func (db *DB) SetLogger(l *slog.Logger) { db.log = l }
+func (db *DB) SetLogger(l *slog.Logger) { db.log.Store(l) }
 
 // Clock returns the clock InTx reads.
-func (db *DB) Clock() clock.Clock { return db.clock }
+func (db *DB) Clock() clock.Clock { return db.clock.Load().Clock }
 
 // Engine names the engine.
 func (db *DB) Engine() Engine { return db.dialect.Engine }
@@ -131,7 +136,7 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 		if err == nil || !errors.Is(err, errs.ErrConflict) || ctx.Err() != nil || !db.retryable(err) {
 			return err
 		}
-		db.log.LogAttrs(ctx, slog.LevelDebug, "store: retrying transaction", slog.Int("attempt", attempt), slog.String("err", err.Error()))
+		db.log.Load().LogAttrs(ctx, slog.LevelDebug, "store: retrying transaction", slog.Int("attempt", attempt), slog.String("err", err.Error()))
 		time.Sleep(time.Duration(attempt*attempt)*5*time.Millisecond + time.Duration(rand.IntN(5))*time.Millisecond)
 	}
 	return err
@@ -154,7 +159,7 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 	if err != nil {
 		return db.wrapErr(err)
 	}
-	tx := &Tx{tx: sqlTx, db: db, Now: db.clock.Now()}
+	tx := &Tx{tx: sqlTx, db: db, Now: db.Clock().Now()}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()

@@ -26,6 +26,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("SandboxClockOnlyMovesForward", func(t *testing.T) { t.Parallel(); testSandboxClock(t, h.New(t)) })
 	t.Run("RateLimitCountsAcrossCalls", func(t *testing.T) { t.Parallel(); testRateLimit(t, h.New(t)) })
 	t.Run("MigrateIsIdempotent", func(t *testing.T) { t.Parallel(); testMigrateTwice(t, h.New(t)) })
+	t.Run("Notify", func(t *testing.T) { t.Parallel(); runNotify(t, h) })
 }
 
 // Event is a factory for audit events; zero fields get defaults.

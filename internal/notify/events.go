@@ -1,0 +1,95 @@
+package notify
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// EventSpec declares an event: its category, the variables every request
+// must carry (no more, no fewer), sample values for previews and start-up
+// checks, and the clause of the agreement it serves (for legal notices).
+type EventSpec struct {
+	Event    Event
+	Category Category
+	Vars     []string
+	Sample   map[string]string
+	Clause   string
+}
+
+// Events of the platform. Later capabilities send them; each one has
+// templates in every language (templates_zh.go, templates_en.go).
+const (
+	EventVerificationCode    Event = "auth.verification_code"
+	EventDeliveryCompleted   Event = "delivery.completed"
+	EventMeasureImposed      Event = "compliance.measure_imposed"
+	EventAppealDecided       Event = "appeal.decided"
+	EventRefundDecided       Event = "refund.decided"
+	EventMaintenance         Event = "maintenance.scheduled"
+	EventAgreementRevised    Event = "agreement.revised"
+	EventMarketingNewsletter Event = "marketing.newsletter"
+)
+
+// Specs is the event catalog.
+var Specs = []EventSpec{
+	{Event: EventVerificationCode, Category: Transactional, Vars: []string{"code", "minutes"},
+		Sample: map[string]string{"code": "284913", "minutes": "10"}},
+	{Event: EventDeliveryCompleted, Category: Transactional, Vars: []string{"order_id", "product", "inspection_until"},
+		Sample: map[string]string{"order_id": "YX20260601-0001", "product": "云服务器 2C4G", "inspection_until": "2026-06-02 09:00"}, Clause: "2.3"},
+	{Event: EventMeasureImposed, Category: Legal, Vars: []string{"case_id", "measure", "reason", "appeal_until"},
+		Sample: map[string]string{"case_id": "CASE-1024", "measure": "封禁 / ban", "reason": "spam", "appeal_until": "2026-06-22 00:00"}, Clause: "4.2"},
+	{Event: EventAppealDecided, Category: Legal, Vars: []string{"appeal_id", "outcome"},
+		Sample: map[string]string{"appeal_id": "AP-77", "outcome": "overturned"}, Clause: "6.2"},
+	{Event: EventRefundDecided, Category: Legal, Vars: []string{"refund_id", "outcome", "amount"},
+		Sample: map[string]string{"refund_id": "RF-3001", "outcome": "approved", "amount": "¥99.00"}, Clause: "3.1"},
+	{Event: EventMaintenance, Category: Legal, Vars: []string{"start", "end", "services"},
+		Sample: map[string]string{"start": "2026-06-10 01:00", "end": "2026-06-10 03:00", "services": "VPN"}, Clause: "7.3"},
+	{Event: EventAgreementRevised, Category: Legal, Vars: []string{"version", "effective_at"},
+		Sample: map[string]string{"version": "2026.2", "effective_at": "2026-07-01 00:00"}, Clause: "9.4"},
+	{Event: EventMarketingNewsletter, Category: Marketing, Vars: []string{"title", "summary"},
+		Sample: map[string]string{"title": "六月新品", "summary": "香港线路上线"}},
+}
+
+// specIndex is Specs by event.
+var specIndex = func() map[Event]EventSpec {
+	m := make(map[Event]EventSpec, len(Specs))
+	for _, s := range Specs {
+		m[s.Event] = s
+	}
+	return m
+}()
+
+// SpecOf returns the spec of ev, or ok=false for an unknown event.
+func SpecOf(ev Event) (EventSpec, bool) {
+	s, ok := specIndex[ev]
+	return s, ok
+}
+
+// CheckVars checks a request's variables against the event's declaration:
+// every declared name present (a value may be empty only if the caller
+// means it), no undeclared name. Errors wrap ErrUnknownEvent or ErrVars and
+// name the variables, never their values.
+func CheckVars(ev Event, vars map[string]string) error {
+	spec, ok := SpecOf(ev)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownEvent, ev)
+	}
+	var missing, unknown []string
+	declared := map[string]bool{}
+	for _, v := range spec.Vars {
+		declared[v] = true
+		if _, ok := vars[v]; !ok {
+			missing = append(missing, v)
+		}
+	}
+	for k := range vars {
+		if !declared[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(missing)+len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return fmt.Errorf("%w: event %s: missing [%s], unknown [%s]", ErrVars, ev, strings.Join(missing, " "), strings.Join(unknown, " "))
+}
