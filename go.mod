@@ -3,6 +3,7 @@ module yuanxu
 go 1.26.0
 
 require (
+	github.com/6tail/lunar-go v1.4.7 // indirect
 	github.com/alecthomas/kong v1.17.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect

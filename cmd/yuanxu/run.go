@@ -26,6 +26,8 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply database migrations and exit."`
 	Admin   adminCmd   `cmd:"" help:"Operator tools."`
 	Version versionCmd `cmd:"" help:"Print the version."`
+
+	Calendar calendarCmd `cmd:"" help:"PRC working-day calendar: deadlines and holiday data (no database needed)."`
 }
 
 type adminCmd struct {
