@@ -31,9 +31,10 @@ type cli struct {
 }
 
 type adminCmd struct {
-	Verify     verifyCmd     `cmd:"" help:"Verify the audit chain (and ledger invariants as they are added); exit non-zero at the first break."`
-	GenSecrets genSecretsCmd `cmd:"" name:"gen-secrets" help:"Print a fresh set of secrets as environment variables."`
-	Outbox     outboxCmd     `cmd:"" help:"Print the notification delivery log and, in sandbox mode, the sandbox SMS outbox."`
+	Verify      verifyCmd      `cmd:"" help:"Verify the audit chain (and ledger invariants as they are added); exit non-zero at the first break."`
+	GenSecrets  genSecretsCmd  `cmd:"" name:"gen-secrets" help:"Print a fresh set of secrets as environment variables."`
+	Outbox      outboxCmd      `cmd:"" help:"Print the notification delivery log and, in sandbox mode, the sandbox SMS outbox."`
+	CreateStaff createStaffCmd `cmd:"" name:"create-staff" help:"Create a staff account (the first administrator); password from a prompt or stdin."`
 }
 
 // env is what subcommands get from run.

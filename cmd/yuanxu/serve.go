@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/provider/email"
@@ -63,6 +66,7 @@ type serveCmd struct {
 	DBPool         int           `name:"db-pool" help:"PostgreSQL connections per instance." default:"20"`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM waits for in-flight requests and jobs." default:"25s"`
+	accountFlags
 	notifyFlags
 }
 
@@ -112,6 +116,15 @@ func (s *serveCmd) Run(e *env) error {
 	if err := a.ConfigureNotify(ncfg); err != nil {
 		return usageError{fmt.Errorf("notifications: %w", err)}
 	}
+	if err := a.ConfigureAccounts(s.accountConfig()); err != nil {
+		return usageError{fmt.Errorf("accounts: %w", err)}
+	}
+	var demoLogins []app.DemoLogin
+	if s.Demo {
+		if demoLogins, err = a.SeedDemo(ctx); err != nil {
+			return fmt.Errorf("demo seed: %w", err)
+		}
+	}
 	h, err := web.NewServer(web.Config{App: a, Logger: log, Metrics: reg, TrustedProxies: proxies, Version: Version, TLS: s.TLSCert != ""})
 	if err != nil {
 		return err
@@ -141,6 +154,7 @@ func (s *serveCmd) Run(e *env) error {
 		fmt.Fprintf(e.stderr, "\nyuanxu demo is running: portal http://%s/  console http://%s/console/\n"+
 			"sandbox clock: GET/POST http://%s/api/v1/sandbox/clock  API: http://%s/api/v1/openapi.json\n\n",
 			ln.Addr(), ln.Addr(), ln.Addr(), ln.Addr())
+		printDemoLogins(e.stderr, demoLogins)
 	}
 	select {
 	case err := <-errc:
@@ -342,4 +356,35 @@ func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (
 		}
 	}
 	return c, stop, nil
+}
+
+// accountFlags configure password hashing and the agreement version
+// recorded at registration.
+type accountFlags struct {
+	Argon2MemoryKiB  uint32 `name:"argon2-memory-kib" help:"argon2id memory per hash, KiB (RFC 9106 second recommended option: 65536)." default:"65536"`
+	Argon2Time       uint32 `name:"argon2-time" help:"argon2id passes." default:"3"`
+	Argon2Threads    uint8  `name:"argon2-threads" help:"argon2id lanes." default:"4"`
+	AgreementVersion string `name:"agreement-version" help:"Agreement version recorded at registration (until versioned agreements land)." default:"builtin"`
+}
+
+func (f accountFlags) accountConfig() app.AccountConfig {
+	p := account.ProductionParams
+	p.Memory, p.Time, p.Threads = f.Argon2MemoryKiB, f.Argon2Time, f.Argon2Threads
+	return app.AccountConfig{Hash: p, AgreementVersion: f.AgreementVersion}
+}
+
+// printDemoLogins prints the logins SeedDemo created on this run (none on
+// later runs: they are printed once).
+func printDemoLogins(w io.Writer, logins []app.DemoLogin) {
+	if len(logins) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "demo logins (shown once; demo only):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  KIND\tROLE\tLOGIN\tPASSWORD\tWHERE")
+	for _, l := range logins {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.Kind, l.Role, l.Login, l.Password, l.Note)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
 }

@@ -56,7 +56,8 @@ type App struct {
 	secrets Secrets
 	policy  *policy.Resolver
 
-	notifyCfg atomic.Pointer[notifier] // set once by ConfigureNotify
+	notifyCfg  atomic.Pointer[notifier] // set once by ConfigureNotify
+	accountCfg atomic.Pointer[accounts] // set once by ConfigureAccounts (account.go)
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup

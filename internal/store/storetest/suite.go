@@ -27,6 +27,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("RateLimitCountsAcrossCalls", func(t *testing.T) { t.Parallel(); testRateLimit(t, h.New(t)) })
 	t.Run("MigrateIsIdempotent", func(t *testing.T) { t.Parallel(); testMigrateTwice(t, h.New(t)) })
 	t.Run("Notify", func(t *testing.T) { t.Parallel(); runNotify(t, h) })
+	t.Run("Account", func(t *testing.T) { t.Parallel(); runAccount(t, h) })
 }
 
 // Event is a factory for audit events; zero fields get defaults.

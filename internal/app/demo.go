@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"yuanxu/internal/account"
+	"yuanxu/internal/id"
+	"yuanxu/internal/store"
+)
+
+// DemoLogin is one seeded demo login, printed once by `serve --demo`.
+type DemoLogin struct{ Kind, Role, Login, Password, Note string }
+
+type demoSpec struct {
+	kind   account.Kind
+	role   account.Role
+	email  string
+	phone  string
+	name   string
+	scopes []account.Scope
+	owner  string // email of the enterprise, for the sub-user
+	note   string
+}
+
+func demoSpecs() []demoSpec {
+	s := []demoSpec{
+		{kind: account.KindIndividual, email: "individual@demo.yuanxu.test", phone: "13800000001", name: "张三 (individual)", note: "portal"},
+		{kind: account.KindEnterprise, email: "enterprise@demo.yuanxu.test", phone: "13800000002", name: "元序示例科技有限公司", note: "portal; enterprise owner"},
+		{kind: account.KindSubUser, email: "subuser@demo.yuanxu.test", phone: "13800000003", name: "李四 (sub-user)", owner: "enterprise@demo.yuanxu.test",
+			scopes: []account.Scope{account.ScopeMayOrder, account.ScopeMayManageTickets}, note: "portal; may order and manage tickets, may not request refunds"},
+		{kind: account.KindReseller, email: "reseller@demo.yuanxu.test", phone: "13800000004", name: "示例代理商", note: "portal; reseller"},
+	}
+	for _, r := range account.Roles() {
+		s = append(s, demoSpec{kind: account.KindStaff, role: r.Role, email: string(r.Role) + "@staff.demo.yuanxu.test",
+			name: "demo " + string(r.Role), note: "console; " + r.Desc})
+	}
+	return s
+}
+
+// demoPassword is the fixed, readable password of a demo login. It exists
+// only in demo databases (serve --demo).
+func demoPassword(s demoSpec) string {
+	if s.kind == account.KindStaff {
+		return "yuanxu-demo-staff-" + string(s.role)
+	}
+	return "yuanxu-demo-" + string(s.kind)
+}
+
+// SeedDemo creates the demo accounts that do not exist yet: one customer
+// of each kind (individual, enterprise owner with a scoped sub-user,
+// reseller) and one staff member per role, with fixed readable passwords.
+// It is idempotent and returns only the logins it created on this call, so
+// that `serve --demo` prints them once. Call it only for --demo.
+func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
+	var out []DemoLogin
+	ids := map[string]string{}
+	for _, s := range demoSpecs() {
+		c, err := a.parseContact(s.email, "email")
+		if err != nil {
+			return nil, err
+		}
+		existing, err := store.AccountByIndex(ctx, a.db, "email", c.Index)
+		if err == nil {
+			ids[s.email] = existing.ID
+			continue
+		}
+		if !store.IsNotFound(err) {
+			return nil, err
+		}
+		pw := demoPassword(s)
+		hash, err := a.acc().hasher.Hash(ctx, pw)
+		if err != nil {
+			return nil, err
+		}
+		err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			aid := id.NewAt(tx.Now)
+			row := store.AccountRow{ID: aid, Kind: string(s.kind), State: string(account.StateActive), OwnerID: ids[s.owner], DisplayName: s.name,
+				EmailIndex: c.Index, EmailMasked: c.Masked, EmailVerifiedAt: tx.Now, PasswordHash: hash, PasswordChangedAt: tx.Now,
+				Lang: "zh-CN", AgreementVersion: a.acc().cfg.AgreementVersion, CreatedAt: tx.Now, UpdatedAt: tx.Now}
+			if s.kind != account.KindStaff {
+				row.AgreementAcceptedAt = tx.Now
+			}
+			if s.kind == account.KindEnterprise {
+				row.EnterpriseName, row.USCC = s.name, "91360100MA35XXXXX0"
+			}
+			var err error
+			if row.EmailEnc, err = a.seal("account", "email", aid, c.Norm); err != nil {
+				return err
+			}
+			if s.phone != "" {
+				p, err := a.parseContact(s.phone, "phone")
+				if err != nil {
+					return err
+				}
+				row.PhoneIndex, row.PhoneMasked, row.PhoneVerifiedAt = p.Index, p.Masked, tx.Now
+				if row.PhoneEnc, err = a.seal("account", "phone", aid, p.Norm); err != nil {
+					return err
+				}
+			}
+			if err := tx.AccountInsert(ctx, row); err != nil {
+				return err
+			}
+			if s.role != "" {
+				if err := tx.AccountRolesSet(ctx, aid, []string{string(s.role)}); err != nil {
+					return err
+				}
+			}
+			if len(s.scopes) > 0 {
+				if err := tx.AccountScopesSet(ctx, aid, scopeStrings(s.scopes)); err != nil {
+					return err
+				}
+			}
+			ids[s.email] = aid
+			return a.Audit(ctx, tx, AuditEntry{Action: "account.demo_seeded", SubjectType: "account", SubjectID: aid,
+				Data: map[string]any{"kind": s.kind, "role": s.role, "email": c.Masked}})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("demo seed %s: %w", s.email, err)
+		}
+		out = append(out, DemoLogin{Kind: string(s.kind), Role: string(s.role), Login: s.email, Password: pw, Note: s.note})
+	}
+	return out, nil
+}

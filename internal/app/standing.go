@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"yuanxu/internal/account"
+	"yuanxu/internal/errs"
+	"yuanxu/internal/id"
+	"yuanxu/internal/store"
+)
+
+// StandingOf returns the account's effective standing (a sub-user's merged
+// with its enterprise's), for refunds, checkout and compliance. It does no
+// authorisation: callers are use cases that have authorised already.
+func (a *App) StandingOf(ctx context.Context, accountID string) (account.Standing, error) {
+	l, err := loadAccount(ctx, a.db, accountID)
+	if err != nil {
+		return account.Standing{}, err
+	}
+	return l.effective, nil
+}
+
+// standingPerm is the permission that sets or lifts a flag: restrictions
+// and suspensions are compliance.measure.impose; bans are
+// compliance.ban.confirm (clause 4.2), which its proposer may not lift.
+func standingPerm(f account.Flag) account.Permission {
+	if f == account.FlagBanned {
+		return "compliance.ban.confirm"
+	}
+	return "compliance.measure.impose"
+}
+
+// StandingSet puts a measure in force on an account (one per flag:
+// standing.already_set, Conflict, if it is). m.Since zero means now; the
+// reason and case reference are required.
+func (a *App) StandingSet(ctx context.Context, p account.Principal, accountID string, m account.Measure) error {
+	if !m.Flag.Valid() {
+		return errs.Invalidf("standing.flag_invalid", "body.flag", "one_of", nil)
+	}
+	if strings.TrimSpace(m.Reason) == "" {
+		return errs.Invalidf("standing.reason_required", "body.reason", "required", nil)
+	}
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		l, err := loadAccount(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := a.Authorize(ctx, p, standingPerm(m.Flag), l.object()); err != nil {
+			return err
+		}
+		since := m.Since
+		if since.IsZero() {
+			since = tx.Now
+		}
+		mid := id.NewAt(tx.Now)
+		if err := tx.MeasureInsert(ctx, store.MeasureRow{ID: mid, AccountID: accountID, Flag: string(m.Flag), Reason: m.Reason,
+			CaseRef: m.CaseRef, ImposedBy: p.AccountID, Since: since}); err != nil {
+			if errors.Is(err, errs.ErrDuplicate) {
+				return &errs.Error{Kind: errs.Conflict, Code: "standing.already_set", Msg: "the measure is in force already"}
+			}
+			return err
+		}
+		return a.Audit(ctx, tx, AuditEntry{Action: "standing.set", SubjectType: "account", SubjectID: accountID,
+			Data: map[string]any{"measure_id": mid, "flag": m.Flag, "case_ref": m.CaseRef}})
+	})
+}
+
+// StandingLift lifts the measure in force with flag (history is kept).
+// Lifting a ban needs compliance.ban.confirm by someone other than the
+// officer who imposed it. A flag not in force is standing.not_set.
+func (a *App) StandingLift(ctx context.Context, p account.Principal, accountID string, flag account.Flag, reason string) error {
+	if !flag.Valid() {
+		return errs.Invalidf("standing.flag_invalid", "body.flag", "one_of", nil)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return errs.Invalidf("standing.reason_required", "body.reason", "required", nil)
+	}
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		l, err := loadAccount(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		ms, err := store.Measures(ctx, tx, accountID, true)
+		if err != nil {
+			return err
+		}
+		obj := l.object()
+		for _, m := range ms {
+			if m.Flag == string(flag) && flag == account.FlagBanned {
+				obj.PreparedBy = m.ImposedBy
+			}
+		}
+		if err := a.Authorize(ctx, p, standingPerm(flag), obj); err != nil {
+			return err
+		}
+		ok, err := tx.MeasureLift(ctx, accountID, string(flag), p.AccountID, reason)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &errs.Error{Kind: errs.Conflict, Code: "standing.not_set", Msg: "no such measure is in force"}
+		}
+		return a.Audit(ctx, tx, AuditEntry{Action: "standing.lifted", SubjectType: "account", SubjectID: accountID,
+			Data: map[string]any{"flag": flag}})
+	})
+}
+
+// OpenViolationCases lists the ids of open violation cases against an
+// account. Empty until the compliance issue fills it.
+func (a *App) OpenViolationCases(ctx context.Context, accountID string) ([]string, error) {
+	return []string{}, nil
+}
