@@ -363,3 +363,10 @@ func (a *App) NotifySetOptOut(ctx context.Context, accountID string, cat notify.
 			Data: map[string]any{"category": cat, "channel": ch, "opted_out": optOut}})
 	})
 }
+
+// DeliveryFilter and DeliveryView are the store's delivery-log query and
+// row, re-exported so the web layer reaches them through app.
+type (
+	DeliveryFilter = store.DeliveryFilter
+	DeliveryView   = store.DeliveryView
+)

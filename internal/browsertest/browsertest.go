@@ -117,9 +117,17 @@ func New(t testing.TB, opts ...Option) *Browser {
 		}
 	}
 
+	// Not t.TempDir: Chromium's helper processes may still be writing into
+	// the profile for a moment after the browser exits, and t.TempDir
+	// fails the test when its removal finds the directory refilled.
+	profile, err := os.MkdirTemp("", "yuanxu-chromium-")
+	if err != nil {
+		release()
+		t.Fatal(err)
+	}
 	alloc := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(o.width, o.height),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -154,6 +162,12 @@ func New(t testing.TB, opts ...Option) *Browser {
 		cancelTab()
 		cancelAlloc()
 		release()
+		for i := 0; i < 20; i++ {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	// Subscribing starts the browser and opens the tab.
 	if err := b.console.listen(ctx); err != nil {

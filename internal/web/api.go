@@ -53,7 +53,11 @@ func (s *server) newAPI() error {
 	cfg.Servers = []*huma.Server{{URL: APIPrefix}}
 	cfg.Tags = []*huma.Tag{
 		{Name: "meta", Description: "About this server."},
-		{Name: "sandbox", Description: "The sandbox test clock (sandbox mode only)."},
+		{Name: "sandbox", Description: "The sandbox test clock and outboxes (sandbox mode only)."},
+		{Name: "auth", Description: "Registration, sign-in, second factor, password reset."},
+		{Name: "me", Description: "The signed-in account: profile, security, sessions, API keys, sub-users, inbox."},
+		{Name: "accounts", Description: "Accounts by id."},
+		{Name: "staff", Description: "Console operations (staff roles)."},
 	}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"cookieAuth": {Type: "apiKey", In: "cookie", Name: SessionCookie,
@@ -75,6 +79,9 @@ func (s *server) registerOperations() (err error) {
 		}
 	}()
 	registerMeta(s)
+	registerAuth(s)
+	registerMe(s)
+	registerStaff(s)
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}
@@ -96,6 +103,11 @@ func register[I, O any](s *server, op huma.Operation, h func(context.Context, *I
 	if len(op.Errors) == 0 {
 		op.Errors = []int{http.StatusInternalServerError}
 	}
+	// An operation that declares a security scheme answers 401 to an
+	// anonymous request before its input is read or validated.
+	if needsAuth(op.Security) {
+		op.Middlewares = append(huma.Middlewares{requireAuth(s)}, op.Middlewares...)
+	}
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
@@ -115,4 +127,37 @@ func (s *server) operationKeys() []string {
 		keys = append(keys, op.Method+" "+APIPrefix+op.Path)
 	}
 	return keys
+}
+
+// needsAuth reports whether security requires a credential: declared and
+// without the empty "no auth" alternative.
+func needsAuth(sec []map[string][]string) bool {
+	if len(sec) == 0 {
+		return false
+	}
+	for _, alt := range sec {
+		if len(alt) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// requireAuth answers 401 problem+json to a request without a principal.
+// The second-factor and logout steps carry a session that is not (yet, or
+// any longer) a principal; they check their cookie themselves.
+func requireAuth(s *server) func(huma.Context, func(huma.Context)) {
+	return func(hctx huma.Context, next func(huma.Context)) {
+		switch hctx.Operation().OperationID {
+		case "login-second-factor", "logout":
+			next(hctx)
+			return
+		}
+		if _, ok := PrincipalFrom(hctx.Context()); !ok {
+			_, w := humago.Unwrap(hctx)
+			writeProblem(w, newProblem(hctx.Context(), http.StatusUnauthorized, "unauthenticated", nil, nil))
+			return
+		}
+		next(hctx)
+	}
 }

@@ -3,57 +3,37 @@ package web
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/errs"
+	"yuanxu/internal/web/webctx"
 )
 
 // SessionCookie is the name of the session cookie the portal and console
-// set; Authenticator.Session resolves its value.
-const SessionCookie = "yuanxu_session"
+// set at sign-in (HttpOnly, SameSite=Lax, Secure under TLS, Path=/).
+const SessionCookie = webctx.SessionCookie
 
-// Principal kinds.
-const (
-	PrincipalCustomer = "customer"
-	PrincipalStaff    = "staff"
-	PrincipalReseller = "reseller"
-	PrincipalAPIKey   = "api_key"
-)
+// Principal is who an authenticated request acts as: an account.Principal
+// plus the session it came with.
+type Principal = webctx.Principal
 
-// Principal is who an authenticated request acts as. Kind is one of the
-// Principal* constants; Scopes are the API key's or role's grants.
-type Principal struct {
-	Kind   string
-	ID     string
-	Scopes []string
-}
-
-// HasScope reports whether the principal was granted scope.
-func (p Principal) HasScope(scope string) bool { return slices.Contains(p.Scopes, scope) }
-
-// Authenticator resolves credentials; the accounts capability implements
-// it. Both methods return ok=false for unknown, expired or revoked
-// credentials and an error only when they cannot tell (database down).
+// Authenticator resolves credentials; *app.App implements it and is the
+// default. Unknown, expired, revoked or MFA-pending credentials are
+// errs.Unauthenticated (or errs.NotFound) errors; any other error means
+// the backend cannot tell (database down).
 type Authenticator interface {
-	Session(ctx context.Context, cookieValue string) (Principal, bool, error)
-	APIKey(ctx context.Context, token string) (Principal, bool, error)
+	Authenticate(ctx context.Context, sessionToken string) (account.Principal, app.SessionView, error)
+	AuthenticateAPIKey(ctx context.Context, key string) (account.Principal, error)
 }
-
-type principalKey struct{}
 
 // PrincipalFrom returns the request's authenticated principal, if any.
-func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
-}
+func PrincipalFrom(ctx context.Context) (Principal, bool) { return webctx.From(ctx) }
 
 // WithPrincipal returns ctx carrying p (tests, and the authenticate
 // middleware).
-func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
-}
+func WithPrincipal(ctx context.Context, p Principal) context.Context { return webctx.With(ctx, p) }
 
 // bearerToken returns the token of an "Authorization: Bearer …" header.
 func bearerToken(r *http.Request) string {
@@ -66,20 +46,28 @@ func bearerToken(r *http.Request) string {
 
 // actorID is the audit actor of a principal.
 func actorID(p Principal) string {
-	switch p.Kind {
-	case PrincipalCustomer:
-		return "account:" + p.ID
-	case "":
+	switch {
+	case p.AccountID == "":
 		return "anonymous"
+	case p.ViaAPIKey:
+		return "api_key:" + p.AccountID
+	case p.Kind == account.KindStaff:
+		return "staff:" + p.AccountID
 	}
-	return p.Kind + ":" + p.ID
+	return "account:" + p.AccountID
+}
+
+// rejected reports whether err says the credential is not (or no longer)
+// good, as opposed to the backend failing.
+func rejected(err error) bool {
+	k := errs.KindOf(err)
+	return k == errs.Unauthenticated || k == errs.NotFound || k == errs.Forbidden || k == errs.Invalid
 }
 
 // authenticate resolves a bearer token (which takes precedence, and then
 // the cookie is ignored) or the session cookie into the request's
 // principal and audit actor. An unknown bearer token is a 401 problem; an
-// unknown cookie leaves the request anonymous. Without an Authenticator
-// every request is anonymous.
+// unknown cookie leaves the request anonymous.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	if s.auth == nil {
 		return next
@@ -88,23 +76,29 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 		ctx := r.Context()
 		var (
 			p   Principal
-			ok  bool
 			err error
 		)
 		if tok := bearerToken(r); tok != "" {
-			p, ok, err = s.auth.APIKey(ctx, tok)
-			if err == nil && !ok {
+			p.Principal, err = s.auth.AuthenticateAPIKey(ctx, tok)
+			if err != nil && rejected(err) {
 				writeProblem(w, newProblem(ctx, http.StatusUnauthorized, CodeInvalidToken, nil, nil))
 				return
 			}
+			p.ViaAPIKey = true
 		} else if c, cerr := r.Cookie(SessionCookie); cerr == nil && c.Value != "" {
-			p, ok, err = s.auth.Session(ctx, c.Value)
+			var sv app.SessionView
+			p.Principal, sv, err = s.auth.Authenticate(ctx, c.Value)
+			if err != nil && rejected(err) {
+				p, err = Principal{}, nil // stale cookie: anonymous
+			} else {
+				p.SessionToken, p.SessionID = c.Value, sv.ID
+			}
 		}
 		if err != nil {
 			writeProblem(w, problemFromError(ctx, errs.E(errs.Unavailable, "unavailable", "authentication backend failed", err)))
 			return
 		}
-		if ok {
+		if p.AccountID != "" {
 			act := app.ActorFrom(ctx)
 			act.ID = actorID(p)
 			ctx = app.WithActor(WithPrincipal(ctx, p), act)

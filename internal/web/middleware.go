@@ -26,6 +26,8 @@ type reqInfo struct {
 	lang     i18n.Lang
 	log      *slog.Logger
 	pattern  string // the route pattern that served the request, once routed
+	// userAgent is the User-Agent header, for the session list.
+	userAgent string
 }
 
 type infoKey struct{}
@@ -119,7 +121,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 			rid = id.New()
 		}
 		ip := ClientAddr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.trusted)
-		info := &reqInfo{id: rid, clientIP: ip, lang: i18n.FromRequest(r), log: s.log}
+		info := &reqInfo{id: rid, clientIP: ip, lang: i18n.FromRequest(r), log: s.log, userAgent: r.UserAgent()}
 		ctx := context.WithValue(r.Context(), infoKey{}, info)
 		ctx = app.WithActor(ctx, app.Actor{ID: "anonymous", ClientIP: ip, RequestID: rid})
 		w.Header().Set("X-Request-Id", rid)

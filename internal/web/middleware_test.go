@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/errs"
 	"yuanxu/internal/web"
 	"yuanxu/internal/webtest"
 )
@@ -230,18 +232,37 @@ func TestReadyzFailsWhenDatabaseIsDown(t *testing.T) {
 // fakeAuth accepts session "good-session" and API key "good-key".
 type fakeAuth struct{ fail bool }
 
-func (f fakeAuth) Session(_ context.Context, v string) (web.Principal, bool, error) {
-	if f.fail {
-		return web.Principal{}, false, errors.New("database down")
+var errRejected = &errs.Error{Kind: errs.Unauthenticated, Code: "session.invalid"}
+
+func (f fakeAuth) Authenticate(_ context.Context, v string) (account.Principal, app.SessionView, error) {
+	switch {
+	case f.fail:
+		return account.Principal{}, app.SessionView{}, errors.New("database down")
+	case v != "good-session":
+		return account.Principal{}, app.SessionView{}, errRejected
 	}
-	return web.Principal{Kind: web.PrincipalCustomer, ID: "c1"}, v == "good-session", nil
+	return account.Principal{AccountID: "c1", Kind: account.KindIndividual}, app.SessionView{ID: "s1"}, nil
 }
 
-func (f fakeAuth) APIKey(_ context.Context, tok string) (web.Principal, bool, error) {
-	if f.fail {
-		return web.Principal{}, false, errors.New("database down")
+func (f fakeAuth) AuthenticateAPIKey(_ context.Context, tok string) (account.Principal, error) {
+	switch {
+	case f.fail:
+		return account.Principal{}, errors.New("database down")
+	case tok != "good-key":
+		return account.Principal{}, errRejected
 	}
-	return web.Principal{Kind: web.PrincipalAPIKey, ID: "k1", Scopes: []string{"read"}}, tok == "good-key", nil
+	return account.Principal{AccountID: "k1", Kind: account.KindIndividual, ViaAPIKey: true}, nil
+}
+
+// acceptAll accepts every credential.
+type acceptAll struct{}
+
+func (acceptAll) Authenticate(context.Context, string) (account.Principal, app.SessionView, error) {
+	return account.Principal{AccountID: "c1", Kind: account.KindIndividual}, app.SessionView{}, nil
+}
+
+func (acceptAll) AuthenticateAPIKey(context.Context, string) (account.Principal, error) {
+	return account.Principal{AccountID: "c1", Kind: account.KindIndividual, ViaAPIKey: true}, nil
 }
 
 func TestAuthenticationHooks(t *testing.T) {
@@ -249,7 +270,7 @@ func TestAuthenticationHooks(t *testing.T) {
 	var seen atomic.Value // string: what the callback saw
 	probe := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := web.PrincipalFrom(r.Context())
-		seen.Store(p.Kind + "/" + p.ID + "/" + app.ActorFrom(r.Context()).ID + "/" + map[bool]string{true: "auth", false: "anon"}[ok])
+		seen.Store(string(p.Kind) + "/" + p.AccountID + "/" + app.ActorFrom(r.Context()).ID + "/" + map[bool]string{true: "auth", false: "anon"}[ok])
 	})
 	s := webtest.NewServer(t, &webtest.Options{Auth: fakeAuth{}, Callbacks: map[string]http.Handler{"probe": probe}})
 	down := webtest.NewServer(t, &webtest.Options{Auth: fakeAuth{fail: true}})
@@ -260,10 +281,10 @@ func TestAuthenticationHooks(t *testing.T) {
 		want    string
 	}{
 		{"anonymous", nil, 200, "//anonymous/anon"},
-		{"session cookie", []string{"Cookie", "yuanxu_session=good-session"}, 200, "customer/c1/account:c1/auth"},
+		{"session cookie", []string{"Cookie", "yuanxu_session=good-session"}, 200, "individual/c1/account:c1/auth"},
 		{"unknown cookie stays anonymous", []string{"Cookie", "yuanxu_session=stale"}, 200, "//anonymous/anon"},
-		{"api key", []string{"Authorization", "Bearer good-key"}, 200, "api_key/k1/api_key:k1/auth"},
-		{"bearer wins over cookie", []string{"Authorization", "bearer good-key", "Cookie", "yuanxu_session=good-session"}, 200, "api_key/k1/api_key:k1/auth"},
+		{"api key", []string{"Authorization", "Bearer good-key"}, 200, "individual/k1/api_key:k1/auth"},
+		{"bearer wins over cookie", []string{"Authorization", "bearer good-key", "Cookie", "yuanxu_session=good-session"}, 200, "individual/k1/api_key:k1/auth"},
 		{"unknown api key", []string{"Authorization", "Bearer nope"}, 401, ""},
 	}
 	for _, tt := range tests {
@@ -312,7 +333,7 @@ func TestAccessLog(t *testing.T) {
 	t.Parallel()
 	var buf syncBuffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
-	s := webtest.NewServer(t, &webtest.Options{Logger: log,
+	s := webtest.NewServer(t, &webtest.Options{Logger: log, Auth: acceptAll{},
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
 	res := s.Do(t, "GET", "/api/v1/meta?token=query-secret", nil, "Cookie", "yuanxu_session=cookie-secret",
 		"Authorization", "Bearer bearer-secret", "X-Forwarded-For", "198.51.100.23", "X-Request-Id", "trace-1")

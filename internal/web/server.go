@@ -33,7 +33,7 @@ type Config struct {
 	// Callbacks are payment-gateway endpoints: "alipay" is mounted at
 	// POST /callbacks/alipay, outside huma, exempt from CSRF checks.
 	Callbacks map[string]http.Handler
-	// Auth resolves session cookies and API keys (optional).
+	// Auth resolves session cookies and API keys; default: App.
 	Auth Authenticator
 	// TLS makes responses carry Strict-Transport-Security.
 	TLS bool
@@ -55,11 +55,13 @@ type server struct {
 	cop     *http.CrossOriginProtection
 	metrics httpMetrics
 
-	root    *http.ServeMux
-	api     huma.API
-	apiMux  *recordingMux
-	ops     []*huma.Operation // every operation registered, in order
-	handler http.Handler
+	root   *http.ServeMux
+	api    huma.API
+	apiMux *recordingMux
+	ops    []*huma.Operation // every operation registered, in order
+	// pageRoutes are the portal and console patterns, in order.
+	pageRoutes []string
+	handler    http.Handler
 }
 
 // NewServer builds the whole HTTP surface: /api/v1 (and its OpenAPI
@@ -82,6 +84,9 @@ func newServer(c Config) (*server, error) {
 		app: c.App, log: c.Logger, reg: c.Metrics, trusted: c.TrustedProxies, version: c.Version,
 		maxBody: c.MaxBodyBytes, auth: c.Auth, tls: c.TLS, cop: http.NewCrossOriginProtection(),
 		root: http.NewServeMux(),
+	}
+	if s.auth == nil {
+		s.auth = c.App
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -1,11 +1,14 @@
 package pages_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"yuanxu/internal/account"
+	"yuanxu/internal/app"
 	"yuanxu/internal/browsertest"
 	"yuanxu/internal/web"
 )
@@ -14,7 +17,18 @@ import (
 // web.NewServer, with its CSP, cross-origin protection and middleware.
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	h, err := web.NewServer(web.Config{App: newApp(t), Version: "test-1.0"})
+	ts, _ := newServerApp(t)
+	return ts
+}
+
+// newServerApp is newServer, also returning the app.
+func newServerApp(t *testing.T) (*httptest.Server, *app.App) {
+	t.Helper()
+	a := newApp(t)
+	if err := a.ConfigureAccounts(app.AccountConfig{Hash: account.TestParams}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.NewServer(web.Config{App: a, Version: "test-1.0"})
 	if err != nil {
 		t.Fatalf("web.NewServer: %v", err)
 	}
@@ -23,7 +37,22 @@ func newServer(t *testing.T) *httptest.Server {
 	}
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
-	return ts
+	return ts, a
+}
+
+// staffSignIn seeds the demo accounts and signs b in to the console as
+// the demo staff member of role.
+func staffSignIn(t *testing.T, b *browsertest.Browser, ts *httptest.Server, a *app.App, role string) {
+	t.Helper()
+	if _, err := a.SeedDemo(context.Background()); err != nil {
+		t.Fatalf("SeedDemo: %v", err)
+	}
+	b.Navigate(ts.URL + "/console/login")
+	b.SetValue("#identifier", role+"@staff.demo.yuanxu.test")
+	b.SetValue("#password", "yuanxu-demo-staff-"+role)
+	if st := b.ClickNavigate("#login-submit"); st != http.StatusOK {
+		t.Fatalf("staff sign-in: status %d", st)
+	}
 }
 
 // loaded checks what every page needs: the stylesheet applied and htmx
@@ -47,11 +76,11 @@ func TestBrowserPortalHome(t *testing.T) {
 		promise, clause, banner           string
 	}{
 		{"zh", "zh-CN,zh;q=0.9", "zh-CN", "自助服务与计费平台 · 元序",
-			[]string{"产品", "订单 随账户功能上线", "工单 随账户功能上线", "账户 随账户功能上线"},
+			[]string{"产品", "订单 随账户功能上线", "工单 随账户功能上线", "账户"},
 			"自支付与交付中较晚的时刻起 24 小时内，计费方向已用流量未超过 1 GB 的，可申请无理由退款。",
 			"协议条款 3.1, 3.1.a", "沙箱模式"},
 		{"en", "en-US,en;q=0.9", "en", "Self-service and billing · yuanxu",
-			[]string{"Products", "Orders coming with accounts", "Tickets coming with accounts", "Account coming with accounts"},
+			[]string{"Products", "Orders coming with accounts", "Tickets coming with accounts", "Account"},
 			"Within 24 hours of payment or delivery, whichever is later, if no more than 1 GB of billed-direction traffic has been used, you may ask for a refund without giving a reason.",
 			"Agreement clause 3.1, 3.1.a", "Sandbox mode"},
 	}
@@ -137,9 +166,9 @@ func TestBrowserConsoleLogin(t *testing.T) {
 		labels                        []string
 		notice                        string
 	}{
-		{"zh", "zh-CN", "登录运营控制台", []string{"工作邮箱", "密码", "动态验证码"}, "员工登录尚未开放，将随账户功能上线。"},
+		{"zh", "zh-CN", "登录运营控制台", []string{"工作邮箱", "密码", "动态验证码"}, "账号或密码不正确。"},
 		{"en", "en", "Sign in to the staff console", []string{"Work email", "Password", "One-time code"},
-			"Staff sign-in is not available yet; it arrives with accounts."},
+			"Wrong login or password."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -160,21 +189,21 @@ func TestBrowserConsoleLogin(t *testing.T) {
 			if got, _ := b.Attr("#otp", "autocomplete"); got != "one-time-code" {
 				t.Errorf("otp autocomplete %q", got)
 			}
-			if got := b.Texts(".site-nav .nav-link"); len(got) != 6 {
+			if got := b.Texts(".site-nav .nav-link"); len(got) != 10 {
 				t.Errorf("console nav %q", got)
 			}
 			loaded(t, b)
 			b.Screenshot("console-login-" + c.name)
 
-			// Submitting is refused politely until accounts exist.
-			b.Allow(`status of 503`)
+			// A wrong password is refused with the problem code's message.
+			b.Allow(`status of 401`)
 			b.SetValue("#identifier", "ops@example.com")
 			b.SetValue("#password", "not-a-real-password")
 			b.SetValue("#otp", "123456")
-			if st := b.ClickNavigate("#login-submit"); st != http.StatusServiceUnavailable {
+			if st := b.ClickNavigate("#login-submit"); st != http.StatusUnauthorized {
 				t.Errorf("submit: status %d", st)
 			}
-			if got := b.Text("#login-notice"); got != c.notice {
+			if got := b.Text("#form-error"); got != c.notice {
 				t.Errorf("notice %q", got)
 			}
 			if got := browsertest.Eval[string](b, `document.querySelector("#password").value`); got != "" {
@@ -186,8 +215,9 @@ func TestBrowserConsoleLogin(t *testing.T) {
 
 func TestBrowserConsoleHome(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts, a := newServerApp(t)
 	b := browsertest.New(t)
+	staffSignIn(t, b, ts, a, "support")
 	b.Navigate(ts.URL + "/console/")
 	titles := b.Texts(".queue .queue-title")
 	want := []string{"待审核退款", "交付超时", "待确认违规案件", "待回复工单"}
@@ -207,6 +237,11 @@ func TestBrowserConsoleHome(t *testing.T) {
 	}
 	loaded(t, b)
 	b.Screenshot("console-home-zh")
+	b.ClickNavigate(`.lang-switch button[value="en"]`)
+	if got := b.Text(`.site-nav [aria-current="page"]`); got != "Home" {
+		t.Errorf("current nav in English %q", got)
+	}
+	b.Screenshot("console-home-en")
 }
 
 func TestBrowserNotFound(t *testing.T) {

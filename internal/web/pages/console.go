@@ -8,6 +8,7 @@ import (
 	"yuanxu/internal/app"
 	"yuanxu/internal/policy"
 	"yuanxu/internal/web/i18n"
+	"yuanxu/internal/web/webctx"
 )
 
 // consoleQueue describes one card of the console home. The capability that
@@ -63,10 +64,7 @@ func consoleQueues() []consoleQueue {
 }
 
 // consoleHome renders the staff console home with its work queues.
-//
-// TODO(accounts): staff authentication must wrap every /console/ route
-// except /console/login.
-func (h *handlers) consoleHome(w http.ResponseWriter, req *http.Request) {
+func (h *handlers) consoleHome(w http.ResponseWriter, req *http.Request, _ webctx.Principal) {
 	v := ConsoleHomeView{Page: h.page(req, "page.console_home.title", consoleNav(), "home")}
 	set, _, err := h.policyInForce(req.Context())
 	if err != nil {
@@ -90,20 +88,6 @@ func (h *handlers) consoleHome(w http.ResponseWriter, req *http.Request) {
 		v.Queues = append(v.Queues, card)
 	}
 	h.r.render(w, req, http.StatusOK, tmplConsoleHome, v.Lang, v)
-}
-
-// consoleLogin renders the staff sign-in form.
-func (h *handlers) consoleLogin(w http.ResponseWriter, req *http.Request) {
-	v := LoginView{Page: h.page(req, "page.console_login.title", consoleNav(), ""), Action: "/console/login"}
-	h.r.render(w, req, http.StatusOK, tmplConsoleLogin, v.Lang, v)
-}
-
-// consoleLoginPost answers a staff sign-in until accounts exist: the form
-// again, with a notice, and 503. Nobody is signed in.
-func (h *handlers) consoleLoginPost(w http.ResponseWriter, req *http.Request) {
-	v := LoginView{Page: h.page(req, "page.console_login.title", consoleNav(), ""), Action: "/console/login",
-		Identifier: formIdentifier(w, req), NoticeKey: "page.console_login.unavailable"}
-	h.r.render(w, req, http.StatusServiceUnavailable, tmplConsoleLogin, v.Lang, v)
 }
 
 // policyInForce returns the policy of the agreement version in force at

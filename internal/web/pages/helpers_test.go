@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/store/storetest"
 	"yuanxu/internal/web/pages"
+	"yuanxu/internal/web/webctx"
 )
 
 // testCSP is the policy package web sets; the in-process handler of the
@@ -44,6 +46,12 @@ func newHandler(t *testing.T, a *app.App) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", testCSP)
+		// Console pages need a staff session; package web resolves it, so
+		// these in-process tests put a staff principal in the context.
+		if strings.HasPrefix(r.URL.Path, "/console/") && !strings.HasPrefix(r.URL.Path, "/console/login") {
+			r = r.WithContext(webctx.With(r.Context(), webctx.Principal{
+				Principal: account.Principal{AccountID: "staff-1", Kind: account.KindStaff, Roles: []account.Role{account.RoleSupport}}}))
+		}
 		mux.ServeHTTP(w, r)
 	})
 }

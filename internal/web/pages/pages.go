@@ -36,6 +36,9 @@ type Config struct {
 	App     *app.App
 	Version string
 	Logger  *slog.Logger // nil: discard
+	// Routes, if set, receives every pattern Register adds (for the
+	// authorisation matrix test).
+	Routes *[]string
 }
 
 // handlers holds the dependencies every page handler shares.
@@ -87,13 +90,50 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 			err = fmt.Errorf("pages: registering routes: %v", p)
 		}
 	}()
-	mux.HandleFunc("GET /{$}", h.home)
-	mux.HandleFunc("GET /login", h.login)
-	mux.HandleFunc("POST /login", h.loginPost)
-	mux.HandleFunc("GET /console/{$}", h.consoleHome)
-	mux.HandleFunc("GET /console/login", h.consoleLogin)
-	mux.HandleFunc("POST /console/login", h.consoleLoginPost)
-	mux.HandleFunc("POST /lang", h.setLang)
+	handle := func(pattern string, hf http.HandlerFunc) {
+		if c.Routes != nil {
+			*c.Routes = append(*c.Routes, pattern)
+		}
+		mux.Handle(pattern, hf)
+	}
+	cust, staff := h.customerOnly, h.staffOnly
+	handle("GET /{$}", h.home)
+	handle("GET /login", h.login)
+	handle("POST /login", h.loginPost)
+	handle("GET /login/second-factor", h.secondFactor)
+	handle("POST /login/second-factor", h.secondFactor)
+	handle("POST /logout", h.logout)
+	handle("GET /register", h.register)
+	handle("POST /register", h.register)
+	handle("GET /password-reset", h.passwordReset)
+	handle("POST /password-reset", h.passwordReset)
+	handle("POST /password-reset/confirm", h.passwordResetConfirm)
+	handle("GET /account", cust(h.profile))
+	handle("POST /account/profile", cust(h.profilePost))
+	handle("POST /account/contact", cust(h.contactPost))
+	handle("GET /account/security", cust(h.security))
+	handle("POST /account/security", cust(h.securityPost))
+	handle("GET /account/sessions", cust(h.sessions))
+	handle("POST /account/sessions/{id}/end", cust(h.endSession))
+	handle("POST /account/logout-all", cust(h.logoutAll))
+	handle("GET /account/api-keys", cust(h.apiKeys))
+	handle("POST /account/api-keys", cust(h.apiKeys))
+	handle("POST /account/api-keys/{id}/revoke", cust(h.revokeKey))
+	handle("GET /account/inbox", cust(h.inbox))
+	handle("POST /account/inbox/{id}/read", cust(h.markRead))
+	handle("GET /console/{$}", staff(h.consoleHome))
+	handle("GET /console/login", h.consoleLogin)
+	handle("POST /console/login", h.consoleLoginPost)
+	handle("GET /console/login/second-factor", h.consoleSecondFactor)
+	handle("POST /console/login/second-factor", h.consoleSecondFactor)
+	handle("POST /console/logout", h.consoleLogout)
+	handle("GET /console/customers", staff(h.customers))
+	handle("GET /console/staff", staff(h.staff))
+	handle("POST /console/staff", staff(h.staff))
+	handle("GET /console/notifications", staff(h.deliveries))
+	handle("GET /console/sandbox/sms", staff(h.sandboxSMS))
+	handle("GET /console/templates", staff(h.templates))
+	handle("POST /lang", h.setLang)
 	mux.Handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)))
 	mux.HandleFunc("/", h.notFound)
 	return nil
@@ -106,7 +146,7 @@ func portalNav() []NavItem {
 		{ID: "products", LabelKey: "layout.nav.products", Href: "/#products"},
 		{ID: "orders", LabelKey: "layout.nav.orders", NoteKey: "layout.nav.with_accounts"},
 		{ID: "tickets", LabelKey: "layout.nav.tickets", NoteKey: "layout.nav.with_accounts"},
-		{ID: "account", LabelKey: "layout.nav.account", NoteKey: "layout.nav.with_accounts"},
+		{ID: "account", LabelKey: "layout.nav.account", Href: "/account"},
 	}
 }
 
@@ -117,6 +157,10 @@ func consoleNav() []NavItem {
 		{ID: "compliance", LabelKey: "layout.console.nav.compliance", NoteKey: "layout.console.nav.soon"},
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", NoteKey: "layout.console.nav.soon"},
 		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
+		{ID: "customers", LabelKey: "layout.console.nav.customers", Href: "/console/customers"},
+		{ID: "staff", LabelKey: "layout.console.nav.staff", Href: "/console/staff"},
+		{ID: "notifications", LabelKey: "layout.console.nav.notifications", Href: "/console/notifications"},
+		{ID: "templates", LabelKey: "layout.console.nav.templates", Href: "/console/templates"},
 		{ID: "settings", LabelKey: "layout.console.nav.settings", NoteKey: "layout.console.nav.soon"},
 	}
 }
@@ -130,6 +174,9 @@ func (h *handlers) page(req *http.Request, titleKey string, nav []NavItem, curre
 		Next:     req.URL.Path,
 		Nav:      nav,
 		Version:  h.version,
+	}
+	if pr, ok := principal(req); ok {
+		p.SignedIn, p.Staff = true, pr.Staff()
 	}
 	switch {
 	case req.URL.Path == "/lang": // an error page of the switcher itself

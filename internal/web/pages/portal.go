@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"yuanxu/internal/policy"
 )
@@ -91,32 +90,4 @@ func byteSize(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10) + " B"
-}
-
-// login renders the customer sign-in form.
-func (h *handlers) login(w http.ResponseWriter, req *http.Request) {
-	v := LoginView{Page: h.page(req, "page.login.title", portalNav(), "account"), Action: "/login"}
-	h.r.render(w, req, http.StatusOK, tmplLogin, v.Lang, v)
-}
-
-// loginPost answers a customer sign-in until accounts exist: the form again,
-// with a notice, and 503. Nobody is signed in.
-func (h *handlers) loginPost(w http.ResponseWriter, req *http.Request) {
-	v := LoginView{Page: h.page(req, "page.login.title", portalNav(), "account"), Action: "/login",
-		Identifier: formIdentifier(w, req), NoticeKey: "page.login.unavailable"}
-	h.r.render(w, req, http.StatusServiceUnavailable, tmplLogin, v.Lang, v)
-}
-
-// formIdentifier reads the identifier field of a sign-in form to show it
-// again, bounded; the password is never read or echoed.
-func formIdentifier(w http.ResponseWriter, req *http.Request) string {
-	req.Body = http.MaxBytesReader(w, req.Body, 16<<10)
-	if err := req.ParseForm(); err != nil {
-		return ""
-	}
-	id := strings.TrimSpace(req.PostForm.Get("identifier"))
-	if len(id) > 254 || !utf8.ValidString(id) {
-		return ""
-	}
-	return id
 }

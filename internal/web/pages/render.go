@@ -26,6 +26,21 @@ const (
 	tmplConsoleHome  = "console_home"
 	tmplConsoleLogin = "console_login"
 	tmplConsoleError = "console_error"
+
+	tmplSecondFactor        = "portal_second_factor"
+	tmplRegister            = "portal_register"
+	tmplReset               = "portal_reset"
+	tmplAccountProfile      = "account_profile"
+	tmplAccountSecurity     = "account_security"
+	tmplAccountSessions     = "account_sessions"
+	tmplAccountKeys         = "account_keys"
+	tmplAccountInbox        = "account_inbox"
+	tmplConsoleSecondFactor = "console_second_factor"
+	tmplConsoleCustomers    = "console_customers"
+	tmplConsoleStaff        = "console_staff"
+	tmplConsoleDeliveries   = "console_notifications"
+	tmplConsoleSMS          = "console_sms"
+	tmplConsoleTemplates    = "console_templates"
 )
 
 var pageFiles = map[string][2]string{
@@ -35,6 +50,21 @@ var pageFiles = map[string][2]string{
 	tmplConsoleHome:  {"layout_console.html", "console_home.html"},
 	tmplConsoleLogin: {"layout_console.html", "console_login.html"},
 	tmplConsoleError: {"layout_console.html", "error.html"},
+
+	tmplSecondFactor:        {"layout_portal.html", "second_factor.html"},
+	tmplRegister:            {"layout_portal.html", "portal_register.html"},
+	tmplReset:               {"layout_portal.html", "portal_reset.html"},
+	tmplAccountProfile:      {"layout_portal.html", "account_profile.html"},
+	tmplAccountSecurity:     {"layout_portal.html", "account_security.html"},
+	tmplAccountSessions:     {"layout_portal.html", "account_sessions.html"},
+	tmplAccountKeys:         {"layout_portal.html", "account_keys.html"},
+	tmplAccountInbox:        {"layout_portal.html", "account_inbox.html"},
+	tmplConsoleSecondFactor: {"layout_console.html", "second_factor.html"},
+	tmplConsoleCustomers:    {"layout_console.html", "console_customers.html"},
+	tmplConsoleStaff:        {"layout_console.html", "console_staff.html"},
+	tmplConsoleDeliveries:   {"layout_console.html", "console_notifications.html"},
+	tmplConsoleSMS:          {"layout_console.html", "console_sms.html"},
+	tmplConsoleTemplates:    {"layout_console.html", "console_templates.html"},
 }
 
 // renderer holds every page template parsed once per language, so that the
@@ -83,6 +113,7 @@ func (r *renderer) funcs(lang i18n.Lang) template.FuncMap {
 			}
 			return strings.Join(parts, i18n.T(lang, "layout.list_sep", nil))
 		},
+		"hasRole":   hasRole,
 		"asset":     r.assets.url,
 		"integrity": r.assets.sri,
 	}

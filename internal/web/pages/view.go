@@ -24,6 +24,9 @@ type Page struct {
 	// until it is configured, when the footer shows a placeholder.
 	LegalEntity string
 	Version     string
+	// SignedIn: the header offers sign-out instead of sign-in; Staff: the
+	// signed-in principal is a staff member.
+	SignedIn, Staff bool
 }
 
 // LangChoice is one button of the language switcher.
