@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -48,10 +49,19 @@ type outboxSMS struct {
 	ProviderMessageID string    `json:"provider_message_id"`
 }
 
+type outboxMail struct {
+	ReceivedAt time.Time `json:"received_at"`
+	To         string    `json:"to"`
+	Subject    string    `json:"subject"`
+	MessageID  string    `json:"message_id"`
+	Text       string    `json:"text"`
+}
+
 type outboxReport struct {
 	Sandbox    bool             `json:"sandbox"`
 	Deliveries []outboxDelivery `json:"deliveries"`
 	SMS        []outboxSMS      `json:"sandbox_sms"`
+	Mail       []outboxMail     `json:"sandbox_mail"`
 }
 
 func (o *outboxCmd) Run(e *env) error {
@@ -64,7 +74,7 @@ func (o *outboxCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
-	r := outboxReport{Sandbox: sandbox, Deliveries: []outboxDelivery{}, SMS: []outboxSMS{}}
+	r := outboxReport{Sandbox: sandbox, Deliveries: []outboxDelivery{}, SMS: []outboxSMS{}, Mail: []outboxMail{}}
 	ds, err := db.Deliveries(e.ctx, store.DeliveryFilter{Limit: o.Limit})
 	if err != nil {
 		return err
@@ -82,6 +92,13 @@ func (o *outboxCmd) Run(e *env) error {
 		for _, m := range ms {
 			r.SMS = append(r.SMS, outboxSMS{ReceivedAt: m.ReceivedAt, Provider: m.Provider, To: m.PhoneMasked, Text: m.Text, TemplateCode: m.TemplateCode,
 				Params: m.Params, IdempotencyKey: m.IdempotencyKey, ProviderMessageID: m.ProviderMessageID})
+		}
+		mails, err := db.SandboxMailList(e.ctx, nil, o.Limit)
+		if err != nil {
+			return err
+		}
+		for _, m := range mails {
+			r.Mail = append(r.Mail, outboxMail{ReceivedAt: m.ReceivedAt, To: m.RcptMasked, Subject: m.Subject, MessageID: m.MessageID, Text: m.Text})
 		}
 	}
 	if o.JSON {
@@ -112,5 +129,12 @@ func (o *outboxCmd) Run(e *env) error {
 	for _, m := range r.SMS {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", show(m.ReceivedAt), m.Provider, m.To, m.Text)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nSandbox mail (what the embedded SMTP sink received):\n")
+	for _, m := range r.Mail {
+		fmt.Fprintf(e.stdout, "--- %s  to %s  %s\n%s\n", show(m.ReceivedAt), m.To, m.Subject, strings.TrimSpace(m.Text))
+	}
+	return nil
 }

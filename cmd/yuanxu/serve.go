@@ -308,8 +308,15 @@ func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (
 			c.MessageIDDomain = strings.TrimRight(f.MailFrom[at+1:], "> ")
 		}
 	} else if sandboxMode {
-		c.Unconfigured = "sandbox mode without an SMTP server (--smtp-url)"
-		log.Warn("sandbox: no --smtp-url; notification email is recorded as not delivered")
+		sm, err := a.StartSandboxMail()
+		if err != nil {
+			return c, stop, err
+		}
+		stopMail := func() { _ = sm.Close() }
+		stop = stopMail
+		c.Email = sm.Sender
+		c.MessageIDDomain = "sandbox.yuanxu.invalid"
+		log.Info("sandbox: no --smtp-url; notification email goes over SMTP to the embedded sandbox sink (console: Sandbox mail; CLI: yuanxu admin outbox)", slog.String("smtp", sm.Sink.URL()))
 	} else {
 		log.Warn("no --smtp-url: notification email waits, retrying, until an SMTP server is configured")
 	}
@@ -322,7 +329,8 @@ func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (
 		if err != nil {
 			return c, stop, err
 		}
-		stop = func() { _ = sb.Close(context.Background()) }
+		prev := stop
+		stop = func() { _ = sb.Close(context.Background()); prev() }
 		c.SMS, c.SMSCodes = sb.Sender, sb.Codes
 		if c.SMSSignName == "" {
 			c.SMSSignName = "元序"

@@ -82,6 +82,7 @@ func (s *server) registerOperations() (err error) {
 	registerAuth(s)
 	registerMe(s)
 	registerStaff(s)
+	registerSandboxMail(s)
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

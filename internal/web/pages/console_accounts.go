@@ -128,6 +128,28 @@ func (h *handlers) sandboxSMS(w http.ResponseWriter, req *http.Request, p webctx
 	h.r.render(w, req, http.StatusOK, tmplConsoleSMS, v.Lang, v)
 }
 
+// sandboxMail is the sandbox mail outbox (sandbox mode only; 404 otherwise).
+func (h *handlers) sandboxMail(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
+	if !h.app.IsSandbox() {
+		h.notFound(w, req)
+		return
+	}
+	v := SandboxMailView{Page: h.page(req, "page.mail.title", consoleNav(), "mail"), To: bounded(strings.TrimSpace(req.URL.Query().Get("to")))}
+	if err := h.app.Authorize(req.Context(), p.Principal, "notify.log.read", account.Object{}); err != nil {
+		h.actionError(w, req, err)
+		return
+	}
+	ms, err := h.app.SandboxMailMessages(req.Context(), v.To, 100)
+	if err != nil {
+		h.actionError(w, req, err)
+		return
+	}
+	for _, m := range ms {
+		v.Messages = append(v.Messages, MailRow{ID: m.ID, To: m.RcptMasked, Subject: m.Subject, Text: m.Text, Received: shortTime(m.ReceivedAt)})
+	}
+	h.r.render(w, req, http.StatusOK, tmplConsoleMail, v.Lang, v)
+}
+
 // templates previews a notification template with its sample values.
 func (h *handlers) templates(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	q := req.URL.Query()

@@ -132,6 +132,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	handle("POST /console/staff", staff(h.staff))
 	handle("GET /console/notifications", staff(h.deliveries))
 	handle("GET /console/sandbox/sms", staff(h.sandboxSMS))
+	handle("GET /console/sandbox/mail", staff(h.sandboxMail))
 	handle("GET /console/templates", staff(h.templates))
 	handle("POST /lang", h.setLang)
 	mux.Handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)))

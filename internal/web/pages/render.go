@@ -40,6 +40,7 @@ const (
 	tmplConsoleStaff        = "console_staff"
 	tmplConsoleDeliveries   = "console_notifications"
 	tmplConsoleSMS          = "console_sms"
+	tmplConsoleMail         = "console_mail"
 	tmplConsoleTemplates    = "console_templates"
 )
 
@@ -64,6 +65,7 @@ var pageFiles = map[string][2]string{
 	tmplConsoleStaff:        {"layout_console.html", "console_staff.html"},
 	tmplConsoleDeliveries:   {"layout_console.html", "console_notifications.html"},
 	tmplConsoleSMS:          {"layout_console.html", "console_sms.html"},
+	tmplConsoleMail:         {"layout_console.html", "console_mail.html"},
 	tmplConsoleTemplates:    {"layout_console.html", "console_templates.html"},
 }
 

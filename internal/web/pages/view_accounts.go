@@ -187,6 +187,19 @@ type SMSRow struct {
 	ID, To, Text, Received string
 }
 
+// SandboxMailView is the sandbox mail outbox.
+type SandboxMailView struct {
+	Page
+	Form
+	To       string
+	Messages []MailRow
+}
+
+// MailRow is one message the sandbox SMTP sink received.
+type MailRow struct {
+	ID, To, Subject, Text, Received string
+}
+
 // TemplatesView previews a notification template.
 type TemplatesView struct {
 	Page
