@@ -82,7 +82,7 @@ func TestServeWithProvidersFromEnvironment(t *testing.T) {
 // TestAdminOutboxShowsSandboxSMSAndDeliveryLog: after a sandbox server ran,
 // a notification delivered through the embedded SMS provider shows in
 // `admin outbox` (text and JSON), with the phone masked; email without
-// SMTP is recorded as not delivered.
+// --smtp-url crosses SMTP to the sandbox sink and shows there.
 func TestAdminOutboxShowsSandboxSMSAndDeliveryLog(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
@@ -131,7 +131,7 @@ func TestAdminOutboxShowsSandboxSMSAndDeliveryLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Sandbox SMS outbox", "【元序】您的验证码是531902", "138****5678", "auth.verification_code", "not delivered: sandbox mode without an SMTP server"} {
+	for _, want := range []string{"Sandbox SMS outbox", "【元序】您的验证码是531902", "138****5678", "auth.verification_code", "Sandbox mail", "您的验证码是 531902", "d***@example.com"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("admin outbox output lacks %q:\n%s", want, out)
 		}
@@ -147,11 +147,11 @@ func TestAdminOutboxShowsSandboxSMSAndDeliveryLog(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
 		t.Fatal(err)
 	}
-	if !r.Sandbox || len(r.SMS) != 1 || r.SMS[0].Provider != "tencent" || len(r.Deliveries) != 2 {
+	if !r.Sandbox || len(r.SMS) != 1 || r.SMS[0].Provider != "tencent" || len(r.Deliveries) != 2 || len(r.Mail) != 1 || r.Mail[0].To != "d***@example.com" {
 		t.Fatalf("json report %+v", r)
 	}
 	for _, d := range r.Deliveries {
-		want := map[string]string{"sms": "delivered", "email": "failed"}[d.Channel]
+		want := map[string]string{"sms": "delivered", "email": "sent"}[d.Channel] // email: delivered after the bounce window
 		if d.Status != want || d.CreatedAt.After(time.Now().Add(time.Minute)) {
 			t.Errorf("%s delivery %+v, want %s", d.Channel, d, want)
 		}

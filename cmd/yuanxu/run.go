@@ -28,6 +28,8 @@ type cli struct {
 	Version versionCmd `cmd:"" help:"Print the version."`
 
 	Calendar calendarCmd `cmd:"" help:"PRC working-day calendar: deadlines and holiday data (no database needed)."`
+
+	Agreement agreementCmd `cmd:"" help:"Agreement tools: lint an agreement file."`
 }
 
 type adminCmd struct {
@@ -114,10 +116,13 @@ func configPath(args []string, getenv func(string) string) string {
 	return getenv("YUANXU_CONFIG")
 }
 
-// envResolver reads YUANXU_<FLAG> through the injected getenv.
+// envResolver reads YUANXU_<FLAG> through the injected getenv, for the
+// flags of serve only (which include --data and --db, shared with migrate
+// and admin): a command's own options, such as agreement lint --lang, are
+// never picked up from the environment by accident.
 func envResolver(getenv func(string) string) kong.Resolver {
-	return kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
-		if f.Name == "help" || f.Name == "config" {
+	return kong.ResolverFunc(func(kctx *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
+		if f.Name == "help" || f.Name == "config" || !serveFlag(kctx.Model.Node, f.Name) {
 			return nil, nil
 		}
 		name := "YUANXU_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
@@ -153,26 +158,18 @@ type jsonResolver struct {
 }
 
 func (j *jsonResolver) Validate(app *kong.Application) error {
-	known := map[string]bool{}
-	var walk func(n *kong.Node)
-	walk = func(n *kong.Node) {
-		for _, f := range n.Flags {
-			known[strings.ReplaceAll(f.Name, "-", "_")] = true
-		}
-		for _, c := range n.Children {
-			walk(c)
-		}
-	}
-	walk(app.Node)
 	for k := range j.values {
-		if !known[k] {
-			return fmt.Errorf("config file %s: unknown key %q", j.path, k)
+		if !serveFlag(app.Node, strings.ReplaceAll(k, "_", "-")) {
+			return fmt.Errorf("config file %s: unknown key %q (keys are serve's flags)", j.path, k)
 		}
 	}
 	return nil
 }
 
-func (j *jsonResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
+func (j *jsonResolver) Resolve(kctx *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
+	if !serveFlag(kctx.Model.Node, f.Name) {
+		return nil, nil
+	}
 	v, ok := j.values[strings.ReplaceAll(f.Name, "-", "_")]
 	if !ok {
 		return nil, nil
@@ -190,6 +187,21 @@ func (j *jsonResolver) Resolve(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any
 		return strings.Join(parts, ","), nil
 	}
 	return nil, fmt.Errorf("config file %s: key %q must be a string, number, boolean or list", j.path, f.Name)
+}
+
+// serveFlag reports whether name is a flag of the serve command.
+func serveFlag(root *kong.Node, name string) bool {
+	for _, c := range root.Children {
+		if c.Name != "serve" {
+			continue
+		}
+		for _, f := range c.Flags {
+			if f.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func position(b []byte, off int64) (line, col int) {

@@ -215,3 +215,25 @@ func TestServeDemoThenVerify(t *testing.T) {
 		t.Fatalf("verify after tampering: %q, %v; want a failure naming the batch", out, err)
 	}
 }
+
+// TestEnvironmentSetsServeFlagsOnly: YUANXU_* variables configure serve
+// (and the database flags shared with migrate and admin), never another
+// command's own options.
+func TestEnvironmentSetsServeFlagsOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out, _, err := runArgs(t, context.Background(), map[string]string{"YUANXU_DATA": dir}, "migrate")
+	if err != nil || !strings.Contains(out, "migrations applied") {
+		t.Fatalf("migrate with YUANXU_DATA: %q, %v", out, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "yuanxu.db")); err != nil {
+		t.Fatalf("YUANXU_DATA was not used: %v", err)
+	}
+	out, _, err = runArgs(t, context.Background(), map[string]string{"YUANXU_WORKING_DAYS": "5"}, "calendar", "deadline", "--from", "2026-09-30T10:00:00+08:00", "--working-days", "3")
+	if err != nil || !strings.HasPrefix(out, "2026-10-10\n") {
+		t.Fatalf("calendar deadline: %q, %v", out, err)
+	}
+	if _, _, err := runArgs(t, context.Background(), map[string]string{"YUANXU_WORKING_DAYS": "3"}, "calendar", "deadline", "--from", "2026-09-30T10:00:00+08:00"); err == nil {
+		t.Fatal("calendar deadline took --working-days from the environment")
+	}
+}
