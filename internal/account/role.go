@@ -37,9 +37,9 @@ type RoleSpec struct {
 var roleTable = []RoleSpec{
 	{Role: RoleSupport, Grants: []Permission{"account.read_any", "ticket.answer", "refund.review", "compliance.report", "notify.log.read", "notify.resend"},
 		Desc: "reads tickets, orders and usage (masked), answers, prepares refund eligibility, raises violation reports"},
-	{Role: RoleSupportLead, Includes: []Role{RoleSupport}, Grants: []Permission{"refund.decide"},
+	{Role: RoleSupportLead, Includes: []Role{RoleSupport}, Grants: []Permission{"refund.decide", "ticket.assign", "ticket.canned.manage"},
 		Desc: "approves or rejects refunds and swaps within limits, handles SLA escalations"},
-	{Role: RoleComplianceOfficer, Grants: []Permission{"account.read_any", "kyc.review", "compliance.report", "compliance.case.read", "compliance.case.review", "compliance.measure.impose", "pii.unmask"},
+	{Role: RoleComplianceOfficer, Grants: []Permission{"account.read_any", "kyc.review", "compliance.report", "compliance.case.read", "compliance.case.review", "compliance.measure.impose", "pii.unmask", "ticket.answer"},
 		Desc: "KYC review, violation cases, restrict and suspend, propose bans, unmask with a purpose"},
 	{Role: RoleComplianceLead, Includes: []Role{RoleComplianceOfficer}, Grants: []Permission{"compliance.ban.confirm", "compliance.blocklist.manage", "compliance.disclosure.manage"},
 		Desc: "confirms and lifts bans, authority requests and the disclosure register, the blocklist"},

@@ -93,7 +93,7 @@ func (s acctSUT) register(t *testing.T, kind string) registered {
 		t.Fatal(err)
 	}
 	in := app.RegisterInput{Kind: kind, DisplayName: "Test " + kind, Email: email, Phone: phone, Password: goodPassword,
-		EmailCodeID: et.ID, EmailCode: codeFor(t, s.a, et), PhoneCodeID: pt.ID, PhoneCode: codeFor(t, s.a, pt), AcceptAgreement: true}
+		EmailCodeID: et.ID, EmailCode: codeFor(t, s.a, et), PhoneCodeID: pt.ID, PhoneCode: codeFor(t, s.a, pt), AcceptAgreement: true, AcknowledgedClauses: app.DefaultKeyClauses()}
 	if kind == string(account.KindEnterprise) {
 		in.EnterpriseName, in.USCC = "示例有限公司", "91360100MA35ABCDE0"
 	}

@@ -17,6 +17,11 @@ type RegisterInput struct {
 	Kind, DisplayName, Email, Phone, Password, EnterpriseName, USCC, Lang string
 	EmailCodeID, EmailCode, PhoneCodeID, PhoneCode                        string
 	AcceptAgreement                                                       bool
+	// AcknowledgedClauses are the key clauses ticked one by one (every key
+	// clause of the version in force is required); AgreementSHA256, when
+	// set, is the text shown, which must still be in force (agreement_register.go).
+	AcknowledgedClauses        []string
+	AgreementSHA256, UserAgent string
 }
 
 // errRollback aborts a transaction whose user error is reported after it.
@@ -41,6 +46,10 @@ func (a *App) Register(ctx context.Context, in RegisterInput) (AccountView, erro
 	if !in.AcceptAgreement {
 		return AccountView{}, &errs.Error{Kind: errs.Invalid, Code: account.CodeRegistration, Msg: "the agreement must be accepted",
 			Fields: []errs.FieldError{{Field: "body.accept_agreement", Rule: "required"}}}
+	}
+	accepted, err := a.registrationAcceptance(ctx, in)
+	if err != nil {
+		return AccountView{}, err
 	}
 	email, err := a.parseContact(v.Email, "body.email")
 	if err != nil {
@@ -94,12 +103,15 @@ func (a *App) Register(ctx context.Context, in RegisterInput) (AccountView, erro
 		}
 		aid := id.NewAt(tx.Now)
 		row := store.AccountRow{ID: aid, Kind: string(v.Kind), State: string(account.StateActive), DisplayName: v.DisplayName,
-			EnterpriseName: v.EnterpriseName, USCC: v.USCC, EmailIndex: email.Index, EmailMasked: email.Masked, EmailVerifiedAt: tx.Now,
+			EnterpriseName: v.EnterpriseName, EmailIndex: email.Index, EmailMasked: email.Masked, EmailVerifiedAt: tx.Now,
 			PhoneIndex: phone.Index, PhoneMasked: phone.Masked, PhoneVerifiedAt: tx.Now, PasswordHash: hash, PasswordChangedAt: tx.Now,
-			Lang: string(langOf(in.Lang)), AgreementVersion: a.acc().cfg.AgreementVersion, AgreementAcceptedAt: tx.Now,
+			Lang: string(langOf(in.Lang)), AgreementVersion: accepted.VersionID, AgreementAcceptedAt: tx.Now,
 			CreatedAt: tx.Now, UpdatedAt: tx.Now}
 		var err error
 		if row.EmailEnc, err = a.seal("account", "email", aid, email.Norm); err != nil {
+			return err
+		}
+		if row.USCC, err = a.seal("account", "uscc", aid, v.USCC); err != nil { // declared here, verified by KYC
 			return err
 		}
 		if row.PhoneEnc, err = a.seal("account", "phone", aid, phone.Norm); err != nil {
@@ -112,6 +124,10 @@ func (a *App) Register(ctx context.Context, in RegisterInput) (AccountView, erro
 			if errors.Is(err, errs.ErrDuplicate) {
 				return duplicateContact("body.email")
 			}
+			return err
+		}
+		accepted.AccountID = aid
+		if _, err := a.insertAcceptance(ctx, tx, accepted); err != nil {
 			return err
 		}
 		out = loaded{row: row}

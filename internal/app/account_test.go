@@ -67,7 +67,7 @@ func TestRegisterRefusesBadInputAndStoresNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := app.RegisterInput{Kind: "individual", DisplayName: "X", Email: email, Phone: phone, Password: goodPassword,
-				EmailCodeID: et.ID, EmailCode: codeFor(t, s.a, et), PhoneCodeID: pt.ID, PhoneCode: codeFor(t, s.a, pt), AcceptAgreement: true}
+				EmailCodeID: et.ID, EmailCode: codeFor(t, s.a, et), PhoneCodeID: pt.ID, PhoneCode: codeFor(t, s.a, pt), AcceptAgreement: true, AcknowledgedClauses: app.DefaultKeyClauses()}
 			good := in
 			tt.edit(&in)
 			before := countRows(t, s.a, `SELECT COUNT(*) FROM account`)

@@ -58,6 +58,7 @@ type App struct {
 
 	notifyCfg  atomic.Pointer[notifier] // set once by ConfigureNotify
 	accountCfg atomic.Pointer[accounts] // set once by ConfigureAccounts (account.go)
+	kycCfg     atomic.Pointer[kycState] // set once by ConfigureKYC, or lazily (kyc.go)
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup
@@ -70,7 +71,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &App{db: c.DB, log: c.Logger, secrets: c.Secrets, sweeps: newSweeps(), stopRefresh: make(chan struct{})}
-	a.policy = &policy.Resolver{Source: policy.Static{}}
+	a.policy = &policy.Resolver{Source: agreementSource{a}} // agreement.go: versions and acceptances as stored
 	switch {
 	case c.Sandbox:
 		sb, err := a.initSandboxClock(ctx, c.SandboxStart)
@@ -108,6 +109,9 @@ func New(ctx context.Context, c Config) (*App, error) {
 		}
 	}
 	a.registerBuiltinSweeps()
+	if err := a.initAgreements(ctx); err != nil { // the default agreement in force on first start
+		return nil, fmt.Errorf("agreements: %w", err)
+	}
 	return a, nil
 }
 

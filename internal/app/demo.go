@@ -81,10 +81,13 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 			if s.kind != account.KindStaff {
 				row.AgreementAcceptedAt = tx.Now
 			}
-			if s.kind == account.KindEnterprise {
-				row.EnterpriseName, row.USCC = s.name, "91360100MA35XXXXX0"
-			}
 			var err error
+			if s.kind == account.KindEnterprise {
+				row.EnterpriseName = s.name
+				if row.USCC, err = a.seal("account", "uscc", aid, "91360100MA35XXXXX0"); err != nil {
+					return err
+				}
+			}
 			if row.EmailEnc, err = a.seal("account", "email", aid, c.Norm); err != nil {
 				return err
 			}
@@ -119,6 +122,15 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 			return nil, fmt.Errorf("demo seed %s: %w", s.email, err)
 		}
 		out = append(out, DemoLogin{Kind: string(s.kind), Role: string(s.role), Login: s.email, Password: pw, Note: s.note})
+	}
+	if err := a.seedDemoKYC(ctx, ids); err != nil {
+		return nil, err
+	}
+	if err := a.seedDemoTickets(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.seedDemoAgreement(ctx, ids); err != nil { // agreement_demo.go
+		return nil, err
 	}
 	return out, nil
 }

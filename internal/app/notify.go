@@ -337,8 +337,20 @@ func (a *App) InboxUnread(ctx context.Context, accountID string) (int, error) {
 func (a *App) InboxMarkRead(ctx context.Context, accountID, notificationID string) error {
 	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		changed, err := tx.InboxMarkRead(ctx, accountID, notificationID)
-		if err != nil || !changed {
+		if err != nil {
 			return err
+		}
+		if !changed {
+			// Already read (idempotent), or not this account's: the same
+			// answer as for an id that does not exist.
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM notify_inbox WHERE notification_id = $1 AND account_id = $2`, notificationID, accountID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return &errs.Error{Kind: errs.NotFound, Code: "inbox.not_found", Msg: "no such inbox item"}
+			}
+			return nil
 		}
 		return a.Audit(ctx, tx, AuditEntry{Action: "notify.inbox_read", SubjectType: "notification", SubjectID: notificationID})
 	})

@@ -192,7 +192,7 @@ func (a *App) AccountGet(ctx context.Context, p account.Principal, accountID str
 	}
 	perm := account.Permission("profile.manage")
 	switch {
-	case p.Kind == account.KindStaff:
+	case p.Kind == account.KindStaff && l.row.ID != p.AccountID:
 		perm = "account.read_any"
 	case l.row.Kind == string(account.KindSubUser) && l.row.ID != p.AccountID:
 		perm = "subuser.manage"

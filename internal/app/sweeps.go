@@ -79,4 +79,7 @@ func (a *App) RunSweeps(ctx context.Context) error {
 	return errors.Join(all...)
 }
 
-func (a *App) registerBuiltinSweeps() {}
+func (a *App) registerBuiltinSweeps() {
+	a.registerTicketSweeps()
+	a.RegisterSweep("kyc.retention_purge", a.KYCPurgeSweep)
+}

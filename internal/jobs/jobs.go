@@ -29,6 +29,7 @@ type Backend interface {
 	PruneRateLimits(ctx context.Context) error
 	NotifyDeliver(ctx context.Context, deliveryID string) error
 	NotifyRedrive(ctx context.Context) (int, error)
+	KYCReencrypt(ctx context.Context) (int, error)
 }
 
 // Config configures the runner.
@@ -81,6 +82,7 @@ func New(c Config) (*Runner, error) {
 	river.AddWorker(workers, &sweepWorker{b: c.Backend})
 	river.AddWorker(workers, &pruneWorker{b: c.Backend})
 	addNotifyWorkers(workers, c.Backend)
+	addKYCWorkers(workers, c.Backend)
 	if c.Register != nil {
 		c.Register(workers)
 	}

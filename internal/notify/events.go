@@ -28,6 +28,13 @@ const (
 	EventMaintenance         Event = "maintenance.scheduled"
 	EventAgreementRevised    Event = "agreement.revised"
 	EventMarketingNewsletter Event = "marketing.newsletter"
+	// Support tickets (clause 5; templates in templates_ticket.go).
+	EventTicketOpened           Event = "ticket.opened"
+	EventTicketAnswered         Event = "ticket.answered"
+	EventTicketCustomerReplied  Event = "ticket.customer_replied"
+	EventTicketClosed           Event = "ticket.closed"
+	EventTicketAutoCloseWarning Event = "ticket.auto_close_warning"
+	EventTicketTargetBreached   Event = "ticket.target_breached"
 )
 
 // Specs is the event catalog.
@@ -48,6 +55,18 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"version": "2026.2", "effective_at": "2026-07-01 00:00"}, Clause: "9.4"},
 	{Event: EventMarketingNewsletter, Category: Marketing, Vars: []string{"title", "summary"},
 		Sample: map[string]string{"title": "六月新品", "summary": "香港线路上线"}},
+	{Event: EventTicketOpened, Category: Transactional, Vars: []string{"ticket_ref", "subject"},
+		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器"}, Clause: "5"},
+	{Event: EventTicketAnswered, Category: Transactional, Vars: []string{"ticket_ref", "subject"},
+		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器"}, Clause: "5"},
+	{Event: EventTicketCustomerReplied, Category: Transactional, Vars: []string{"ticket_ref", "subject"},
+		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器"}, Clause: "5"},
+	{Event: EventTicketClosed, Category: Transactional, Vars: []string{"ticket_ref", "subject", "reopen_until"},
+		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器", "reopen_until": "2026-06-20 10:00"}, Clause: "5"},
+	{Event: EventTicketAutoCloseWarning, Category: Transactional, Vars: []string{"ticket_ref", "subject", "close_at"},
+		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器", "close_at": "2026-06-08 10:00"}, Clause: "5"},
+	{Event: EventTicketTargetBreached, Category: Transactional, Vars: []string{"ticket_ref", "subject", "target", "due"},
+		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器", "target": "first_response", "due": "2026-06-02 10:00"}},
 }
 
 // specIndex is Specs by event.

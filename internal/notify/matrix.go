@@ -25,6 +25,14 @@ func DefaultMatrix() Matrix {
 		EventMaintenance:         {Email, SMS, InApp},
 		EventAgreementRevised:    {Email, InApp},
 		EventMarketingNewsletter: {Email, InApp},
+		// Tickets: SMS goes only where the caller passes a phone (urgent
+		// tickets).
+		EventTicketOpened:           {Email, InApp},
+		EventTicketAnswered:         {Email, SMS, InApp},
+		EventTicketCustomerReplied:  {Email, InApp},
+		EventTicketClosed:           {Email, SMS, InApp},
+		EventTicketAutoCloseWarning: {Email, SMS, InApp},
+		EventTicketTargetBreached:   {Email, InApp},
 	}
 }
 

@@ -24,7 +24,7 @@ type Querier interface {
 // any number of accounts without an email or phone.
 type AccountRow struct {
 	ID, Kind, State, OwnerID, ResellerID string
-	DisplayName, EnterpriseName, USCC    string
+	DisplayName, EnterpriseName, USCC    string // USCC: sealed, as declared at registration
 	EmailEnc, EmailIndex, EmailMasked    string
 	EmailVerifiedAt                      time.Time
 	PhoneEnc, PhoneIndex, PhoneMasked    string

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"yuanxu/internal/account"
 )
 
 // APIPrefix is where the JSON API is mounted.
@@ -58,6 +61,8 @@ func (s *server) newAPI() error {
 		{Name: "me", Description: "The signed-in account: profile, security, sessions, API keys, sub-users, inbox."},
 		{Name: "accounts", Description: "Accounts by id."},
 		{Name: "staff", Description: "Console operations (staff roles)."},
+		{Name: "agreement", Description: "The agreement: versions, diffs, explanations; the working-day calendar."},
+		{Name: "tickets", Description: "Support tickets (clause 5): customers' own, and staff queues."},
 	}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"cookieAuth": {Type: "apiKey", In: "cookie", Name: SessionCookie,
@@ -83,6 +88,9 @@ func (s *server) registerOperations() (err error) {
 	registerMe(s)
 	registerStaff(s)
 	registerSandboxMail(s)
+	registerAgreement(s) // api_agreement.go
+	registerKYC(s)
+	registerTickets(s)
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}
@@ -105,10 +113,18 @@ func register[I, O any](s *server, op huma.Operation, h func(context.Context, *I
 		op.Errors = []int{http.StatusInternalServerError}
 	}
 	// An operation that declares a security scheme answers 401 to an
-	// anonymous request before its input is read or validated.
+	// anonymous request before its input is read or validated; one under
+	// /staff/ answers 403 to anyone but staff, before its input too (the
+	// authorisation matrix: a customer learns nothing from a staff route's
+	// validation, and every id gets the same answer).
+	var gate huma.Middlewares
 	if needsAuth(op.Security) {
-		op.Middlewares = append(huma.Middlewares{requireAuth(s)}, op.Middlewares...)
+		gate = append(gate, requireAuth(s))
 	}
+	if strings.HasPrefix(op.Path, "/staff/") {
+		gate = append(gate, requireStaff)
+	}
+	op.Middlewares = append(gate, op.Middlewares...)
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
@@ -142,6 +158,18 @@ func needsAuth(sec []map[string][]string) bool {
 		}
 	}
 	return true
+}
+
+// requireStaff answers 403 authz.staff_only to a request whose principal
+// is not a staff member (an anonymous one, where the operation needs no
+// credential, too). The app still authorises every staff permission.
+func requireStaff(hctx huma.Context, next func(huma.Context)) {
+	if p, ok := PrincipalFrom(hctx.Context()); !ok || p.Kind != account.KindStaff {
+		_, w := humago.Unwrap(hctx)
+		writeProblem(w, newProblem(hctx.Context(), http.StatusForbidden, account.ReasonStaffOnly, nil, nil))
+		return
+	}
+	next(hctx)
 }
 
 // requireAuth answers 401 problem+json to a request without a principal.

@@ -106,6 +106,9 @@ type registerInput struct {
 		PhoneCodeID     string `json:"phone_code_id" example:"0197a5d2-8c1e-7d40-9a7b-3f1d2c4b5a70"`
 		PhoneCode       string `json:"phone_code" example:"654321"`
 		AcceptAgreement bool   `json:"accept_agreement" doc:"The customer accepted the service agreement, key clauses included." example:"false"`
+		// The agreement (api_agreement.go): every key clause of GET /agreement, ticked one by one.
+		AcknowledgedClauses []string `json:"acknowledged_clauses,omitempty" required:"false" maxItems:"64" doc:"Every key clause of the agreement in force (GET /agreement key_clauses)." example:"[\"3.2.1\"]"`
+		AgreementSHA256     string   `json:"agreement_sha256,omitempty" required:"false" maxLength:"64" doc:"The sha256 of the agreement shown." example:"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"`
 	}
 }
 
@@ -198,7 +201,7 @@ func registerAuth(s *server) {
 			v, err := s.app.Register(ctx, app.RegisterInput{Kind: b.Kind, DisplayName: b.DisplayName, Email: b.Email, Phone: b.Phone,
 				Password: b.Password, EnterpriseName: b.EnterpriseName, USCC: b.USCC, Lang: langOr(ctx, b.Lang),
 				EmailCodeID: b.EmailCodeID, EmailCode: b.EmailCode, PhoneCodeID: b.PhoneCodeID, PhoneCode: b.PhoneCode,
-				AcceptAgreement: b.AcceptAgreement})
+				AcceptAgreement: b.AcceptAgreement, AcknowledgedClauses: b.AcknowledgedClauses, AgreementSHA256: b.AgreementSHA256, UserAgent: userAgent(ctx)})
 			if err != nil {
 				return nil, err
 			}

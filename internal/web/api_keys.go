@@ -60,7 +60,7 @@ type subUserInput struct {
 	Body struct {
 		DisplayName string   `json:"display_name" maxLength:"64" example:"王芳"`
 		Email       string   `json:"email" maxLength:"254" example:"wang.fang@example.com"`
-		Phone       string   `json:"phone,omitempty" maxLength:"20" example:"13800138000"`
+		Phone       string   `json:"phone" maxLength:"20" doc:"Mainland mobile number (required: every account has one)." example:"13800138000"`
 		Password    string   `json:"password" maxLength:"256" example:"correct horse battery staple"`
 		Scopes      []string `json:"scopes" maxItems:"16" example:"[\"may_manage_tickets\"]"`
 	}

@@ -142,8 +142,9 @@ type idPath struct {
 // registerMe adds the operations on the signed-in account.
 func registerMe(s *server) {
 	tag := []string{"me"}
-	register(s, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/me", Tags: tag, Security: secAny,
-		Summary: "The signed-in account", Errors: []int{401}},
+	// Not with an API key: profile.manage is no key scope (403 authz.api_key_scope).
+	register(s, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/me", Tags: tag, Security: secSession,
+		Summary: "The signed-in account", Errors: []int{401, 403}},
 		func(ctx context.Context, _ *struct{}) (*accountOutput, error) {
 			p, err := principal(ctx)
 			if err != nil {
@@ -267,7 +268,7 @@ func registerMe(s *server) {
 			}
 			return nil, s.app.EndSession(ctx, p.Principal, in.ID)
 		})
-	register(s, huma.Operation{OperationID: "get-account", Method: http.MethodGet, Path: "/accounts/{id}", Tags: []string{"accounts"}, Security: secAny,
+	register(s, huma.Operation{OperationID: "get-account", Method: http.MethodGet, Path: "/accounts/{id}", Tags: []string{"accounts"}, Security: secSession,
 		Summary: "Read an account", Description: "A customer reads only its own account (others are not found); staff with account.read_any read any.",
 		Errors: []int{401, 403, 404}},
 		func(ctx context.Context, in *idPath) (*accountOutput, error) {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,7 +61,9 @@ type server struct {
 	api    huma.API
 	apiMux *recordingMux
 	ops    []*huma.Operation // every operation registered, in order
-	// pageRoutes are the portal and console patterns, in order.
+	// rootRoutes are the patterns routes puts on the root mux itself,
+	// pageRoutes the portal and console patterns, in order.
+	rootRoutes []string
 	pageRoutes []string
 	handler    http.Handler
 }
@@ -125,20 +129,38 @@ func (s *server) serveRoot(w http.ResponseWriter, r *http.Request) {
 
 // routes is the map of the whole HTTP surface.
 func (s *server) routes(callbacks map[string]http.Handler) error {
-	s.root.HandleFunc("GET /healthz", s.healthz)
-	s.root.HandleFunc("GET /readyz", s.readyz)
-	s.root.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
-	for name, h := range callbacks {
+	handle := func(pattern string, h http.Handler) {
+		s.rootRoutes = append(s.rootRoutes, pattern)
+		s.root.Handle(pattern, h)
+	}
+	handle("GET /healthz", http.HandlerFunc(s.healthz))
+	handle("GET /readyz", http.HandlerFunc(s.readyz))
+	handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	names := slices.Sorted(maps.Keys(callbacks))
+	for _, name := range names {
+		h := callbacks[name]
 		if name == "" || strings.ContainsAny(name, "/{} ") || h == nil {
 			return fmt.Errorf("web: bad callback %q", name)
 		}
-		s.root.Handle("POST /callbacks/"+name, h)
+		handle("POST /callbacks/"+name, h)
 	}
 	if err := s.newAPI(); err != nil {
 		return err
 	}
-	s.root.Handle("/api/", http.HandlerFunc(s.serveAPI))
+	handle("/api/", http.HandlerFunc(s.serveAPI))
 	return s.registerPages()
+}
+
+// routeList is every pattern of the router, in registration order: the
+// root mux's own (health, metrics, callbacks, the /api/ fallback), every
+// pattern huma put on the API mux (operations and the OpenAPI document),
+// then the portal and console pages (the static assets and the catch-all
+// 404 included). Patterns without a method ("/", "/api/") match any.
+// The authorisation matrix test walks this list.
+func (s *server) routeList() []string {
+	out := slices.Clone(s.rootRoutes)
+	out = append(out, s.apiMux.Patterns()...)
+	return append(out, s.pageRoutes...)
 }
 
 // serveAPI serves /api/: registered operations, else a 404 or 405 problem.

@@ -3,6 +3,12 @@
 // client. The database engine is the one storetest.Open picks
 // (YUANXU_TEST_DB); every server has its own database, so tests using it
 // run in parallel.
+//
+// Accounts hash passwords with account.TestParams unless Options.Accounts
+// says otherwise, so that a test can register and sign in many accounts
+// quickly. Options.SandboxSMS and Options.SMTPURL wire the app's
+// notifications to the embedded sandbox SMS provider and to an SMTP server
+// (mailpit), so that codes travel the production path.
 package webtest
 
 import (
@@ -21,7 +27,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/notify"
+	"yuanxu/internal/provider/email"
 	"yuanxu/internal/store/storetest"
 	"yuanxu/internal/web"
 )
@@ -37,15 +46,26 @@ type Options struct {
 	Callbacks      map[string]http.Handler
 	TLS            bool
 	Version        string
-	// BeforeStart runs after the app is built and before it starts:
-	// register sweeps and the like here.
+	// BeforeStart runs after the app is built and configured and before
+	// it starts: register sweeps and the like here.
 	BeforeStart func(a *app.App)
+	// Accounts replaces the account configuration; nil means cheap
+	// hashing (account.TestParams) and the default throttle.
+	Accounts *app.AccountConfig
+	// SandboxSMS starts the embedded sandbox SMS provider (aliyun
+	// protocol) and sends the app's SMS through it: what it receives is
+	// in the sandbox SMS outbox (Server.SMSCode).
+	SandboxSMS bool
+	// SMTPURL sends the app's email to this SMTP server, e.g. a mailpit
+	// started with mailpittest ("smtp://127.0.0.1:port?tls=none").
+	SMTPURL string
 }
 
 // Server is a running test server.
 type Server struct {
 	URL     string // base URL, no trailing slash
 	App     *app.App
+	SMS     *app.SandboxSMS // with Options.SandboxSMS
 	Metrics *prometheus.Registry
 	Handler http.Handler
 	HTTP    *httptest.Server
@@ -71,11 +91,27 @@ func NewServer(t testing.TB, opts *Options) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a, err := app.New(ctx, app.Config{
+	cfg := app.Config{
 		DB: db, Logger: log, Secrets: secrets, Sandbox: opts.Sandbox, SandboxStart: opts.SandboxStart, Metrics: reg,
-	})
+	}
+	notifying := opts.SandboxSMS || opts.SMTPURL != ""
+	if notifying {
+		cfg.Jobs.PollInterval = 50 * time.Millisecond // codes arrive quickly
+	}
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
+	}
+	acfg := app.AccountConfig{Hash: account.TestParams}
+	if opts.Accounts != nil {
+		acfg = *opts.Accounts
+	}
+	if err := a.ConfigureAccounts(acfg); err != nil {
+		t.Fatalf("ConfigureAccounts: %v", err)
+	}
+	srv := &Server{App: a, Metrics: reg}
+	if notifying {
+		srv.SMS = configureNotify(t, a, opts)
 	}
 	if opts.BeforeStart != nil {
 		opts.BeforeStart(a)
@@ -106,14 +142,42 @@ func NewServer(t testing.TB, opts *Options) *Server {
 	c := hs.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.Timeout = 30 * time.Second
-	return &Server{URL: hs.URL, App: a, Metrics: reg, Handler: h, HTTP: hs, Client: c}
+	srv.URL, srv.Handler, srv.HTTP, srv.Client = hs.URL, h, hs, c
+	return srv
 }
 
-// Response is a fully read response.
-type Response struct {
-	Status int
-	Header http.Header
-	Body   []byte
+// configureNotify wires the app's SMS to a sandbox provider and its email
+// to opts.SMTPURL.
+func configureNotify(t testing.TB, a *app.App, opts *Options) *app.SandboxSMS {
+	t.Helper()
+	nc := app.NotifyConfig{MessageIDDomain: "yuanxu.test", Brand: "元序 yuanxu",
+		Retry: notify.RetryPolicy{Base: 50 * time.Millisecond, Max: time.Second, MaxAttempts: 3}}
+	var sb *app.SandboxSMS
+	if opts.SandboxSMS {
+		var err error
+		if sb, err = a.StartSandboxSMS("aliyun"); err != nil {
+			t.Fatalf("sandbox SMS: %v", err)
+		}
+		t.Cleanup(func() { _ = sb.Close(context.Background()) })
+		nc.SMS, nc.SMSCodes, nc.SMSSignName = sb.Sender, sb.Codes, "元序"
+	} else {
+		nc.Unconfigured = "no SMS provider in this test"
+	}
+	if opts.SMTPURL != "" {
+		ep, err := email.ParseURL(opts.SMTPURL)
+		if err != nil {
+			t.Fatalf("SMTPURL: %v", err)
+		}
+		if nc.Email, err = email.New(email.Config{Endpoint: ep, From: "元序 <noreply@yuanxu.test>", Timeout: 5 * time.Second}); err != nil {
+			t.Fatalf("email: %v", err)
+		}
+	} else {
+		nc.Unconfigured = "no SMTP server in this test"
+	}
+	if err := a.ConfigureNotify(nc); err != nil {
+		t.Fatalf("ConfigureNotify: %v", err)
+	}
+	return sb
 }
 
 // Do sends one request. body is sent as is when it is a string, []byte or
@@ -121,6 +185,11 @@ type Response struct {
 // unless headers set one); nil sends no body. headers are name, value
 // pairs. Transport failures fail the test.
 func (s *Server) Do(t testing.TB, method, path string, body any, headers ...string) *Response {
+	t.Helper()
+	return s.do(t, s.Client, nil, method, path, body, headers...)
+}
+
+func (s *Server) do(t testing.TB, hc *http.Client, base http.Header, method, path string, body any, headers ...string) *Response {
 	t.Helper()
 	if len(headers)%2 != 0 {
 		t.Fatalf("webtest.Do: headers must be name, value pairs: %q", headers)
@@ -149,10 +218,13 @@ func (s *Server) Do(t testing.TB, method, path string, body any, headers ...stri
 	if isJSON {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for k, vs := range base {
+		req.Header[k] = append([]string(nil), vs...)
+	}
 	for i := 0; i < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := s.Client.Do(req)
+	res, err := hc.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -162,6 +234,24 @@ func (s *Server) Do(t testing.TB, method, path string, body any, headers ...stri
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Response is a fully read response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Cookie returns the value of the cookie the response sets, and whether
+// it sets one (an empty value with Max-Age<0 clears it).
+func (r *Response) Cookie(name string) (string, bool) {
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
 }
 
 // MediaType is the response's Content-Type without parameters.

@@ -28,6 +28,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("MigrateIsIdempotent", func(t *testing.T) { t.Parallel(); testMigrateTwice(t, h.New(t)) })
 	t.Run("Notify", func(t *testing.T) { t.Parallel(); runNotify(t, h) })
 	t.Run("Account", func(t *testing.T) { t.Parallel(); runAccount(t, h) })
+	t.Run("Ticket", func(t *testing.T) { t.Parallel(); runTicket(t, h) })
+	t.Run("Agreement", func(t *testing.T) { t.Parallel(); runAgreement(t, h) })
+	t.Run("KYC", func(t *testing.T) { t.Parallel(); runKYC(t, h) })
 }
 
 // Event is a factory for audit events; zero fields get defaults.

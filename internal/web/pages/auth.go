@@ -173,6 +173,7 @@ func (h *handlers) register(w http.ResponseWriter, req *http.Request) {
 	if set, id, err := h.policyInForce(req.Context()); err == nil && set != nil {
 		v.AgreementVersion = id
 	}
+	v.KeyClauses, v.AgreementVersion, v.AgreementSHA256 = h.registerKeyClauses(req, v.Lang, nil) // agreement.go
 	if req.Method == http.MethodGet {
 		h.r.render(w, req, http.StatusOK, tmplRegister, v.Lang, v)
 		return
@@ -184,6 +185,7 @@ func (h *handlers) register(w http.ResponseWriter, req *http.Request) {
 	v.EnterpriseName, v.USCC = field(req, "enterprise_name"), field(req, "uscc")
 	v.EmailCodeID, v.EmailSentTo, v.PhoneCodeID, v.PhoneSentTo = field(req, "email_code_id"), field(req, "email_sent_to"), field(req, "phone_code_id"), field(req, "phone_sent_to")
 	v.Accepted = req.PostForm.Get("accept") == "yes"
+	v.KeyClauses, _, _ = h.registerKeyClauses(req, v.Lang, req.PostForm["ack"])
 	ctx := req.Context()
 	status := http.StatusOK
 	switch req.PostForm.Get("action") {
@@ -207,7 +209,7 @@ func (h *handlers) register(w http.ResponseWriter, req *http.Request) {
 		_, err := h.app.Register(ctx, app.RegisterInput{Kind: v.Kind, DisplayName: v.DisplayName, Email: v.Email, Phone: v.Phone,
 			Password: req.PostForm.Get("password"), EnterpriseName: v.EnterpriseName, USCC: v.USCC, Lang: string(v.Lang),
 			EmailCodeID: v.EmailCodeID, EmailCode: field(req, "email_code"), PhoneCodeID: v.PhoneCodeID, PhoneCode: field(req, "phone_code"),
-			AcceptAgreement: v.Accepted})
+			AcceptAgreement: v.Accepted, AcknowledgedClauses: req.PostForm["ack"], AgreementSHA256: field(req, "agreement_sha256"), UserAgent: req.UserAgent()})
 		if err != nil {
 			v.Form, status = h.formError(req, v.Lang, err)
 			break

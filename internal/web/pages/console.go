@@ -59,6 +59,17 @@ func consoleQueues() []consoleQueue {
 			detail: func(l i18n.Lang, _ *policy.Set) string {
 				return i18n.T(l, "page.console_home.queue.tickets.detail", nil)
 			},
+			clauses: "5",
+			href:    "/console/tickets",
+			count:   ticketQueueCount,
+		},
+		{
+			id: "ticket_breaches", titleKey: "page.console_home.queue.ticket_breaches.title",
+			detail: func(l i18n.Lang, _ *policy.Set) string {
+				return i18n.T(l, "page.console_home.queue.ticket_breaches.detail", nil)
+			},
+			href:  "/console/tickets?view=breached",
+			count: ticketBreachCount,
 		},
 	}
 }

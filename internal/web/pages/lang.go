@@ -1,11 +1,13 @@
 package pages
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"yuanxu/internal/app"
 	"yuanxu/internal/web/i18n"
 )
 
@@ -15,7 +17,10 @@ const langCookieMaxAge = 365 * 24 * time.Hour
 // setLang handles POST /lang: form field lang (zh-CN or en) and next, the
 // local path to return to. It sets the language cookie and answers 303 to
 // next, or to "/" when next is missing or not a local path (never an open
-// redirect). An unsupported lang is a 400 page and sets nothing.
+// redirect). For a signed-in account it also becomes the profile's
+// language (notifications, the next sign-in); failing to save it is logged
+// and does not stop the switch. An unsupported lang is a 400 page and sets
+// nothing.
 func (h *handlers) setLang(w http.ResponseWriter, req *http.Request) {
 	req.Body = http.MaxBytesReader(w, req.Body, 4<<10)
 	if err := req.ParseForm(); err != nil {
@@ -37,6 +42,12 @@ func (h *handlers) setLang(w http.ResponseWriter, req *http.Request) {
 		Secure:   req.TLS != nil,
 		SameSite: http.SameSiteLaxMode,
 	})
+	if p, ok := principal(req); ok {
+		l := string(lang)
+		if _, err := h.app.UpdateProfile(req.Context(), p.Principal, app.ProfileUpdate{Lang: &l}); err != nil {
+			h.log.WarnContext(req.Context(), "saving the chosen language", slog.String("account", p.AccountID), slog.Any("error", err))
+		}
+	}
 	next := req.PostForm.Get("next")
 	if !isLocalPath(next) {
 		next = "/"

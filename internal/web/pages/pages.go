@@ -121,6 +121,11 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	handle("POST /account/api-keys/{id}/revoke", cust(h.revokeKey))
 	handle("GET /account/inbox", cust(h.inbox))
 	handle("POST /account/inbox/{id}/read", cust(h.markRead))
+	handle("GET /account/kyc", cust(h.kyc))
+	handle("POST /account/kyc", cust(h.kyc))
+	handle("GET /account/privacy", cust(h.privacy))
+	handle("GET /account/privacy/export", cust(h.privacyExport))
+	handle("POST /account/privacy/close", cust(h.privacyClose))
 	handle("GET /console/{$}", staff(h.consoleHome))
 	handle("GET /console/login", h.consoleLogin)
 	handle("POST /console/login", h.consoleLoginPost)
@@ -134,9 +139,15 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	handle("GET /console/sandbox/sms", staff(h.sandboxSMS))
 	handle("GET /console/sandbox/mail", staff(h.sandboxMail))
 	handle("GET /console/templates", staff(h.templates))
+	handle("GET /console/kyc", staff(h.consoleKYC))
+	handle("GET /console/kyc/{id}", staff(h.consoleKYCDetail))
+	handle("POST /console/kyc/{id}", staff(h.consoleKYCDetail))
+	handle("GET /console/kyc/{id}/licence", staff(h.consoleKYCLicence))
+	h.registerTickets(handle)
+	h.registerAgreementRoutes(handle, staff) // agreement.go
 	handle("POST /lang", h.setLang)
-	mux.Handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)))
-	mux.HandleFunc("/", h.notFound)
+	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
+	handle("/", h.notFound)
 	return nil
 }
 
@@ -146,7 +157,7 @@ func portalNav() []NavItem {
 	return []NavItem{
 		{ID: "products", LabelKey: "layout.nav.products", Href: "/#products"},
 		{ID: "orders", LabelKey: "layout.nav.orders", NoteKey: "layout.nav.with_accounts"},
-		{ID: "tickets", LabelKey: "layout.nav.tickets", NoteKey: "layout.nav.with_accounts"},
+		{ID: "tickets", LabelKey: "layout.nav.tickets", Href: "/tickets"},
 		{ID: "account", LabelKey: "layout.nav.account", Href: "/account"},
 	}
 }
@@ -156,8 +167,9 @@ func consoleNav() []NavItem {
 		{ID: "home", LabelKey: "layout.console.nav.home", Href: "/console/"},
 		{ID: "refunds", LabelKey: "layout.console.nav.refunds", NoteKey: "layout.console.nav.soon"},
 		{ID: "compliance", LabelKey: "layout.console.nav.compliance", NoteKey: "layout.console.nav.soon"},
-		{ID: "tickets", LabelKey: "layout.console.nav.tickets", NoteKey: "layout.console.nav.soon"},
+		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
 		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
+		{ID: "kyc", LabelKey: "page.console.nav.kyc", Href: "/console/kyc"},
 		{ID: "customers", LabelKey: "layout.console.nav.customers", Href: "/console/customers"},
 		{ID: "staff", LabelKey: "layout.console.nav.staff", Href: "/console/staff"},
 		{ID: "notifications", LabelKey: "layout.console.nav.notifications", Href: "/console/notifications"},

@@ -132,7 +132,7 @@ func TestHomeDefaults(t *testing.T) {
 	for _, n := range doc.all(func(n *node) bool { return n.attrs["data-nav"] != "" }) {
 		nav = append(nav, n.attrs["data-nav"]+":"+n.tag)
 	}
-	if got := strings.Join(nav, ","); got != "products:a,orders:span,tickets:span,account:a" {
+	if got := strings.Join(nav, ","); got != "products:a,orders:span,tickets:a,account:a" {
 		t.Errorf("nav = %s", got)
 	}
 	if n := mustID(t, doc, "products"); n.tag != "section" {
@@ -206,7 +206,7 @@ func TestConsoleHomeQueues(t *testing.T) {
 				t.Errorf("%s %s: count %q", c.lang, q.attrs["id"], counts[0].textContent())
 			}
 		}
-		if got := strings.Join(ids, ","); got != "queue-refunds,queue-delivery,queue-violations,queue-tickets" {
+		if got := strings.Join(ids, ","); got != "queue-refunds,queue-delivery,queue-violations,queue-tickets,queue-ticket_breaches" {
 			t.Errorf("queues %s", got)
 		}
 		if got := mustID(t, doc, "queue-refunds").textContent(); !strings.Contains(got, c.refunds) {

@@ -67,6 +67,10 @@ var pageFiles = map[string][2]string{
 	tmplConsoleSMS:          {"layout_console.html", "console_sms.html"},
 	tmplConsoleMail:         {"layout_console.html", "console_mail.html"},
 	tmplConsoleTemplates:    {"layout_console.html", "console_templates.html"},
+	tmplAccountKYC:          {"layout_portal.html", "account_kyc.html"},
+	tmplAccountPrivacy:      {"layout_portal.html", "account_privacy.html"},
+	tmplConsoleKYC:          {"layout_console.html", "console_kyc.html"},
+	tmplConsoleKYCDetail:    {"layout_console.html", "console_kyc_detail.html"},
 }
 
 // renderer holds every page template parsed once per language, so that the

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"html/template"
 	"time"
 
 	"yuanxu/internal/clock"
@@ -46,6 +47,8 @@ type RegisterView struct {
 	EmailCodeID, EmailSentTo, PhoneCodeID, PhoneSentTo    string
 	Accepted                                              bool
 	AgreementVersion                                      string
+	AgreementSHA256                                       string          // agreement.go
+	KeyClauses                                            []KeyClauseView // each with its own checkbox
 }
 
 // ResetView is the password reset (request, then confirm).
@@ -102,7 +105,10 @@ type SecurityView struct {
 type TOTPSetup struct {
 	Secret string
 	URL    string
-	QR     string // data:image/png;base64,… (the CSP allows data: images)
+	// QR is a data:image/png;base64,… URL (the CSP allows data: images),
+	// typed as trusted: html/template would replace a plain string data:
+	// URL in src with "#ZgotmplZ" and the image would not show.
+	QR template.URL
 }
 
 // SessionsView lists the account's sessions.

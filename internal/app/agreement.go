@@ -1,0 +1,262 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"yuanxu/internal/account"
+	"yuanxu/internal/agreement"
+	"yuanxu/internal/errs"
+	"yuanxu/internal/id"
+	"yuanxu/internal/policy"
+	"yuanxu/internal/store"
+)
+
+// AgreementVersion is one stored agreement version as callers see it. Doc
+// is the parsed document (nil in lists); Source is the Markdown as stored
+// (empty in lists).
+type AgreementVersion struct {
+	ID, Origin, Title, SHA256, Note string
+	State                           agreement.State
+	PreparedBy, SignedOffBy         string
+	Material                        bool
+	CreatedAt, UpdatedAt            time.Time
+	ScheduledAt, EffectiveAt        time.Time
+	SupersededAt                    time.Time
+	SupersededBy                    string
+	Source                          string
+	Doc                             *agreement.Document
+}
+
+// parsedDocs caches parsed documents by SHA256 of their source: a
+// document is immutable and content-addressed, so every App may share it.
+var parsedDocs sync.Map // sha256 of the stored source → *agreement.Document
+
+// parseStored parses a stored version's source (cached).
+func parseStored(r store.AgreementVersionRow) (*agreement.Document, error) {
+	if d, ok := parsedDocs.Load(r.SHA256); ok {
+		return d.(*agreement.Document), nil
+	}
+	d, err := agreement.Parse("version "+r.ID, []byte(r.Source))
+	if err != nil {
+		return nil, errs.E(errs.Op("app.parseStored"), errs.Internal, "agreement.stored_unparsable", "stored version "+r.ID+" does not parse", err)
+	}
+	parsedDocs.Store(r.SHA256, d)
+	return d, nil
+}
+
+func versionView(r store.AgreementVersionRow, doc *agreement.Document) AgreementVersion {
+	return AgreementVersion{ID: r.ID, Origin: r.Origin, Title: r.Title, SHA256: r.SHA256, Note: r.Note, State: agreement.State(r.State),
+		PreparedBy: r.PreparedBy, SignedOffBy: r.SignedOffBy, Material: r.Material, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ScheduledAt: r.ScheduledAt, EffectiveAt: r.EffectiveAt, SupersededAt: r.SupersededAt, SupersededBy: r.SupersededBy,
+		Source: r.Source, Doc: doc}
+}
+
+// domainVersion turns a stored row into the domain's Version.
+func domainVersion(r store.AgreementVersionRow, doc *agreement.Document) agreement.Version {
+	return agreement.Version{ID: r.ID, Doc: doc, State: agreement.State(r.State), PreparedBy: r.PreparedBy, SignedOffBy: r.SignedOffBy,
+		Material: r.Material, ScheduledAt: r.ScheduledAt, EffectiveAt: r.EffectiveAt, SupersededAt: r.SupersededAt, SupersededBy: r.SupersededBy}
+}
+
+// initAgreements runs on every start (app.New): the embedded default
+// agreement becomes the effective version of a database that has none, and
+// the sweep that brings scheduled versions into force is registered. Two
+// instances starting at once store one default: the partial unique indexes
+// on agreement_version (one builtin, one effective) make the loser's insert
+// a no-op.
+func (a *App) initAgreements(ctx context.Context) error {
+	a.RegisterSweep("agreement.activate", a.sweepAgreementActivation)
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := store.AgreementVersionInForce(ctx, tx, tx.Now); err == nil || !store.IsNotFound(err) {
+			return err
+		}
+		doc := agreement.Default()
+		r := store.AgreementVersionRow{ID: id.NewAt(tx.Now), Origin: store.AgreementOriginBuiltin, Title: doc.Title,
+			Source: string(agreement.DefaultSource()), SHA256: doc.SHA256, State: string(agreement.StateEffective),
+			Note: "the project's default agreement", PreparedBy: "system", CreatedAt: tx.Now, UpdatedAt: tx.Now,
+			ScheduledAt: tx.Now, EffectiveAt: tx.Now}
+		ok, err := tx.AgreementVersionInsert(ctx, r)
+		if err != nil || !ok {
+			return err
+		}
+		return a.Audit(ctx, tx, AuditEntry{Action: "agreement.default_effective", SubjectType: "agreement_version", SubjectID: r.ID,
+			Data: map[string]any{"sha256": r.SHA256}})
+	})
+}
+
+// agreementSource is the database-backed policy.Source: versions and
+// acceptance records as stored.
+//
+// VersionForOrder answers the version of the acceptance recorded with the
+// order at checkout (occasion checkout, order_id set). Until the commerce
+// capability records one per order, an order without one answers the
+// version in force now; this is the documented stop-gap, not the rule.
+type agreementSource struct{ a *App }
+
+var _ policy.Source = agreementSource{}
+
+func (s agreementSource) VersionForOrder(ctx context.Context, orderID string) (string, error) {
+	rs, err := store.Acceptances(ctx, s.a.db, store.AcceptanceFilter{OrderID: orderID, Limit: 1})
+	if err != nil {
+		return "", err
+	}
+	if len(rs) == 1 {
+		return rs[0].VersionID, nil
+	}
+	return s.VersionInForce(ctx, s.a.Now())
+}
+
+func (s agreementSource) VersionAcceptedBefore(ctx context.Context, customerID string, at time.Time) (string, bool, error) {
+	return store.AcceptanceLatestBefore(ctx, s.a.db, customerID, at)
+}
+
+func (s agreementSource) VersionInForce(ctx context.Context, at time.Time) (string, error) {
+	r, err := store.AgreementVersionInForce(ctx, s.a.db, at)
+	if err != nil {
+		if store.IsNotFound(err) {
+			return "", errs.E(errs.Op("app.VersionInForce"), errs.NotFound, "agreement.none_in_force", "no agreement version in force", errs.ErrNotFound)
+		}
+		return "", err
+	}
+	return r.ID, nil
+}
+
+func (s agreementSource) SetForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
+	r, err := store.AgreementVersionGet(ctx, s.a.db, versionID)
+	if err != nil {
+		if store.IsNotFound(err) {
+			return nil, errs.E(errs.Op("app.SetForVersion"), errs.NotFound, "policy.version_not_found", "no agreement version "+versionID, errs.ErrNotFound)
+		}
+		return nil, err
+	}
+	doc, err := parseStored(r)
+	if err != nil {
+		return nil, err
+	}
+	return doc.Policy, nil
+}
+
+// errVersionNotFound is the answer for a version that does not exist or
+// that the caller may not see (a draft, for the public).
+func errVersionNotFound() error {
+	return &errs.Error{Kind: errs.NotFound, Code: "agreement.version_not_found", Msg: "no such agreement version"}
+}
+
+// canDraft reports whether p may see drafts.
+func canDraft(p *account.Principal) bool {
+	return p != nil && account.Can(*p, "agreement.draft", account.Object{Type: "agreement_version"}).Allowed
+}
+
+// AgreementCurrent returns the version in force now, parsed.
+func (a *App) AgreementCurrent(ctx context.Context) (AgreementVersion, error) {
+	r, err := store.AgreementVersionInForce(ctx, a.db, a.Now())
+	if err != nil {
+		if store.IsNotFound(err) {
+			return AgreementVersion{}, errVersionNotFound()
+		}
+		return AgreementVersion{}, err
+	}
+	doc, err := parseStored(r)
+	if err != nil {
+		return AgreementVersion{}, err
+	}
+	return versionView(r, doc), nil
+}
+
+// AgreementVersions lists versions newest first, without their text. The
+// public (p nil, or without agreement.draft) sees scheduled, effective and
+// superseded versions; staff who draft also see drafts.
+func (a *App) AgreementVersions(ctx context.Context, p *account.Principal) ([]AgreementVersion, error) {
+	f := store.AgreementVersionFilter{States: []string{"scheduled", "effective", "superseded"}}
+	if canDraft(p) {
+		f.States = nil
+	}
+	rs, err := store.AgreementVersions(ctx, a.db, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AgreementVersion, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, versionView(r, nil))
+	}
+	return out, nil
+}
+
+// AgreementVersionGet returns one version with its text. A draft is
+// agreement.version_not_found for anyone who may not draft.
+func (a *App) AgreementVersionGet(ctx context.Context, p *account.Principal, versionID string) (AgreementVersion, error) {
+	if versionID == "" {
+		return AgreementVersion{}, errVersionNotFound()
+	}
+	r, err := store.AgreementVersionGet(ctx, a.db, versionID)
+	if store.IsNotFound(err) || err == nil && r.State == string(agreement.StateDraft) && !canDraft(p) {
+		return AgreementVersion{}, errVersionNotFound()
+	}
+	if err != nil {
+		return AgreementVersion{}, err
+	}
+	doc, err := parseStored(r)
+	if err != nil {
+		return AgreementVersion{}, err
+	}
+	return versionView(r, doc), nil
+}
+
+// AgreementDiff compares two versions clause by clause (from → to).
+func (a *App) AgreementDiff(ctx context.Context, p *account.Principal, fromID, toID string) (from, to AgreementVersion, diff []agreement.ClauseDiff, err error) {
+	if from, err = a.AgreementVersionGet(ctx, p, fromID); err != nil {
+		return
+	}
+	if to, err = a.AgreementVersionGet(ctx, p, toID); err != nil {
+		return
+	}
+	return from, to, agreement.Diff(from.Doc, to.Doc), nil
+}
+
+// maskIP keeps the network part of a client address for views and logs.
+func maskIP(s string) string {
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	if ip.Is4() || ip.Is4In6() {
+		b := ip.Unmap().As4()
+		return netip.AddrFrom4([4]byte{b[0], b[1], b[2], 0}).String() + "/24"
+	}
+	p, _ := ip.Prefix(48)
+	return p.String()
+}
+
+// clientAddr is the actor's address for an acceptance record; a context
+// without one (in-process callers) records the unspecified address.
+func clientAddr(ctx context.Context) netip.Addr {
+	if ip, err := netip.ParseAddr(strings.TrimSpace(ActorFrom(ctx).ClientIP)); err == nil {
+		return ip
+	}
+	return netip.IPv4Unspecified()
+}
+
+// clauseIDs converts clause ids for the domain.
+func clauseIDs(ss []string) []agreement.ClauseID {
+	out := make([]agreement.ClauseID, 0, len(ss))
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, agreement.ClauseID(s))
+		}
+	}
+	return out
+}
+
+func clauseStrings(ids []agreement.ClauseID) []string {
+	out := make([]string, len(ids))
+	for i, c := range ids {
+		out[i] = string(c)
+	}
+	return out
+}
+
+var errNoSuchClause = errors.New("no such clause")
