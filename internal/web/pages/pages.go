@@ -156,7 +156,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 func portalNav() []NavItem {
 	return []NavItem{
 		{ID: "products", LabelKey: "layout.nav.products", Href: "/#products"},
-		{ID: "orders", LabelKey: "layout.nav.orders", NoteKey: "layout.nav.with_accounts"},
+		{ID: "orders", LabelKey: "layout.nav.orders", NoteKey: "layout.nav.with_orders"},
 		{ID: "tickets", LabelKey: "layout.nav.tickets", Href: "/tickets"},
 		{ID: "account", LabelKey: "layout.nav.account", Href: "/account"},
 	}

@@ -139,7 +139,7 @@ func TestHomeDefaults(t *testing.T) {
 		t.Errorf("the Products link target is a %s", n.tag)
 	}
 	for _, n := range doc.all(func(n *node) bool { return n.attrs["aria-disabled"] == "true" }) {
-		if !strings.Contains(n.textContent(), "随账户功能上线") {
+		if !strings.Contains(n.textContent(), "随下单功能上线") {
 			t.Errorf("disabled nav item %q has no note", n.textContent())
 		}
 	}
