@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"yuanxu/internal/account"
+	"yuanxu/internal/errs"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/store"
 	"yuanxu/internal/store/storetest"
@@ -93,5 +95,74 @@ func TestParseMailFallsBackToWholeMessage(t *testing.T) {
 				t.Errorf("parseMail = %q, %q; want %q, %q", s, text, tt.subject, tt.text)
 			}
 		})
+	}
+}
+
+// TestNotifyResendFailedDelivery: a delivery that failed (no SMTP server)
+// is resent once a sender exists; a sent one is not resent; only
+// notify.resend may do it.
+func TestNotifyResendFailedDelivery(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t)
+	sec, err := NewSecrets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(context.Background(), Config{DB: db, Secrets: sec, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := a.StartSandboxMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sm.Close() })
+	// First without a sender: the delivery fails as not delivered.
+	if err := a.ConfigureNotify(NotifyConfig{Unconfigured: "no SMTP in this test"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var rec NotifyReceipt
+	if err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		rec, err = a.Notify(ctx, tx, notify.Request{Event: notify.EventVerificationCode, Vars: map[string]string{"code": "123456", "minutes": "10"},
+			Recipient: notify.Recipient{Email: "carol@example.com"}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	first := rec.Deliveries[notify.Email]
+	if err := a.NotifyDeliver(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := a.NotifyDeliveries(ctx, DeliveryFilter{ID: first})
+	if len(ds) != 1 || ds[0].Status != string(notify.StatusFailed) {
+		t.Fatalf("first delivery = %+v, want failed", ds)
+	}
+	support := account.Principal{AccountID: "staff-1", Kind: account.KindStaff, Roles: []account.Role{account.RoleSupport}}
+	auditor := account.Principal{AccountID: "staff-2", Kind: account.KindStaff, Roles: []account.Role{account.RoleAuditor}}
+	if err := a.NotifyResend(ctx, auditor, first); err == nil {
+		t.Fatal("an auditor resent a notification")
+	}
+	// Now a sender exists (as after configuring SMTP); resend.
+	a.notifyCfg.Store(nil)
+	if err := a.ConfigureNotify(NotifyConfig{Email: sm.Sender}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.NotifyResend(ctx, support, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.NotifyDeliver(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := a.SandboxMailMessages(ctx, "carol@example.com", 10)
+	if len(got) != 1 || !strings.Contains(got[0].Text, "123456") {
+		t.Fatalf("resent mail = %+v", got)
+	}
+	if err := a.NotifyResend(ctx, support, first); errs.CodeOf(err) != "notify.resend_not_failed" {
+		t.Fatalf("resending a sent delivery: %v", err)
+	}
+	ds, _ = a.NotifyDeliveries(ctx, DeliveryFilter{ID: first})
+	if len(ds) != 1 || (ds[0].Status != string(notify.StatusSent) && ds[0].Status != string(notify.StatusDelivered)) || ds[0].Attempts != 1 {
+		t.Fatalf("resent delivery = %+v, want sent or delivered after one attempt", ds)
 	}
 }

@@ -410,3 +410,13 @@ FROM notify_sandbox_sms`
 	}
 	return out, rows.Err()
 }
+
+// DeliveryRequeue puts a failed or bounced email or SMS delivery back in
+// the queue for a resend (attempts start again; the Message-ID or
+// idempotency key stays). It reports whether the row was in such a state.
+func (tx *Tx) DeliveryRequeue(ctx context.Context, id string) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE notify_delivery SET status = 'queued', reason = '', attempts = 0, next_attempt_at_ms = 0,
+ lease_until_ms = NULL, lease_token = NULL, failed_at_ms = NULL, bounced_at_ms = NULL, updated_at_ms = $1
+WHERE id = $2 AND status IN ('failed', 'bounced') AND channel <> 'inapp' AND address IS NOT NULL`, Ms(tx.Now), id)
+	return n == 1, err
+}

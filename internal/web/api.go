@@ -88,6 +88,7 @@ func (s *server) registerOperations() (err error) {
 	registerMe(s)
 	registerStaff(s)
 	registerSandboxMail(s)
+	registerResend(s)
 	registerAgreement(s) // api_agreement.go
 	registerKYC(s)
 	registerTickets(s)

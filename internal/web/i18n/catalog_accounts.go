@@ -165,7 +165,9 @@ func init() {
 
 		"page.deliveries.title":        {ZH: "通知发送记录", EN: "Notification deliveries"},
 		"page.deliveries.heading":      {ZH: "通知发送记录", EN: "Notification deliveries"},
-		"page.deliveries.no_resend":    {ZH: "暂不支持手动重发：失败的发送会按计划自动重试。", EN: "Manual resend is not available yet: failed deliveries are retried automatically."},
+		"page.deliveries.resend_note":  {ZH: "临时失败会按计划自动重试；失败或退信的邮件和短信可以手动重发。", EN: "Temporary failures are retried automatically; failed or bounced email and SMS can be resent by hand."},
+		"page.deliveries.resend":       {ZH: "重发", EN: "Resend"},
+		"page.notice.resent":           {ZH: "已重新加入发送队列。", EN: "Queued to be sent again."},
 		"page.deliveries.notification": {ZH: "通知编号", EN: "Notification id"},
 		"page.deliveries.subject_type": {ZH: "对象类型", EN: "Subject type"},
 		"page.deliveries.subject_id":   {ZH: "对象编号", EN: "Subject id"},

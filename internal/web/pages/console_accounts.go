@@ -76,12 +76,15 @@ func (h *handlers) staff(w http.ResponseWriter, req *http.Request, p webctx.Prin
 // hasRole is a template helper: whether roles holds r.
 func hasRole(roles []string, r string) bool { return slices.Contains(roles, r) }
 
-// deliveries is the notification delivery log with filters. Resending is
-// not offered: the app has no resend use case yet.
+// deliveries is the notification delivery log with filters; failed and
+// bounced email and SMS deliveries carry a resend button for staff who may
+// resend.
 func (h *handlers) deliveries(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	q := req.URL.Query()
 	v := DeliveriesView{Page: h.page(req, "page.deliveries.title", consoleNav(), "notifications"),
-		NotificationID: q.Get("notification_id"), SubjectType: q.Get("subject_type"), SubjectID: q.Get("subject_id")}
+		NotificationID: q.Get("notification_id"), SubjectType: q.Get("subject_type"), SubjectID: q.Get("subject_id"),
+		CanResend: p.Principal.Holds("notify.resend")}
+	v.Notice = doneNotice(req, v.Lang)
 	if err := h.app.Authorize(req.Context(), p.Principal, "notify.log.read", account.Object{}); err != nil {
 		h.actionError(w, req, err)
 		return
@@ -94,9 +97,19 @@ func (h *handlers) deliveries(w http.ResponseWriter, req *http.Request, p webctx
 	}
 	for _, d := range ds {
 		v.Rows = append(v.Rows, DeliveryRow{ID: d.ID, NotificationID: d.NotificationID, Event: d.Event, Channel: d.Channel, To: d.AddressMasked,
-			Status: d.Status, Provider: d.Provider, Reason: d.Reason, Created: shortTime(d.CreatedAt), Attempts: d.Attempts})
+			Status: d.Status, Provider: d.Provider, Reason: d.Reason, Created: shortTime(d.CreatedAt), Attempts: d.Attempts,
+			Resendable: (d.Status == "failed" || d.Status == "bounced") && d.Channel != "inapp" && d.Address != nil})
 	}
 	h.r.render(w, req, http.StatusOK, tmplConsoleDeliveries, v.Lang, v)
+}
+
+// resendDelivery puts a failed or bounced delivery back in the queue.
+func (h *handlers) resendDelivery(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
+	if err := h.app.NotifyResend(req.Context(), p.Principal, req.PathValue("id")); err != nil {
+		h.actionError(w, req, err)
+		return
+	}
+	http.Redirect(w, req, "/console/notifications?done=resent", http.StatusSeeOther)
 }
 
 func bounded(s string) string {

@@ -136,6 +136,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	handle("GET /console/staff", staff(h.staff))
 	handle("POST /console/staff", staff(h.staff))
 	handle("GET /console/notifications", staff(h.deliveries))
+	handle("POST /console/notifications/{id}/resend", staff(h.resendDelivery))
 	handle("GET /console/sandbox/sms", staff(h.sandboxSMS))
 	handle("GET /console/sandbox/mail", staff(h.sandboxMail))
 	handle("GET /console/templates", staff(h.templates))

@@ -208,6 +208,7 @@ var notices = map[string]string{
 	"read":       "page.notice.marked_read",
 	"staff":      "page.notice.staff_saved",
 	"signed_out": "page.notice.signed_out",
+	"resent":     "page.notice.resent",
 }
 
 // doneNotice is the translated notice a redirect asked for, or "".

@@ -172,12 +172,14 @@ type DeliveriesView struct {
 	Form
 	NotificationID, SubjectType, SubjectID string
 	Rows                                   []DeliveryRow
+	CanResend                              bool
 }
 
 // DeliveryRow is one delivery.
 type DeliveryRow struct {
 	ID, NotificationID, Event, Channel, To, Status, Provider, Reason, Created string
 	Attempts                                                                  int
+	Resendable                                                                bool
 }
 
 // SandboxSMSView is the sandbox SMS outbox.
