@@ -58,7 +58,7 @@ func registerResend(s *server) {
 	register(s, huma.Operation{OperationID: "resend-delivery", Method: http.MethodPost, Path: "/staff/notifications/{id}/resend", Tags: []string{"staff"},
 		Security: secSession, DefaultStatus: http.StatusNoContent, Summary: "Resend a failed or bounced delivery",
 		Description: "Puts a failed or bounced email or SMS delivery back in the queue with a fresh retry budget; the Message-ID or idempotency key stays. Needs notify.resend. 409 when the delivery is not failed or bounced.",
-		Errors: []int{401, 403, 404, 409}},
+		Errors:      []int{401, 403, 404, 409}},
 		func(ctx context.Context, in *idPath) (*struct{}, error) {
 			p, err := principal(ctx)
 			if err != nil {
