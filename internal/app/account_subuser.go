@@ -92,19 +92,7 @@ func (a *App) SubUsers(ctx context.Context, p account.Principal) ([]AccountView,
 	if err := a.Authorize(ctx, p, "subuser.manage", p.SelfObject()); err != nil {
 		return nil, err
 	}
-	rows, err := store.AccountList(ctx, a.db, store.AccountFilter{Kinds: []string{string(account.KindSubUser)}, OwnerID: p.AccountID})
-	if err != nil {
-		return nil, err
-	}
-	out := []AccountView{}
-	for _, r := range rows {
-		l, err := loadRow(ctx, a.db, r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l.view())
-	}
-	return out, nil
+	return a.listViews(ctx, store.AccountFilter{Kinds: []string{string(account.KindSubUser)}, OwnerID: p.AccountID})
 }
 
 // SubUserSetScopes replaces a sub-user's scopes. Another enterprise's
