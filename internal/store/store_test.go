@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 
 	"yuanxu/internal/store"
@@ -69,5 +71,46 @@ func TestInstancesMigrateTogether(t *testing.T) {
 	defer db.Close()
 	if err := db.CheckMigrations(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMigrationsAgreeAcrossEngines: each version's SQL is the same on both
+// engines but for the binary type's name (BLOB on SQLite, BYTEA on
+// PostgreSQL) and white space, so the two schemas cannot drift apart
+// silently. A line that must differ carries the comment "-- engine-specific".
+func TestMigrationsAgreeAcrossEngines(t *testing.T) {
+	t.Parallel()
+	norm := func(b []byte, sqliteSide bool) string {
+		var out []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "-- engine-specific") {
+				continue
+			}
+			if sqliteSide {
+				line = strings.ReplaceAll(line, "BLOB", "BYTEA")
+			}
+			if f := strings.Join(strings.Fields(line), " "); f != "" {
+				out = append(out, f)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	entries, err := fs.ReadDir(sqlite.Migrations(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		s, err := fs.ReadFile(sqlite.Migrations(), e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := fs.ReadFile(postgres.Migrations(), e.Name())
+		if err != nil {
+			t.Errorf("%s: no PostgreSQL migration of that name: %v", e.Name(), err)
+			continue
+		}
+		if norm(s, true) != norm(p, false) {
+			t.Errorf("%s differs between the engines beyond BLOB/BYTEA; mark deliberate differences with -- engine-specific", e.Name())
+		}
 	}
 }
