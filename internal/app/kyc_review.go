@@ -152,6 +152,9 @@ func (a *App) kycDecide(ctx context.Context, decidedBy, submissionID string, to 
 			Data: map[string]any{"submission": r.ID, "from": from, "to": to, "reason": d.Reason, "note": d.Note}}); err != nil {
 			return err
 		}
+		if err := a.notifyKYCDecided(ctx, tx, r.AccountID, r.ID, to, d); err != nil {
+			return err
+		}
 		out, err = a.kycView(ctx, tx, prof)
 		return err
 	})

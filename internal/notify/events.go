@@ -35,6 +35,8 @@ const (
 	EventTicketClosed           Event = "ticket.closed"
 	EventTicketAutoCloseWarning Event = "ticket.auto_close_warning"
 	EventTicketTargetBreached   Event = "ticket.target_breached"
+	// Real-name verification (clause 2.1; templates in templates_kyc.go).
+	EventKYCDecided Event = "kyc.decided"
 )
 
 // Specs is the event catalog.
@@ -67,6 +69,8 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器", "close_at": "2026-06-08 10:00"}, Clause: "5"},
 	{Event: EventTicketTargetBreached, Category: Transactional, Vars: []string{"ticket_ref", "subject", "target", "due"},
 		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器", "target": "first_response", "due": "2026-06-02 10:00"}},
+	{Event: EventKYCDecided, Category: Transactional, Vars: []string{"outcome", "reason", "note"},
+		Sample: map[string]string{"outcome": "rejected", "reason": "提交的信息格式不正确，请核对后重新提交。", "note": "请上传清晰的营业执照"}, Clause: "2.1"},
 }
 
 // specIndex is Specs by event.

@@ -33,6 +33,7 @@ func DefaultMatrix() Matrix {
 		EventTicketClosed:           {Email, SMS, InApp},
 		EventTicketAutoCloseWarning: {Email, SMS, InApp},
 		EventTicketTargetBreached:   {Email, InApp},
+		EventKYCDecided:             {Email, InApp},
 	}
 }
 

@@ -9,10 +9,14 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
 	"yuanxu/internal/account"
+	"yuanxu/internal/app"
+	"yuanxu/internal/kyc"
+	"yuanxu/internal/pii"
 	"yuanxu/internal/web"
 	"yuanxu/internal/webtest"
 )
@@ -88,7 +92,13 @@ type actor struct {
 	keys     map[string]string
 	inbox    string
 	subUser  string // entr: its sub-user
+	// tickets: "own" and "other" → route (or "" for the read-only rows)
+	// → a ticket with one attachment (see ticketFor)
+	tickets map[string]map[string]matrixTicket
 }
+
+// matrixTicket is a real ticket of the matrix and its attachment.
+type matrixTicket struct{ id, attachment string }
 
 // matrixEnv is the server under test and the principals and objects of
 // the matrix.
@@ -99,9 +109,12 @@ type matrixEnv struct {
 	stranger struct {
 		webtest.Customer
 		session, key, inbox string
+		ticket              matrixTicket
 	}
 	victimStaff string
-	compliance  account.Principal // imposes the measures lifted in the lift rows
+	// kyc: the submission the staff KYC rows name, "own" and "other"
+	kyc        map[string]string
+	compliance account.Principal // imposes the measures lifted in the lift rows
 }
 
 // noSuchID is a well-formed id of nothing.
@@ -288,6 +301,17 @@ func newMatrixEnv(t *testing.T, s *webtest.Server) *matrixEnv {
 			a.bearer, a.cookie = full, ""
 		}
 		a.inbox = env.inboxItem(t, a.id)
+		switch {
+		case a.key: // the individual's account: its tickets
+			a.tickets = env.byName["indiv"].tickets
+		case a.kind.Customer():
+			a.tickets = map[string]map[string]matrixTicket{"own": env.openTickets(t, p, customerTicketWrites)}
+		default: // staff: tickets of two customers of their own
+			a.tickets = map[string]map[string]matrixTicket{}
+			for _, v := range []string{"own", "other"} {
+				a.tickets[v] = env.openTickets(t, env.customerPrincipal(t), staffTicketWrites)
+			}
+		}
 	}
 	env.byName["entr"].subUser = env.byName["subu"].id
 
@@ -305,7 +329,95 @@ func newMatrixEnv(t *testing.T, s *webtest.Server) *matrixEnv {
 		t.Fatal(err)
 	}
 	st.key, st.inbox = k.ID, env.inboxItem(t, st.ID)
+	st.ticket = env.openTicket(t, sp)
+	// KYC submissions: the demo enterprise's (pending, with a licence) and
+	// the stranger's.
+	_, err = s.App.KYCSubmit(ctx, sp, st.ID, app.KYCSubmitInput{Subject: kyc.SubjectIndividual, Name: "李四",
+		IDNumber: pii.Secret(app.DemoResidentID("19850101", 777)), Phone: pii.Secret(st.Phone)})
+	if err != nil {
+		t.Fatalf("stranger's kyc: %v", err)
+	}
+	env.kyc = map[string]string{}
+	for v, acc := range map[string]string{"own": env.byName["entr"].id, "other": st.ID} {
+		kv, err := s.App.KYCStatus(ctx, env.compliance, acc)
+		if err != nil || kv.Current == nil {
+			t.Fatalf("kyc of %s: %v (%+v)", acc, err, kv)
+		}
+		env.kyc[v] = kv.Current.ID
+	}
 	// Another staff member, for the staff-roles row.
 	env.victimStaff = s.NewStaff(t, account.RoleAuditor).ID
 	return env
+}
+
+// customerTicketWrites and staffTicketWrites are the ticket rows that
+// change a ticket: every cell of them acts on a ticket of its own, so that
+// the rows, run in parallel, cannot change each other's answers.
+var (
+	customerTicketWrites = []string{"POST /api/v1/tickets/{id}/replies", "POST /api/v1/tickets/{id}/close", "POST /api/v1/tickets/{id}/reopen",
+		"POST /tickets/{id}/reply", "POST /tickets/{id}/close", "POST /tickets/{id}/reopen"}
+	staffTicketWrites = []string{"POST /api/v1/staff/tickets/{id}/replies", "PATCH /api/v1/staff/tickets/{id}", "POST /api/v1/staff/tickets/{id}/close",
+		"POST /console/tickets/{id}/reply", "POST /console/tickets/{id}/update", "POST /console/tickets/{id}/close"}
+)
+
+// openTicket opens a ticket as p through the app, with one attachment.
+func (env *matrixEnv) openTicket(t *testing.T, p account.Principal) matrixTicket {
+	t.Helper()
+	v, err := env.s.App.TicketCreate(context.Background(), p, app.TicketInput{Subject: "matrix", Category: "consult", Body: "matrix ticket",
+		Attachments: []app.AttachmentInput{{Name: "matrix.txt", Data: []byte("matrix attachment\n")}}})
+	if err != nil {
+		t.Fatalf("open a ticket as %s: %v", p.AccountID, err)
+	}
+	for _, m := range v.Messages {
+		for _, at := range m.Attachments {
+			return matrixTicket{id: v.ID, attachment: at.ID}
+		}
+	}
+	t.Fatalf("ticket %s: no attachment in its view", v.ID)
+	return matrixTicket{}
+}
+
+// openTickets opens p's tickets of the matrix: one for the rows that only
+// read (key ""), and one per row of writes; the reopen rows' is closed.
+func (env *matrixEnv) openTickets(t *testing.T, p account.Principal, writes []string) map[string]matrixTicket {
+	t.Helper()
+	out := map[string]matrixTicket{"": env.openTicket(t, p)}
+	for _, r := range writes {
+		tk := env.openTicket(t, p)
+		if strings.HasSuffix(r, "/reopen") {
+			if _, err := env.s.App.TicketClose(context.Background(), p, tk.id); err != nil {
+				t.Fatalf("close ticket %s: %v", tk.id, err)
+			}
+		}
+		out[r] = tk
+	}
+	return out
+}
+
+// customerPrincipal registers a fresh individual and returns its principal.
+func (env *matrixEnv) customerPrincipal(t *testing.T) account.Principal {
+	t.Helper()
+	c := env.s.NewCustomer(t, account.KindIndividual)
+	tok := env.s.SessionFor(t, c.Email, c.Password, false, c.RegistrationIP)
+	p, _, err := env.s.App.Authenticate(context.Background(), tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// ticketFor is the ticket a ticket row names for a. A customer's own: a
+// ticket its account opened (the individual's for the apikey column);
+// staff's own and other: tickets of two customers, one per column and
+// variant, since staff act on customers' tickets; everyone else's other
+// (and anon's own): the stranger's.
+func (env *matrixEnv) ticketFor(p probe, a *actor) matrixTicket {
+	byRoute := a.tickets[p.variant]
+	if byRoute == nil {
+		return env.stranger.ticket
+	}
+	if tk, ok := byRoute[p.route]; ok {
+		return tk
+	}
+	return byRoute[""]
 }

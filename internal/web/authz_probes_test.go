@@ -47,6 +47,11 @@ var destructive = []string{
 	"POST /logout", "POST /console/logout", "POST /account/logout-all",
 }
 
+// isTicketRoute: a route whose {id} is a ticket (ticketFor).
+func isTicketRoute(route string) bool {
+	return strings.Contains(route, "/tickets/{id}")
+}
+
 func (p probe) destructive() bool { return slices.Contains(destructive, p.route) }
 
 // probesOf turns a mux pattern into its rows.
@@ -74,6 +79,10 @@ func probesOf(pattern string) []probe {
 func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victim ...string) *webtest.Response {
 	t.Helper()
 	path := strings.ReplaceAll(p.path, "{id}", url.PathEscape(env.target(p, a, victim...)))
+	if isTicketRoute(p.route) {
+		tk := env.ticketFor(p, a)
+		path = strings.ReplaceAll(strings.ReplaceAll(p.path, "{id}", url.PathEscape(tk.id)), "{attachment}", url.PathEscape(tk.attachment))
+	}
 	if p.route == "DELETE /api/v1/staff/accounts/{id}/standing" {
 		path += "?flag=restricted&reason=matrix"
 	}
@@ -102,6 +111,9 @@ func (env *matrixEnv) target(p probe, a *actor, victim ...string) string {
 		return id
 	}
 	r, st := p.route, &env.stranger
+	if strings.Contains(r, "/staff/kyc/{id}") || strings.Contains(r, "/console/kyc/{id}") {
+		return env.kyc[p.variant] // a submission, not an account
+	}
 	if p.variant == "other" {
 		switch {
 		case strings.Contains(r, "/sessions/"):
@@ -186,6 +198,10 @@ func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 		return js, `{"reason":"matrix test"}`
 	case "PUT /api/v1/staff/accounts/{id}/standing":
 		return js, `{"flag":"restricted","reason":"matrix test","case_ref":"VC-MATRIX"}`
+	case "POST /api/v1/tickets/{id}/replies", "POST /api/v1/staff/tickets/{id}/replies":
+		return js, `{"body":"matrix reply"}`
+	case "PATCH /api/v1/staff/tickets/{id}":
+		return js, `{"priority":"high"}`
 	case "POST /api/v1/sandbox/clock":
 		return js, `{"advance":"1s"}`
 
@@ -212,6 +228,10 @@ func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 	case "POST /console/staff":
 		return form, values("action", "create", "email", "cstaff-"+n+"@example.com", "display_name", "Matrix staff",
 			"new_password", "a long enough passphrase 1", "role", "auditor")
+	case "POST /tickets/{id}/reply", "POST /console/tickets/{id}/reply":
+		return form, values("body", "matrix reply")
+	case "POST /console/tickets/{id}/update":
+		return form, values("priority", "high")
 	case "POST /lang":
 		return form, values("lang", "zh-CN", "next", "/")
 	}

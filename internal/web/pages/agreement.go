@@ -102,6 +102,7 @@ func (h *handlers) registerAgreementRoutes(handle func(string, http.HandlerFunc)
 	handle("GET /agreement/explain", h.agreementExplain)
 	handle("GET /console/agreement", staff(h.consoleAgreement))
 	h.registerAgreementConsole(handle, staff)
+	h.registerReaccept(handle) // agreement_reaccept.go
 }
 
 func optPrincipal(req *http.Request) *account.Principal {
@@ -208,7 +209,7 @@ func (h *handlers) consoleAgreement(w http.ResponseWriter, req *http.Request, p 
 // renderConsoleAgreement renders the versions page, with formErr (a refused
 // new draft) shown when set.
 func (h *handlers) renderConsoleAgreement(w http.ResponseWriter, req *http.Request, p webctx.Principal, formErr error) {
-	view := ConsoleAgreementView{Page: h.page(req, "page.agreement.console.title", consoleNav(), "")}
+	view := ConsoleAgreementView{Page: h.page(req, "page.agreement.console.title", consoleNav(), "agreement")}
 	status := http.StatusOK
 	if formErr != nil {
 		view.Form, status = h.formError(req, view.Lang, formErr)

@@ -7,12 +7,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/browsertest"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/pii"
 	"yuanxu/internal/store"
+	"yuanxu/internal/webtest"
 )
 
 // sentCode reads the digits a verification code ticket carried, from the
@@ -97,5 +100,67 @@ func TestBrowserRegistrationAcknowledgesKeyClauses(t *testing.T) {
 	r := rs[0]
 	if r.SHA256 != cur.SHA256 || r.VersionID != cur.ID || !slices.Equal(r.Acknowledged, keys) || r.Channel != "web" || r.Occasion != store.OccasionRegistration || r.UserAgent == "" {
 		t.Fatalf("acceptance %+v; want version %s sha256 %s clauses %v", r, cur.ID, cur.SHA256, keys)
+	}
+}
+
+// After a material revision takes effect, a signed-in customer sees the
+// banner, follows it, ticks each key clause and accepts; the banner goes
+// and the record holds the new version's SHA-256 and the browser's user
+// agent (issue 8).
+func TestBrowserReacceptanceAfterMaterialRevision(t *testing.T) {
+	t.Parallel()
+	s := webtest.NewServer(t, &webtest.Options{Sandbox: true})
+	ctx := context.Background()
+	cust := s.NewCustomer(t, account.KindIndividual)
+	drafter, signer := s.NewStaff(t, account.RoleLegal), s.NewStaff(t, account.RoleLegal)
+	d, err := s.App.AgreementDraftCreate(ctx, staffPrincipal(drafter, account.RoleLegal), app.DraftInput{Source: revisedAgreement(t), Note: "48h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := s.App.AgreementSchedule(ctx, staffPrincipal(signer, account.RoleLegal), d.ID, app.ScheduleInput{EffectiveAt: s.App.Now().Add(8 * 24 * time.Hour), Material: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.SandboxAdvance(ctx, 8*24*time.Hour+time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	b := browsertest.New(t, browsertest.WithAcceptLanguage("zh-CN"))
+	b.Navigate(s.URL + "/login")
+	b.SetValue("#identifier", cust.Email)
+	b.SetValue("#password", cust.Password)
+	if st := b.ClickNavigate("#login-submit"); st != http.StatusOK {
+		t.Fatalf("sign in: %d", st)
+	}
+	if !b.Exists("#reaccept-banner") {
+		t.Fatalf("no banner at %s", b.Location())
+	}
+	if st := b.ClickNavigate("#reaccept-link"); st != http.StatusOK || !strings.HasSuffix(b.Location(), "/account/agreement") {
+		t.Fatalf("banner link: %d %s", st, b.Location())
+	}
+	if got := b.Text("#reaccept-sha256"); !strings.Contains(got, v2.SHA256) {
+		t.Errorf("sha256 shown %q", got)
+	}
+	keys := app.KeyClauseIDs(v2)
+	if got := browsertest.Eval[[]string](b, `Array.from(document.querySelectorAll('#key-clauses input[name=ack]')).map(e => e.value)`); !slices.Equal(got, keys) {
+		t.Fatalf("checkboxes %v, want %v", got, keys)
+	}
+	for _, k := range keys {
+		b.Click(`input[name=ack][value="` + k + `"]`)
+	}
+	b.Screenshot("reaccept-key-clauses")
+	if st := b.ClickNavigate("#reaccept-submit"); st != http.StatusOK {
+		t.Fatalf("accept: %d", st)
+	}
+	if !b.Exists("#form-notice") || b.Exists("#reaccept-banner") || b.Exists("#reaccept-form") {
+		t.Fatalf("after accepting: %s", b.Text("main"))
+	}
+	b.Navigate(s.URL + "/account")
+	if b.Exists("#reaccept-banner") {
+		t.Fatal("banner after accepting")
+	}
+	rs, err := store.Acceptances(ctx, s.App.DB(), store.AcceptanceFilter{AccountID: cust.ID, VersionID: v2.ID})
+	if err != nil || len(rs) != 1 || rs[0].SHA256 != v2.SHA256 || !slices.Equal(rs[0].Acknowledged, keys) || rs[0].UserAgent == "" || rs[0].Occasion != store.OccasionReacceptance {
+		t.Fatalf("acceptances %+v, %v", rs, err)
 	}
 }

@@ -61,8 +61,23 @@ func (h *handlers) registerAgreementConsole(handle func(string, http.HandlerFunc
 	handle("POST /console/calendar", staff(h.consoleCalendar))
 }
 
+// maxSourceForm bounds a posted form carrying an agreement text: the
+// default agreement is some 45 kB of UTF-8, three times that URL-encoded,
+// beyond parseForm's 64 KiB.
+const maxSourceForm = 1 << 20
+
+// parseSourceForm is parseForm for the forms that carry an agreement text.
+func (h *handlers) parseSourceForm(w http.ResponseWriter, req *http.Request) bool {
+	req.Body = http.MaxBytesReader(w, req.Body, maxSourceForm)
+	if err := req.ParseForm(); err != nil {
+		h.errorPage(w, req, http.StatusBadRequest, "page.error.bad_request.title", "page.error.bad_request.text")
+		return false
+	}
+	return true
+}
+
 func (h *handlers) consoleDraftCreate(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
-	if !h.parseForm(w, req) {
+	if !h.parseSourceForm(w, req) {
 		return
 	}
 	v, err := h.app.AgreementDraftCreate(req.Context(), p.Principal, app.DraftInput{Source: req.PostForm.Get("source"), Note: field(req, "note")})
@@ -75,11 +90,11 @@ func (h *handlers) consoleDraftCreate(w http.ResponseWriter, req *http.Request, 
 
 func (h *handlers) consoleVersion(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	ctx := req.Context()
-	view := ConsoleVersionView{Page: h.page(req, "page.agreement.console.title", consoleNav(), "")}
+	view := ConsoleVersionView{Page: h.page(req, "page.agreement.console.title", consoleNav(), "agreement")}
 	status := http.StatusOK
 	id := req.PathValue("id")
 	if req.Method == http.MethodPost {
-		if !h.parseForm(w, req) {
+		if !h.parseSourceForm(w, req) {
 			return
 		}
 		var err error
@@ -125,7 +140,7 @@ func (h *handlers) consoleVersion(w http.ResponseWriter, req *http.Request, p we
 
 func (h *handlers) consoleLicences(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	ctx := req.Context()
-	view := ConsoleLicencesView{Page: h.page(req, "page.licences.title", consoleNav(), "")}
+	view := ConsoleLicencesView{Page: h.page(req, "page.licences.title", consoleNav(), "licences")}
 	status := http.StatusOK
 	if req.Method == http.MethodPost {
 		if !h.parseForm(w, req) {
@@ -162,7 +177,7 @@ func (h *handlers) consoleLicences(w http.ResponseWriter, req *http.Request, p w
 
 func (h *handlers) consoleCalendar(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	ctx := req.Context()
-	view := ConsoleCalendarView{Page: h.page(req, "page.calendar.title", consoleNav(), "")}
+	view := ConsoleCalendarView{Page: h.page(req, "page.calendar.title", consoleNav(), "calendar")}
 	status := http.StatusOK
 	if req.Method == http.MethodPost {
 		if !h.parseForm(w, req) {

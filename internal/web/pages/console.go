@@ -71,6 +71,20 @@ func consoleQueues() []consoleQueue {
 			href:  "/console/tickets?view=breached",
 			count: ticketBreachCount,
 		},
+		{
+			id: "kyc", titleKey: "page.console.kyc.heading",
+			detail: func(l i18n.Lang, _ *policy.Set) string {
+				if l == i18n.EN {
+					return "Real-name submissions awaiting a reviewer (approve, reject with a reason, or ask for more); provisioned purchases wait for approval."
+				}
+				return "等待审核的实名认证申请（通过、附原因驳回或要求补充）；通过前不能购买需开通的产品。"
+			},
+			clauses: "2.1",
+			href:    "/console/kyc",
+			count: func(ctx context.Context, a *app.App) (int, error) {
+				return a.KYCPendingCount(ctx)
+			},
+		},
 	}
 }
 

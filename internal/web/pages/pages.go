@@ -171,6 +171,9 @@ func consoleNav() []NavItem {
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
 		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
 		{ID: "kyc", LabelKey: "page.console.nav.kyc", Href: "/console/kyc"},
+		{ID: "agreement", LabelKey: "page.console.nav.agreement", Href: "/console/agreement"},
+		{ID: "licences", LabelKey: "page.console.nav.licences", Href: "/console/licences"},
+		{ID: "calendar", LabelKey: "page.console.nav.calendar", Href: "/console/calendar"},
 		{ID: "customers", LabelKey: "layout.console.nav.customers", Href: "/console/customers"},
 		{ID: "staff", LabelKey: "layout.console.nav.staff", Href: "/console/staff"},
 		{ID: "notifications", LabelKey: "layout.console.nav.notifications", Href: "/console/notifications"},
@@ -192,6 +195,7 @@ func (h *handlers) page(req *http.Request, titleKey string, nav []NavItem, curre
 	if pr, ok := principal(req); ok {
 		p.SignedIn, p.Staff = true, pr.Staff()
 	}
+	p.Reaccept = h.reacceptBanner(req) // agreement_reaccept.go
 	switch {
 	case req.URL.Path == "/lang": // an error page of the switcher itself
 		p.Next = "/"

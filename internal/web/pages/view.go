@@ -27,6 +27,9 @@ type Page struct {
 	// SignedIn: the header offers sign-out instead of sign-in; Staff: the
 	// signed-in principal is a staff member.
 	SignedIn, Staff bool
+	// Reaccept asks a signed-in customer to accept a material revision
+	// (agreement_reaccept.go); nil when nothing is pending.
+	Reaccept *ReacceptBanner
 }
 
 // LangChoice is one button of the language switcher.
