@@ -239,6 +239,25 @@ func (v *verifyCmd) Run(e *env) error {
 		return fmt.Errorf("verify failed: %w", r.Break)
 	}
 	fmt.Fprintf(e.stdout, "audit chain: ok, %d batches, %d events sealed, %d not yet sealed\n", r.Batches, r.Sealed, r.Unsealed)
+	// The ledger (DESIGN.md §5): every transaction sums to zero, every
+	// balance equals the sum of its postings, no live balance is negative.
+	l, err := db.LedgerVerify(e.ctx)
+	if err != nil {
+		return err
+	}
+	if !l.OK() {
+		for _, id := range l.Unbalanced {
+			fmt.Fprintf(e.stdout, "ledger: transaction %s does not sum to zero\n", id)
+		}
+		for acc, v := range l.Mismatched {
+			fmt.Fprintf(e.stdout, "ledger: balance of %s is %d fen, its postings sum to %d\n", acc, v[0], v[1])
+		}
+		for acc, v := range l.Negative {
+			fmt.Fprintf(e.stdout, "ledger: balance of %s is negative (%d fen)\n", acc, v)
+		}
+		return fmt.Errorf("verify failed: ledger invariants broken")
+	}
+	fmt.Fprintf(e.stdout, "ledger: ok, %d transactions, %d postings\n", l.Txns, l.Postings)
 	return nil
 }
 

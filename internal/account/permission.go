@@ -139,7 +139,7 @@ var catalog = []Spec{
 	{ID: "finance.payout", Audience: AudienceStaff, Clauses: []string{"6.2"}, Desc: "execute refund payouts and withdrawals"},
 	{ID: "finance.reconcile", Audience: AudienceStaff, Desc: "reconcile the ledger with gateways"},
 	{ID: "finance.invoice", Audience: AudienceStaff, Desc: "issue invoices"},
-	{ID: "finance.withdrawal.approve", Audience: AudienceStaff, Distinct: []Party{PartyPreparedBy}, Desc: "approve a withdrawal (not one prepared by oneself)"},
+	{ID: "finance.withdrawal.approve", Audience: AudienceStaff, Distinct: []Party{PartyPreparedBy, PartyFirstApprover}, Desc: "approve a withdrawal (not one prepared by oneself; a second approval above refund.dual_control_fen not by the first approver)"},
 	{ID: "finance.balance.manage", Audience: AudienceStaff, Clauses: []string{"3.2.4", "4.3"}, Desc: "handle frozen balances and the pay-back when an account ends"},
 	{ID: "agreement.draft", Audience: AudienceStaff, Clauses: []string{"9.4"}, Desc: "draft agreement versions, tag key clauses, mark clauses void, run the linter"},
 	{ID: "agreement.publish", Audience: AudienceStaff, Distinct: []Party{PartyPreparedBy}, Clauses: []string{"9.4"}, Desc: "schedule a version and send revision notices (not the drafter of that version)"},

@@ -132,5 +132,8 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 	if err := a.seedDemoAgreement(ctx, ids); err != nil { // agreement_demo.go
 		return nil, err
 	}
+	if err := a.seedDemoCommerce(ctx, ids); err != nil { // catalog_demo.go
+		return nil, err
+	}
 	return out, nil
 }

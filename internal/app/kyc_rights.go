@@ -41,7 +41,7 @@ const (
 )
 
 func builtinLegalHolds() []LegalHold {
-	return []LegalHold{
+	return append([]LegalHold{
 		{Code: HoldKYCReview, Clause: kyc.Clause, Check: func(ctx context.Context, q store.Querier, accountID string) (bool, map[string]any, error) {
 			p, err := kycProfile(ctx, q, accountID)
 			if err != nil {
@@ -64,7 +64,7 @@ func builtinLegalHolds() []LegalHold {
 			}
 			return false, nil, nil
 		}},
-	}
+	}, commerceLegalHolds()...)
 }
 
 // RegisterLegalHold adds a hold that closure and the retention purge
@@ -146,6 +146,11 @@ func (a *App) CloseAccount(ctx context.Context, p account.Principal, accountID s
 		}
 		n, err := tx.SessionEndAll(ctx, accountID, string(account.EndDisabled), "")
 		if err != nil {
+			return err
+		}
+		// What is left of the balance goes back to its routes (DESIGN.md
+		// §3 "when an account ends"): refund credit included.
+		if err := a.closeWallet(ctx, tx, accountID); err != nil {
 			return err
 		}
 		prof, err := kycProfile(ctx, tx, accountID)

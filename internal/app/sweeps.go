@@ -82,4 +82,7 @@ func (a *App) RunSweeps(ctx context.Context) error {
 func (a *App) registerBuiltinSweeps() {
 	a.registerTicketSweeps()
 	a.RegisterSweep("kyc.retention_purge", a.KYCPurgeSweep)
+	a.RegisterSweep("order.expire", a.orderExpirySweep)
+	a.RegisterSweep("idempotency.prune", a.idemPruneSweep)
+	a.RegisterSweep("ledger.rollup", a.ledgerRollupSweep)
 }

@@ -304,3 +304,35 @@ func Adjust(p AdjustParams) (Txn, error) {
 		{Customer(p.Balances.Customer, p.Account), p.Amount},
 	}}, nil
 }
+
+// SpendReverse returns the balance part of an order that was never
+// completed (a split payment whose gateway part did not arrive before the
+// order expired or was cancelled) to exactly the sub-balances it was spent
+// from (DESIGN §3): s is the [Spent] recorded with that payment.
+func SpendReverse(customer string, s Spent, orderID string) (Txn, error) {
+	const op = errs.Op("wallet.SpendReverse")
+	if s.FromCash < 0 || s.FromRefundCredit < 0 {
+		return Txn{}, errs.E(errs.Internal, CodeAmountInvalid, "negative spent part", op)
+	}
+	if err := checkAmount(op, s.Total()); err != nil {
+		return Txn{}, err
+	}
+	ps := []Posting{{Company(Revenue), -s.Total()}}
+	ps = posts(ps, Customer(customer, RefundCredit), s.FromRefundCredit)
+	ps = posts(ps, Customer(customer, Cash), s.FromCash)
+	return Txn{Reason: ReasonSpendReverse, Links: map[string]string{LinkOrder: orderID}, Postings: ps}, nil
+}
+
+// WithdrawReverse returns a withdrawal that finance rejected, or the
+// customer cancelled before payment, from withdrawals_payable to the
+// customer's cash, where it came from.
+func WithdrawReverse(customer string, amount money.Fen, withdrawalID string) (Txn, error) {
+	const op = errs.Op("wallet.WithdrawReverse")
+	if err := checkAmount(op, amount); err != nil {
+		return Txn{}, err
+	}
+	return Txn{Reason: ReasonWithdrawReverse, Links: map[string]string{LinkWithdrawal: withdrawalID}, Postings: []Posting{
+		{Company(WithdrawalsPayable), -amount},
+		{Customer(customer, Cash), amount},
+	}}, nil
+}

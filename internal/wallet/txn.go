@@ -23,6 +23,8 @@ const (
 	ReasonAccountClosure  Reason = "account_closure"   // everything → payables (DESIGN §3 "when an account ends")
 	ReasonPayout          Reason = "payout"            // payables → gateway clearing (money leaves)
 	ReasonAdjust          Reason = "adjust"            // manual correction against adjustments
+	ReasonSpendReverse    Reason = "spend_reverse"     // revenue → the sub-balances the balance part of an order never completed came from
+	ReasonWithdrawReverse Reason = "withdraw_reverse"  // withdrawals_payable → cash: a withdrawal rejected or cancelled
 )
 
 // Link keys of [Txn.Links].
@@ -84,7 +86,9 @@ var shapes = map[Reason]shape{
 	ReasonWithdraw: {debit: []Kind{Cash}, credit: []Kind{WithdrawalsPayable}, links: []string{LinkWithdrawal}},
 	ReasonAccountClosure: {debit: CustomerKinds, credit: []Kind{WithdrawalsPayable, RefundsPayable},
 		pairs: map[Kind]Kind{Cash: WithdrawalsPayable, FrozenCash: WithdrawalsPayable, RefundCredit: RefundsPayable, FrozenRefundCredit: RefundsPayable}},
-	ReasonPayout: {debit: []Kind{WithdrawalsPayable, RefundsPayable}, credit: []Kind{GatewayClearing}},
+	ReasonPayout:          {debit: []Kind{WithdrawalsPayable, RefundsPayable}, credit: []Kind{GatewayClearing}},
+	ReasonSpendReverse:    {debit: []Kind{Revenue}, credit: []Kind{RefundCredit, Cash}, links: []string{LinkOrder}},
+	ReasonWithdrawReverse: {debit: []Kind{WithdrawalsPayable}, credit: []Kind{Cash}, links: []string{LinkWithdrawal}},
 	ReasonAdjust: {debit: append([]Kind{Adjustments}, CustomerKinds...), credit: append([]Kind{Adjustments}, CustomerKinds...),
 		links: []string{LinkAdjustment}, adjust: true},
 }

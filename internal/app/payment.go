@@ -1,0 +1,287 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"yuanxu/internal/account"
+	"yuanxu/internal/errs"
+	"yuanxu/internal/id"
+	"yuanxu/internal/money"
+	"yuanxu/internal/order"
+	"yuanxu/internal/store"
+	"yuanxu/internal/wallet"
+)
+
+// Payment methods.
+const (
+	MethodBalance   = "balance"
+	MethodAlipay    = "alipay"
+	MethodWeChatPay = "wechatpay"
+)
+
+// Payment states.
+const (
+	PaymentPending   = "pending"
+	PaymentSucceeded = "succeeded"
+	PaymentFailed    = "failed"
+	PaymentCancelled = "cancelled"
+)
+
+// PayRequest is how a customer pays an order: all by balance, or split —
+// BalanceFen from the balance and the rest through a gateway (issue 9 item
+// 4; the gateways capability completes the gateway part).
+type PayRequest struct {
+	Method     string `json:"method" enum:"balance,split" example:"balance"`
+	BalanceFen int64  `json:"balance_fen,omitempty" example:"0" doc:"split only: the part paid from the balance"`
+	Gateway    string `json:"gateway,omitempty" enum:"alipay,wechatpay" example:"" doc:"split only: the gateway for the rest"`
+}
+
+// PayOrder pays an unpaid order of p's tenant (order.pay; clause 2.2).
+// By balance the whole amount due is debited, refund credit before cash,
+// with one conditional update per sub-balance: a balance that cannot cover
+// it is wallet.insufficient_balance (409) and nothing moves. The order is
+// then paid and its delivery deadline set. A split debits BalanceFen now
+// and opens a pending gateway payment for the rest; if the order expires
+// or is cancelled first, the balance part goes back where it came from.
+// Paying needs approved KYC for anything provisioned (kyc.required_before,
+// clause 2.1) and an order that has not expired (order.expired).
+func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string, in PayRequest) (OrderView, error) {
+	const op = "app.PayOrder"
+	r, err := a.loadOrder(ctx, a.db, p, orderID, "order.pay", "order.pay")
+	if err != nil {
+		return OrderView{}, err
+	}
+	switch in.Method {
+	case MethodBalance:
+		if in.BalanceFen != 0 || in.Gateway != "" {
+			return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.balance_fen", "not_allowed",
+				"balance_fen and gateway are for split payments", nil)
+		}
+	case "split":
+		if in.Gateway != MethodAlipay && in.Gateway != MethodWeChatPay {
+			return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.gateway", "enum", "choose alipay or wechatpay", nil)
+		}
+		if in.BalanceFen <= 0 || in.BalanceFen > int64(wallet.MaxAmount) {
+			return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.balance_fen", "range", "the balance part must be positive",
+				map[string]any{"min_fen": 1})
+		}
+	default:
+		return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.method", "enum", "choose balance or split", nil)
+	}
+	if err := a.KYCRequired(ctx, r.AccountID); err != nil {
+		return OrderView{}, err
+	}
+	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		r, err := store.OrderGet(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		o := domainOrder(r)
+		if o.State != order.StateCreated {
+			return errs.E(errs.Op(op), errs.Conflict, CodeOrderNotPayable, "the order is not awaiting payment", map[string]any{"state": r.State})
+		}
+		if o.Expired(tx.Now) {
+			return errs.E(errs.Op(op), errs.Conflict, CodeOrderExpired, "the order expired unpaid; place it again",
+				map[string]any{"expired_at": r.ExpiresAt, "clause": "2.2"})
+		}
+		pays, err := store.Payments(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		for _, py := range pays {
+			if py.State == PaymentPending {
+				return errs.E(errs.Op(op), errs.Conflict, CodePaymentPending, "a gateway payment of this order is still pending",
+					map[string]any{"payment": py.ID})
+			}
+		}
+		due := r.TotalFen - r.PaidFen
+		part := due
+		if in.Method == "split" {
+			if in.BalanceFen >= due {
+				return fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.balance_fen", "below_due",
+					"a split leaves something for the gateway; pay by balance instead", map[string]any{"due_fen": due})
+			}
+			part = in.BalanceFen
+		}
+		if part > 0 {
+			if err := a.payFromBalance(ctx, tx, &r, part); err != nil {
+				return err
+			}
+		}
+		if in.Method == "split" {
+			gw := store.PaymentRow{ID: id.NewAt(tx.Now), OrderID: r.ID, AccountID: r.AccountID, Method: in.Gateway, State: PaymentPending,
+				AmountFen: due - part, CreatedAt: tx.Now}
+			if err := tx.PaymentInsert(ctx, gw); err != nil {
+				return err
+			}
+			if ok, err := tx.OrderUpdate(ctx, withState(r, domainOrder(r), tx.Now), string(order.StateCreated)); err != nil || !ok {
+				return conflictOr(err)
+			}
+			return a.Audit(ctx, tx, AuditEntry{Action: "order.payment_started", SubjectType: "order", SubjectID: r.ID,
+				Data: map[string]any{"gateway": in.Gateway, "amount_fen": gw.AmountFen, "payment": gw.ID, "balance_fen": part}})
+		}
+		return a.markPaid(ctx, tx, r)
+	})
+	if err != nil {
+		return OrderView{}, err
+	}
+	return a.Order(ctx, p, orderID)
+}
+
+// payFromBalance debits amount from the customer's balance for order r,
+// records the payment with the parts it took, and raises r.PaidFen.
+func (a *App) payFromBalance(ctx context.Context, tx *store.Tx, r *store.OrderRow, amount int64) error {
+	b, err := balancesOf(ctx, tx, r.AccountID)
+	if err != nil {
+		return err
+	}
+	t, spent, err := wallet.Spend(b, money.Fen(amount), r.ID)
+	if err != nil {
+		return err
+	}
+	txnID, err := a.post(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	pay := store.PaymentRow{ID: id.NewAt(tx.Now), OrderID: r.ID, AccountID: r.AccountID, Method: MethodBalance, State: PaymentSucceeded,
+		AmountFen: amount, FromRefundCreditFen: int64(spent.FromRefundCredit), FromCashFen: int64(spent.FromCash), LedgerTxnID: txnID,
+		CreatedAt: tx.Now, SettledAt: tx.Now}
+	if err := tx.PaymentInsert(ctx, pay); err != nil {
+		return err
+	}
+	r.PaidFen += amount
+	return a.Audit(ctx, tx, AuditEntry{Action: "payment.succeeded", SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
+		"payment": pay.ID, "method": MethodBalance, "amount_fen": amount, "from_refund_credit_fen": pay.FromRefundCreditFen,
+		"from_cash_fen": pay.FromCashFen, "txn": txnID}})
+}
+
+// markPaid moves a fully paid order to paid and sets its delivery
+// deadline from the SLA frozen at checkout (clause 2.2). The gateways
+// capability calls it when a verified notification completes the order.
+func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) error {
+	if r.PaidFen != r.TotalFen {
+		return errs.E(errs.Op("app.markPaid"), errs.Internal, "order "+r.ID+" is not fully paid")
+	}
+	o := domainOrder(r)
+	if err := o.Move(order.StatePaid, tx.Now); err != nil {
+		return err
+	}
+	ok, err := tx.OrderUpdate(ctx, withState(r, o, tx.Now), string(order.StateCreated))
+	if err != nil || !ok {
+		return conflictOr(err)
+	}
+	return a.Audit(ctx, tx, AuditEntry{Action: "order.paid", SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
+		"total_fen": r.TotalFen, "deliver_by": o.DeliverBy, "clause": string(order.DeliveryClause)}})
+}
+
+// conflictOr returns err, or a retryable conflict when a conditional
+// update found the row changed.
+func conflictOr(err error) error {
+	if err != nil {
+		return err
+	}
+	return errs.E(errs.Conflict, "order.changed", "the order changed meanwhile; retry", errs.ErrConflict)
+}
+
+// CancelOrder cancels an unpaid order of p's tenant (order.cancel): stock,
+// the coupon's use and any balance part of a split go back.
+func (a *App) CancelOrder(ctx context.Context, p account.Principal, orderID string) (OrderView, error) {
+	if _, err := a.loadOrder(ctx, a.db, p, orderID, "order.cancel", "order.cancel"); err != nil {
+		return OrderView{}, err
+	}
+	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		r, err := store.OrderGet(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		if order.State(r.State) != order.StateCreated {
+			return errs.E(errs.Op("app.CancelOrder"), errs.Conflict, order.CodeBadTransition,
+				"only an unpaid order can be cancelled here; a paid one goes through a refund", map[string]any{"state": r.State})
+		}
+		return a.closeUnpaid(ctx, tx, r, order.StateCancelled)
+	})
+	if err != nil {
+		return OrderView{}, err
+	}
+	return a.Order(ctx, p, orderID)
+}
+
+// closeUnpaid ends an unpaid order (expired or cancelled): stock back, the
+// coupon's use restored, balance parts reversed to their sub-balances,
+// pending gateway payments cancelled.
+func (a *App) closeUnpaid(ctx context.Context, tx *store.Tx, r store.OrderRow, to order.State) error {
+	o := domainOrder(r)
+	if err := o.Move(to, tx.Now); err != nil {
+		return err
+	}
+	pays, err := store.Payments(ctx, tx, r.ID)
+	if err != nil {
+		return err
+	}
+	var returned int64
+	for _, py := range pays {
+		switch {
+		case py.State == PaymentPending:
+			if _, err := tx.PaymentSettle(ctx, py.ID, PaymentCancelled, "", tx.Now); err != nil {
+				return err
+			}
+		case py.State == PaymentSucceeded && py.Method == MethodBalance:
+			t, err := wallet.SpendReverse(r.AccountID, wallet.Spent{FromRefundCredit: money.Fen(py.FromRefundCreditFen),
+				FromCash: money.Fen(py.FromCashFen)}, r.ID)
+			if err != nil {
+				return err
+			}
+			if _, err := a.post(ctx, tx, t); err != nil {
+				return err
+			}
+			returned += py.AmountFen
+		}
+	}
+	r.PaidFen = 0
+	ok, err := tx.OrderUpdate(ctx, withState(r, o, tx.Now), string(order.StateCreated))
+	if err != nil || !ok {
+		return conflictOr(err)
+	}
+	for _, l := range r.Lines {
+		if err := tx.PlanReturnStock(ctx, l.PlanID, l.Quantity); err != nil {
+			return err
+		}
+	}
+	restored, err := tx.CouponRestore(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	return a.Audit(ctx, tx, AuditEntry{Action: "order." + string(to), SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
+		"coupon_restored": restored, "balance_returned_fen": returned, "clause": "2.2"}})
+}
+
+// orderExpirySweep expires unpaid orders past their expiry (the sweep
+// order.expire; order.unpaid_expiry of the version each was placed under).
+func (a *App) orderExpirySweep(ctx context.Context, now time.Time) (int64, error) {
+	ids, err := store.OrdersExpiring(ctx, a.db, now, 200)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, oid := range ids {
+		err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			r, err := store.OrderGet(ctx, tx, oid)
+			if err != nil {
+				return err
+			}
+			if !domainOrder(r).Expired(tx.Now) {
+				return nil // paid or cancelled meanwhile
+			}
+			if err := a.closeUnpaid(ctx, tx, r, order.StateExpired); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// ProductRow is one row of the product table. Spec is the JSON of the
+// kind's specification; the app encodes and decodes it.
+type ProductRow struct {
+	ID, Name, NameEn, Description, Kind string
+	Active                              bool
+	Spec, Region                        string
+	DeliverySLA                         time.Duration
+	Driver                              string
+	SortKey                             int64
+	CreatedAt, UpdatedAt                time.Time
+}
+
+// PlanRow is one row of product_plan. Prices is JSON
+// [{"cycle":"month","amount_fen":9900}]; Stock is -1 when not counted.
+type PlanRow struct {
+	ID, ProductID, Name, Prices string
+	Stock, SortKey              int64
+}
+
+const productCols = `id, name, name_en, description, kind, active, spec, region, delivery_sla_ms, driver, sort_key, created_at_ms, updated_at_ms`
+const planCols = `id, product_id, name, prices, stock, sort_key`
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func scanProduct(s scanner) (ProductRow, error) {
+	var r ProductRow
+	var active, sla, created, updated int64
+	if err := s.Scan(&r.ID, &r.Name, &r.NameEn, &r.Description, &r.Kind, &active, &r.Spec, &r.Region, &sla, &r.Driver, &r.SortKey,
+		&created, &updated); err != nil {
+		return r, err
+	}
+	r.Active, r.DeliverySLA = active == 1, time.Duration(sla)*time.Millisecond
+	r.CreatedAt, r.UpdatedAt = FromMs(created), FromMs(updated)
+	return r, nil
+}
+
+func scanPlan(s scanner) (PlanRow, error) {
+	var r PlanRow
+	err := s.Scan(&r.ID, &r.ProductID, &r.Name, &r.Prices, &r.Stock, &r.SortKey)
+	return r, err
+}
+
+// ProductPut inserts or replaces a product row (errs.ErrDuplicate never:
+// the id is the key).
+func (tx *Tx) ProductPut(ctx context.Context, r ProductRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO product (`+productCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+ ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, description = excluded.description,
+ active = excluded.active, spec = excluded.spec, region = excluded.region, delivery_sla_ms = excluded.delivery_sla_ms,
+ driver = excluded.driver, sort_key = excluded.sort_key, updated_at_ms = excluded.updated_at_ms`,
+		r.ID, r.Name, r.NameEn, r.Description, r.Kind, b2i(r.Active), r.Spec, r.Region, r.DeliverySLA.Milliseconds(), r.Driver, r.SortKey,
+		Ms(r.CreatedAt), Ms(r.UpdatedAt))
+	return err
+}
+
+// PlanPut inserts or replaces a plan's name, prices and sort key. Stock is
+// written only on insert or when setStock is true (the console's
+// restock), so that a price edit never races a checkout's decrement.
+func (tx *Tx) PlanPut(ctx context.Context, r PlanRow, setStock bool) error {
+	q := `INSERT INTO product_plan (` + planCols + `) VALUES ($1, $2, $3, $4, $5, $6)
+ ON CONFLICT (id) DO UPDATE SET name = excluded.name, prices = excluded.prices, sort_key = excluded.sort_key`
+	if setStock {
+		q += `, stock = excluded.stock`
+	}
+	_, err := tx.Exec(ctx, q, r.ID, r.ProductID, r.Name, r.Prices, r.Stock, r.SortKey)
+	return err
+}
+
+// PlanDelete removes a plan of a product.
+func (tx *Tx) PlanDelete(ctx context.Context, productID, planID string) error {
+	_, err := tx.Exec(ctx, `DELETE FROM product_plan WHERE id = $1 AND product_id = $2`, planID, productID)
+	return err
+}
+
+// PlanTakeStock takes qty units of a counted plan's stock with a
+// conditional update: ok=false when fewer remain. Unlimited plans (-1) are
+// left alone and always succeed.
+func (tx *Tx) PlanTakeStock(ctx context.Context, planID string, qty int64) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE product_plan SET stock = stock - $2 WHERE id = $1 AND stock <> -1 AND stock >= $2`, planID, qty)
+	if err != nil || n == 1 {
+		return n == 1, err
+	}
+	var stock int64
+	if err := tx.QueryRow(ctx, `SELECT stock FROM product_plan WHERE id = $1`, planID).Scan(&stock); err != nil {
+		return false, err
+	}
+	return stock == -1, nil
+}
+
+// PlanReturnStock gives qty units back to a counted plan (an unpaid order
+// expired or was cancelled).
+func (tx *Tx) PlanReturnStock(ctx context.Context, planID string, qty int64) error {
+	_, err := tx.Exec(ctx, `UPDATE product_plan SET stock = stock + $2 WHERE id = $1 AND stock <> -1`, planID, qty)
+	return err
+}
+
+// ProductGet reads one product (errs.ErrNotFound when missing).
+func ProductGet(ctx context.Context, q Querier, id string) (ProductRow, error) {
+	r, err := scanProduct(q.QueryRow(ctx, `SELECT `+productCols+` FROM product WHERE id = $1`, id))
+	if err != nil {
+		return r, errorf("store.ProductGet", err)
+	}
+	return r, nil
+}
+
+// Products lists products by sort key, active ones only when activeOnly.
+func Products(ctx context.Context, q Querier, activeOnly bool) ([]ProductRow, error) {
+	query := `SELECT ` + productCols + ` FROM product`
+	if activeOnly {
+		query += ` WHERE active = 1`
+	}
+	rows, err := q.Query(ctx, query+` ORDER BY sort_key, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ProductRow
+	for rows.Next() {
+		r, err := scanProduct(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Plans lists the plans of a product by sort key; every plan when
+// productID is empty.
+func Plans(ctx context.Context, q Querier, productID string) ([]PlanRow, error) {
+	query, args := `SELECT `+planCols+` FROM product_plan`, []any{}
+	if productID != "" {
+		query, args = query+` WHERE product_id = $1`, append(args, productID)
+	}
+	rows, err := q.Query(ctx, query+` ORDER BY product_id, sort_key, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PlanRow
+	for rows.Next() {
+		r, err := scanPlan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ProductCount returns how many products exist (the demo seeds once).
+func ProductCount(ctx context.Context, q Querier) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM product`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,273 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+)
+
+// OrderRow is one row of the orders table with its lines.
+type OrderRow struct {
+	ID, AccountID, PlacedBy, ResellerID, Channel, State string
+	AgreementVersionID, AgreementSHA256, AcceptanceID   string
+	Acknowledged                                        []string
+	SubtotalFen, DiscountFen, TotalFen                  int64
+	CouponCode                                          string
+	PaidFen                                             int64
+	CreatedAt, UpdatedAt, ExpiresAt                     time.Time
+	PaidAt, DeliverBy, DeliveredAt, ClosedAt            time.Time // zero: NULL
+	Lines                                               []OrderLineRow
+}
+
+// OrderLineRow is one frozen line of an order.
+type OrderLineRow struct {
+	Idx                                            int
+	ProductID, PlanID, ProductName, PlanName, Kind string
+	Cycle                                          string
+	Quantity, UnitPriceFen, TotalFen               int64
+	RefundClass, RefundClause                      string
+	DeliverySLA                                    time.Duration
+	AttachTo                                       string
+}
+
+const orderCols = `id, account_id, placed_by, reseller_id, channel, state, agreement_version_id, agreement_sha256, acceptance_id,
+ acknowledged, subtotal_fen, discount_fen, total_fen, coupon_code, paid_fen, created_at_ms, updated_at_ms, expires_at_ms,
+ paid_at_ms, deliver_by_ms, delivered_at_ms, closed_at_ms`
+
+const orderLineCols = `order_id, idx, product_id, plan_id, product_name, plan_name, kind, cycle, quantity, unit_price_fen, total_fen,
+ refund_class, refund_clause, delivery_sla_ms, attach_to`
+
+func scanOrder(s scanner) (OrderRow, error) {
+	var r OrderRow
+	var ack string
+	var created, updated, expires int64
+	var paid, deliverBy, delivered, closed sql.NullInt64
+	if err := s.Scan(&r.ID, &r.AccountID, &r.PlacedBy, &r.ResellerID, &r.Channel, &r.State, &r.AgreementVersionID, &r.AgreementSHA256,
+		&r.AcceptanceID, &ack, &r.SubtotalFen, &r.DiscountFen, &r.TotalFen, &r.CouponCode, &r.PaidFen, &created, &updated, &expires,
+		&paid, &deliverBy, &delivered, &closed); err != nil {
+		return r, err
+	}
+	r.Acknowledged = splitIDs(ack)
+	r.CreatedAt, r.UpdatedAt, r.ExpiresAt = FromMs(created), FromMs(updated), FromMs(expires)
+	r.PaidAt, r.DeliverBy, r.DeliveredAt, r.ClosedAt = FromNullMs(paid), FromNullMs(deliverBy), FromNullMs(delivered), FromNullMs(closed)
+	return r, nil
+}
+
+// OrderInsert stores a new order and its lines.
+func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+ $15, $16, $17, $18, $19, $20, $21, $22)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
+		r.AgreementSHA256, r.AcceptanceID, joinIDs(r.Acknowledged), r.SubtotalFen, r.DiscountFen, r.TotalFen, r.CouponCode, r.PaidFen,
+		Ms(r.CreatedAt), Ms(r.UpdatedAt), Ms(r.ExpiresAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt),
+		NullMs(r.ClosedAt)); err != nil {
+		return err
+	}
+	for _, l := range r.Lines {
+		if _, err := tx.Exec(ctx, `INSERT INTO order_line (`+orderLineCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+ $12, $13, $14, $15)`, r.ID, l.Idx, l.ProductID, l.PlanID, l.ProductName, l.PlanName, l.Kind, l.Cycle, l.Quantity, l.UnitPriceFen,
+			l.TotalFen, l.RefundClass, l.RefundClause, l.DeliverySLA.Milliseconds(), l.AttachTo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OrderUpdate writes the mutable columns of r (state, coupon, amounts paid
+// and the lifecycle instants) if the stored order is still in state
+// fromState: ok=false means another transaction moved it first.
+func (tx *Tx) OrderUpdate(ctx context.Context, r OrderRow, fromState string) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE orders SET state = $2, paid_fen = $3, updated_at_ms = $4, paid_at_ms = $5, deliver_by_ms = $6,
+ delivered_at_ms = $7, closed_at_ms = $8 WHERE id = $1 AND state = $9`,
+		r.ID, r.State, r.PaidFen, Ms(r.UpdatedAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt), NullMs(r.ClosedAt), fromState)
+	return n == 1, err
+}
+
+// OrderGet reads an order and its lines (errs.ErrNotFound when missing).
+func OrderGet(ctx context.Context, q Querier, id string) (OrderRow, error) {
+	r, err := scanOrder(q.QueryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1`, id))
+	if err != nil {
+		return r, errorf("store.OrderGet", err)
+	}
+	r.Lines, err = orderLines(ctx, q, id)
+	return r, err
+}
+
+func orderLines(ctx context.Context, q Querier, orderID string) ([]OrderLineRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+orderLineCols+` FROM order_line WHERE order_id = $1 ORDER BY idx`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OrderLineRow
+	for rows.Next() {
+		var l OrderLineRow
+		var oid string
+		var sla int64
+		if err := rows.Scan(&oid, &l.Idx, &l.ProductID, &l.PlanID, &l.ProductName, &l.PlanName, &l.Kind, &l.Cycle, &l.Quantity,
+			&l.UnitPriceFen, &l.TotalFen, &l.RefundClass, &l.RefundClause, &sla, &l.AttachTo); err != nil {
+			return nil, err
+		}
+		l.DeliverySLA = time.Duration(sla) * time.Millisecond
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// OrderFilter selects orders, newest first.
+type OrderFilter struct {
+	AccountID string   // '' = every account (staff)
+	States    []string // empty = every state
+	Before    string   // an order id: only older ones (paging)
+	Limit     int      // ≤ 0: 50
+	WithLines bool
+}
+
+// Orders lists orders matching f, newest first.
+func Orders(ctx context.Context, q Querier, f OrderFilter) ([]OrderRow, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
+	}
+	if f.AccountID != "" {
+		add("account_id = ?", f.AccountID)
+	}
+	if f.Before != "" {
+		add("id < ?", f.Before)
+	}
+	if len(f.States) > 0 {
+		var ph []string
+		for _, s := range f.States {
+			args = append(args, s)
+			ph = append(ph, "$"+itoa(len(args)))
+		}
+		where = append(where, "state IN ("+strings.Join(ph, ", ")+")")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	query := `SELECT ` + orderCols + ` FROM orders`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, limit)
+	rows, err := q.Query(ctx, query+` ORDER BY id DESC LIMIT $`+itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []OrderRow
+	for rows.Next() {
+		r, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil || !f.WithLines {
+		return out, err
+	}
+	for i := range out {
+		if out[i].Lines, err = orderLines(ctx, q, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// OrdersExpiring lists ids of unpaid orders whose expiry is at or before
+// now, oldest first.
+func OrdersExpiring(ctx context.Context, q Querier, now time.Time, limit int) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT id FROM orders WHERE state = 'created' AND expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT $2`,
+		Ms(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// OrderPaidCount counts an account's orders that were ever paid (a first
+// purchase has none).
+func OrderPaidCount(ctx context.Context, q Querier, accountID string) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE account_id = $1 AND paid_at_ms IS NOT NULL`, accountID).Scan(&n)
+	return n, err
+}
+
+// OrderCountInStates counts an account's orders in the given states.
+func OrderCountInStates(ctx context.Context, q Querier, accountID string, states ...string) (int, error) {
+	args := []any{accountID}
+	var ph []string
+	for _, s := range states {
+		args = append(args, s)
+		ph = append(ph, "$"+itoa(len(args)))
+	}
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE account_id = $1 AND state IN (`+strings.Join(ph, ", ")+`)`, args...).Scan(&n)
+	return n, err
+}
+
+// PaymentRow is one payment of an order.
+type PaymentRow struct {
+	ID, OrderID, AccountID, Method, State string
+	AmountFen, FromRefundCreditFen        int64
+	FromCashFen                           int64
+	LedgerTxnID                           string
+	CreatedAt, SettledAt                  time.Time
+}
+
+const paymentCols = `id, order_id, account_id, method, state, amount_fen, from_refund_credit_fen, from_cash_fen, ledger_txn_id,
+ created_at_ms, settled_at_ms`
+
+// PaymentInsert stores a payment.
+func (tx *Tx) PaymentInsert(ctx context.Context, p PaymentRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO payment (`+paymentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		p.ID, p.OrderID, p.AccountID, p.Method, p.State, p.AmountFen, p.FromRefundCreditFen, p.FromCashFen, p.LedgerTxnID,
+		Ms(p.CreatedAt), NullMs(p.SettledAt))
+	return err
+}
+
+// PaymentSettle moves a pending payment to state (succeeded, failed,
+// cancelled) at at with its ledger transaction: ok=false when it was not
+// pending.
+func (tx *Tx) PaymentSettle(ctx context.Context, id, state, ledgerTxnID string, at time.Time) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE payment SET state = $2, ledger_txn_id = $3, settled_at_ms = $4 WHERE id = $1 AND state = 'pending'`,
+		id, state, ledgerTxnID, Ms(at))
+	return n == 1, err
+}
+
+// Payments lists an order's payments, oldest first.
+func Payments(ctx context.Context, q Querier, orderID string) ([]PaymentRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+paymentCols+` FROM payment WHERE order_id = $1 ORDER BY id`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PaymentRow
+	for rows.Next() {
+		var p PaymentRow
+		var created int64
+		var settled sql.NullInt64
+		if err := rows.Scan(&p.ID, &p.OrderID, &p.AccountID, &p.Method, &p.State, &p.AmountFen, &p.FromRefundCreditFen, &p.FromCashFen,
+			&p.LedgerTxnID, &created, &settled); err != nil {
+			return nil, err
+		}
+		p.CreatedAt, p.SettledAt = FromMs(created), FromNullMs(settled)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
