@@ -92,6 +92,7 @@ func (s *server) registerOperations() (err error) {
 	registerAgreement(s) // api_agreement.go
 	registerKYC(s)
 	registerTickets(s)
+	registerCommerce(s) // api_commerce.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

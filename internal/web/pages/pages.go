@@ -146,6 +146,8 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	handle("GET /console/kyc/{id}/licence", staff(h.consoleKYCLicence))
 	h.registerTickets(handle)
 	h.registerAgreementRoutes(handle, staff) // agreement.go
+	h.registerCommercePortal(handle, cust)   // commerce_portal.go
+	h.registerCommerceConsole(handle, staff) // commerce_console.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
@@ -156,8 +158,10 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 // the issue that builds them lands.
 func portalNav() []NavItem {
 	return []NavItem{
-		{ID: "products", LabelKey: "layout.nav.products", Href: "/#products"},
-		{ID: "orders", LabelKey: "layout.nav.orders", NoteKey: "layout.nav.with_orders"},
+		{ID: "products", LabelKey: "layout.nav.products", Href: "/products"},
+		{ID: "cart", LabelKey: "layout.nav.cart", Href: "/cart"},
+		{ID: "orders", LabelKey: "layout.nav.orders", Href: "/orders"},
+		{ID: "wallet", LabelKey: "layout.nav.wallet", Href: "/wallet"},
 		{ID: "tickets", LabelKey: "layout.nav.tickets", Href: "/tickets"},
 		{ID: "account", LabelKey: "layout.nav.account", Href: "/account"},
 	}
@@ -166,6 +170,9 @@ func portalNav() []NavItem {
 func consoleNav() []NavItem {
 	return []NavItem{
 		{ID: "home", LabelKey: "layout.console.nav.home", Href: "/console/"},
+		{ID: "catalog", LabelKey: "page.console.nav.catalog", Href: "/console/catalog"},
+		{ID: "orders", LabelKey: "page.console.nav.orders", Href: "/console/orders"},
+		{ID: "finance", LabelKey: "page.console.nav.finance", Href: "/console/finance"},
 		{ID: "refunds", LabelKey: "layout.console.nav.refunds", NoteKey: "layout.console.nav.soon"},
 		{ID: "compliance", LabelKey: "layout.console.nav.compliance", NoteKey: "layout.console.nav.soon"},
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
