@@ -91,23 +91,23 @@ func (a *App) initAgreements(ctx context.Context) error {
 // agreementSource is the database-backed policy.Source: versions and
 // acceptance records as stored.
 //
-// VersionForOrder answers the version of the acceptance recorded with the
-// order at checkout (occasion checkout, order_id set). Until the commerce
-// capability records one per order, an order without one answers the
-// version in force now; this is the documented stop-gap, not the rule.
+// VersionForOrder answers the version the order recorded at checkout,
+// where the customer accepted it with the key clauses ticked one by one
+// (the checkout acceptance record carries the order id). An order that
+// does not exist is policy's NotFound.
 type agreementSource struct{ a *App }
 
 var _ policy.Source = agreementSource{}
 
 func (s agreementSource) VersionForOrder(ctx context.Context, orderID string) (string, error) {
-	rs, err := store.Acceptances(ctx, s.a.db, store.AcceptanceFilter{OrderID: orderID, Limit: 1})
+	r, err := store.OrderGet(ctx, s.a.db, orderID)
+	if store.IsNotFound(err) {
+		return "", errs.E(errs.Op("app.VersionForOrder"), errs.NotFound, "order.not_found", "no order "+orderID, errs.ErrNotFound)
+	}
 	if err != nil {
 		return "", err
 	}
-	if len(rs) == 1 {
-		return rs[0].VersionID, nil
-	}
-	return s.VersionInForce(ctx, s.a.Now())
+	return r.AgreementVersionID, nil
 }
 
 func (s agreementSource) VersionAcceptedBefore(ctx context.Context, customerID string, at time.Time) (string, bool, error) {

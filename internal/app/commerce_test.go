@@ -13,6 +13,7 @@ import (
 	"yuanxu/internal/kyc"
 	"yuanxu/internal/money"
 	"yuanxu/internal/order"
+	"yuanxu/internal/policy"
 	"yuanxu/internal/wallet"
 )
 
@@ -394,4 +395,58 @@ func hexOf(b [32]byte) string {
 		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
 	}
 	return string(out)
+}
+
+func TestOrderBeforeAMaterialRevisionKeepsItsParameters(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := ipCtx("203.0.113.9")
+	_, p := s.buyer(t, 100000)
+	v1, err := s.a.AgreementCurrent(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _, err := s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{line("cs-nc-bw", "s1", "month")}, Agreement: ack()}, app.Idem{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.PayOrder(ctx, p, before.ID, app.PayRequest{Method: app.MethodBalance}); err != nil {
+		t.Fatal(err)
+	}
+	drafter, signer := staffP(account.RoleLegal), staffP(account.RoleLegal)
+	d, err := s.a.AgreementDraftCreate(ctx, drafter, app.DraftInput{Source: revisedSource(t, "48h"), Note: "longer refund window"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := s.a.AgreementSchedule(ctx, signer, d.ID, app.ScheduleInput{EffectiveAt: s.clock.Now().Add(8 * 24 * time.Hour), Material: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(8*24*time.Hour + time.Second)
+	if err := s.a.RunSweeps(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A checkout that still shows the old version is refused: the customer
+	// must read and accept the one in force.
+	stale := ack()
+	stale.VersionID = v1.ID
+	_, _, err = s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{line("cs-nc-bw", "s1", "month")}, Agreement: stale}, app.Idem{})
+	wantCode(t, err, "agreement.version_not_in_force")
+	after, _, err := s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{line("cs-nc-bw", "s1", "month")},
+		Agreement: app.AgreementAck{VersionID: v2.ID, Acknowledged: app.KeyClauseIDs(v2)}}, app.Idem{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		order, version string
+		window         time.Duration
+	}{{before.ID, v1.ID, 24 * time.Hour}, {after.ID, v2.ID, 48 * time.Hour}} {
+		set, tr, err := s.a.Policy().For(ctx, c.order)
+		if err != nil || tr.VersionID != c.version || set.Duration(policy.RefundWindow) != c.window {
+			t.Fatalf("policy.For(%s) = %+v, %v; want %s with a %s window", c.order, tr, err, c.version, c.window)
+		}
+	}
+	if _, _, err := s.a.Policy().For(ctx, "no-such-order"); !errs.Is(errs.NotFound, err) {
+		t.Fatalf("policy of a missing order: %v", err)
+	}
 }

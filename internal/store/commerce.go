@@ -88,7 +88,7 @@ func CouponCustomerUses(ctx context.Context, q Querier, code, accountID string) 
 // CouponTake counts one use of code by accountID for orderID with
 // conditional updates, so that concurrent checkouts never exceed a limit
 // (0 = unlimited): scope "" on success, "total" or "customer" for the
-// limit that was reached.
+// limit that was reached, in which case nothing was counted.
 func (tx *Tx) CouponTake(ctx context.Context, code, accountID, orderID string, maxTotal, maxPerCustomer, discountFen int64) (string, error) {
 	n, err := tx.Exec(ctx, `UPDATE coupon SET uses = uses + 1 WHERE code = $1 AND ($2 = 0 OR uses < $2)`, code, maxTotal)
 	if err != nil {
@@ -104,7 +104,10 @@ func (tx *Tx) CouponTake(ctx context.Context, code, accountID, orderID string, m
 		return "", err
 	}
 	if n != 1 {
-		return "customer", nil
+		// Give the total back, so that a refusal changes nothing even if
+		// the caller commits.
+		_, err = tx.Exec(ctx, `UPDATE coupon SET uses = uses - 1 WHERE code = $1`, code)
+		return "customer", err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO coupon_use (order_id, code, account_id, discount_fen, used_at_ms, restored_at_ms)
  VALUES ($1, $2, $3, $4, $5, NULL)`, orderID, code, accountID, discountFen, Ms(tx.Now))

@@ -31,6 +31,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Ticket", func(t *testing.T) { t.Parallel(); runTicket(t, h) })
 	t.Run("Agreement", func(t *testing.T) { t.Parallel(); runAgreement(t, h) })
 	t.Run("KYC", func(t *testing.T) { t.Parallel(); runKYC(t, h) })
+	t.Run("Commerce", func(t *testing.T) { t.Parallel(); runCommerce(t, h) })
 }
 
 // Event is a factory for audit events; zero fields get defaults.
