@@ -1,0 +1,65 @@
+package service
+
+import (
+	"math/big"
+	"time"
+
+	"yuanxu/internal/errs"
+)
+
+// CodeProrate is the error code of an impossible proration.
+const CodeProrate = "service.prorate_invalid"
+
+// DaysLeft returns the whole CST days from now to end, counting a started
+// day as remaining (now in the middle of a day counts that day), and 0
+// when end is not after now.
+func DaysLeft(now, end time.Time) int {
+	if !end.After(now) {
+		return 0
+	}
+	a := dayStart(now)
+	b := dayStart(end)
+	n := int(b.Sub(a).Hours() / 24)
+	if end.After(b) { // end is not at midnight: its day is partly in the term
+		n++
+	}
+	return n
+}
+
+func dayStart(t time.Time) time.Time {
+	l := t.In(CST)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, CST)
+}
+
+// Change is a plan change in the middle of a term.
+type Change struct {
+	OldPriceFen int64     // the price of the current plan for the cycle
+	NewPriceFen int64     // the price of the new plan for the same cycle
+	CycleStart  time.Time // the start of the current cycle
+	CycleEnd    time.Time // its exclusive end (the term's end for the last cycle)
+	At          time.Time // when the change takes effect
+}
+
+// Prorate returns what a plan change costs for the rest of the current
+// cycle: (new − old) × days left ÷ days in the cycle, in fen, positive to
+// charge and negative to credit. Rounding is in the customer's favour: a
+// charge rounds down, a credit rounds up in magnitude. Computed exactly
+// (no floats, no overflow). The change must fall inside the cycle.
+func Prorate(c Change) (int64, error) {
+	total := DaysLeft(c.CycleStart, c.CycleEnd)
+	left := DaysLeft(c.At, c.CycleEnd)
+	if c.OldPriceFen < 0 || c.NewPriceFen < 0 || total <= 0 || c.At.Before(c.CycleStart) || left > total {
+		return 0, errs.E(errs.Op("service.Prorate"), errs.Invalid, CodeProrate, "the change must fall inside a cycle with non-negative prices")
+	}
+	diff := new(big.Int).Sub(big.NewInt(c.NewPriceFen), big.NewInt(c.OldPriceFen))
+	num := new(big.Int).Mul(diff, big.NewInt(int64(left)))
+	den := big.NewInt(int64(total))
+	q, m := new(big.Int).QuoRem(num, den, new(big.Int)) // truncates toward zero
+	if m.Sign() != 0 && num.Sign() < 0 {
+		q.Sub(q, big.NewInt(1)) // a credit rounds up in magnitude
+	}
+	if !q.IsInt64() {
+		return 0, errs.E(errs.Op("service.Prorate"), errs.Invalid, CodeProrate, "amount out of range")
+	}
+	return q.Int64(), nil
+}
