@@ -37,7 +37,7 @@ type RoleSpec struct {
 var roleTable = []RoleSpec{
 	{Role: RoleSupport, Grants: []Permission{"account.read_any", "ticket.answer", "refund.review", "compliance.report", "notify.log.read", "notify.resend"},
 		Desc: "reads tickets, orders and usage (masked), answers, prepares refund eligibility, raises violation reports"},
-	{Role: RoleSupportLead, Includes: []Role{RoleSupport}, Grants: []Permission{"refund.decide", "ticket.assign", "ticket.canned.manage"},
+	{Role: RoleSupportLead, Includes: []Role{RoleSupport}, Grants: []Permission{"refund.decide", "ticket.assign", "ticket.canned.manage", "service.operate"},
 		Desc: "approves or rejects refunds and swaps within limits, handles SLA escalations"},
 	{Role: RoleComplianceOfficer, Grants: []Permission{"account.read_any", "kyc.review", "compliance.report", "compliance.case.read", "compliance.case.review", "compliance.measure.impose", "pii.unmask", "ticket.answer"},
 		Desc: "KYC review, violation cases, restrict and suspend, propose bans, unmask with a purpose"},
@@ -51,7 +51,7 @@ var roleTable = []RoleSpec{
 		Desc: "second approval of large refunds and withdrawals, frozen balances"},
 	{Role: RoleLegal, Grants: []Permission{"agreement.draft", "agreement.publish"},
 		Desc: "drafts agreement versions and publishes those drafted by someone else"},
-	{Role: RoleOperations, Grants: []Permission{"account.read_any", "provisioning.manage", "announce.manage", "notify.log.read", "notify.resend"},
+	{Role: RoleOperations, Grants: []Permission{"account.read_any", "provisioning.manage", "service.operate", "announce.manage", "notify.log.read", "notify.resend"},
 		Desc: "provisioning, delivery failures, maintenance notices, incidents"},
 	{Role: RoleAdmin, Grants: []Permission{"staff.manage", "account.disable", "config.manage", "calendar.manage", "calendar.approve", "licence.manage", "catalog.manage", "reseller.authorise", "audit.read", "notify.log.read"},
 		Desc: "staff and roles, configuration, holiday import, licences, catalog; no refund, ban or PI powers"},

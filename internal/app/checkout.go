@@ -14,6 +14,7 @@ import (
 	"yuanxu/internal/id"
 	"yuanxu/internal/order"
 	"yuanxu/internal/policy"
+	"yuanxu/internal/service"
 	"yuanxu/internal/store"
 )
 
@@ -60,8 +61,18 @@ func (a *App) Checkout(ctx context.Context, p account.Principal, in CheckoutRequ
 			}
 		}()
 	}
-	v, err := a.checkout(ctx, p, tenant, in, idem)
+	v, err := a.checkout(ctx, p, tenant, in, idem, checkoutOpts{})
 	return v, false, err
+}
+
+// checkoutOpts marks an order that is not a new purchase: a renewal or an
+// upgrade of a service (issue 12). Such orders take no stock, and an
+// upgrade's one line is priced at the prorated difference.
+type checkoutOpts struct {
+	purpose      string // "" or "new", "renewal", "upgrade"
+	serviceID    string
+	targetPlanID string
+	unitPriceFen *int64 // overrides the catalog price of the single line
 }
 
 // idemBegin decides what to do with a keyed request: replay (done), an
@@ -139,7 +150,7 @@ func (a *App) idemPruneSweep(ctx context.Context, now time.Time) (int64, error) 
 	return n, err
 }
 
-func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, in CheckoutRequest, idem Idem) (OrderView, error) {
+func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, in CheckoutRequest, idem Idem, opts checkoutOpts) (OrderView, error) {
 	if err := validateCheckout(&in); err != nil {
 		return OrderView{}, err
 	}
@@ -207,6 +218,11 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	if err != nil {
 		return OrderView{}, bodyFields(err)
 	}
+	if opts.unitPriceFen != nil && len(o.Lines) == 1 {
+		o.Lines[0].UnitPriceFen = *opts.unitPriceFen
+		o.Lines[0].TotalFen = *opts.unitPriceFen * o.Lines[0].Quantity
+		o.SubtotalFen, o.TotalFen = o.Lines[0].TotalFen, o.Lines[0].TotalFen
+	}
 	if err := order.BlockersErr(order.CheckoutRules(facts)); err != nil {
 		return OrderView{}, bodyFields(err)
 	}
@@ -223,7 +239,11 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	}
 	row := store.OrderRow{ID: o.ID, AccountID: tenant, PlacedBy: p.AccountID, Channel: string(o.Channel), State: string(o.State),
 		AgreementVersionID: vr.ID, AgreementSHA256: vr.SHA256, Acknowledged: in.Agreement.Acknowledged, SubtotalFen: o.SubtotalFen,
-		DiscountFen: o.DiscountFen, TotalFen: o.TotalFen, CouponCode: o.CouponCode, CreatedAt: now, UpdatedAt: now, ExpiresAt: o.ExpiresAt}
+		DiscountFen: o.DiscountFen, TotalFen: o.TotalFen, CouponCode: o.CouponCode, CreatedAt: now, UpdatedAt: now, ExpiresAt: o.ExpiresAt,
+		Purpose: opts.purpose, ServiceID: opts.serviceID, TargetPlanID: opts.targetPlanID}
+	if row.Purpose == "" {
+		row.Purpose = PurposeNew
+	}
 	if rid, ok := o.Channel.ResellerID(); ok {
 		row.ResellerID = rid
 	}
@@ -237,6 +257,9 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	var view OrderView
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		for i, l := range o.Lines {
+			if row.Purpose != PurposeNew {
+				break // a renewal or upgrade keeps the unit it has
+			}
 			ok, err := tx.PlanTakeStock(ctx, l.PlanID, l.Quantity)
 			if err != nil {
 				return err
@@ -318,29 +341,23 @@ func couponDomain(c store.CouponRow) order.Coupon {
 		FirstPurchaseOnly: c.FirstPurchaseOnly, MaxUses: c.MaxUses, MaxUsesPerCust: c.MaxUsesPerCustomer, ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil}
 }
 
-// packParent resolves a traffic pack's attach_to: until the services
-// capability lands, the paid order that bought the cloud server.
-func (a *App) packParent(ctx context.Context, orderID string) (catalog.Product, string, error) {
-	r, err := store.OrderGet(ctx, a.db, orderID)
-	if store.IsNotFound(err) {
-		return catalog.Product{}, "", nil // PackAttachable: not the customer's
+// packParent resolves a traffic pack's attach_to: the customer's cloud
+// server service it extends. A service that does not exist, is
+// terminated or is another customer's answers no owner, so that
+// PackAttachable says "not yours" and nothing more.
+func (a *App) packParent(ctx context.Context, serviceID string) (catalog.Product, string, error) {
+	r, err := store.ServiceGet(ctx, a.db, serviceID)
+	if store.IsNotFound(err) || err == nil && r.State == string(service.StateTerminated) {
+		return catalog.Product{}, "", nil
 	}
 	if err != nil {
 		return catalog.Product{}, "", err
 	}
-	if r.PaidAt.IsZero() || len(r.Lines) == 0 {
-		return catalog.Product{}, "", nil
+	pv, err := loadProduct(ctx, a.db, r.ProductID)
+	if err != nil {
+		return catalog.Product{}, "", err
 	}
-	for _, l := range r.Lines {
-		if l.Kind == string(catalog.KindCloudServer) {
-			pv, err := loadProduct(ctx, a.db, l.ProductID)
-			if err != nil {
-				return catalog.Product{}, "", nil
-			}
-			return pv.domain(), r.AccountID, nil
-		}
-	}
-	return catalog.Product{}, r.AccountID, nil
+	return pv.domain(), r.AccountID, nil
 }
 
 func channelOf(p account.Principal) order.Channel {

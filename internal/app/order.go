@@ -30,9 +30,8 @@ type LineRequest struct {
 	PlanID    string `json:"plan_id" example:"s2" maxLength:"64"`
 	Cycle     string `json:"cycle" enum:"month,quarter,year,one_off" example:"month"`
 	Quantity  int64  `json:"quantity" minimum:"1" maximum:"1000" example:"1"`
-	// AttachTo is, for a traffic pack, the order that bought the
-	// traffic-billed cloud server it extends (the services capability will
-	// name the service instead).
+	// AttachTo is, for a traffic pack, the customer's traffic-billed cloud
+	// server service it extends.
 	AttachTo string `json:"attach_to,omitempty" example:"" maxLength:"64"`
 }
 
@@ -101,10 +100,14 @@ type OrderAgreementView struct {
 
 // OrderView is an order as its customer and staff see it.
 type OrderView struct {
-	ID          string             `json:"id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f60"`
-	AccountID   string             `json:"account_id" example:"01936a9e-0000-7000-8000-000000000001"`
-	Channel     string             `json:"channel" example:"web"`
-	State       string             `json:"state" enum:"created,paid,provisioning,delivered,delivery_failed,expired,cancelled,refunded,swapped" example:"created"`
+	ID        string `json:"id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f60"`
+	AccountID string `json:"account_id" example:"01936a9e-0000-7000-8000-000000000001"`
+	Channel   string `json:"channel" example:"web"`
+	State     string `json:"state" enum:"created,paid,provisioning,delivered,delivery_failed,expired,cancelled,refunded,swapped" example:"created"`
+	// Purpose is new (a new purchase), renewal or upgrade (of ServiceID):
+	// only new purchases have the no-fault refund (refund.applies_to).
+	Purpose     string             `json:"purpose" enum:"new,renewal,upgrade" example:"new"`
+	ServiceID   string             `json:"service_id,omitempty" example:""`
 	Lines       []OrderLineView    `json:"lines"`
 	SubtotalFen int64              `json:"subtotal_fen" example:"9900"`
 	DiscountFen int64              `json:"discount_fen" example:"0"`
@@ -125,7 +128,7 @@ type OrderView struct {
 }
 
 func orderView(r store.OrderRow, pays []store.PaymentRow) OrderView {
-	v := OrderView{ID: r.ID, AccountID: r.AccountID, Channel: r.Channel, State: r.State, SubtotalFen: r.SubtotalFen,
+	v := OrderView{ID: r.ID, AccountID: r.AccountID, Channel: r.Channel, State: r.State, Purpose: r.Purpose, ServiceID: r.ServiceID, SubtotalFen: r.SubtotalFen,
 		DiscountFen: r.DiscountFen, TotalFen: r.TotalFen, PaidFen: r.PaidFen, DueFen: r.TotalFen - r.PaidFen, CouponCode: r.CouponCode,
 		Agreement: OrderAgreementView{VersionID: r.AgreementVersionID, SHA256: r.AgreementSHA256, AcceptanceID: r.AcceptanceID,
 			Acknowledged: r.Acknowledged},

@@ -171,8 +171,17 @@ func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) erro
 	if err != nil || !ok {
 		return conflictOr(err)
 	}
-	return a.Audit(ctx, tx, AuditEntry{Action: "order.paid", SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
-		"total_fen": r.TotalFen, "deliver_by": o.DeliverBy, "clause": string(order.DeliveryClause)}})
+	if err := a.Audit(ctx, tx, AuditEntry{Action: "order.paid", SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
+		"total_fen": r.TotalFen, "deliver_by": o.DeliverBy, "clause": string(order.DeliveryClause), "purpose": r.Purpose}}); err != nil {
+		return err
+	}
+	switch r.Purpose {
+	case PurposeRenewal:
+		return a.applyRenewal(ctx, tx, r, o)
+	case PurposeUpgrade:
+		return a.applyPlanChange(ctx, tx, r, o)
+	}
+	return a.createServices(ctx, tx, r)
 }
 
 // conflictOr returns err, or a retryable conflict when a conditional
@@ -244,6 +253,9 @@ func (a *App) closeUnpaid(ctx context.Context, tx *store.Tx, r store.OrderRow, t
 		return conflictOr(err)
 	}
 	for _, l := range r.Lines {
+		if r.Purpose != PurposeNew && r.Purpose != "" {
+			break // renewals and upgrades took no stock
+		}
 		if err := tx.PlanReturnStock(ctx, l.PlanID, l.Quantity); err != nil {
 			return err
 		}

@@ -85,4 +85,5 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("order.expire", a.orderExpirySweep)
 	a.RegisterSweep("idempotency.prune", a.idemPruneSweep)
 	a.RegisterSweep("ledger.rollup", a.ledgerRollupSweep)
+	a.registerServiceSweeps() // service_sweep.go
 }

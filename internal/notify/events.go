@@ -37,6 +37,11 @@ const (
 	EventTicketTargetBreached   Event = "ticket.target_breached"
 	// Real-name verification (clause 2.1; templates in templates_kyc.go).
 	EventKYCDecided Event = "kyc.decided"
+	// Services (issue 12; templates in templates_service.go).
+	EventServiceExpiring    Event = "service.expiring"     // a reminder 7, 3 and 1 days before the term ends
+	EventServiceStateChange Event = "service.state_change" // suspended, resumed, expired into grace, terminated
+	EventServiceRenewed     Event = "service.renewed"      // a renewal paid, automatic or not
+	EventAutoRenewProblem   Event = "service.auto_renew_problem"
 )
 
 // Specs is the event catalog.
@@ -71,6 +76,14 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"ticket_ref": "T-1A2B3C4D", "subject": "无法连接服务器", "target": "first_response", "due": "2026-06-02 10:00"}},
 	{Event: EventKYCDecided, Category: Transactional, Vars: []string{"outcome", "reason", "note"},
 		Sample: map[string]string{"outcome": "rejected", "reason": "提交的信息格式不正确，请核对后重新提交。", "note": "请上传清晰的营业执照"}, Clause: "2.1"},
+	{Event: EventServiceExpiring, Category: Transactional, Vars: []string{"service", "expires_at", "days", "auto_renew"},
+		Sample: map[string]string{"service": "南昌云服务器 2C4G", "expires_at": "2026-07-01 09:00", "days": "7", "auto_renew": "on"}},
+	{Event: EventServiceStateChange, Category: Transactional, Vars: []string{"service", "change", "reason", "until"},
+		Sample: map[string]string{"service": "南昌云服务器 2C4G", "change": "suspended", "reason": "overdue", "until": "2026-07-08 09:00"}},
+	{Event: EventServiceRenewed, Category: Transactional, Vars: []string{"service", "expires_at", "amount", "automatic"},
+		Sample: map[string]string{"service": "南昌云服务器 2C4G", "expires_at": "2026-08-01 09:00", "amount": "¥79.00", "automatic": "yes"}},
+	{Event: EventAutoRenewProblem, Category: Transactional, Vars: []string{"service", "problem", "expires_at"},
+		Sample: map[string]string{"service": "南昌云服务器 2C4G", "problem": "insufficient_balance", "expires_at": "2026-07-01 09:00"}, Clause: "9.4"},
 }
 
 // specIndex is Specs by event.

@@ -34,6 +34,10 @@ func DefaultMatrix() Matrix {
 		EventTicketAutoCloseWarning: {Email, SMS, InApp},
 		EventTicketTargetBreached:   {Email, InApp},
 		EventKYCDecided:             {Email, InApp},
+		EventServiceExpiring:        {Email, InApp},
+		EventServiceStateChange:     {Email, InApp},
+		EventServiceRenewed:         {Email, InApp},
+		EventAutoRenewProblem:       {Email, InApp},
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"time"
 
+	"yuanxu/internal/catalog"
+
 	"yuanxu/internal/errs"
 )
 
@@ -62,4 +64,47 @@ func Prorate(c Change) (int64, error) {
 		return 0, errs.E(errs.Op("service.Prorate"), errs.Invalid, CodeProrate, "amount out of range")
 	}
 	return q.Int64(), nil
+}
+
+// CurrentCycle returns the cycle of a term ending at end that holds now —
+// walking back from end one cycle at a time — and how many whole cycles
+// follow it before end. A term that is not cycle-based (one_off) or has
+// ended gives ok = false.
+func CurrentCycle(end, now time.Time, c catalog.Cycle) (start, cycleEnd time.Time, after int, ok bool) {
+	if !now.Before(end) || c == catalog.CycleOneOff || !c.Valid() {
+		return time.Time{}, time.Time{}, 0, false
+	}
+	months := map[catalog.Cycle]int{catalog.CycleMonth: 1, catalog.CycleQuarter: 3, catalog.CycleYear: 12}[c]
+	// Each boundary is counted from end itself, so that month-end
+	// clamping does not drift (31 Jan − 1 month per step would reach 29
+	// Jan by March).
+	cycleEnd = end
+	for i := 0; i < 1200; i++ {
+		start = addMonths(end, -months*(i+1))
+		if !now.Before(start) {
+			return start, cycleEnd, i, true
+		}
+		cycleEnd = start
+	}
+	return time.Time{}, time.Time{}, 0, false
+}
+
+// ProrateTerm returns what changing from oldFen to newFen per cycle costs
+// at now for a term ending at end: the prorated rest of the current cycle
+// ([Prorate]) plus the full difference for each whole cycle after it.
+func ProrateTerm(oldFen, newFen int64, c catalog.Cycle, now, end time.Time) (int64, error) {
+	start, cycleEnd, after, ok := CurrentCycle(end, now, c)
+	if !ok {
+		return 0, errs.E(errs.Op("service.ProrateTerm"), errs.Invalid, CodeProrate, "no running cycle to change")
+	}
+	part, err := Prorate(Change{OldPriceFen: oldFen, NewPriceFen: newFen, CycleStart: start, CycleEnd: cycleEnd, At: now})
+	if err != nil {
+		return 0, err
+	}
+	rest := new(big.Int).Mul(new(big.Int).Sub(big.NewInt(newFen), big.NewInt(oldFen)), big.NewInt(int64(after)))
+	total := rest.Add(rest, big.NewInt(part))
+	if !total.IsInt64() {
+		return 0, errs.E(errs.Op("service.ProrateTerm"), errs.Invalid, CodeProrate, "amount out of range")
+	}
+	return total.Int64(), nil
 }

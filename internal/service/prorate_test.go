@@ -69,3 +69,28 @@ func TestProrateMonthEndsAndLeapDays(t *testing.T) {
 		t.Errorf("no overflow: %d, %v", got, err)
 	}
 }
+
+func TestCurrentCycleAndProrateTerm(t *testing.T) {
+	t.Parallel()
+	// A year paid by months from 31 Jan 2028 (leap year): the term ends 31 Jan 2029.
+	end := cst(2029, 1, 31, 10, 0)
+	start, cycleEnd, after, ok := CurrentCycle(end, cst(2028, 2, 15, 12, 0), catalog.CycleMonth)
+	if !ok || !start.Equal(cst(2028, 1, 31, 10, 0)) || !cycleEnd.Equal(cst(2028, 2, 29, 10, 0)) || after != 11 {
+		t.Fatalf("cycle = %s – %s, %d after, %v", start, cycleEnd, after, ok)
+	}
+	// ¥10 → ¥40 a month on 15 Feb 2028: cycle 31 Jan 10:00 – 29 Feb 10:00 (30 started days),
+	// 15 of them left → 3000×15/30 = 1500; plus 11 whole months × 3000.
+	got, err := ProrateTerm(1000, 4000, catalog.CycleMonth, cst(2028, 2, 15, 12, 0), end)
+	if err != nil || got != 1500+11*3000 {
+		t.Fatalf("ProrateTerm = %d, %v", got, err)
+	}
+	if _, _, _, ok := CurrentCycle(end, end, catalog.CycleMonth); ok {
+		t.Fatal("a cycle at the end of the term")
+	}
+	if _, err := ProrateTerm(1000, 4000, catalog.CycleOneOff, cst(2028, 2, 15, 12, 0), end); err == nil {
+		t.Fatal("a one-off term prorated")
+	}
+	if got := addMonths(cst(2026, 1, 15, 0, 0), -1); !got.Equal(cst(2025, 12, 15, 0, 0)) {
+		t.Fatalf("back across a year: %s", got)
+	}
+}

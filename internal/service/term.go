@@ -30,8 +30,8 @@ func AddCycles(t time.Time, c catalog.Cycle, n int) time.Time {
 func addMonths(t time.Time, months int) time.Time {
 	l := t.In(CST)
 	y, m, d := l.Date()
-	total := int(m) - 1 + months
-	ty, tm := y+total/12, time.Month(total%12+1)
+	total := y*12 + int(m) - 1 + months // months since year 0; may go back
+	ty, tm := total/12, time.Month(total%12+1)
 	last := daysIn(ty, tm)
 	if d > last {
 		d = last

@@ -336,3 +336,17 @@ func WithdrawReverse(customer string, amount money.Fen, withdrawalID string) (Tx
 		{Customer(customer, Cash), amount},
 	}}, nil
 }
+
+// DowngradeCredit credits the unused difference of a downgrade to the
+// customer's refund credit: spendable on anything, never withdrawable
+// (clause 3.1), like every refund taken as balance.
+func DowngradeCredit(customer string, amount money.Fen, serviceID string) (Txn, error) {
+	const op = errs.Op("wallet.DowngradeCredit")
+	if err := checkAmount(op, amount); err != nil {
+		return Txn{}, err
+	}
+	return Txn{Reason: ReasonDowngradeCredit, Links: map[string]string{LinkService: serviceID}, Postings: []Posting{
+		{Company(Revenue), -amount},
+		{Customer(customer, RefundCredit), amount},
+	}}, nil
+}

@@ -25,6 +25,7 @@ const (
 	ReasonAdjust          Reason = "adjust"            // manual correction against adjustments
 	ReasonSpendReverse    Reason = "spend_reverse"     // revenue → the sub-balances the balance part of an order never completed came from
 	ReasonWithdrawReverse Reason = "withdraw_reverse"  // withdrawals_payable → cash: a withdrawal rejected or cancelled
+	ReasonDowngradeCredit Reason = "downgrade_credit"  // revenue → refund_credit: the unused difference of a downgrade
 )
 
 // Link keys of [Txn.Links].
@@ -36,6 +37,7 @@ const (
 	LinkCase       = "case"       // the compliance case of a freeze
 	LinkAdjustment = "adjustment" // the adjustment request (re-authenticated, audited)
 	LinkCustomer   = "customer"   // the account that ended (account closure)
+	LinkService    = "service"    // the service of a plan change
 )
 
 // MaxAmount bounds every posting and builder amount: ¥10,000,000,000. Sums
@@ -89,6 +91,7 @@ var shapes = map[Reason]shape{
 	ReasonPayout:          {debit: []Kind{WithdrawalsPayable, RefundsPayable}, credit: []Kind{GatewayClearing}},
 	ReasonSpendReverse:    {debit: []Kind{Revenue}, credit: []Kind{RefundCredit, Cash}, links: []string{LinkOrder}},
 	ReasonWithdrawReverse: {debit: []Kind{WithdrawalsPayable}, credit: []Kind{Cash}, links: []string{LinkWithdrawal}},
+	ReasonDowngradeCredit: {debit: []Kind{Revenue}, credit: []Kind{RefundCredit}, links: []string{LinkService}},
 	ReasonAdjust: {debit: append([]Kind{Adjustments}, CustomerKinds...), credit: append([]Kind{Adjustments}, CustomerKinds...),
 		links: []string{LinkAdjustment}, adjust: true},
 }

@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+)
+
+// ServiceRow is one row of the service table with its suspensions.
+type ServiceRow struct {
+	ID, AccountID, OrderID               string
+	LineIdx, Unit                        int
+	ProductID, PlanID, Kind, Cycle, Name string
+	ParentID, State                      string
+	StartsAt, ExpiresAt                  time.Time // zero: NULL
+	AutoRenew                            bool
+	RenewalPaused                        string
+	RemindersSent                        []string
+	TerminatedAt, DataDestroyRequestedAt time.Time
+	CreatedAt, UpdatedAt                 time.Time
+	Suspensions                          []ServiceSuspensionRow
+}
+
+// ServiceSuspensionRow is one suspension reason in force.
+type ServiceSuspensionRow struct {
+	Reason string
+	Since  time.Time
+}
+
+const serviceCols = `id, account_id, order_id, line_idx, unit, product_id, plan_id, kind, cycle, name, parent_id, state, starts_at_ms,
+ expires_at_ms, auto_renew, renewal_paused, reminders_sent, terminated_at_ms, data_destroy_requested_at_ms, created_at_ms, updated_at_ms`
+
+func scanService(s scanner) (ServiceRow, error) {
+	var r ServiceRow
+	var starts, expires, term, destroy sql.NullInt64
+	var auto, created, updated int64
+	var reminders string
+	if err := s.Scan(&r.ID, &r.AccountID, &r.OrderID, &r.LineIdx, &r.Unit, &r.ProductID, &r.PlanID, &r.Kind, &r.Cycle, &r.Name, &r.ParentID,
+		&r.State, &starts, &expires, &auto, &r.RenewalPaused, &reminders, &term, &destroy, &created, &updated); err != nil {
+		return r, err
+	}
+	r.StartsAt, r.ExpiresAt, r.AutoRenew, r.RemindersSent = FromNullMs(starts), FromNullMs(expires), auto == 1, splitIDs(reminders)
+	r.TerminatedAt, r.DataDestroyRequestedAt, r.CreatedAt, r.UpdatedAt = FromNullMs(term), FromNullMs(destroy), FromMs(created), FromMs(updated)
+	return r, nil
+}
+
+// ServiceInsert stores a new service and its suspensions.
+func (tx *Tx) ServiceInsert(ctx context.Context, r ServiceRow) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO service (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+ $15, $16, $17, $18, $19, $20, $21)`, r.ID, r.AccountID, r.OrderID, r.LineIdx, r.Unit, r.ProductID, r.PlanID, r.Kind, r.Cycle, r.Name,
+		r.ParentID, r.State, NullMs(r.StartsAt), NullMs(r.ExpiresAt), b2i(r.AutoRenew), r.RenewalPaused, joinIDs(r.RemindersSent),
+		NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.CreatedAt), Ms(r.UpdatedAt)); err != nil {
+		return err
+	}
+	return tx.serviceSuspensionsPut(ctx, r.ID, r.Suspensions)
+}
+
+func (tx *Tx) serviceSuspensionsPut(ctx context.Context, id string, ss []ServiceSuspensionRow) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM service_suspension WHERE service_id = $1`, id); err != nil {
+		return err
+	}
+	for _, s := range ss {
+		if _, err := tx.Exec(ctx, `INSERT INTO service_suspension (service_id, reason, since_ms) VALUES ($1, $2, $3)`, id, s.Reason, Ms(s.Since)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ServiceUpdate writes every mutable column of r and its suspensions if
+// the stored row is unchanged since prevUpdated (ok=false otherwise: the
+// caller reloads or reports a conflict).
+func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.Time) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE service SET plan_id = $2, name = $3, state = $4, starts_at_ms = $5, expires_at_ms = $6, auto_renew = $7,
+ renewal_paused = $8, reminders_sent = $9, terminated_at_ms = $10, data_destroy_requested_at_ms = $11, updated_at_ms = $12
+ WHERE id = $1 AND updated_at_ms = $13`, r.ID, r.PlanID, r.Name, r.State, NullMs(r.StartsAt), NullMs(r.ExpiresAt), b2i(r.AutoRenew),
+		r.RenewalPaused, joinIDs(r.RemindersSent), NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.UpdatedAt), Ms(prevUpdated))
+	if err != nil || n != 1 {
+		return false, err
+	}
+	return true, tx.serviceSuspensionsPut(ctx, r.ID, r.Suspensions)
+}
+
+func serviceSuspensions(ctx context.Context, q Querier, ids []string) (map[string][]ServiceSuspensionRow, error) {
+	out := map[string][]ServiceSuspensionRow{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args[i], ph[i] = id, "$"+itoa(i+1)
+	}
+	rows, err := q.Query(ctx, `SELECT service_id, reason, since_ms FROM service_suspension WHERE service_id IN (`+strings.Join(ph, ", ")+`)
+ ORDER BY since_ms, reason`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var s ServiceSuspensionRow
+		var since int64
+		if err := rows.Scan(&id, &s.Reason, &since); err != nil {
+			return nil, err
+		}
+		s.Since = FromMs(since)
+		out[id] = append(out[id], s)
+	}
+	return out, rows.Err()
+}
+
+// ServiceGet reads one service (errs.ErrNotFound when missing).
+func ServiceGet(ctx context.Context, q Querier, id string) (ServiceRow, error) {
+	r, err := scanService(q.QueryRow(ctx, `SELECT `+serviceCols+` FROM service WHERE id = $1`, id))
+	if err != nil {
+		return r, errorf("store.ServiceGet", err)
+	}
+	m, err := serviceSuspensions(ctx, q, []string{id})
+	r.Suspensions = m[id]
+	return r, err
+}
+
+// ServiceFilter selects services, newest first.
+type ServiceFilter struct {
+	AccountID string
+	OrderID   string
+	ParentID  string
+	States    []string
+	Kind      string
+	// ExpiringBefore selects services whose term ends before it (sweeps).
+	ExpiringBefore time.Time
+	Before         string // a service id, for paging
+	Limit          int    // ≤ 0: 100
+	Oldest         bool   // oldest expiry first (sweeps) instead of newest id first
+}
+
+// Services lists services matching f with their suspensions.
+func Services(ctx context.Context, q Querier, f ServiceFilter) ([]ServiceRow, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+itoa(len(args))))
+	}
+	if f.AccountID != "" {
+		add("account_id = ?", f.AccountID)
+	}
+	if f.OrderID != "" {
+		add("order_id = ?", f.OrderID)
+	}
+	if f.ParentID != "" {
+		add("parent_id = ?", f.ParentID)
+	}
+	if f.Kind != "" {
+		add("kind = ?", f.Kind)
+	}
+	if !f.ExpiringBefore.IsZero() {
+		add("expires_at_ms < ?", Ms(f.ExpiringBefore))
+	}
+	if f.Before != "" {
+		add("id < ?", f.Before)
+	}
+	if len(f.States) > 0 {
+		var ph []string
+		for _, s := range f.States {
+			args = append(args, s)
+			ph = append(ph, "$"+itoa(len(args)))
+		}
+		where = append(where, "state IN ("+strings.Join(ph, ", ")+")")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	query := `SELECT ` + serviceCols + ` FROM service`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	order := ` ORDER BY id DESC`
+	if f.Oldest {
+		order = ` ORDER BY expires_at_ms, id`
+	}
+	args = append(args, limit)
+	rows, err := q.Query(ctx, query+order+` LIMIT $`+itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []ServiceRow
+	var ids []string
+	for rows.Next() {
+		r, err := scanService(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, r)
+		ids = append(ids, r.ID)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	m, err := serviceSuspensions(ctx, q, ids)
+	for i := range out {
+		out[i].Suspensions = m[out[i].ID]
+	}
+	return out, err
+}
+
+// ServiceEventRow is one entry of a service's history.
+type ServiceEventRow struct {
+	ID, ServiceID, Kind, Reason, Data string
+	At                                time.Time
+}
+
+// ServiceEventInsert appends to a service's history.
+func (tx *Tx) ServiceEventInsert(ctx context.Context, e ServiceEventRow) error {
+	if e.Data == "" {
+		e.Data = "{}"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO service_event (id, service_id, kind, reason, data, at_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.ID, e.ServiceID, e.Kind, e.Reason, e.Data, Ms(e.At))
+	return err
+}
+
+// ServiceEvents lists a service's history, oldest first.
+func ServiceEvents(ctx context.Context, q Querier, serviceID string) ([]ServiceEventRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, service_id, kind, reason, data, at_ms FROM service_event WHERE service_id = $1 ORDER BY at_ms, id`, serviceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ServiceEventRow
+	for rows.Next() {
+		var e ServiceEventRow
+		var at int64
+		if err := rows.Scan(&e.ID, &e.ServiceID, &e.Kind, &e.Reason, &e.Data, &at); err != nil {
+			return nil, err
+		}
+		e.At = FromMs(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
