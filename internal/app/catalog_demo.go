@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/money"
+	"yuanxu/internal/service"
 	"yuanxu/internal/store"
 )
 
@@ -137,7 +139,7 @@ func (a *App) seedDemoCommerce(ctx context.Context, ids map[string]string) error
 		return err
 	}
 	ctx = WithActor(ctx, Actor{ID: "system", ClientIP: "127.0.0.1"})
-	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	if err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		for _, email := range []string{"individual@demo.yuanxu.test", "enterprise@demo.yuanxu.test"} {
 			if aid := ids[email]; aid != "" {
 				if err := a.seedBalance(ctx, tx, aid, money.Fen(100000), "demo-seed"); err != nil {
@@ -146,5 +148,67 @@ func (a *App) seedDemoCommerce(ctx context.Context, ids map[string]string) error
 			}
 		}
 		return nil
+	}); err != nil {
+		return err
+	}
+	return a.seedDemoServices(ctx, ids)
+}
+
+// seedDemoServices gives the demo individual services in several states,
+// bought through the real checkout with its balance: one running with
+// automatic renewal, one expired into its grace period, one terminated.
+// Idempotent: it does nothing when the individual has any order.
+func (a *App) seedDemoServices(ctx context.Context, ids map[string]string) error {
+	aid := ids["individual@demo.yuanxu.test"]
+	if aid == "" {
+		return nil
+	}
+	if os, err := store.Orders(ctx, a.db, store.OrderFilter{AccountID: aid, Limit: 1}); err != nil || len(os) > 0 {
+		return err
+	}
+	l, err := loadAccount(ctx, a.db, aid)
+	if err != nil {
+		return err
+	}
+	p := account.Principal{AccountID: aid, Kind: account.Kind(l.row.Kind), Standing: l.effective}
+	ctx = WithActor(ctx, Actor{ID: "system", ClientIP: "127.0.0.1"})
+	ack := AgreementAck{Acknowledged: a.keyClausesInForce(ctx)}
+	var svcIDs []string
+	for _, pl := range []struct{ product, plan string }{{"cs-nc-bw", "s1"}, {"cs-nc-traffic", "t2"}, {"vpn-domestic", "v10"}} {
+		o, _, err := a.Checkout(ctx, p, CheckoutRequest{Lines: []LineRequest{{ProductID: pl.product, PlanID: pl.plan, Cycle: "month", Quantity: 1}}, Agreement: ack}, Idem{})
+		if err != nil {
+			return err
+		}
+		if _, err := a.PayOrder(ctx, p, o.ID, PayRequest{Method: MethodBalance}); err != nil {
+			return err
+		}
+		svcs, err := store.Services(ctx, a.db, store.ServiceFilter{OrderID: o.ID})
+		if err != nil || len(svcs) != 1 {
+			return err
+		}
+		svcIDs = append(svcIDs, svcs[0].ID)
+	}
+	if _, err := a.SetAutoRenew(ctx, p, svcIDs[0], true); err != nil {
+		return err
+	}
+	grace := a.serviceLifecycle().Grace
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		// The second lapsed two days ago; the third lapsed past its grace.
+		for i, ago := range []time.Duration{2 * 24 * time.Hour, grace + 24*time.Hour} {
+			id := svcIDs[i+1]
+			if _, err := a.mutateService(ctx, tx, id, func(_ *store.ServiceRow, s *service.Service) error {
+				s.ExpiresAt = tx.Now.Add(-ago)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := a.serviceEvent(ctx, tx, id, "demo_backdated", "", map[string]any{"expired_ago_h": ago.Hours()}); err != nil {
+				return err
+			}
+		}
+		if err := a.SuspendService(ctx, tx, svcIDs[1], service.ReasonOverdue, "demo"); err != nil {
+			return err
+		}
+		return a.terminateService(ctx, tx, svcIDs[2], "grace_ended")
 	})
 }

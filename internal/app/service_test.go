@@ -8,6 +8,7 @@ import (
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/errs"
+	"yuanxu/internal/kyc"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/service"
 )
@@ -275,5 +276,36 @@ func TestAutoRenewPausesUntilAMaterialRevisionIsAccepted(t *testing.T) {
 	set, tr, err := s.a.Policy().For(ctx, orders[0].ID)
 	if err != nil || tr.VersionID != v2.ID || set == nil {
 		t.Fatalf("the automatic renewal records %+v, %v; want the version accepted last (%s)", tr, err, v2.ID)
+	}
+}
+
+func TestDemoSeedsServicesInSeveralStates(t *testing.T) {
+	t.Parallel()
+	s := newKYCApp(t, kyc.SandboxVerifier{})
+	ctx := context.Background()
+	if _, err := s.a.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.SeedDemo(ctx); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	states := map[string]int{}
+	rows, err := s.a.DB().Query(ctx, `SELECT state FROM service`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		if err := rows.Scan(&st); err != nil {
+			t.Fatal(err)
+		}
+		states[st]++
+	}
+	if states["active"] != 1 || states["suspended"] != 1 || states["terminated"] != 1 {
+		t.Fatalf("demo services by state = %v", states)
+	}
+	if r, err := s.a.LedgerVerify(ctx); err != nil || !r.OK() {
+		t.Fatalf("ledger = %+v, %v", r, err)
 	}
 }
