@@ -115,6 +115,7 @@ type matrixEnv struct {
 	// kyc: the submission the staff KYC rows name, "own" and "other"
 	kyc        map[string]string
 	compliance account.Principal // imposes the measures lifted in the lift rows
+	commerce   *matrixCommerce   // the commerce rows' objects (api_commerce_matrix_test.go)
 }
 
 // noSuchID is a well-formed id of nothing.
@@ -347,6 +348,7 @@ func newMatrixEnv(t *testing.T, s *webtest.Server) *matrixEnv {
 	}
 	// Another staff member, for the staff-roles row.
 	env.victimStaff = s.NewStaff(t, account.RoleAuditor).ID
+	env.setupCommerce(t)
 	return env
 }
 

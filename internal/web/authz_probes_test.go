@@ -83,6 +83,9 @@ func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victi
 		tk := env.ticketFor(p, a)
 		path = strings.ReplaceAll(strings.ReplaceAll(p.path, "{id}", url.PathEscape(tk.id)), "{attachment}", url.PathEscape(tk.attachment))
 	}
+	if cp, ok := env.commercePath(p, a); ok { // api_commerce_matrix_test.go
+		path = cp
+	}
 	if p.route == "DELETE /api/v1/staff/accounts/{id}/standing" {
 		path += "?flag=restricted&reason=matrix"
 	}
@@ -147,6 +150,9 @@ func (env *matrixEnv) target(p probe, a *actor, victim ...string) string {
 // an allowed caller gets 422, not a change).
 func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 	const form, js = "application/x-www-form-urlencoded", "application/json"
+	if ct, b, ok := env.commerceBody(p, a); ok { // api_commerce_matrix_test.go
+		return ct, b
+	}
 	n := a.name
 	login, password := "nobody-"+n+"@example.com", "not the password 0"
 	if a.login != "" && !a.key {
