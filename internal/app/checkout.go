@@ -16,6 +16,7 @@ import (
 	"yuanxu/internal/policy"
 	"yuanxu/internal/service"
 	"yuanxu/internal/store"
+	"yuanxu/internal/wallet"
 )
 
 // idemLease is how long an in-flight Idempotency-Key claim blocks a
@@ -217,6 +218,10 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 		CreatedAt: now, UnpaidExpiry: set.Duration(policy.OrderUnpaidExpiry)})
 	if err != nil {
 		return OrderView{}, bodyFields(err)
+	}
+	if o.SubtotalFen > int64(wallet.MaxAmount) {
+		return OrderView{}, fieldErr("app.Checkout", order.CodeAmountOverflow, errs.Invalid, "body.lines", "max_total",
+			"the order total is above what one order may carry", map[string]any{"max_fen": int64(wallet.MaxAmount)})
 	}
 	if opts.unitPriceFen != nil && len(o.Lines) == 1 {
 		o.Lines[0].UnitPriceFen = *opts.unitPriceFen

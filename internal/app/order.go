@@ -39,7 +39,7 @@ type LineRequest struct {
 // force: each key clause ticked on its own (clause 1; SPC interpretation
 // art. 10).
 type AgreementAck struct {
-	VersionID    string   `json:"version_id" example:"builtin-2026-01" doc:"the version shown; empty: the one in force"`
+	VersionID    string   `json:"version_id,omitempty" example:"builtin-2026-01" doc:"the version shown; empty: the one in force"`
 	SHA256       string   `json:"sha256,omitempty" example:"" doc:"the SHA-256 of the text shown"`
 	Acknowledged []string `json:"acknowledged" example:"[\"3.1\",\"3.2\",\"4.3\",\"6.2\",\"7\",\"8\"]"`
 	Explained    []string `json:"explained,omitempty" example:"[]"`
@@ -319,7 +319,10 @@ func bodyFields(err error) error {
 	var e *errs.Error
 	if errors.As(err, &e) {
 		for i := range e.Fields {
-			if f := e.Fields[i].Field; !strings.HasPrefix(f, "body.") && !strings.HasPrefix(f, "header.") && f != "kyc" && f != "account" {
+			switch f := e.Fields[i].Field; {
+			case f == "acknowledged":
+				e.Fields[i].Field = "body.agreement.acknowledged"
+			case !strings.HasPrefix(f, "body.") && !strings.HasPrefix(f, "header.") && f != "kyc" && f != "account":
 				e.Fields[i].Field = "body." + f
 			}
 		}

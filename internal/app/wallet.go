@@ -160,7 +160,16 @@ func (a *App) Wallet(ctx context.Context, p account.Principal, accountID, before
 // is <typ>.not_found), staff through staffPerm.
 func (a *App) authorizeCustomerObject(ctx context.Context, p account.Principal, custPerm, staffPerm account.Permission, typ, accountID string) error {
 	if p.Kind == account.KindStaff {
-		return a.Authorize(ctx, p, staffPerm, account.Object{Type: typ, OwnerAccountID: accountID})
+		if err := a.Authorize(ctx, p, staffPerm, account.Object{Type: typ, OwnerAccountID: accountID}); err != nil {
+			return err
+		}
+		// Staff see customers' objects only: a missing account, or a
+		// staff member's, has none.
+		l, err := loadAccount(ctx, a.db, accountID)
+		if err != nil || l.row.Kind == string(account.KindStaff) {
+			return errNotFound(typ)
+		}
+		return nil
 	}
 	obj, err := a.customerObject(ctx, typ, accountID)
 	if err != nil {
@@ -329,13 +338,16 @@ func (a *App) SandboxTopUp(ctx context.Context, p account.Principal, amount mone
 	if a.sandbox == nil {
 		return BalanceView{}, errNotSandbox
 	}
+	if p.Kind == account.KindStaff {
+		return BalanceView{}, errs.E(errs.Op("app.SandboxTopUp"), errs.Forbidden, "authz.permission_denied", "a sandbox top-up is a customer's own")
+	}
 	customer := p.TenantID()
 	if err := a.authorizeCustomerObject(ctx, p, "wallet.topup", "finance.balance.manage", "wallet", customer); err != nil {
 		return BalanceView{}, err
 	}
 	if amount <= 0 || amount > 10_000_000 {
 		return BalanceView{}, errs.E(errs.Op("app.SandboxTopUp"), errs.Invalid, wallet.CodeAmountInvalid, "amount out of range",
-			errs.FieldError{Field: "body.amount", Rule: "range", Params: map[string]any{"min_fen": 1, "max_fen": 10_000_000}})
+			errs.FieldError{Field: "body.amount_fen", Rule: "range", Params: map[string]any{"min_fen": 1, "max_fen": 10_000_000}})
 	}
 	var out BalanceView
 	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {

@@ -66,11 +66,16 @@
 // is always the final tie-breaker. Default: -created_at.
 //
 // Idempotency. Operations that create something or move money accept an
-// Idempotency-Key header (1–64 printable ASCII characters, e.g. a UUID).
-// The first response for a key is stored for 24 hours per principal; a
-// retry with the same key and the same body gets that response again,
-// with the same key and a different body it is 409
-// idempotency.key_reused. Retrying without a key may act twice.
+// Idempotency-Key header (1–255 printable ASCII characters, e.g. a UUID;
+// today: checkout, POST /api/v1/orders). The first response for a key is
+// stored for 24 hours per account, in the same transaction as what it
+// created; a retry with the same key and the same body gets that response
+// again with Idempotent-Replayed: true; the same key with a different body
+// is 422 idempotency.body_mismatch; a duplicate while the first request is
+// still running is 409 idempotency.in_flight. A request that failed leaves
+// no record, so the corrected request may reuse its key (ADR 5). Retrying
+// without a key may act twice. Paying an order needs no key: a second
+// payment of a paid order is refused by its state.
 //
 // Time. Instants are RFC 3339 strings with an offset; the server answers in
 // Asia/Shanghai (+08:00). Durations are Go syntax ("90m", "25h") with days

@@ -153,6 +153,9 @@ func newProblem(ctx context.Context, status int, code string, params map[string]
 		fp := map[string]any{"field": f.Field}
 		maps.Copy(fp, f.Params)
 		rk := "rule." + f.Rule
+		if _, ok := fp[f.Rule]; !ok && i18n.Has(rk+".bare") {
+			rk += ".bare" // e.g. rule.format without the expected format to name
+		}
 		if !i18n.Has(rk) {
 			rk = "rule.invalid"
 		}
