@@ -274,12 +274,22 @@ func (env *matrixEnv) commercePath(p probe, a *actor) (string, bool) {
 		if ids := mc.staff[a.name]; ids != nil {
 			id = ids["inv-"+p.variant]
 		}
+	// Pages: the product and order reads name the same objects as the
+	// API's; the page rows that change an order or a withdrawal keep the
+	// account-id placeholders (404 to everyone who may reach the form),
+	// so that they cannot race the API rows that change those objects.
+	case "/products/{id}", "/console/catalog/{id}":
+		id = pick(matrixActiveProduct, matrixHiddenProduct)
+	case "/orders/{id}", "/orders/{id}/receipt":
+		id = pick(own("read"), mc.other["read"])
+	case "/console/orders/{id}":
+		id = mc.readOrder[p.variant]
 	case "/api/v1/staff/coupons/{code}":
 		return strings.ReplaceAll(p.path, "{code}", matrixCoupon(a)), true
 	default:
 		return "", false
 	}
-	if p.route == "PUT /api/v1/staff/catalog/{id}" {
+	if p.route == "PUT /api/v1/staff/catalog/{id}" || p.route == "POST /console/catalog/{id}" {
 		id = pick(matrixPutProduct, matrixHiddenProduct)
 	}
 	return strings.ReplaceAll(p.path, "{id}", url.PathEscape(id)), true

@@ -71,6 +71,7 @@ func init() {
 		"rule.single_value":      {ZH: "只能提供一个值。", EN: "Give a single value."},
 		"rule.format":            {ZH: "格式不正确，应为 {format}。", EN: "Wrong format: expected {format}."},
 		"rule.format.bare":       {ZH: "格式不正确。", EN: "Wrong format."},
+		"rule.max_total":         {ZH: "订单总额超过单笔订单上限（{max_fen} 分）。", EN: "The order total is above what one order may carry ({max_fen} fen)."},
 		"rule.duration":          {ZH: "不是有效的时长：请使用如 90m、25h 的写法，或如 2d 的天数。", EN: "Not a valid duration: use Go syntax such as 90m or 25h, or days such as 2d."},
 		"rule.cursor":            {ZH: "不是本服务签发的游标。", EN: "Not a cursor this server issued."},
 		"rule.min_length":        {ZH: "长度至少为 {min}。", EN: "Must be at least {min} long."},
