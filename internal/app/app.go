@@ -60,6 +60,7 @@ type App struct {
 	accountCfg atomic.Pointer[accounts]         // set once by ConfigureAccounts (account.go)
 	kycCfg     atomic.Pointer[kycState]         // set once by ConfigureKYC, or lazily (kyc.go)
 	lifecycle  atomic.Pointer[ServiceLifecycle] // SetServiceLifecycle (service.go)
+	gatewayCfg atomic.Pointer[gateways]         // ConfigureGateways (gateway.go)
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup

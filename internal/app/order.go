@@ -117,6 +117,9 @@ type OrderView struct {
 	CouponCode  string             `json:"coupon_code,omitempty" example:""`
 	Agreement   OrderAgreementView `json:"agreement"`
 	Payments    []PaymentView      `json:"payments"`
+	// PendingAttempt is the gateway payment waiting for the customer: its
+	// page URL or QR code (read by Order, not by Orders).
+	PendingAttempt *AttemptView `json:"pending_attempt,omitempty"`
 	CreatedAt   time.Time          `json:"created_at" example:"2026-11-26T08:00:00Z"`
 	// ExpiresAt is when the order expires unpaid (order.unpaid_expiry).
 	ExpiresAt time.Time `json:"expires_at" example:"2026-11-26T08:30:00Z"`
@@ -214,7 +217,19 @@ func (a *App) Order(ctx context.Context, p account.Principal, orderID string) (O
 	if err != nil {
 		return OrderView{}, err
 	}
-	return orderView(r, pays), nil
+	v := orderView(r, pays)
+	ats, err := store.Attempts(ctx, a.db, store.AttemptFilter{OrderID: r.ID, Limit: 10})
+	if err != nil {
+		return OrderView{}, err
+	}
+	for _, at := range ats {
+		if at.State == AttemptPending && v.State == string(order.StateCreated) {
+			av := attemptView(at)
+			v.PendingAttempt = &av
+			break
+		}
+	}
+	return v, nil
 }
 
 // OrderListFilter selects orders: a customer's own (AccountID ignored), or

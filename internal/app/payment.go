@@ -9,6 +9,7 @@ import (
 	"yuanxu/internal/id"
 	"yuanxu/internal/money"
 	"yuanxu/internal/order"
+	"yuanxu/internal/provider/payment"
 	"yuanxu/internal/store"
 	"yuanxu/internal/wallet"
 )
@@ -16,8 +17,8 @@ import (
 // Payment methods.
 const (
 	MethodBalance   = "balance"
-	MethodAlipay    = "alipay"
-	MethodWeChatPay = "wechatpay"
+	MethodAlipay    = payment.Alipay
+	MethodWeChatPay = payment.WeChatPay
 )
 
 // Payment states.
@@ -28,36 +29,47 @@ const (
 	PaymentCancelled = "cancelled"
 )
 
-// PayRequest is how a customer pays an order: all by balance, or split —
-// BalanceFen from the balance and the rest through a gateway (issue 9 item
-// 4; the gateways capability completes the gateway part).
+// PayRequest is how a customer pays an order: by balance; by a gateway
+// (alipay, wechatpay) for everything due; or split — BalanceFen from the
+// balance and the rest through Gateway (issue 9 item 4). Kind is how the
+// gateway is shown: a page to go to, or a QR code to scan (WeChat Pay:
+// QR only).
 type PayRequest struct {
-	Method     string `json:"method" enum:"balance,split" example:"balance"`
+	Method     string `json:"method" enum:"balance,alipay,wechatpay,split" example:"balance"`
 	BalanceFen int64  `json:"balance_fen,omitempty" example:"0" doc:"split only: the part paid from the balance"`
 	Gateway    string `json:"gateway,omitempty" enum:"alipay,wechatpay" example:"" doc:"split only: the gateway for the rest"`
+	Kind       string `json:"kind,omitempty" enum:"page,qr" example:"" doc:"gateway and split: page (default for Alipay) or qr"`
 }
 
 // PayOrder pays an unpaid order of p's tenant (order.pay; clause 2.2).
 // By balance the whole amount due is debited, refund credit before cash,
 // with one conditional update per sub-balance: a balance that cannot cover
 // it is wallet.insufficient_balance (409) and nothing moves. The order is
-// then paid and its delivery deadline set. A split debits BalanceFen now
-// and opens a pending gateway payment for the rest; if the order expires
-// or is cancelled first, the balance part goes back where it came from.
-// Paying needs approved KYC for anything provisioned (kyc.required_before,
-// clause 2.1) and an order that has not expired (order.expired).
+// then paid and its delivery deadline set. Through a gateway an attempt is
+// opened for what is due (its page URL or QR code in the answer's
+// pending_attempt); a split debits BalanceFen now and opens an attempt for
+// the rest. The order is paid when the gateway's verified notification
+// arrives; if it expires or is cancelled first, the balance part goes back
+// where it came from. Paying needs approved KYC for anything provisioned
+// (kyc.required_before, clause 2.1) and an order that has not expired.
 func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string, in PayRequest) (OrderView, error) {
 	const op = "app.PayOrder"
 	r, err := a.loadOrder(ctx, a.db, p, orderID, "order.pay", "order.pay")
 	if err != nil {
 		return OrderView{}, err
 	}
+	gateway := ""
 	switch in.Method {
 	case MethodBalance:
 		if in.BalanceFen != 0 || in.Gateway != "" {
 			return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.balance_fen", "not_allowed",
 				"balance_fen and gateway are for split payments", nil)
 		}
+	case MethodAlipay, MethodWeChatPay:
+		if in.BalanceFen != 0 {
+			return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.balance_fen", "not_allowed", "balance_fen is for split payments", nil)
+		}
+		gateway = in.Method
 	case "split":
 		if in.Gateway != MethodAlipay && in.Gateway != MethodWeChatPay {
 			return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.gateway", "enum", "choose alipay or wechatpay", nil)
@@ -66,13 +78,28 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 			return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.balance_fen", "range", "the balance part must be positive",
 				map[string]any{"min_fen": 1})
 		}
+		gateway = in.Gateway
 	default:
-		return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.method", "enum", "choose balance or split", nil)
+		return OrderView{}, fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.method", "enum", "choose balance, alipay, wechatpay or split", nil)
+	}
+	if gateway != "" {
+		if _, _, err := a.gatewayAccount(gateway); err != nil {
+			return OrderView{}, err
+		}
+		if in.Kind == "" {
+			in.Kind = "page"
+			if gateway == MethodWeChatPay {
+				in.Kind = "qr"
+			}
+		}
 	}
 	if err := a.KYCRequired(ctx, r.AccountID); err != nil {
 		return OrderView{}, err
 	}
+	var attempt store.AttemptRow
+	var subject string
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		attempt = store.AttemptRow{}
 		r, err := store.OrderGet(ctx, tx, orderID)
 		if err != nil {
 			return err
@@ -97,34 +124,43 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 		}
 		due := r.TotalFen - r.PaidFen
 		part := due
-		if in.Method == "split" {
+		switch in.Method {
+		case "split":
 			if in.BalanceFen >= due {
 				return fieldErr(op, CodePaymentInvalid, errs.Invalid, "body.balance_fen", "below_due",
 					"a split leaves something for the gateway; pay by balance instead", map[string]any{"due_fen": due})
 			}
 			part = in.BalanceFen
+		case MethodAlipay, MethodWeChatPay:
+			part = 0
 		}
 		if part > 0 {
 			if err := a.payFromBalance(ctx, tx, &r, part); err != nil {
 				return err
 			}
 		}
-		if in.Method == "split" {
-			gw := store.PaymentRow{ID: id.NewAt(tx.Now), OrderID: r.ID, AccountID: r.AccountID, Method: in.Gateway, State: PaymentPending,
-				AmountFen: due - part, CreatedAt: tx.Now}
-			if err := tx.PaymentInsert(ctx, gw); err != nil {
-				return err
-			}
-			if ok, err := tx.OrderUpdate(ctx, withState(r, domainOrder(r), tx.Now), string(order.StateCreated)); err != nil || !ok {
-				return conflictOr(err)
-			}
-			return a.Audit(ctx, tx, AuditEntry{Action: "order.payment_started", SubjectType: "order", SubjectID: r.ID,
-				Data: map[string]any{"gateway": in.Gateway, "amount_fen": gw.AmountFen, "payment": gw.ID, "balance_fen": part}})
+		if gateway == "" {
+			return a.markPaid(ctx, tx, r)
 		}
-		return a.markPaid(ctx, tx, r)
+		if attempt, err = a.payByGateway(ctx, tx, r, gateway, in.Kind, due-part); err != nil {
+			return err
+		}
+		if len(r.Lines) > 0 {
+			subject = r.Lines[0].ProductName
+		}
+		if ok, err := tx.OrderUpdate(ctx, withState(r, domainOrder(r), tx.Now), string(order.StateCreated)); err != nil || !ok {
+			return conflictOr(err)
+		}
+		return a.Audit(ctx, tx, AuditEntry{Action: "order.payment_started", SubjectType: "order", SubjectID: r.ID,
+			Data: map[string]any{"gateway": gateway, "amount_fen": attempt.AmountFen, "attempt": attempt.ID, "ref": attempt.Ref, "balance_fen": part}})
 	})
 	if err != nil {
 		return OrderView{}, err
+	}
+	if attempt.ID != "" {
+		if _, err := a.startAttempt(ctx, attempt, subject); err != nil {
+			return OrderView{}, err
+		}
 	}
 	return a.Order(ctx, p, orderID)
 }
@@ -233,6 +269,9 @@ func (a *App) closeUnpaid(ctx context.Context, tx *store.Tx, r store.OrderRow, t
 		switch {
 		case py.State == PaymentPending:
 			if _, err := tx.PaymentSettle(ctx, py.ID, PaymentCancelled, "", tx.Now); err != nil {
+				return err
+			}
+			if err := a.closeAttemptsOf(ctx, tx, r.ID); err != nil {
 				return err
 			}
 		case py.State == PaymentSucceeded && py.Method == MethodBalance:

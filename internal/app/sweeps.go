@@ -86,4 +86,7 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("idempotency.prune", a.idemPruneSweep)
 	a.RegisterSweep("ledger.rollup", a.ledgerRollupSweep)
 	a.registerServiceSweeps() // service_sweep.go
+	a.RegisterSweep("payment.query_pending", a.paymentQuerySweep)
+	a.RegisterSweep("payment.refunds", a.gatewayRefundSweep)
+	a.RegisterSweep("payment.reconcile", a.reconcileSweep)
 }

@@ -350,3 +350,18 @@ func DowngradeCredit(customer string, amount money.Fen, serviceID string) (Txn, 
 		{Customer(customer, RefundCredit), amount},
 	}}, nil
 }
+
+// Capture records an order (or the gateway part of a split) paid through
+// a gateway: the provider's clearing account → revenue. The customer's
+// sub-balances do not move; a refund of it goes back to the route or, by
+// the customer's choice, to refund credit.
+func Capture(provider string, amount money.Fen, paymentID, orderID string) (Txn, error) {
+	const op = errs.Op("wallet.Capture")
+	if err := checkAmount(op, amount); err != nil {
+		return Txn{}, err
+	}
+	return Txn{Reason: ReasonCapture, Links: map[string]string{LinkPayment: paymentID, LinkOrder: orderID}, Postings: []Posting{
+		{Clearing(provider), -amount},
+		{Company(Revenue), amount},
+	}}, nil
+}

@@ -26,6 +26,7 @@ const (
 	ReasonSpendReverse    Reason = "spend_reverse"     // revenue → the sub-balances the balance part of an order never completed came from
 	ReasonWithdrawReverse Reason = "withdraw_reverse"  // withdrawals_payable → cash: a withdrawal rejected or cancelled
 	ReasonDowngradeCredit Reason = "downgrade_credit"  // revenue → refund_credit: the unused difference of a downgrade
+	ReasonCapture         Reason = "capture"           // gateway clearing → revenue: an order (part) paid through a gateway
 )
 
 // Link keys of [Txn.Links].
@@ -92,6 +93,7 @@ var shapes = map[Reason]shape{
 	ReasonSpendReverse:    {debit: []Kind{Revenue}, credit: []Kind{RefundCredit, Cash}, links: []string{LinkOrder}},
 	ReasonWithdrawReverse: {debit: []Kind{WithdrawalsPayable}, credit: []Kind{Cash}, links: []string{LinkWithdrawal}},
 	ReasonDowngradeCredit: {debit: []Kind{Revenue}, credit: []Kind{RefundCredit}, links: []string{LinkService}},
+	ReasonCapture:         {debit: []Kind{GatewayClearing}, credit: []Kind{Revenue}, links: []string{LinkPayment, LinkOrder}},
 	ReasonAdjust: {debit: append([]Kind{Adjustments}, CustomerKinds...), credit: append([]Kind{Adjustments}, CustomerKinds...),
 		links: []string{LinkAdjustment}, adjust: true},
 }
