@@ -120,7 +120,7 @@ type OrderView struct {
 	// PendingAttempt is the gateway payment waiting for the customer: its
 	// page URL or QR code (read by Order, not by Orders).
 	PendingAttempt *AttemptView `json:"pending_attempt,omitempty"`
-	CreatedAt   time.Time          `json:"created_at" example:"2026-11-26T08:00:00Z"`
+	CreatedAt      time.Time    `json:"created_at" example:"2026-11-26T08:00:00Z"`
 	// ExpiresAt is when the order expires unpaid (order.unpaid_expiry).
 	ExpiresAt time.Time `json:"expires_at" example:"2026-11-26T08:30:00Z"`
 	PaidAt    time.Time `json:"paid_at,omitzero" example:"2026-11-26T08:01:00Z"`
