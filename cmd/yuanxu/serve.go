@@ -68,6 +68,7 @@ type serveCmd struct {
 	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM waits for in-flight requests and jobs." default:"25s"`
 	accountFlags
 	notifyFlags
+	gatewayFlags
 }
 
 func (s *serveCmd) Run(e *env) error {
@@ -125,7 +126,8 @@ func (s *serveCmd) Run(e *env) error {
 			return fmt.Errorf("demo seed: %w", err)
 		}
 	}
-	h, err := web.NewServer(web.Config{App: a, Logger: log, Metrics: reg, TrustedProxies: proxies, Version: Version, TLS: s.TLSCert != ""})
+	h, err := web.NewServer(web.Config{App: a, Logger: log, Metrics: reg, TrustedProxies: proxies, Version: Version, TLS: s.TLSCert != "",
+		Callbacks: callbacks(a)})
 	if err != nil {
 		return err
 	}
@@ -133,6 +135,12 @@ func (s *serveCmd) Run(e *env) error {
 	if err != nil {
 		return usage("listen on %s: %v", s.Addr, err)
 	}
+	stopGateways, err := s.gatewayFlags.configure(a, s.Sandbox, ln.Addr().String(), log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopGateways()
 	if err := a.Start(ctx); err != nil {
 		ln.Close()
 		return err
