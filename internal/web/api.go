@@ -93,6 +93,8 @@ func (s *server) registerOperations() (err error) {
 	registerKYC(s)
 	registerTickets(s)
 	registerCommerce(s) // api_commerce.go
+	registerServices(s) // api_services.go
+	registerPayments(s) // api_payments.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}
