@@ -254,7 +254,7 @@ func TestCheckoutIdempotencyKey(t *testing.T) {
 
 func TestUnpaidOrderExpiresAndGivesBackStockAndCoupon(t *testing.T) {
 	t.Parallel()
-	s := newCommerceApp(t)
+	s := newGatewayApp(t) // the split's gateway part needs a gateway
 	ctx := context.Background()
 	_, p := s.buyer(t, 100000)
 	v, _, err := s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{line("cs-gz-home", "h4", "month")}, CouponCode: "server20", Agreement: ack()}, app.Idem{})
