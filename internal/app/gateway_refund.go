@@ -269,7 +269,7 @@ func (a *App) settleGatewayRefund(ctx context.Context, refundRef, gatewayRefundN
 		if r.Purpose == "withdrawal" {
 			return a.completeWithdrawalIfPaid(ctx, tx, r.LinkID)
 		}
-		return nil
+		return a.completeRefundIfPaid(ctx, tx, r.LinkID)
 	})
 }
 

@@ -100,7 +100,7 @@ func TestGatewayPaymentCreditedOnceUnderReplaysAndRestart(t *testing.T) {
 		if err := s.gw.Pay(gw, ref); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, gw+" payment", func() bool { o, _ := s.a.Order(ctx, p, v.ID); return o.State == "paid" })
+		eventually(t, gw+" payment", func() bool { o, _ := s.a.Order(ctx, p, v.ID); return !o.PaidAt.IsZero() })
 		// Ten copies at once, then ten more through a second app on the same
 		// database (a restarted or another instance).
 		if err := s.gw.Replay(gw, ref, 10); err != nil {
@@ -178,7 +178,7 @@ func TestLostNotificationRecoveredByQuery(t *testing.T) {
 		t.Fatalf("paid without a notification: %+v", o)
 	}
 	s.sweepTo(t, s.clock.Now().Add(3*time.Minute))
-	if o, _ := s.a.Order(ctx, p, v.ID); o.State != "paid" || s.captures(t, v.ID) != 1 {
+	if o, _ := s.a.Order(ctx, p, v.ID); o.PaidAt.IsZero() || s.captures(t, v.ID) != 1 {
 		t.Fatalf("after the query sweep: %+v", o)
 	}
 }

@@ -217,7 +217,15 @@ func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) erro
 	case PurposeUpgrade:
 		return a.applyPlanChange(ctx, tx, r, o)
 	}
-	return a.createServices(ctx, tx, r)
+	if err := a.createServices(ctx, tx, r); err != nil {
+		return err
+	}
+	// Until the delivery capability lands, activating the services at
+	// payment is their delivery: the order is delivered now, which starts
+	// the inspection window and anchors the refund window (clauses 2.3,
+	// 3.1). The delivery capability replaces this with the driver's own
+	// delivery instant.
+	return a.completeOrder(ctx, tx, r, o)
 }
 
 // conflictOr returns err, or a retryable conflict when a conditional

@@ -89,4 +89,5 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("payment.query_pending", a.paymentQuerySweep)
 	a.RegisterSweep("payment.refunds", a.gatewayRefundSweep)
 	a.RegisterSweep("payment.reconcile", a.reconcileSweep)
+	a.RegisterSweep("refund.deadlines", a.refundDeadlineSweep)
 }

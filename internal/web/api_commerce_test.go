@@ -464,7 +464,7 @@ func TestCommercePayByBalanceAndHistory(t *testing.T) {
 	}
 	o := checkout(t, c, orderReq("cs-nc-bw", "s1", "month", 1))
 	paid := pay(t, c, o.ID)
-	if paid.State != "paid" || paid.DueFen != 0 || paid.PaidFen != 3900 || len(paid.Payments) != 1 || paid.Payments[0].FromCashFen != 3900 ||
+	if paid.State != "delivered" || paid.DueFen != 0 || paid.PaidFen != 3900 || len(paid.Payments) != 1 || paid.Payments[0].FromCashFen != 3900 ||
 		paid.DeliverBy.IsZero() || !strings.HasSuffix(paid.PaidAt.Format("-07:00"), "+08:00") {
 		t.Fatalf("paid %+v", paid)
 	}
@@ -494,7 +494,7 @@ func TestCommercePayByBalanceAndHistory(t *testing.T) {
 
 	// The order, its payment; a fapiao for it; finance issues it.
 	got := webtest.Decode[app.OrderView](t, c.Do(t, "GET", "/api/v1/orders/"+o.ID, nil), http.StatusOK)
-	if got.State != "paid" || len(got.Payments) != 1 {
+	if got.State != "delivered" || len(got.Payments) != 1 {
 		t.Errorf("order %+v", got)
 	}
 	inv := webtest.Decode[app.InvoiceView](t, c.Do(t, "POST", "/api/v1/invoices", map[string]any{"order_id": o.ID, "type": "normal",
@@ -527,7 +527,7 @@ func TestCommercePayByBalanceAndHistory(t *testing.T) {
 	}
 	wantProblem(t, c.Do(t, "POST", "/api/v1/orders/"+o.ID+"/cancel", nil), http.StatusConflict, "order.bad_transition", "", "")
 	support := staffClient(t, s, account.RoleSupport)
-	so := webtest.Decode[page[app.OrderView]](t, support.Do(t, "GET", "/api/v1/staff/orders?account_id="+o.AccountID+"&state=paid", nil), http.StatusOK)
+	so := webtest.Decode[page[app.OrderView]](t, support.Do(t, "GET", "/api/v1/staff/orders?account_id="+o.AccountID+"&state=delivered", nil), http.StatusOK)
 	if len(so.Items) != 1 || so.Items[0].ID != o.ID {
 		t.Errorf("staff orders %+v", so)
 	}
@@ -644,7 +644,7 @@ func TestCommerceConcurrentCheckoutsNeverOverdraw(t *testing.T) {
 	if spent != 10000 {
 		t.Errorf("history spends %d fen", spent)
 	}
-	list := webtest.Decode[page[app.OrderView]](t, c.Do(t, "GET", "/api/v1/orders?state=paid&limit=100", nil), http.StatusOK)
+	list := webtest.Decode[page[app.OrderView]](t, c.Do(t, "GET", "/api/v1/orders?state=delivered&limit=100", nil), http.StatusOK)
 	if len(list.Items) != 10 {
 		t.Errorf("paid orders %d", len(list.Items))
 	}

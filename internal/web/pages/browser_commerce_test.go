@@ -123,7 +123,7 @@ func TestBrowserCommerceBuyCloudServerWithBalance(t *testing.T) {
 	if st := b.ClickNavigate("#pay-balance"); st != http.StatusOK {
 		t.Fatalf("pay: %d", st)
 	}
-	if got, _ := b.Attr("#order-state", "data-state"); got != "paid" {
+	if got, _ := b.Attr("#order-state", "data-state"); got != "delivered" { // activated at payment until the delivery capability lands
 		t.Fatalf("state after paying %q (%s)", got, b.Text("main"))
 	}
 	if b.Text("#form-notice") != "Paid." || !b.Exists("#order-deliver-by") {
@@ -131,7 +131,7 @@ func TestBrowserCommerceBuyCloudServerWithBalance(t *testing.T) {
 	}
 	b.Screenshot("order-paid-en")
 	switchLang("zh-CN")
-	if got := b.Text("#order-state"); got != "已付款，待交付" {
+	if got := b.Text("#order-state"); got != "已交付" { // activated at payment until the delivery capability lands
 		t.Errorf("state in Chinese %q", got)
 	}
 	b.Screenshot("order-paid-zh-CN")
@@ -142,7 +142,7 @@ func TestBrowserCommerceBuyCloudServerWithBalance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.State != "paid" || o.PaidAt.IsZero() || o.TotalFen != 3900 || o.Channel != "web" || o.Agreement.VersionID != cur.ID ||
+	if o.State != "delivered" || o.PaidAt.IsZero() || o.TotalFen != 3900 || o.Channel != "web" || o.Agreement.VersionID != cur.ID ||
 		o.Agreement.SHA256 != cur.SHA256 || o.Agreement.AcceptanceID == "" {
 		t.Fatalf("order %+v", o)
 	}

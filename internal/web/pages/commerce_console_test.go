@@ -198,11 +198,11 @@ func TestConsoleCommercePagesRenderAndRefuse(t *testing.T) {
 		t.Errorf("timeline %q", got)
 	}
 	// Filters: by state and account; a bad one is a clear error, not a 500.
-	_, doc = htmlOf(t, client(account.RoleSupport, i18n.ZH), "GET", "/console/orders?state=paid&account="+cust.AccountID, nil, http.StatusOK)
+	_, doc = htmlOf(t, client(account.RoleSupport, i18n.ZH), "GET", "/console/orders?state=delivered&account="+cust.AccountID, nil, http.StatusOK)
 	found := false
 	for _, r := range doc.all(func(n *node) bool { return n.attrs["data-order"] != "" }) {
 		found = found || r.attrs["data-order"] == o.ID
-		if r.attrs["data-state"] != "paid" || !strings.Contains(r.textContent(), cust.AccountID) {
+		if r.attrs["data-state"] != "delivered" || !strings.Contains(r.textContent(), cust.AccountID) {
 			t.Errorf("filtered orders show %q", r.textContent())
 		}
 	}

@@ -1,0 +1,320 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"yuanxu/internal/account"
+	"yuanxu/internal/errs"
+	"yuanxu/internal/id"
+	"yuanxu/internal/money"
+	"yuanxu/internal/notify"
+	"yuanxu/internal/order"
+	"yuanxu/internal/policy"
+	"yuanxu/internal/provider/payment"
+	"yuanxu/internal/refund"
+	"yuanxu/internal/service"
+	"yuanxu/internal/store"
+	"yuanxu/internal/wallet"
+)
+
+// RefundDecision is a reviewer's decision.
+type RefundDecision struct {
+	Action string `json:"action" enum:"approve,reject" example:"approve"`
+	// ReasonCode is required to reject (e.g. window_passed, usage_exceeded,
+	// class_excluded, standing, other); Text explains it to the customer.
+	ReasonCode string `json:"reason_code,omitempty" maxLength:"64" example:""`
+	Text       string `json:"text,omitempty" maxLength:"1000" example:""`
+}
+
+// RefundDecide approves or rejects a request under review (refund.decide).
+// Above refund.dual_control_fen an approval needs a second, different
+// approver (refund.approve_second); the first approval is recorded and
+// the request stays under review. A rejection needs a reason code; the
+// services run again, extended by the suspension. An approval refunds the
+// order exactly once (executeRefund).
+func (a *App) RefundDecide(ctx context.Context, p account.Principal, refundID string, d RefundDecision) (RefundView, error) {
+	const op = "app.RefundDecide"
+	if err := a.Authorize(ctx, p, "refund.decide", account.Object{Type: "refund"}); err != nil {
+		return RefundView{}, err
+	}
+	d.ReasonCode, d.Text = strings.TrimSpace(d.ReasonCode), strings.TrimSpace(d.Text)
+	switch {
+	case d.Action != "approve" && d.Action != "reject":
+		return RefundView{}, fieldErr(op, "refund.invalid", errs.Invalid, "body.action", "enum", "approve or reject", nil)
+	case d.Action == "reject" && (d.ReasonCode == "" || len(d.ReasonCode) > 64):
+		return RefundView{}, fieldErr(op, CodeRefundReasonCodeRequired, errs.Invalid, "body.reason_code", "required", "a rejection needs a reason code", nil)
+	case len(d.Text) > 1000:
+		return RefundView{}, fieldErr(op, "refund.invalid", errs.Invalid, "body.text", "max_length", "too long", map[string]any{"max": 1000})
+	}
+	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		r, err := store.RefundGet(ctx, tx, refundID)
+		if store.IsNotFound(err) {
+			return errNotFound("refund")
+		}
+		if err != nil {
+			return err
+		}
+		if r.State != RefundUnderReview {
+			return errs.E(errs.Op(op), errs.Conflict, CodeRefundBadState, "the request is "+r.State, map[string]any{"state": r.State})
+		}
+		if d.Action == "reject" {
+			return a.rejectRefund(ctx, tx, r, p.AccountID, d)
+		}
+		dual, err := a.dualControlFen(ctx, r.AccountID)
+		if err != nil {
+			return err
+		}
+		next := r
+		next.UpdatedAt = tx.Now
+		if r.AmountFen > dual {
+			if r.FirstApprover == "" {
+				next.FirstApprover, next.DecisionText = p.AccountID, d.Text
+				if ok, err := tx.RefundUpdate(ctx, next, r.State, r.UpdatedAt); err != nil || !ok {
+					return conflictOr(err)
+				}
+				return a.Audit(ctx, tx, AuditEntry{Action: "refund.first_approval", SubjectType: "refund", SubjectID: r.ID,
+					Data: map[string]any{"amount_fen": r.AmountFen, "dual_control_fen": dual}})
+			}
+			if err := a.Authorize(ctx, p, "refund.approve_second", account.Object{Type: "refund", FirstApprover: r.FirstApprover}); err != nil {
+				return err
+			}
+			next.SecondApprover = p.AccountID
+		} else {
+			next.FirstApprover = p.AccountID
+		}
+		next.DecidedBy, next.DecisionText = p.AccountID, d.Text
+		return a.executeRefund(ctx, tx, r, next)
+	})
+	if err != nil {
+		return RefundView{}, err
+	}
+	r, err := store.RefundGet(ctx, a.db, refundID)
+	if err != nil {
+		return RefundView{}, err
+	}
+	return a.refundView(ctx, r), nil
+}
+
+func (a *App) rejectRefund(ctx context.Context, tx *store.Tx, r store.RefundRow, by string, d RefundDecision) error {
+	next := r
+	next.State, next.DecidedBy, next.ReasonCode, next.DecisionText, next.DecidedAt, next.UpdatedAt = RefundRejected, by, d.ReasonCode, d.Text, tx.Now, tx.Now
+	if ok, err := tx.RefundUpdate(ctx, next, r.State, r.UpdatedAt); err != nil || !ok {
+		return conflictOr(err)
+	}
+	if err := a.restoreOrderServices(ctx, tx, r.OrderID, service.ReasonRefundPending, service.ExtendRefundRejected, "refund rejected"); err != nil {
+		return err
+	}
+	if err := a.Audit(ctx, tx, AuditEntry{Action: "refund.rejected", SubjectType: "refund", SubjectID: r.ID,
+		Data: map[string]any{"order": r.OrderID, "reason_code": d.ReasonCode}}); err != nil {
+		return err
+	}
+	return a.notifyRefund(ctx, tx, r, "rejected")
+}
+
+// executeRefund refunds the order of an approved request once: the order
+// moves to refunded (a conditional update: a second approval, a second
+// request or a concurrent swap cannot pass), balance parts go back to the
+// sub-balances they came from, gateway parts to the destination the
+// customer chose (original route by gateway refund, balance as refund
+// credit, swap as refund credit for the replacement), the coupon's use is
+// restored, the order's services end.
+func (a *App) executeRefund(ctx context.Context, tx *store.Tx, r, next store.RefundRow) error {
+	o, err := store.OrderGet(ctx, tx, r.OrderID)
+	if err != nil {
+		return err
+	}
+	do := domainOrder(o)
+	from := do.State
+	if err := do.Move(order.StateRefunded, tx.Now); err != nil {
+		return err
+	}
+	if ok, err := tx.OrderUpdate(ctx, withState(o, do, tx.Now), string(from)); err != nil || !ok {
+		return conflictOr(err)
+	}
+	pays, err := store.Payments(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	pendingRoute := false
+	for _, py := range pays {
+		if py.State != PaymentSucceeded {
+			continue
+		}
+		if py.Method == MethodBalance {
+			t, _, err := wallet.RefundToBalance(wallet.RefundToBalanceParams{Customer: o.AccountID, Remaining: wallet.Spent{
+				FromRefundCredit: money.Fen(py.FromRefundCreditFen), FromCash: money.Fen(py.FromCashFen)}, Amount: money.Fen(py.AmountFen),
+				RefundID: r.ID, OrderID: o.ID})
+			if err != nil {
+				return err
+			}
+			if _, err := a.post(ctx, tx, t); err != nil {
+				return err
+			}
+			continue
+		}
+		params := wallet.RefundParams{Customer: o.AccountID, Amount: money.Fen(py.AmountFen), RefundID: r.ID, OrderID: o.ID}
+		if r.Destination != policy.DestinationOriginalRoute {
+			t, err := wallet.RefundAsCredit(params)
+			if err != nil {
+				return err
+			}
+			if _, err := a.post(ctx, tx, t); err != nil {
+				return err
+			}
+			continue
+		}
+		t, err := wallet.RefundToRoute(params)
+		if err != nil {
+			return err
+		}
+		if _, err := a.post(ctx, tx, t); err != nil {
+			return err
+		}
+		ats, err := store.Attempts(ctx, tx, store.AttemptFilter{OrderID: o.ID, State: AttemptSucceeded})
+		if err != nil {
+			return err
+		}
+		for _, at := range ats {
+			if at.PaymentID != py.ID {
+				continue
+			}
+			if err := tx.GatewayRefundInsert(ctx, store.GatewayRefundRow{ID: id.NewAt(tx.Now), RefundRef: payment.NewRef(), AttemptID: at.ID,
+				Gateway: at.Gateway, AmountFen: py.AmountFen, Purpose: "refund", LinkID: r.ID, State: RefundRequested, NextTryAt: tx.Now,
+				CreatedAt: tx.Now}); err != nil {
+				return err
+			}
+			pendingRoute = true
+		}
+	}
+	if _, err := tx.CouponRestore(ctx, o.ID); err != nil {
+		return err
+	}
+	svcs, err := store.Services(ctx, tx, store.ServiceFilter{OrderID: o.ID, States: liveStates})
+	if err != nil {
+		return err
+	}
+	for _, s := range svcs {
+		if err := a.terminateService(ctx, tx, s.ID, "refunded"); err != nil {
+			return err
+		}
+	}
+	next.State, next.DecidedAt, next.UpdatedAt = RefundPaid, tx.Now, tx.Now
+	if pendingRoute {
+		next.State = RefundPaying
+	} else {
+		next.PaidAt = tx.Now
+	}
+	if ok, err := tx.RefundUpdate(ctx, next, r.State, r.UpdatedAt); err != nil || !ok {
+		return conflictOr(err)
+	}
+	if err := a.Audit(ctx, tx, AuditEntry{Action: "refund.approved", SubjectType: "refund", SubjectID: r.ID, Data: map[string]any{
+		"order": o.ID, "amount_fen": r.AmountFen, "destination": r.Destination, "first_approver": next.FirstApprover,
+		"second_approver": next.SecondApprover, "state": next.State}}); err != nil {
+		return err
+	}
+	return a.notifyRefund(ctx, tx, r, "approved")
+}
+
+// notifyRefund tells the customer the decision (a legal notice: email,
+// SMS and inbox per the matrix).
+func (a *App) notifyRefund(ctx context.Context, tx *store.Tx, r store.RefundRow, outcome string) error {
+	acc, err := store.AccountGet(ctx, tx, r.AccountID)
+	if err != nil {
+		return err
+	}
+	rec := notify.Recipient{AccountID: acc.ID}
+	if rec.Email, err = a.open("account", "email", acc.ID, acc.EmailEnc); err != nil {
+		return err
+	}
+	if acc.PhoneEnc != "" {
+		if rec.Phone, err = a.open("account", "phone", acc.ID, acc.PhoneEnc); err != nil {
+			return err
+		}
+	}
+	_, err = a.Notify(ctx, tx, notify.Request{Event: notify.EventRefundDecided, Recipient: rec, Lang: langOf(acc.Lang),
+		Vars:    map[string]string{"refund_id": "RF-" + strings.ToUpper(r.ID[len(r.ID)-8:]), "outcome": outcome, "amount": money.Fen(r.AmountFen).Format(acc.Lang)},
+		Subject: notify.Subject{Type: "refund", ID: r.ID}})
+	return err
+}
+
+// completeRefundIfPaid marks a refund paid once its gateway refunds all
+// succeeded (settleGatewayRefund).
+func (a *App) completeRefundIfPaid(ctx context.Context, tx *store.Tx, refundID string) error {
+	var open int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM gateway_refund WHERE purpose = 'refund' AND link_id = $1 AND state <> 'succeeded'`,
+		refundID).Scan(&open); err != nil || open > 0 {
+		return err
+	}
+	r, err := store.RefundGet(ctx, tx, refundID)
+	if err != nil || r.State != RefundPaying {
+		return err
+	}
+	next := r
+	next.State, next.PaidAt, next.UpdatedAt = RefundPaid, tx.Now, tx.Now
+	if ok, err := tx.RefundUpdate(ctx, next, r.State, r.UpdatedAt); err != nil || !ok {
+		return conflictOr(err)
+	}
+	return a.Audit(ctx, tx, AuditEntry{Action: "refund.paid", SubjectType: "refund", SubjectID: r.ID, Data: map[string]any{"route": "gateway"}})
+}
+
+// refundDeadlineSweep reminds before a review deadline (a day ahead) and,
+// when it passes, escalates and — as refund.on_review_breach says —
+// approves the requests whose automated checks all passed (A9).
+func (a *App) refundDeadlineSweep(ctx context.Context, now time.Time) (int64, error) {
+	rows, err := store.Refunds(ctx, a.db, store.RefundFilter{States: []string{RefundUnderReview}, DueBefore: now.Add(24 * time.Hour), ByDeadline: true, Limit: 200})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	sys := WithActor(ctx, Actor{ID: "system"})
+	for _, r := range rows {
+		err := a.db.InTx(sys, func(ctx context.Context, tx *store.Tx) error {
+			cur, err := store.RefundGet(ctx, tx, r.ID)
+			if err != nil || cur.State != RefundUnderReview {
+				return err
+			}
+			next := cur
+			next.UpdatedAt = tx.Now
+			switch {
+			case tx.Now.Before(cur.ReviewDue) && cur.RemindedAt.IsZero():
+				next.RemindedAt = tx.Now
+				if ok, err := tx.RefundUpdate(ctx, next, cur.State, cur.UpdatedAt); err != nil || !ok {
+					return conflictOr(err)
+				}
+				n++
+				return a.Audit(ctx, tx, AuditEntry{Action: "refund.review_reminder", SubjectType: "refund", SubjectID: cur.ID,
+					Data: map[string]any{"review_due": cur.ReviewDue}})
+			case !tx.Now.Before(cur.ReviewDue) && cur.EscalatedAt.IsZero():
+				set, _, err := a.policy.For(ctx, cur.OrderID)
+				if err != nil {
+					return err
+				}
+				var d refund.Decision
+				_ = json.Unmarshal([]byte(cur.Decision), &d)
+				next.EscalatedAt = tx.Now
+				n++
+				if set.String(policy.RefundOnReviewBreach) == policy.BreachEscalateThenApproveIfPass && d.Outcome == refund.Eligible && cur.FirstApprover == "" {
+					next.FirstApprover, next.DecidedBy, next.DecisionText = "system", "system", "approved at the review deadline: every automated check passed (3.1)"
+					if err := a.Audit(ctx, tx, AuditEntry{Action: "refund.review_breached", SubjectType: "refund", SubjectID: cur.ID,
+						Data: map[string]any{"review_due": cur.ReviewDue, "auto_approved": true}}); err != nil {
+						return err
+					}
+					return a.executeRefund(ctx, tx, cur, next)
+				}
+				if ok, err := tx.RefundUpdate(ctx, next, cur.State, cur.UpdatedAt); err != nil || !ok {
+					return conflictOr(err)
+				}
+				return a.Audit(ctx, tx, AuditEntry{Action: "refund.review_breached", SubjectType: "refund", SubjectID: cur.ID,
+					Data: map[string]any{"review_due": cur.ReviewDue, "auto_approved": false, "outcome": string(d.Outcome)}})
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
