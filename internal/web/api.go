@@ -95,6 +95,7 @@ func (s *server) registerOperations() (err error) {
 	registerCommerce(s) // api_commerce.go
 	registerServices(s) // api_services.go
 	registerPayments(s) // api_payments.go
+	registerRefunds(s)  // api_refunds.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

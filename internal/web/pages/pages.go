@@ -148,6 +148,9 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerAgreementRoutes(handle, staff) // agreement.go
 	h.registerCommercePortal(handle, cust)   // commerce_portal.go
 	h.registerCommerceConsole(handle, staff) // commerce_console.go
+	h.registerServicePages(handle, cust, staff)
+	h.registerPaymentPages(handle, cust, staff) // payments_pages.go
+	h.registerRefundPages(handle, cust, staff)  // refunds_pages.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
@@ -175,7 +178,7 @@ func consoleNav() []NavItem {
 		{ID: "orders", LabelKey: "page.console.nav.orders", Href: "/console/orders"},
 		{ID: "services", LabelKey: "page.console.nav.services", Href: "/console/services"},
 		{ID: "finance", LabelKey: "page.console.nav.finance", Href: "/console/finance"},
-		{ID: "refunds", LabelKey: "layout.console.nav.refunds", NoteKey: "layout.console.nav.soon"},
+		{ID: "refunds", LabelKey: "layout.console.nav.refunds", Href: "/console/refunds"},
 		{ID: "compliance", LabelKey: "layout.console.nav.compliance", NoteKey: "layout.console.nav.soon"},
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
 		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
