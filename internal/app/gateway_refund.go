@@ -125,9 +125,13 @@ func (a *App) PayWithdrawalToRoute(ctx context.Context, p account.Principal, wit
 	}
 	w, err := store.WithdrawalGet(ctx, a.db, withdrawalID)
 	if err != nil {
-		return a.withdrawalView(out, 0), nil
+		w = out
 	}
-	return a.withdrawalView(w, 0), nil
+	dual, err := a.dualControlFen(ctx, w.AccountID)
+	if err != nil {
+		return WithdrawalView{}, err
+	}
+	return a.withdrawalView(w, dual), nil
 }
 
 // gatewayRefundSweep sends due refunds and checks those processing.
@@ -390,11 +394,23 @@ func (a *App) Reconcile(ctx context.Context, gateway string, day time.Time) ([]R
 	}
 	sort.Slice(diffs, func(i, j int) bool { return diffs[i].Ref < diffs[j].Ref })
 	dayS := payment.BillDate(day)
+	// A run again for the same day flags only differences not seen before.
+	seen := map[string]bool{}
+	if prev, err := store.ReconDiffs(ctx, a.db, 100000); err == nil {
+		for _, d := range prev {
+			if d.Day == dayS && d.Gateway == gateway {
+				seen[d.Kind+"/"+d.Entry+"/"+d.Ref] = true
+			}
+		}
+	}
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if err := tx.ReconRecord(ctx, dayS, gateway, len(bill), diffs); err != nil {
 			return err
 		}
 		for _, d := range diffs {
+			if seen[d.Kind+"/"+d.Entry+"/"+d.Ref] {
+				continue
+			}
 			if err := a.flagTx(ctx, tx, gateway, d.Ref, "", "recon_"+d.Kind, dayS+" "+d.Entry, max(d.OursFen, d.TheirsFen)); err != nil {
 				return err
 			}

@@ -118,8 +118,16 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 		}
 		for _, py := range pays {
 			if py.State == PaymentPending {
-				return errs.E(errs.Op(op), errs.Conflict, CodePaymentPending, "a gateway payment of this order is still pending",
-					map[string]any{"payment": py.ID})
+				// The customer chose another way to pay: the pending attempt
+				// closes; if it is paid at the gateway after all, the money
+				// goes to the customer's cash and finance is told
+				// (processPaid's late payment).
+				if _, err := tx.PaymentSettle(ctx, py.ID, PaymentCancelled, "", tx.Now); err != nil {
+					return err
+				}
+				if err := a.closeAttemptsOf(ctx, tx, r.ID); err != nil {
+					return err
+				}
 			}
 		}
 		due := r.TotalFen - r.PaidFen

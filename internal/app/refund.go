@@ -84,7 +84,11 @@ type RefundView struct {
 	ReviewDue         time.Time       `json:"review_due" example:"2026-06-24T00:00:00+08:00"`
 	ReviewProvisional bool            `json:"review_due_provisional" example:"false"`
 	FirstApprover     string          `json:"first_approver,omitempty" example:""`
+	SecondApprover    string          `json:"second_approver,omitempty" example:""`
+	DecidedBy         string          `json:"decided_by,omitempty" example:""`
 	NeedsSecond       bool            `json:"needs_second_approval" example:"false"`
+	RemindedAt        time.Time       `json:"reminded_at,omitzero" example:"2026-06-23T00:00:00+08:00"`
+	EscalatedAt       time.Time       `json:"escalated_at,omitzero" example:"2026-06-25T00:00:00+08:00"`
 	ReasonCode        string          `json:"reason_code,omitempty" example:""`
 	DecisionText      string          `json:"decision_text,omitempty" example:""`
 	TicketID          string          `json:"ticket_id,omitempty" example:""`
@@ -96,6 +100,7 @@ type RefundView struct {
 func (a *App) refundView(ctx context.Context, r store.RefundRow) RefundView {
 	v := RefundView{ID: r.ID, OrderID: r.OrderID, AccountID: r.AccountID, Kind: r.Kind, State: r.State, Destination: r.Destination, Reason: r.Reason,
 		Statement: r.Statement, AmountFen: r.AmountFen, ReviewDue: r.ReviewDue, ReviewProvisional: r.ReviewProvisional, FirstApprover: r.FirstApprover,
+		SecondApprover: r.SecondApprover, DecidedBy: r.DecidedBy, RemindedAt: r.RemindedAt, EscalatedAt: r.EscalatedAt,
 		ReasonCode: r.ReasonCode, DecisionText: r.DecisionText, TicketID: r.TicketID, CreatedAt: r.CreatedAt, DecidedAt: r.DecidedAt, PaidAt: r.PaidAt}
 	_ = json.Unmarshal([]byte(r.Decision), &v.Decision)
 	_ = json.Unmarshal([]byte(r.Evidence), &v.Evidence)
@@ -126,10 +131,15 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 	}
 	f := refund.Facts{OrderState: o.State, Purpose: o.Purpose, OpenRequest: len(open) > 0, OrderedAt: o.CreatedAt, PaidAt: o.PaidAt,
 		DeliveredAt: o.DeliveredAt, DeliverBy: o.DeliverBy, RequestedAt: now, Banned: st.Banned != nil, OpenCases: cases, PaidFen: o.PaidFen}
+	usageKnown, billed, err := a.orderUsage(ctx, q, o, now)
+	if err != nil {
+		return refund.Facts{}, nil, nil, err
+	}
+	f.UsageKnown, f.BilledBytes = usageKnown, uint64(max(billed, 0))
 	for _, l := range o.Lines {
 		switch catalog.Kind(l.Kind) {
 		case catalog.KindCloudServer, catalog.KindVPN, catalog.KindCDN:
-			f.Metered = true // the metering capability reports usage; until then a person checks it
+			f.Metered = true
 		}
 		line := refund.Line{Idx: l.Idx, Class: catalog.Class(l.RefundClass), TotalFen: l.TotalFen, PackFollowsParent: followParent}
 		if l.Kind == string(catalog.KindCertificate) && !o.DeliveredAt.IsZero() {
@@ -139,7 +149,7 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 	}
 	ev := map[string]any{"order": o.ID, "ordered_at": o.CreatedAt, "paid_at": o.PaidAt, "delivered_at": o.DeliveredAt, "deliver_by": o.DeliverBy,
 		"requested_at": now, "purpose": o.Purpose, "paid_fen": o.PaidFen, "agreement_version": tr.VersionID, "standing": st.Worst(),
-		"open_cases": cases, "billed_bytes": nil, "usage_known": false}
+		"open_cases": cases, "billed_bytes": f.BilledBytes, "usage_known": f.UsageKnown}
 	classes := []string{}
 	for _, l := range o.Lines {
 		classes = append(classes, l.RefundClass)
@@ -402,4 +412,39 @@ func refundSummary(d refund.Decision) string {
 		fmt.Fprintf(&b, "%s:%s ", s.Rule, s.Outcome)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// orderUsage is the billed customer traffic of an order's metered
+// services from their start to now (the request instant: later samples are
+// ignored, a straddling interval counts pro rata), and whether it is known:
+// every metered service must be on a node that reports.
+func (a *App) orderUsage(ctx context.Context, q store.Querier, o store.OrderRow, now time.Time) (bool, int64, error) {
+	svcs, err := store.Services(ctx, q, store.ServiceFilter{OrderID: o.ID})
+	if err != nil {
+		return false, 0, err
+	}
+	known, total := true, int64(0)
+	metered := 0
+	for _, s := range svcs {
+		switch catalog.Kind(s.Kind) {
+		case catalog.KindCloudServer, catalog.KindVPN, catalog.KindCDN:
+		default:
+			continue
+		}
+		metered++
+		m, err := store.ServiceMeterGet(ctx, q, s.ID)
+		if err != nil {
+			return false, 0, err
+		}
+		if m.NodeID == "" {
+			known = false
+			continue
+		}
+		n, err := a.UsageBetween(ctx, q, s.ID, s.StartsAt, now)
+		if err != nil {
+			return false, 0, err
+		}
+		total += n
+	}
+	return known && metered > 0, total, nil
 }

@@ -37,8 +37,8 @@ type RefundDecision struct {
 // order exactly once (executeRefund).
 func (a *App) RefundDecide(ctx context.Context, p account.Principal, refundID string, d RefundDecision) (RefundView, error) {
 	const op = "app.RefundDecide"
-	if err := a.Authorize(ctx, p, "refund.decide", account.Object{Type: "refund"}); err != nil {
-		return RefundView{}, err
+	if p.Kind != account.KindStaff {
+		return RefundView{}, a.Authorize(ctx, p, "refund.decide", account.Object{Type: "refund"})
 	}
 	d.ReasonCode, d.Text = strings.TrimSpace(d.ReasonCode), strings.TrimSpace(d.Text)
 	switch {
@@ -49,11 +49,32 @@ func (a *App) RefundDecide(ctx context.Context, p account.Principal, refundID st
 	case len(d.Text) > 1000:
 		return RefundView{}, fieldErr(op, "refund.invalid", errs.Invalid, "body.text", "max_length", "too long", map[string]any{"max": 1000})
 	}
-	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		r, err := store.RefundGet(ctx, tx, refundID)
-		if store.IsNotFound(err) {
-			return errNotFound("refund")
+	// Read outside the transaction what needs the reader: on PostgreSQL
+	// the reader is the writer's pool, and a transaction waiting for a
+	// second connection could starve the pool under load.
+	pre, err := store.RefundGet(ctx, a.db, refundID)
+	if store.IsNotFound(err) {
+		return RefundView{}, errNotFound("refund")
+	}
+	if err != nil {
+		return RefundView{}, err
+	}
+	dual, err := a.dualControlFen(ctx, pre.AccountID)
+	if err != nil {
+		return RefundView{}, err
+	}
+	// The second approval of a request above the limit is
+	// refund.approve_second (finance approvers), by someone other than the
+	// first approver; every other decision is refund.decide.
+	if d.Action == "approve" && pre.FirstApprover != "" && pre.AmountFen > dual {
+		if err := a.Authorize(ctx, p, "refund.approve_second", account.Object{Type: "refund", FirstApprover: pre.FirstApprover}); err != nil {
+			return RefundView{}, err
 		}
+	} else if err := a.Authorize(ctx, p, "refund.decide", account.Object{Type: "refund"}); err != nil {
+		return RefundView{}, err
+	}
+	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		r, err := store.RefundGet(ctx, tx, refundID)
 		if err != nil {
 			return err
 		}
@@ -62,10 +83,6 @@ func (a *App) RefundDecide(ctx context.Context, p account.Principal, refundID st
 		}
 		if d.Action == "reject" {
 			return a.rejectRefund(ctx, tx, r, p.AccountID, d)
-		}
-		dual, err := a.dualControlFen(ctx, r.AccountID)
-		if err != nil {
-			return err
 		}
 		next := r
 		next.UpdatedAt = tx.Now
@@ -271,7 +288,11 @@ func (a *App) refundDeadlineSweep(ctx context.Context, now time.Time) (int64, er
 	var n int64
 	sys := WithActor(ctx, Actor{ID: "system"})
 	for _, r := range rows {
-		err := a.db.InTx(sys, func(ctx context.Context, tx *store.Tx) error {
+		set, _, err := a.policy.For(ctx, r.OrderID) // before the transaction (see RefundDecide)
+		if err != nil {
+			return n, err
+		}
+		err = a.db.InTx(sys, func(ctx context.Context, tx *store.Tx) error {
 			cur, err := store.RefundGet(ctx, tx, r.ID)
 			if err != nil || cur.State != RefundUnderReview {
 				return err
@@ -288,10 +309,6 @@ func (a *App) refundDeadlineSweep(ctx context.Context, now time.Time) (int64, er
 				return a.Audit(ctx, tx, AuditEntry{Action: "refund.review_reminder", SubjectType: "refund", SubjectID: cur.ID,
 					Data: map[string]any{"review_due": cur.ReviewDue}})
 			case !tx.Now.Before(cur.ReviewDue) && cur.EscalatedAt.IsZero():
-				set, _, err := a.policy.For(ctx, cur.OrderID)
-				if err != nil {
-					return err
-				}
 				var d refund.Decision
 				_ = json.Unmarshal([]byte(cur.Decision), &d)
 				next.EscalatedAt = tx.Now

@@ -44,7 +44,7 @@ func TestRefundToBalanceWithinTheWindow(t *testing.T) {
 		t.Fatalf("order = %+v", o)
 	}
 	d, err := s.a.RefundPreview(ctx, p, o.ID)
-	if err != nil || d.Outcome != refund.NeedsReview || d.AmountFen != 3900 { // usage unknown until metering: a person checks
+	if err != nil || d.Outcome != refund.Eligible || d.AmountFen != 3900 { // on the sandbox node: 0 bytes so far
 		t.Fatalf("preview = %+v, %v", d, err)
 	}
 	_, err = s.a.RequestRefund(ctx, p, app.RefundInput{OrderID: o.ID, Reason: "x", Destination: "balance"})
@@ -169,12 +169,18 @@ func TestRefundReviewDeadlineOnTheCalendarAndAutoApproval(t *testing.T) {
 	if !rq.ReviewDue.Equal(want) {
 		t.Fatalf("review due %s, want %s", rq.ReviewDue, want)
 	}
-	// At the deadline: escalated, not approved (usage needs a person).
+	// At the deadline: escalated and, every automated check having passed,
+	// approved (refund.on_review_breach).
+	s.sweepTo(t, want.Add(-time.Millisecond))
+	if got, _ := s.a.Refund(ctx, p, rq.ID); got.State != app.RefundUnderReview {
+		t.Fatalf("decided before the deadline: %+v", got)
+	}
 	s.sweepTo(t, want)
 	got, _ := s.a.Refund(ctx, p, rq.ID)
-	if got.State != app.RefundUnderReview || countRows(t, s.a, `SELECT COUNT(*) FROM audit_event WHERE action = 'refund.review_breached' AND subject_id = $1`, rq.ID) != 1 {
+	if got.State != app.RefundPaid || countRows(t, s.a, `SELECT COUNT(*) FROM audit_event WHERE action = 'refund.review_breached' AND subject_id = $1`, rq.ID) != 1 {
 		t.Fatalf("after the deadline: %+v", got)
 	}
+
 }
 
 func TestConcurrentRequestsAndApprovalsRefundOnce(t *testing.T) {

@@ -172,6 +172,23 @@ func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow
 			if err := tx.ServiceInsert(ctx, r); err != nil {
 				return err
 			}
+			if pv.Driver == "sandbox" {
+				// The sandbox driver places services on the sandbox node,
+				// which reports (or lets yuanxu admin usage record) their
+				// traffic; until the delivery capability, other drivers'
+				// services have no node and no figures.
+				if err := a.ensureSandboxNode(ctx, tx); err != nil {
+					return err
+				}
+				if err := tx.ServiceMeterSet(ctx, r.ID, store.ServiceMeter{NodeID: SandboxNode}); err != nil {
+					return err
+				}
+			}
+			if r.ParentID != "" {
+				if err := a.quotaCheck(ctx, tx, r.ParentID); err != nil { // a pack may lift a quota suspension
+					return err
+				}
+			}
 			if err := a.serviceEvent(ctx, tx, r.ID, "activated", "", map[string]any{"order": o.ID, "expires_at": r.ExpiresAt}); err != nil {
 				return err
 			}

@@ -90,4 +90,5 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("payment.refunds", a.gatewayRefundSweep)
 	a.RegisterSweep("payment.reconcile", a.reconcileSweep)
 	a.RegisterSweep("refund.deadlines", a.refundDeadlineSweep)
+	a.RegisterSweep("usage.quota", a.quotaSweep)
 }

@@ -224,22 +224,28 @@ func (a *App) DecideWithdrawal(ctx context.Context, p account.Principal, withdra
 	const op = "app.DecideWithdrawal"
 	d.Reason, d.TransferRef = strings.TrimSpace(d.Reason), strings.TrimSpace(d.TransferRef)
 	var out store.WithdrawalRow
-	var dual int64
-	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+	// Read outside the transaction what needs the reader (the policy): on
+	// PostgreSQL the reader is the writer's pool.
+	pre, err := store.WithdrawalGet(ctx, a.db, withdrawalID)
+	if store.IsNotFound(err) {
+		if p.Kind != account.KindStaff {
+			return WithdrawalView{}, errNotFound("withdrawal")
+		}
+		if err := a.Authorize(ctx, p, "finance.withdrawal.approve", account.Object{Type: "withdrawal"}); err != nil {
+			return WithdrawalView{}, err
+		}
+		return WithdrawalView{}, errNotFound("withdrawal")
+	}
+	if err != nil {
+		return WithdrawalView{}, err
+	}
+	dual, err := a.dualControlFen(ctx, pre.AccountID)
+	if err != nil {
+		return WithdrawalView{}, err
+	}
+	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		w, err := store.WithdrawalGet(ctx, tx, withdrawalID)
-		if store.IsNotFound(err) {
-			if p.Kind != account.KindStaff {
-				return errNotFound("withdrawal")
-			}
-			if err := a.Authorize(ctx, p, "finance.withdrawal.approve", account.Object{Type: "withdrawal"}); err != nil {
-				return err
-			}
-			return errNotFound("withdrawal")
-		}
 		if err != nil {
-			return err
-		}
-		if dual, err = a.dualControlFen(ctx, w.AccountID); err != nil {
 			return err
 		}
 		obj := account.Object{Type: "withdrawal", OwnerAccountID: w.AccountID, PreparedBy: w.AccountID, FirstApprover: w.FirstApprover}

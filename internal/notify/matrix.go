@@ -38,6 +38,7 @@ func DefaultMatrix() Matrix {
 		EventServiceStateChange:     {Email, InApp},
 		EventServiceRenewed:         {Email, InApp},
 		EventAutoRenewProblem:       {Email, InApp},
+		EventQuotaLevel:             {Email, InApp},
 	}
 }
 

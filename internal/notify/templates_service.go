@@ -70,4 +70,16 @@ func init() {
 		SMS:       "Automatic renewal of your service {{.service}} did not go through; please sign in.",
 		SMSParams: []string{"service"},
 	}
+	zhSources[EventQuotaLevel] = Source{
+		Subject: "{{.service}} 流量已用 {{.percent}}%",
+		Text: "您的服务「{{.service}}」本计费周期已用流量 {{.used}}，共 {{.total}}（{{.percent}}%）。" +
+			"{{if eq .percent \"100\"}}流量已用尽，服务已暂停；购买流量包或在下一计费周期开始后自动恢复。{{else}}用尽后服务将暂停，可购买流量包。{{end}}",
+		SMS: "您的服务{{.service}}流量已用{{.percent}}%。", SMSParams: []string{"service", "percent"},
+	}
+	enSources[EventQuotaLevel] = Source{
+		Subject: "{{.service}}: {{.percent}}% of its traffic used",
+		Text: "Your service \"{{.service}}\" has used {{.used}} of {{.total}} ({{.percent}}%) this billing cycle. " +
+			"{{if eq .percent \"100\"}}Its traffic is exhausted and it is suspended; it resumes when you buy a traffic pack or the next cycle starts.{{else}}It is suspended when the traffic runs out; a traffic pack adds more.{{end}}",
+		SMS: "Your service {{.service}} has used {{.percent}}% of its traffic.", SMSParams: []string{"service", "percent"},
+	}
 }

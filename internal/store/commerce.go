@@ -250,10 +250,10 @@ func (tx *Tx) WithdrawalInsert(ctx context.Context, w WithdrawalRow) error {
 // in fromState and unchanged since prevUpdated: ok=false otherwise.
 func (tx *Tx) WithdrawalUpdate(ctx context.Context, w WithdrawalRow, fromState string, prevUpdated time.Time) (bool, error) {
 	n, err := tx.Exec(ctx, `UPDATE withdrawal SET state = $2, first_approver = $3, first_approved_at_ms = $4, second_approver = $5,
- second_approved_at_ms = $6, decided_by = $7, reject_reason = $8, paid_by = $9, paid_at_ms = $10, transfer_ref = $11, updated_at_ms = $12
- WHERE id = $1 AND state = $13 AND updated_at_ms = $14`, w.ID, w.State, w.FirstApprover, NullMs(w.FirstApprovedAt), w.SecondApprover,
+ second_approved_at_ms = $6, decided_by = $7, reject_reason = $8, paid_by = $9, paid_at_ms = $10, transfer_ref = $11, updated_at_ms = $12,
+ route = $15 WHERE id = $1 AND state = $13 AND updated_at_ms = $14`, w.ID, w.State, w.FirstApprover, NullMs(w.FirstApprovedAt), w.SecondApprover,
 		NullMs(w.SecondApprovedAt), w.DecidedBy, w.RejectReason, w.PaidBy, NullMs(w.PaidAt), w.TransferRef, Ms(w.UpdatedAt), fromState,
-		Ms(prevUpdated))
+		Ms(prevUpdated), w.Route)
 	return n == 1, err
 }
 

@@ -235,11 +235,13 @@ type orderIDInput struct {
 	ID string `path:"id" maxLength:"64" doc:"The order id."`
 }
 
-// PayBody is how a customer pays an order: all by balance, or split.
+// PayBody is how a customer pays an order: all by balance, all through a
+// gateway, or split.
 type PayBody struct {
-	Method     string `json:"method" enum:"balance,split" example:"balance" doc:"balance: the whole amount due from the balance, refund credit first; split: balance_fen now and the rest through a gateway."`
+	Method     string `json:"method" enum:"balance,alipay,wechatpay,split" example:"balance" doc:"balance: the whole amount due from the balance, refund credit first; alipay or wechatpay: the whole amount through that gateway; split: balance_fen now and the rest through gateway."`
 	BalanceFen int64  `json:"balance_fen,omitempty" minimum:"1" maximum:"1000000000000" example:"5000" doc:"split only: the part paid from the balance, in fen."`
 	Gateway    string `json:"gateway,omitempty" enum:"alipay,wechatpay" example:"alipay" doc:"split only: the gateway for the rest."`
+	Kind       string `json:"kind,omitempty" enum:"page,qr" example:"page" doc:"Gateway and split payments: page (Alipay's cashier page; the default for Alipay) or qr (a code to scan; WeChat Pay's only kind)."`
 }
 
 type payInput struct {
@@ -435,16 +437,29 @@ func registerOrders(s *server) {
 		Summary: "Pay an order",
 		Description: "By balance: the whole amount due, refund credit before cash; a balance that cannot cover it is " +
 			"wallet.insufficient_balance (409) and nothing moves. The order is then paid and its delivery deadline set (clause 2.2). " +
-			"A split pays balance_fen now and opens a pending gateway payment for the rest. Needs order.pay and approved real-name " +
-			"verification (kyc.required); an expired order is order.expired, a paid one order.not_payable.",
-		Errors: []int{401, 403, 404, 409, 422}},
+			"Through alipay or wechatpay the answer's pending_attempt carries the Alipay page to send the customer to (pay_url) or the " +
+			"code to show (qr_code); a split pays balance_fen now and opens such an attempt for the rest. The order is paid when the " +
+			"gateway's verified notification arrives, never on this answer: poll GET /orders/{id}. While an attempt is pending another " +
+			"is order.payment_pending (409); a gateway not configured is payment.gateway_unavailable (422), WeChat Pay by page " +
+			"payment.kind_unsupported (422), a gateway that does not answer payment.gateway_failed (503). Needs order.pay and approved " +
+			"real-name verification (kyc.required); an expired order is order.expired, a paid one order.not_payable.",
+		Errors: []int{401, 403, 404, 409, 422, 503}},
 		func(ctx context.Context, in *payInput) (*orderOutput, error) {
 			p, err := customerObjectPrincipal(ctx, "order")
 			if err != nil {
 				return nil, err
 			}
 			b := in.Body
-			return one(s.app.PayOrder(ctx, p.Principal, in.ID, app.PayRequest{Method: b.Method, BalanceFen: b.BalanceFen, Gateway: b.Gateway}))
+			out, err := one(s.app.PayOrder(ctx, p.Principal, in.ID, app.PayRequest{Method: b.Method, BalanceFen: b.BalanceFen, Gateway: b.Gateway,
+				Kind: b.Kind}))
+			if err != nil {
+				return nil, s.gatewayErr(err)
+			}
+			if out.Body.PendingAttempt != nil {
+				at := attemptOut(*out.Body.PendingAttempt)
+				out.Body.PendingAttempt = &at
+			}
+			return out, nil
 		})
 	commerceRegister(s, huma.Operation{OperationID: "cancel-order", Method: http.MethodPost, Path: "/orders/{id}/cancel", Tags: tag, Security: secAny,
 		Summary: "Cancel an unpaid order", Description: "Stock, the coupon's use and any balance part of a split go back. A paid order goes " +

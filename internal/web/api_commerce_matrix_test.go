@@ -284,6 +284,14 @@ func (env *matrixEnv) commercePath(p probe, a *actor) (string, bool) {
 		id = pick(own("read"), mc.other["read"])
 	case "/console/orders/{id}":
 		id = mc.readOrder[p.variant]
+	// Services: the reads name the service of a paid order (own: the
+	// column's; other: the stranger's); the rows that change a service
+	// keep the placeholders (404), as the order-changing page rows do.
+	case "/api/v1/services/{id}", "/services/{id}", "/api/v1/staff/services/{id}", "/console/services/{id}":
+		if !strings.HasPrefix(p.route, "GET ") {
+			return "", false
+		}
+		id = pick(env.serviceOf(own("paid")), env.serviceOf(mc.readOrder["other"]))
 	case "/api/v1/staff/coupons/{code}":
 		return strings.ReplaceAll(p.path, "{code}", matrixCoupon(a)), true
 	default:
@@ -344,4 +352,13 @@ func (env *matrixEnv) commerceBody(p probe, a *actor) (contentType, body string,
 		return js(map[string]any{"action": "issued", "invoice_no": "MATRIX-" + a.name})
 	}
 	return "", "", false
+}
+
+// serviceOf is the first service a paid order created.
+func (env *matrixEnv) serviceOf(orderID string) string {
+	var id string
+	if err := env.s.App.DB().QueryRow(context.Background(), `SELECT id FROM service WHERE order_id = $1 ORDER BY id LIMIT 1`, orderID).Scan(&id); err != nil {
+		return noSuchID
+	}
+	return id
 }

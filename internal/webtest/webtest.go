@@ -9,6 +9,14 @@
 // quickly. Options.SandboxSMS and Options.SMTPURL wire the app's
 // notifications to the embedded sandbox SMS provider and to an SMTP server
 // (mailpit), so that codes travel the production path.
+//
+// A sandbox server also runs the sandbox payment gateway (Server.Gateway,
+// package sandboxgw), configured as the app's Alipay and WeChat Pay with
+// notifications to the server's own /callbacks/alipay and
+// /callbacks/wechatpay (unless Options.Callbacks names them), so that a
+// test pays through the production clients and verification. Its
+// notifications are retried after 50 ms to 400 ms rather than on the
+// gateways' schedules.
 package webtest
 
 import (
@@ -22,6 +30,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +40,8 @@ import (
 	"yuanxu/internal/app"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/provider/email"
+	"yuanxu/internal/provider/payment"
+	"yuanxu/internal/provider/payment/sandboxgw"
 	"yuanxu/internal/store/storetest"
 	"yuanxu/internal/web"
 )
@@ -71,6 +82,10 @@ type Server struct {
 	HTTP    *httptest.Server
 	// Client does not follow redirects and keeps no cookies.
 	Client *http.Client
+
+	// Gateway is the sandbox payment gateway of a sandbox server (nil
+	// otherwise): Pay, Misbehave, Replay, CashierURL…
+	Gateway *sandboxgw.Server
 }
 
 // NewServer builds an app on a fresh database, starts it, and serves
@@ -130,9 +145,13 @@ func NewServer(t testing.TB, opts *Options) *Server {
 	if version == "" {
 		version = "test"
 	}
+	callbacks := opts.Callbacks
+	if opts.Sandbox {
+		callbacks = gatewayCallbacks(a, opts.Callbacks)
+	}
 	h, err := web.NewServer(web.Config{
 		App: a, Logger: log, Metrics: reg, TrustedProxies: opts.TrustedProxies, Version: version,
-		MaxBodyBytes: opts.MaxBodyBytes, Callbacks: opts.Callbacks, Auth: opts.Auth, TLS: opts.TLS,
+		MaxBodyBytes: opts.MaxBodyBytes, Callbacks: callbacks, Auth: opts.Auth, TLS: opts.TLS,
 	})
 	if err != nil {
 		t.Fatalf("web.NewServer: %v", err)
@@ -143,7 +162,55 @@ func NewServer(t testing.TB, opts *Options) *Server {
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.Timeout = 30 * time.Second
 	srv.URL, srv.Handler, srv.HTTP, srv.Client = hs.URL, h, hs, c
+	if opts.Sandbox {
+		srv.Gateway = startGateway(t, a, hs.URL)
+	}
 	return srv
+}
+
+// gatewayCallbacks is given plus the gateways' notification endpoints,
+// as serve mounts them (cmd/yuanxu/gateways.go).
+func gatewayCallbacks(a *app.App, given map[string]http.Handler) map[string]http.Handler {
+	out := map[string]http.Handler{}
+	for _, name := range []string{payment.Alipay, payment.WeChatPay} {
+		out[name] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.ServeGatewayNotification(w, r, name) })
+	}
+	for name, h := range given {
+		out[name] = h
+	}
+	return out
+}
+
+// gatewayKeys are the sandbox gateway's keys, generated once per test
+// binary: four RSA-2048 key pairs per server would slow every sandbox test.
+var gatewayKeys = sync.OnceValues(sandboxgw.NewKeys)
+
+// startGateway starts the sandbox gateway with the app's clock, configures
+// the app's gateways against it with notifications to base, and closes it
+// at cleanup (before the HTTP server). It is App.StartSandboxGateway with
+// shared keys and short notification retries.
+func startGateway(t testing.TB, a *app.App, base string) *sandboxgw.Server {
+	t.Helper()
+	keys, err := gatewayKeys()
+	if err != nil {
+		t.Fatalf("sandbox gateway keys: %v", err)
+	}
+	retry := []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
+	gw, err := sandboxgw.Start(sandboxgw.Options{Keys: keys, Now: a.Now, AlipayRetry: retry, WeChatRetry: retry})
+	if err != nil {
+		t.Fatalf("sandbox gateway: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = gw.Close(ctx)
+	})
+	accs, err := app.GatewayAccountsFor(gw)
+	if err != nil {
+		t.Fatalf("sandbox gateway clients: %v", err)
+	}
+	a.ConfigureGateways(app.GatewayConfig{Accounts: accs, NotifyBase: base, ReturnBase: base})
+	return gw
 }
 
 // configureNotify wires the app's SMS to a sandbox provider and its email

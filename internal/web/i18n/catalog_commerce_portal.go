@@ -210,6 +210,8 @@ func init() {
 		"page.shop.cancel.lead":                {ZH: "未付款的订单可以取消；已用余额支付的部分会退回原余额。", EN: "An unpaid order can be cancelled; any part paid from balance goes back to it."},
 		"page.shop.cancel.submit":              {ZH: "取消订单", EN: "Cancel order"},
 		"page.shop.receipt.link":               {ZH: "查看可打印收据", EN: "Printable receipt"},
+		"page.shop.refund.link":                {ZH: "申请退款", EN: "Ask for a refund"},
+		"page.shop.refunds.link":               {ZH: "我的退款申请", EN: "My refund requests"},
 		"page.shop.receipt.title":              {ZH: "收据", EN: "Receipt"},
 		"page.shop.receipt.heading":            {ZH: "订单收据", EN: "Order receipt"},
 		"page.shop.receipt.back":               {ZH: "返回订单", EN: "Back to the order"},

@@ -76,11 +76,11 @@ func TestBrowserPortalHome(t *testing.T) {
 		promise, clause, banner           string
 	}{
 		{"zh", "zh-CN,zh;q=0.9", "zh-CN", "自助服务与计费平台 · 元序",
-			[]string{"产品", "购物车", "订单", "钱包", "工单", "账户"},
+			[]string{"产品", "购物车", "订单", "服务", "钱包", "工单", "账户"},
 			"自支付与交付中较晚的时刻起 24 小时内，计费方向已用流量未超过 1 GB 的，可申请无理由退款。",
 			"协议条款 3.1, 3.1.a", "沙箱模式"},
 		{"en", "en-US,en;q=0.9", "en", "Self-service and billing · yuanxu",
-			[]string{"Products", "Cart", "Orders", "Wallet", "Tickets", "Account"},
+			[]string{"Products", "Cart", "Orders", "Services", "Wallet", "Tickets", "Account"},
 			"Within 24 hours of payment or delivery, whichever is later, if no more than 1 GB of billed-direction traffic has been used, you may ask for a refund without giving a reason.",
 			"Agreement clause 3.1, 3.1.a", "Sandbox mode"},
 	}
@@ -189,7 +189,7 @@ func TestBrowserConsoleLogin(t *testing.T) {
 			if got, _ := b.Attr("#otp", "autocomplete"); got != "one-time-code" {
 				t.Errorf("otp autocomplete %q", got)
 			}
-			if got := b.Texts(".site-nav .nav-link"); len(got) != 17 {
+			if got := b.Texts(".site-nav .nav-link"); len(got) != 18 {
 				t.Errorf("console nav %q", got)
 			}
 			loaded(t, b)

@@ -15,8 +15,10 @@ import (
 
 // The finance queues: withdrawals (approve — a second, different approver
 // above refund.dual_control_fen —, reject with a reason, mark paid with
-// the transfer reference, unmask the bank account to pay it) and fapiao
-// requests (issue with the number, reject with a note).
+// the transfer reference, unmask the bank account to pay it, or pay it
+// back to the original route by gateway refunds of the customer's
+// top-ups) and fapiao requests (issue with the number, reject with a
+// note).
 
 // ConsoleWithdrawalsView is the withdrawals queue of one tab.
 type ConsoleWithdrawalsView struct {
@@ -37,8 +39,8 @@ type ConsoleWithdrawalRow struct {
 	FirstApprover, SecondApprover, RejectReason, TransferRef         string
 	Requested, FirstApproved, SecondApproved, Paid                   string
 	NeedsSecond                                                      bool
-	// Actions the viewer may take now.
-	Approve, Reject, Pay, Unmask bool
+	// Actions the viewer may take now; Route pays by gateway refunds.
+	Approve, Reject, Pay, Unmask, Route bool
 	// WaitsForOther: the viewer gave the first approval; someone else
 	// must give the second.
 	WaitsForOther bool
@@ -91,7 +93,7 @@ func (h *handlers) withdrawalsPage(w http.ResponseWriter, req *http.Request, p w
 	var states []string
 	switch view {
 	case "open":
-		states = []string{app.WithdrawalRequested, app.WithdrawalAwaitingSecond, app.WithdrawalApproved}
+		states = []string{app.WithdrawalRequested, app.WithdrawalAwaitingSecond, app.WithdrawalApproved, app.WithdrawalPaying}
 	case "all":
 	default:
 		states = []string{view}
@@ -121,6 +123,7 @@ func (h *handlers) withdrawalsPage(w http.ResponseWriter, req *http.Request, p w
 			r.Approve, r.Reject = v.CanApprove && !r.WaitsForOther, v.CanApprove && request
 		case app.WithdrawalApproved:
 			r.Pay, r.Unmask, r.Reject = v.CanPay, v.CanPay && request, v.CanApprove && request
+			r.Route = v.CanPay && request
 		}
 		if x.ID == row && edit != nil {
 			edit(&r)
@@ -152,11 +155,13 @@ var ccWithdrawalActions = map[string]account.Permission{
 	"reject":  "finance.withdrawal.approve",
 	"paid":    "finance.payout",
 	"unmask":  "finance.payout",
+	"route":   "finance.payout",
 }
 
 // consoleWithdrawalPost decides on a withdrawal (action=approve, reject
-// with reason, paid with transfer_ref) or shows its bank account in clear
-// (action=unmask, audited by the app) on the queue.
+// with reason, paid with transfer_ref), pays it back to its original
+// route (action=route: gateway refunds) or shows its bank account in
+// clear (action=unmask, audited by the app) on the queue.
 func (h *handlers) consoleWithdrawalPost(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	if !p.Holds("finance.withdrawal.approve") && !h.ccAuthorize(w, req, p, "finance.payout", "withdrawal") {
 		return
@@ -194,7 +199,12 @@ func (h *handlers) consoleWithdrawalPost(w http.ResponseWriter, req *http.Reques
 		h.withdrawalsPage(w, req, p, view, http.StatusOK, Form{Notice: notice}, wid, func(r *ConsoleWithdrawalRow) { r.Unmasked = dest })
 		return
 	}
-	_, err := h.app.DecideWithdrawal(ctx, p.Principal, wid, app.WithdrawalDecision{Action: action, Reason: reason, TransferRef: ref})
+	var err error
+	if action == "route" {
+		_, err = h.app.PayWithdrawalToRoute(ctx, p.Principal, wid)
+	} else {
+		_, err = h.app.DecideWithdrawal(ctx, p.Principal, wid, app.WithdrawalDecision{Action: action, Reason: reason, TransferRef: ref})
+	}
 	if err == nil {
 		http.Redirect(w, req, "/console/finance/withdrawals?"+url.Values{"state": {view}, "done": {"withdrawal_" + action}}.Encode(), http.StatusSeeOther)
 		return

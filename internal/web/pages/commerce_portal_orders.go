@@ -15,8 +15,9 @@ import (
 // Orders (/orders, /orders/{id}): lines with their refund class and
 // clause, totals, state, the unpaid expiry (a time and what is left, no
 // script), the delivery deadline after payment, payments; paying by
-// balance or split, cancelling an unpaid order, the printable receipt and
-// the fapiao request of a paid order.
+// balance, through a gateway (payments_portal.go) or split, cancelling an
+// unpaid order, the printable receipt and the fapiao request of a paid
+// order.
 
 // ShopOrdersView lists the customer's orders.
 type ShopOrdersView struct {
@@ -75,6 +76,13 @@ type ShopOrderView struct {
 	InvoiceTypes                  []ShopOption
 	InvoiceTitle, TaxID, Email    string
 	Invoices                      []ShopInvoice
+
+	// PayChoices are the gateway buttons; SplitKinds the split form's
+	// kinds; Attempt the gateway payment waiting for the customer (the
+	// page then refreshes itself until it is settled).
+	PayChoices []PayChoice
+	SplitKinds []ShopOption
+	Attempt    *PayAttempt
 }
 
 // ShopInvoice is one fapiao request of the order.
@@ -181,6 +189,11 @@ func (h *handlers) shopOrderPage(req *http.Request, p webctx.Principal, id strin
 	v.CanCancel = v.Order.Unpaid
 	v.CanInvoice = !o.PaidAt.IsZero() && o.State != string(order.StateRefunded) && o.State != string(order.StateCancelled)
 	v.Gateways = shopOptions(v.Lang, "page.shop.method.", []string{app.MethodAlipay, app.MethodWeChatPay}, app.MethodAlipay)
+	v.PayChoices, v.SplitKinds = h.payChoices(v.Lang), payKinds(v.Lang, "")
+	if o.PendingAttempt != nil {
+		at := payAttemptOf(v.Lang, *o.PendingAttempt)
+		v.Attempt = &at
+	}
 	v.InvoiceTypes = shopOptions(v.Lang, "page.shop.invoice.type.", []string{app.InvoiceNormal, app.InvoiceSpecial}, app.InvoiceNormal)
 	if wv, err := h.app.Wallet(ctx, p.Principal, "", "", 1); err == nil {
 		v.Balance = shopYuan(v.Lang, wv.Balance.SpendableFen)
@@ -212,6 +225,9 @@ func (h *handlers) shopOrder(w http.ResponseWriter, req *http.Request, p webctx.
 		return
 	}
 	v.Notice = doneNotice(req, v.Lang)
+	if v.Order.Unpaid && v.Order.PendingGateway {
+		payRefresh(w) // until the gateway's notification settles it
+	}
 	h.r.render(w, req, http.StatusOK, tmplShopOrder, v.Lang, v)
 }
 
@@ -227,7 +243,7 @@ func (h *handlers) shopOrderFail(w http.ResponseWriter, req *http.Request, p web
 		v.ShopForm = f
 		// A form the order no longer offers (paid meanwhile, expired)
 		// shows its error at the top of the page.
-		if shown := map[string]bool{"pay": v.CanPay, "split": v.CanPay, "cancel": v.CanCancel, "invoice": v.CanInvoice}; !shown[formID] {
+		if shown := map[string]bool{"pay": v.CanPay, "gateway": v.CanPay, "split": v.CanPay, "cancel": v.CanCancel, "invoice": v.CanInvoice}; !shown[formID] {
 			v.FormID = ""
 		}
 		if echo != nil {
@@ -237,33 +253,41 @@ func (h *handlers) shopOrderFail(w http.ResponseWriter, req *http.Request, p web
 	})
 }
 
-// shopPay pays the order all by balance, or split: a balance part now and
-// the rest through a gateway, which stays pending until the gateways
-// capability completes it.
+// shopPay pays the order all by balance; all through a gateway (method
+// alipay or wechatpay, kind page or qr); or split: a balance part now and
+// the rest through a gateway. A gateway part stays pending, shown on the
+// order's page, until the gateway's verified notification completes it.
 func (h *handlers) shopPay(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	if !h.parseForm(w, req) {
 		return
 	}
 	id := req.PathValue("id")
 	in := app.PayRequest{Method: app.MethodBalance}
-	amount, gateway := field(req, "balance_amount"), field(req, "gateway")
+	amount, gateway, kind := field(req, "balance_amount"), field(req, "gateway"), payKind(field(req, "kind"))
 	formID := "pay"
 	var err error
-	if field(req, "method") == "split" {
+	switch method := field(req, "method"); method {
+	case "split":
 		formID = "split"
-		in.Method, in.Gateway = "split", gateway
+		in.Method, in.Gateway, in.Kind = "split", gateway, kind
 		var f money.Fen
 		if f, err = money.ParseYuanField(amount, "body.balance_fen"); err == nil {
 			in.BalanceFen = int64(f)
 		}
+	case app.MethodAlipay, app.MethodWeChatPay:
+		formID = "gateway"
+		in.Method, in.Kind = method, kind
 	}
 	if err == nil {
 		_, err = h.app.PayOrder(req.Context(), p.Principal, id, in)
 	}
 	if err == nil {
 		done := "order_paid"
-		if in.Method == "split" {
+		switch in.Method {
+		case "split":
 			done = "split_started"
+		case app.MethodAlipay, app.MethodWeChatPay:
+			done = "payment_started"
 		}
 		http.Redirect(w, req, "/orders/"+url.PathEscape(id)+"?done="+done, http.StatusSeeOther)
 		return
@@ -272,6 +296,9 @@ func (h *handlers) shopPay(w http.ResponseWriter, req *http.Request, p webctx.Pr
 		v.SplitAmount = amount
 		if slices.Contains([]string{app.MethodAlipay, app.MethodWeChatPay}, gateway) {
 			v.Gateways = shopOptions(v.Lang, "page.shop.method.", []string{app.MethodAlipay, app.MethodWeChatPay}, gateway)
+		}
+		if formID == "split" {
+			v.SplitKinds = payKinds(v.Lang, kind)
 		}
 	})
 }

@@ -15,8 +15,9 @@ import (
 // The wallet (/wallet): the four sub-balances — cash, refund credit
 // (spendable, never withdrawable: clause 3.1), and the frozen parts of
 // each —, the ledger history by sub-balance with its reasons translated,
-// withdrawals of cash with their form and cancellation, and in sandbox
-// mode only a top-up form from the sandbox gateway.
+// withdrawals of cash with their form and cancellation, a top-up of cash
+// through a payment gateway (payments_portal.go), and in sandbox mode
+// only a top-up form from the sandbox gateway.
 
 // ShopWalletView is the wallet page.
 type ShopWalletView struct {
@@ -32,6 +33,9 @@ type ShopWalletView struct {
 	Amount, Destination                                string // the withdrawal form as typed
 	CanTopUp                                           bool
 	TopUpAmount                                        string
+
+	// TopUp is the gateway top-up form and the latest top-ups.
+	TopUp PayTopUp
 }
 
 // ShopLedgerRow is one ledger transaction: the change of each sub-balance.
@@ -95,6 +99,7 @@ func (h *handlers) shopWalletPage(req *http.Request, p webctx.Principal) (ShopWa
 	if len(wv.History) == pageSize {
 		v.NextHref = "/wallet?" + url.Values{"kind": {v.Kind}, "before": {wv.History[len(wv.History)-1].ID}}.Encode()
 	}
+	v.TopUp = h.payTopUpForm(req, p, v.Lang)
 	ws, err := h.app.Withdrawals(ctx, p.Principal, nil)
 	if err != nil {
 		return v, err

@@ -132,7 +132,7 @@ func TestHomeDefaults(t *testing.T) {
 	for _, n := range doc.all(func(n *node) bool { return n.attrs["data-nav"] != "" }) {
 		nav = append(nav, n.attrs["data-nav"]+":"+n.tag)
 	}
-	if got := strings.Join(nav, ","); got != "products:a,cart:a,orders:a,wallet:a,tickets:a,account:a" {
+	if got := strings.Join(nav, ","); got != "products:a,cart:a,orders:a,services:a,wallet:a,tickets:a,account:a" {
 		t.Errorf("nav = %s", got)
 	}
 	if n := mustID(t, doc, "products"); n.tag != "section" {

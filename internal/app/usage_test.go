@@ -1,0 +1,154 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"yuanxu/internal/account"
+	"yuanxu/internal/app"
+	"yuanxu/internal/errs"
+	"yuanxu/internal/refund"
+)
+
+// nodeToken sets the sandbox node's token.
+func (s commerceSUT) nodeToken(t *testing.T) string {
+	t.Helper()
+	ops := s.staff(t, nil, "ops", account.RoleOperations)
+	tok, err := s.a.NodeToken(context.Background(), ops, app.SandboxNode, "sandbox", "sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func batch(samples ...string) []byte {
+	return []byte(`{"samples":[` + strings.Join(samples, ",") + `]}`)
+}
+
+func sample(svc string, start time.Time, secs int, rx, tx uint64) string {
+	return fmt.Sprintf(`{"service_id":%q,"interval_start":%q,"interval_seconds":%d,"rx_bytes":%d,"tx_bytes":%d}`, svc, start.Format(time.RFC3339Nano), secs, rx, tx)
+}
+
+func TestUsageIngestionDuplicatesConflictsAndNodes(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	_, p := s.buyer(t, 100000)
+	sv := s.buyService(t, p, "cs-nc-bw", "s1")
+	tok := s.nodeToken(t)
+	t0 := s.clock.Now().Truncate(time.Minute)
+	s.clock.Advance(time.Hour)
+	b := batch(sample(sv.ID, t0, 300, 100, 1000), sample(sv.ID, t0.Add(5*time.Minute), 300, 0, 2000))
+	res, err := s.a.IngestUsage(ctx, tok, b)
+	if err != nil || res.Accepted != 2 {
+		t.Fatalf("first batch: %+v, %v", res, err)
+	}
+	// The same again: duplicates, counted once.
+	res, err = s.a.IngestUsage(ctx, tok, b)
+	if err != nil || res.Duplicates != 2 || res.Accepted != 0 {
+		t.Fatalf("resend: %+v, %v", res, err)
+	}
+	// A conflicting figure for a stored interval is quarantined, not summed.
+	res, err = s.a.IngestUsage(ctx, tok, batch(sample(sv.ID, t0, 300, 100, 999999)))
+	if err != nil || res.Quarantined != 1 {
+		t.Fatalf("conflict: %+v, %v", res, err)
+	}
+	// Unknown services, bad samples; a wrong token.
+	res, err = s.a.IngestUsage(ctx, tok, batch(sample("nope", t0, 60, 1, 1), sample(sv.ID, t0.Add(24*time.Hour), 60, 1, 1)))
+	if err != nil || len(res.Rejected) != 2 || res.Rejected[0].Reason != "unknown_service" || res.Rejected[1].Reason != "invalid" {
+		t.Fatalf("bad samples: %+v, %v", res, err)
+	}
+	_, err = s.a.IngestUsage(ctx, "ynode_wrong", b)
+	wantKind(t, err, errs.Unauthenticated)
+	_, err = s.a.IngestUsage(ctx, tok, []byte(`{"samples":[{"service_id":"x","rx_bytes":-5}]}`))
+	wantCode(t, err, "usage.batch_invalid")
+	// A service not on this node (a manual-driver product has none).
+	home := s.buyService(t, p, "cs-gz-home", "h4")
+	res, err = s.a.IngestUsage(ctx, tok, batch(sample(home.ID, t0, 60, 1, 1)))
+	if err != nil || res.Quarantined != 1 || res.Rejected[0].Reason != "not_on_node" {
+		t.Fatalf("not on node: %+v, %v", res, err)
+	}
+	used, err := s.a.UsageBetween(ctx, s.db, sv.ID, t0, s.clock.Now())
+	if err != nil || used != 100+1000+2000 { // a bandwidth server bills the sum
+		t.Fatalf("used %d, %v", used, err)
+	}
+	// As of an instant: a later interval is ignored, a straddling one pro rata.
+	if got, _ := s.a.UsageBetween(ctx, s.db, sv.ID, t0, t0.Add(5*time.Minute)); got != 1100 {
+		t.Fatalf("as of the first interval's end: %d", got)
+	}
+	if got, _ := s.a.UsageBetween(ctx, s.db, sv.ID, t0, t0.Add(150*time.Second)); got != 550 {
+		t.Fatalf("half the first interval: %d", got)
+	}
+}
+
+func TestRefundThresholdIsExactlyTwoToTheThirty(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	_, p := s.buyer(t, 100000)
+	tok := s.nodeToken(t)
+	for _, c := range []struct {
+		bytes uint64
+		want  refund.Outcome
+	}{{1 << 30, refund.Eligible}, {1<<30 + 1, refund.Ineligible}} {
+		o := s.paidOrder(t, p, "cs-nc-traffic", "t2", "month") // billed direction tx
+		svcs, _ := s.a.Services(ctx, p, app.ServiceListFilter{})
+		var sid string
+		for _, sv := range svcs {
+			if sv.OrderID == o.ID {
+				sid = sv.ID
+			}
+		}
+		start := s.clock.Now()
+		s.clock.Advance(time.Hour)
+		// rx never counts for a tx-billed server; provider traffic never counts.
+		if _, err := s.a.IngestUsage(ctx, tok, batch(sample(sid, start, 600, 50<<30, c.bytes),
+			`{"service_id":"`+sid+`","interval_start":"`+start.Add(10*time.Minute).Format(time.RFC3339Nano)+`","interval_seconds":60,"rx_bytes":0,"tx_bytes":999999999,"class":"provider"}`)); err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.a.RefundPreview(ctx, p, o.ID)
+		if err != nil || d.Outcome != c.want {
+			t.Fatalf("%d bytes: %+v, %v", c.bytes, d, err)
+		}
+	}
+}
+
+func TestQuotaExhaustionSuspendsAndAPackResumes(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	r, p := s.buyer(t, 100000)
+	sv := s.buyService(t, p, "cs-nc-traffic", "t2") // 500 GiB a month, tx
+	tok := s.nodeToken(t)
+	start := s.clock.Now()
+	s.clock.Advance(2 * time.Hour)
+	const gib = uint64(1) << 30
+	if _, err := s.a.IngestUsage(ctx, tok, batch(sample(sv.ID, start, 3600, 0, 400*gib))); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.notices(t, r.view.ID, "usage.quota_level"); n != 1 {
+		t.Fatalf("80%% alerts = %d", n)
+	}
+	if _, err := s.a.IngestUsage(ctx, tok, batch(sample(sv.ID, start.Add(time.Hour), 3600, 0, 100*gib))); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.a.Service(ctx, p, sv.ID)
+	if got.State != "suspended" || got.Suspensions[0].Reason != "quota" || s.notices(t, r.view.ID, "usage.quota_level") != 2 {
+		t.Fatalf("at 100%%: %+v", got)
+	}
+	// A pack for this server lifts the suspension.
+	pack := app.LineRequest{ProductID: "pack-100g", PlanID: "p100", Cycle: "one_off", Quantity: 1, AttachTo: sv.ID}
+	v, _, err := s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{pack}, Agreement: ack()}, app.Idem{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.PayOrder(ctx, p, v.ID, app.PayRequest{Method: app.MethodBalance}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.a.Service(ctx, p, sv.ID); got.State != "active" {
+		t.Fatalf("after the pack: %+v", got)
+	}
+}
