@@ -96,6 +96,7 @@ func (s *server) registerOperations() (err error) {
 	registerServices(s) // api_services.go
 	registerPayments(s) // api_payments.go
 	registerRefunds(s)  // api_refunds.go
+	registerUsage(s)    // api_usage.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

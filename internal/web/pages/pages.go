@@ -151,6 +151,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerServicePages(handle, cust, staff)
 	h.registerPaymentPages(handle, cust, staff) // payments_pages.go
 	h.registerRefundPages(handle, cust, staff)  // refunds_pages.go
+	h.registerUsagePages(handle, cust, staff)   // usage_pages.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
