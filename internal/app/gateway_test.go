@@ -254,3 +254,31 @@ func TestTopUpWithdrawToRouteAndReconcile(t *testing.T) {
 		t.Fatalf("differences = %+v", diffs)
 	}
 }
+
+func TestClosedNotificationAfterPaymentChangesNothing(t *testing.T) {
+	t.Parallel()
+	s := newGatewayApp(t)
+	ctx := context.Background()
+	_, p := s.buyer(t, 0)
+	for _, order := range []sandboxgw.Order{sandboxgw.OrderClosedAfterPaid, sandboxgw.OrderClosedBeforePaid} {
+		v := s.orderByGateway(t, p, payment.Alipay)
+		s.gw.Misbehave(v.PendingAttempt.Ref, sandboxgw.Behaviour{Order: order})
+		if err := s.gw.Pay(payment.Alipay, v.PendingAttempt.Ref); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.gw.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, string(order), func() bool {
+			o, _ := s.a.Order(ctx, p, v.ID)
+			return !o.PaidAt.IsZero() || countRows(t, s.a, `SELECT COUNT(*) FROM payment_flag WHERE kind = 'late_payment' AND ref = $1`, v.PendingAttempt.Ref) == 1
+		})
+		// Paid exactly once either way: on the order, or (closed first, then
+		// paid) as the customer's cash with a finance flag.
+		o, _ := s.a.Order(ctx, p, v.ID)
+		credits := s.captures(t, v.ID) + countRows(t, s.a, `SELECT COUNT(*) FROM ledger_txn WHERE reason = 'top_up' AND links LIKE $1`, "%"+v.PendingAttempt.ID+"%")
+		if credits != 1 {
+			t.Fatalf("%s: %d credits (order %s)", order, credits, o.State)
+		}
+	}
+}
