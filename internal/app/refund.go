@@ -448,3 +448,11 @@ func (a *App) orderUsage(ctx context.Context, q store.Querier, o store.OrderRow,
 	}
 	return known && metered > 0, total, nil
 }
+
+// RefundQueueCount counts the requests under review (the console home's
+// refunds card).
+func (a *App) RefundQueueCount(ctx context.Context) (int, error) {
+	var n int
+	err := a.db.QueryRow(ctx, `SELECT COUNT(*) FROM refund_request WHERE state = $1`, RefundUnderReview).Scan(&n)
+	return n, err
+}

@@ -36,6 +36,10 @@ func consoleQueues() []consoleQueue {
 					map[string]any{"days": s.Int(policy.RefundReviewWorkingDays)})
 			},
 			clauses: clauses(string(policy.RefundReviewWorkingDays)),
+			href:    "/console/refunds",
+			count: func(ctx context.Context, a *app.App) (int, error) {
+				return a.RefundQueueCount(ctx)
+			},
 		},
 		{
 			id: "delivery", titleKey: "page.console_home.queue.delivery.title",
