@@ -227,7 +227,7 @@ func windowRule(f Facts, set *policy.Set) Step {
 	w := set.Duration(policy.RefundWindow)
 	anchorName := set.String(policy.RefundWindowAnchor)
 	s := Step{Rule: RuleWindow, Clause: clauseOf[RuleWindow], Inputs: map[string]string{"ordered_at": cst(f.OrderedAt), "paid_at": cst(f.PaidAt),
-		"delivered_at": cst(f.DeliveredAt), "requested_at": cst(f.RequestedAt), "window": w.String(), "anchor": anchorName}}
+		"delivered_at": cst(f.DeliveredAt), "requested_at": cst(f.RequestedAt), "window": hours(w), "anchor": anchorName}}
 	if f.DeliveredAt.IsZero() && anchorName != policy.AnchorOrderedAt && anchorName != policy.AnchorPaidAt {
 		s.Outcome, s.ZH, s.EN = Pass, "尚未交付：可全额取消。", "Not delivered yet: cancellable in full."
 		return s
@@ -250,13 +250,13 @@ func windowRule(f Facts, set *policy.Set) Step {
 	s.Inputs["window_ends"] = cst(end)
 	if !f.RequestedAt.After(end) && !anchor.IsZero() {
 		s.Outcome = Pass
-		s.ZH = fmt.Sprintf("申请时间 %s 在退款时限内（%s 起 %s，截至 %s，含截止时刻）。", cst(f.RequestedAt), cst(anchor), w, cst(end))
-		s.EN = fmt.Sprintf("Requested %s, within the window (%s from %s, ending %s inclusive).", cst(f.RequestedAt), w, cst(anchor), cst(end))
+		s.ZH = fmt.Sprintf("申请时间 %s 在退款时限内（%s 起 %s，截至 %s，含截止时刻）。", cst(f.RequestedAt), cst(anchor), hours(w), cst(end))
+		s.EN = fmt.Sprintf("Requested %s, within the window (%s from %s, ending %s inclusive).", cst(f.RequestedAt), hours(w), cst(anchor), cst(end))
 		return s
 	}
 	s.Outcome = Fail
-	s.ZH = fmt.Sprintf("申请时间 %s 已超过退款时限（%s 起 %s，截至 %s）。", cst(f.RequestedAt), cst(anchor), w, cst(end))
-	s.EN = fmt.Sprintf("Requested %s, after the window (%s from %s ended %s).", cst(f.RequestedAt), w, cst(anchor), cst(end))
+	s.ZH = fmt.Sprintf("申请时间 %s 已超过退款时限（%s 起 %s，截至 %s）。", cst(f.RequestedAt), cst(anchor), hours(w), cst(end))
+	s.EN = fmt.Sprintf("Requested %s, after the window (%s from %s ended %s).", cst(f.RequestedAt), hours(w), cst(anchor), cst(end))
 	return s
 }
 
@@ -330,4 +330,12 @@ func classRule(f Facts, l Line, set *policy.Set) Step {
 		return fail("流量包一经购买不支持无理由退款（未使用的流量包随其云服务器退款时除外）。", "Traffic packs are not refundable without fault (except unused ones refunded with their server).")
 	}
 	return pass("标准产品适用无理由退款。", "A standard product: the no-fault refund applies.")
+}
+
+// hours writes a window as people read it: "24 h", "90 min".
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return strconv.FormatInt(int64(d/time.Hour), 10) + " h"
+	}
+	return strconv.FormatInt(int64(d/time.Minute), 10) + " min"
 }

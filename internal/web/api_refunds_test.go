@@ -102,7 +102,7 @@ func TestRefundPreviewAndRequest(t *testing.T) {
 		}
 		w := stepOf(p.RefundEvaluation, "window")
 		if w.Outcome != "pass" || w.Clause != "3.1" || w.Sentence != l.pick(w.ZH, w.EN) || !strings.HasPrefix(w.EN, "Requested ") ||
-			!strings.HasPrefix(w.ZH, "申请时间") || w.Inputs["window"] != "24h0m0s" {
+			!strings.HasPrefix(w.ZH, "申请时间") || w.Inputs["window"] != "24 h" {
 			t.Errorf("window step %+v", w)
 		}
 		if u := stepOf(p.RefundEvaluation, "usage"); u.Outcome != "pass" || u.Clause != "3.1.a" || u.Inputs["threshold_bytes"] != "1073741824" {
