@@ -37,6 +37,7 @@ type adminCmd struct {
 	GenSecrets  genSecretsCmd  `cmd:"" name:"gen-secrets" help:"Print a fresh set of secrets as environment variables."`
 	Outbox      outboxCmd      `cmd:"" help:"Print the notification delivery log and, in sandbox mode, the sandbox SMS outbox."`
 	CreateStaff createStaffCmd `cmd:"" name:"create-staff" help:"Create a staff account (the first administrator); password from a prompt or stdin."`
+	Usage       usageCmd       `cmd:"" help:"Record traffic samples without a node (sandbox, demo): record, demo."`
 }
 
 // env is what subcommands get from run.

@@ -287,7 +287,8 @@ func (env *matrixEnv) commercePath(p probe, a *actor) (string, bool) {
 	// Services: the reads name the service of a paid order (own: the
 	// column's; other: the stranger's); the rows that change a service
 	// keep the placeholders (404), as the order-changing page rows do.
-	case "/api/v1/services/{id}", "/services/{id}", "/api/v1/staff/services/{id}", "/console/services/{id}":
+	case "/api/v1/services/{id}", "/services/{id}", "/api/v1/staff/services/{id}", "/console/services/{id}",
+		"/api/v1/services/{id}/usage", "/services/{id}/usage", "/api/v1/staff/services/{id}/usage", "/console/services/{id}/usage":
 		if !strings.HasPrefix(p.route, "GET ") {
 			return "", false
 		}
