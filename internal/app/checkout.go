@@ -74,6 +74,7 @@ type checkoutOpts struct {
 	serviceID    string
 	targetPlanID string
 	unitPriceFen *int64 // overrides the catalog price of the single line
+	swappedFrom  string // a refund swap's replacement: the order it replaces
 }
 
 // idemBegin decides what to do with a keyed request: replay (done), an
@@ -245,7 +246,7 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	row := store.OrderRow{ID: o.ID, AccountID: tenant, PlacedBy: p.AccountID, Channel: string(o.Channel), State: string(o.State),
 		AgreementVersionID: vr.ID, AgreementSHA256: vr.SHA256, Acknowledged: in.Agreement.Acknowledged, SubtotalFen: o.SubtotalFen,
 		DiscountFen: o.DiscountFen, TotalFen: o.TotalFen, CouponCode: o.CouponCode, CreatedAt: now, UpdatedAt: now, ExpiresAt: o.ExpiresAt,
-		Purpose: opts.purpose, ServiceID: opts.serviceID, TargetPlanID: opts.targetPlanID}
+		Purpose: opts.purpose, ServiceID: opts.serviceID, TargetPlanID: opts.targetPlanID, SwappedFrom: opts.swappedFrom}
 	if row.Purpose == "" {
 		row.Purpose = PurposeNew
 	}

@@ -36,12 +36,14 @@ const (
 	RefundWithdrawn   = "withdrawn"
 	RefundPaying      = "paying"
 	RefundPaid        = "paid"
+	RefundSwapPending = "swap_pending" // approved as a swap: the customer chooses the replacement
+	RefundSwapped     = "swapped"
 
 	RefundKindNoFault        = "no_fault"
 	RefundKindDeliveryBreach = "delivery_breach"
 )
 
-var refundOpen = []string{RefundUnderReview, RefundApproved, RefundPaying}
+var refundOpen = []string{RefundUnderReview, RefundApproved, RefundPaying, RefundSwapPending}
 
 // Error codes.
 const (
@@ -74,7 +76,7 @@ type RefundView struct {
 	OrderID           string          `json:"order_id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f60"`
 	AccountID         string          `json:"account_id" example:"01936a9e-0000-7000-8000-000000000001"`
 	Kind              string          `json:"kind" enum:"no_fault,delivery_breach" example:"no_fault"`
-	State             string          `json:"state" enum:"under_review,approved,rejected,withdrawn,paying,paid" example:"under_review"`
+	State             string          `json:"state" enum:"under_review,approved,rejected,withdrawn,paying,paid,swap_pending,swapped" example:"under_review"`
 	Destination       string          `json:"destination" example:"original_route"`
 	Reason            string          `json:"reason" example:""`
 	Statement         string          `json:"statement" example:""`
@@ -131,6 +133,13 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 	}
 	f := refund.Facts{OrderState: o.State, Purpose: o.Purpose, OpenRequest: len(open) > 0, OrderedAt: o.CreatedAt, PaidAt: o.PaidAt,
 		DeliveredAt: o.DeliveredAt, DeliverBy: o.DeliverBy, RequestedAt: now, Banned: st.Banned != nil, OpenCases: cases, PaidFen: o.PaidFen}
+	if o.SwappedFrom != "" {
+		// A swap's replacement keeps the refund anchor of the order it
+		// replaced (A21): the window runs from that order's times.
+		if orig, err := store.OrderGet(ctx, q, o.SwappedFrom); err == nil {
+			f.OrderedAt, f.PaidAt, f.DeliveredAt = orig.CreatedAt, orig.PaidAt, orig.DeliveredAt
+		}
+	}
 	usageKnown, billed, err := a.orderUsage(ctx, q, o, now)
 	if err != nil {
 		return refund.Facts{}, nil, nil, err

@@ -139,13 +139,32 @@ func (a *App) rejectRefund(ctx context.Context, tx *store.Tx, r store.RefundRow,
 // credit, swap as refund credit for the replacement), the coupon's use is
 // restored, the order's services end.
 func (a *App) executeRefund(ctx context.Context, tx *store.Tx, r, next store.RefundRow) error {
+	if r.Destination == policy.DestinationSwap {
+		// Approved as a swap: nothing moves until the customer chooses the
+		// replacement (SwapRefund); the services stay suspended.
+		next.State, next.DecidedAt, next.UpdatedAt = RefundSwapPending, tx.Now, tx.Now
+		if ok, err := tx.RefundUpdate(ctx, next, r.State, r.UpdatedAt); err != nil || !ok {
+			return conflictOr(err)
+		}
+		if err := a.Audit(ctx, tx, AuditEntry{Action: "refund.swap_approved", SubjectType: "refund", SubjectID: r.ID,
+			Data: map[string]any{"order": r.OrderID, "amount_fen": r.AmountFen}}); err != nil {
+			return err
+		}
+		return a.notifyRefund(ctx, tx, r, "approved")
+	}
+	return a.refundOrder(ctx, tx, r, next, order.StateRefunded)
+}
+
+// refundOrder moves the order to state to (refunded or swapped) and
+// returns its money: see executeRefund.
+func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.RefundRow, to order.State) error {
 	o, err := store.OrderGet(ctx, tx, r.OrderID)
 	if err != nil {
 		return err
 	}
 	do := domainOrder(o)
 	from := do.State
-	if err := do.Move(order.StateRefunded, tx.Now); err != nil {
+	if err := do.Move(to, tx.Now); err != nil {
 		return err
 	}
 	if ok, err := tx.OrderUpdate(ctx, withState(o, do, tx.Now), string(from)); err != nil || !ok {
@@ -173,7 +192,7 @@ func (a *App) executeRefund(ctx context.Context, tx *store.Tx, r, next store.Ref
 			continue
 		}
 		params := wallet.RefundParams{Customer: o.AccountID, Amount: money.Fen(py.AmountFen), RefundID: r.ID, OrderID: o.ID}
-		if r.Destination != policy.DestinationOriginalRoute {
+		if r.Destination != policy.DestinationOriginalRoute || to == order.StateSwapped {
 			t, err := wallet.RefundAsCredit(params)
 			if err != nil {
 				return err
@@ -217,6 +236,9 @@ func (a *App) executeRefund(ctx context.Context, tx *store.Tx, r, next store.Ref
 		if err := a.terminateService(ctx, tx, s.ID, "refunded"); err != nil {
 			return err
 		}
+	}
+	if to == order.StateSwapped {
+		return nil // SwapRefund pays the replacement and records the request
 	}
 	next.State, next.DecidedAt, next.UpdatedAt = RefundPaid, tx.Now, tx.Now
 	if pendingRoute {

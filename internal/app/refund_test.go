@@ -267,3 +267,50 @@ func TestRefundToTheOriginalGatewayRoute(t *testing.T) {
 		t.Fatalf("at the gateway: %+v", tr)
 	}
 }
+
+func TestRefundSwapToACheaperMachineKeepsTheAnchor(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	_, p := s.buyer(t, 10000)
+	o := s.paidOrder(t, p, "cs-nc-bw", "s2", "month") // ¥79
+	rq, err := s.a.RequestRefund(ctx, p, refundIn(o.ID, "swap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := s.staff(t, nil, "lead", account.RoleSupportLead)
+	got, err := s.a.RefundDecide(ctx, lead, rq.ID, app.RefundDecision{Action: "approve"})
+	if err != nil || got.State != app.RefundSwapPending {
+		t.Fatalf("approve = %+v, %v", got, err)
+	}
+	if b := s.balance(t, p); b.CashFen != 10000-7900 {
+		t.Fatalf("money moved before the swap: %+v", b)
+	}
+	// A dearer machine is not "the same price level".
+	_, err = s.a.SwapRefund(ctx, p, rq.ID, app.SwapRequest{ProductID: "cs-gz-home", PlanID: "h4", Cycle: "month", Agreement: ack()})
+	wantCode(t, err, app.CodeSwapPriceAbove)
+	s.clock.Advance(3 * time.Hour)
+	got, err = s.a.SwapRefund(ctx, p, rq.ID, app.SwapRequest{ProductID: "cs-nc-bw", PlanID: "s1", Cycle: "month", Agreement: ack()})
+	if err != nil || got.State != app.RefundSwapped {
+		t.Fatalf("swap = %+v, %v", got, err)
+	}
+	old, _ := s.a.Order(ctx, p, o.ID)
+	if old.State != "swapped" {
+		t.Fatalf("old order %s", old.State)
+	}
+	// The ¥40 difference stays in the balance; the new server runs.
+	if b := s.balance(t, p); b.CashFen+b.RefundCreditFen != 10000-3900 {
+		t.Fatalf("balance after the swap: %+v", b)
+	}
+	orders, _ := s.a.Orders(ctx, p, app.OrderListFilter{})
+	repl := orders[0]
+	if repl.State != "delivered" || repl.TotalFen != 3900 {
+		t.Fatalf("replacement = %+v", repl)
+	}
+	// The replacement keeps the old anchor: 24 h from the old payment.
+	s.clock.Advance(21*time.Hour + time.Minute)
+	d, err := s.a.RefundPreview(ctx, p, repl.ID)
+	if err != nil || d.Outcome != refund.Ineligible {
+		t.Fatalf("the replacement's window should have ended with the original's: %+v, %v", d, err)
+	}
+}

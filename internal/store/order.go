@@ -20,7 +20,9 @@ type OrderRow struct {
 	// Purpose is new, renewal or upgrade; ServiceID the service a renewal
 	// or upgrade is for, TargetPlanID an upgrade's new plan.
 	Purpose, ServiceID, TargetPlanID string
-	Lines                            []OrderLineRow
+	// SwappedFrom is the order a refund swap replaced with this one.
+	SwappedFrom string
+	Lines       []OrderLineRow
 }
 
 // OrderLineRow is one frozen line of an order.
@@ -36,7 +38,7 @@ type OrderLineRow struct {
 
 const orderCols = `id, account_id, placed_by, reseller_id, channel, state, agreement_version_id, agreement_sha256, acceptance_id,
  acknowledged, subtotal_fen, discount_fen, total_fen, coupon_code, paid_fen, created_at_ms, updated_at_ms, expires_at_ms,
- paid_at_ms, deliver_by_ms, delivered_at_ms, closed_at_ms, purpose, service_id, target_plan_id`
+ paid_at_ms, deliver_by_ms, delivered_at_ms, closed_at_ms, purpose, service_id, target_plan_id, swapped_from`
 
 const orderLineCols = `order_id, idx, product_id, plan_id, product_name, plan_name, kind, cycle, quantity, unit_price_fen, total_fen,
  refund_class, refund_clause, delivery_sla_ms, attach_to`
@@ -48,7 +50,7 @@ func scanOrder(s scanner) (OrderRow, error) {
 	var paid, deliverBy, delivered, closed sql.NullInt64
 	if err := s.Scan(&r.ID, &r.AccountID, &r.PlacedBy, &r.ResellerID, &r.Channel, &r.State, &r.AgreementVersionID, &r.AgreementSHA256,
 		&r.AcceptanceID, &ack, &r.SubtotalFen, &r.DiscountFen, &r.TotalFen, &r.CouponCode, &r.PaidFen, &created, &updated, &expires,
-		&paid, &deliverBy, &delivered, &closed, &r.Purpose, &r.ServiceID, &r.TargetPlanID); err != nil {
+		&paid, &deliverBy, &delivered, &closed, &r.Purpose, &r.ServiceID, &r.TargetPlanID, &r.SwappedFrom); err != nil {
 		return r, err
 	}
 	r.Acknowledged = splitIDs(ack)
@@ -60,10 +62,10 @@ func scanOrder(s scanner) (OrderRow, error) {
 // OrderInsert stores a new order and its lines.
 func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
- $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
+ $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
 		r.AgreementSHA256, r.AcceptanceID, joinIDs(r.Acknowledged), r.SubtotalFen, r.DiscountFen, r.TotalFen, r.CouponCode, r.PaidFen,
 		Ms(r.CreatedAt), Ms(r.UpdatedAt), Ms(r.ExpiresAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt),
-		NullMs(r.ClosedAt), purposeOr(r.Purpose), r.ServiceID, r.TargetPlanID); err != nil {
+		NullMs(r.ClosedAt), purposeOr(r.Purpose), r.ServiceID, r.TargetPlanID, r.SwappedFrom); err != nil {
 		return err
 	}
 	for _, l := range r.Lines {

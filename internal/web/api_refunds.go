@@ -93,7 +93,7 @@ type refundIDInput struct {
 }
 
 type refundListInput struct {
-	State []string `query:"state" enum:"under_review,approved,paying,paid,rejected,withdrawn" doc:"Only these states (comma-separated)."`
+	State []string `query:"state" enum:"under_review,approved,paying,paid,rejected,withdrawn,swap_pending,swapped" doc:"Only these states (comma-separated)."`
 }
 
 type refundDecisionInput struct {
@@ -320,6 +320,25 @@ func registerCustomerRefunds(s *server) {
 			}
 			return oneRefund(ctx)(s.app.WithdrawRefund(ctx, p.Principal, in.ID))
 		})
+	refundRegister(s, huma.Operation{OperationID: "swap-refund", Method: http.MethodPost, Path: "/refunds/{id}/swap", Tags: tag,
+		Security: secAny, Summary: "Choose the replacement of an approved swap",
+		Description: "Only for a request approved as a swap (state swap_pending; refund.bad_state, 409, otherwise). The replacement, " +
+			"priced at no more than what was paid (refund.swap_price_above, 422; A23), is ordered with the key clauses acknowledged " +
+			"and paid with the swapped order's money in one step: the old order is swapped and its services end, the new ones start, " +
+			"any remainder stays in the balance, and the replacement keeps the old order's refund window. Needs refund.request.",
+		Errors: []int{401, 403, 404, 409, 422}},
+		func(ctx context.Context, in *refundSwapInput) (*refundOutput, error) {
+			p, err := customerObjectPrincipal(ctx, "refund")
+			if err != nil {
+				return nil, err
+			}
+			return oneRefund(ctx)(s.app.SwapRefund(ctx, p.Principal, in.ID, in.Body))
+		})
+}
+
+type refundSwapInput struct {
+	ID   string `path:"id" maxLength:"64" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f90"`
+	Body app.SwapRequest
 }
 
 func registerStaffRefunds(s *server) {

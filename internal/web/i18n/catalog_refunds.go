@@ -7,6 +7,8 @@ package i18n
 // rules' names, which the API's detail and the pages list.
 func init() {
 	register(map[string]Message{
+		"error.refund.swap_price_above":         {ZH: "更换的机器价格不能高于已付金额（{paid_fen} 分）（第 3.1 条）。", EN: "A swap is to a machine priced at no more than what was paid ({paid_fen} fen; clause 3.1)."},
+		"rule.price_above_paid":                 {ZH: "价格高于已付金额。", EN: "The price is above what was paid."},
 		"error.refund.ineligible":               {ZH: "该订单不符合退款条件，未通过：{failed}。未作任何处理；errors 中逐条列出了原因。", EN: "This order is not eligible for a refund; failed: {failed}. Nothing was changed; errors gives each rule's reason."},
 		"error.refund.duplicate":                {ZH: "该订单已有一个处理中的退款申请，每个订单同时只能有一个。", EN: "A refund request of this order is already open; an order has one at a time."},
 		"error.refund.destination_not_offered":  {ZH: "请在协议提供的退款去向中选择：{values}（服务协议第 3.1 条）。", EN: "Choose a destination the agreement offers: {values} (agreement clause 3.1)."},

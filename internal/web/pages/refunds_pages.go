@@ -59,6 +59,7 @@ func init() {
 	}
 	notices["refund_requested"] = "page.refunds.notice.requested"
 	notices["refund_withdrawn"] = "page.refunds.notice.withdrawn"
+	notices["refund_swapped"] = "page.refunds.notice.swapped"
 	for _, n := range []string{"paid", "paying", "first_approval", "rejected"} {
 		notices["refund_"+n] = "page.console.refunds.notice." + n
 	}
@@ -80,6 +81,7 @@ func (h *handlers) registerRefundPages(handle func(string, http.HandlerFunc), cu
 	handle("GET /refunds", cust(h.refundList))
 	handle("GET /refunds/{id}", cust(h.refundDetail))
 	handle("POST /refunds/{id}/withdraw", cust(h.refundWithdraw))
+	handle("POST /refunds/{id}/swap", cust(h.refundSwap)) // refunds_swap.go
 	handle("GET /console/refunds", staff(h.consoleRefunds))
 	handle("GET /console/refunds/{id}", staff(h.consoleRefund))
 	handle("POST /console/refunds/{id}", staff(h.consoleRefundPost))

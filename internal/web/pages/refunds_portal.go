@@ -227,6 +227,9 @@ type RefundDetailView struct {
 	Due         string
 	Decision    RefundDecisionView
 	CanWithdraw bool
+	// Swap is set for a request approved as a swap: the replacements to
+	// choose from (refunds_swap.go).
+	Swap *SwapView
 }
 
 // refundDetailPage builds a request's page.
@@ -240,6 +243,11 @@ func (h *handlers) refundDetailPage(req *http.Request, p webctx.Principal) (Refu
 	v.Due = refundDue(v.Lang, r.ReviewDue)
 	v.Decision = refundDecisionView(v.Lang, r.Decision)
 	v.CanWithdraw = r.State == app.RefundUnderReview
+	if r.State == app.RefundSwapPending {
+		if v.Swap, err = h.swapView(req, v.Lang, r, "", nil); err != nil {
+			return v, err
+		}
+	}
 	return v, nil
 }
 
