@@ -196,10 +196,21 @@ func (a *App) seedDemoServices(ctx context.Context, ids map[string]string) error
 		// The second lapsed two days ago; the third lapsed past its grace.
 		for i, ago := range []time.Duration{2 * 24 * time.Hour, grace + 24*time.Hour} {
 			id := svcIDs[i+1]
-			if _, err := a.mutateService(ctx, tx, id, func(_ *store.ServiceRow, s *service.Service) error {
+			sv, err := a.mutateService(ctx, tx, id, func(_ *store.ServiceRow, s *service.Service) error {
 				s.ExpiresAt = tx.Now.Add(-ago)
+				s.StartsAt = s.ExpiresAt.AddDate(0, -1, 0)
 				return nil
-			}); err != nil {
+			})
+			if err != nil {
+				return err
+			}
+			// Their orders move back with them: bought a month before the
+			// term ended, so a refund of them is refused (the window has
+			// passed) while the running server's, bought now, is eligible —
+			// both can be tried in the portal.
+			if _, err := tx.Exec(ctx, `UPDATE orders SET created_at_ms = $2, paid_at_ms = $2, delivered_at_ms = $2, deliver_by_ms = $3,
+ expires_at_ms = $4, updated_at_ms = $5 WHERE id = $1`, sv.OrderID, store.Ms(sv.StartsAt), store.Ms(sv.StartsAt.Add(10*time.Minute)),
+				store.Ms(sv.StartsAt.Add(30*time.Minute)), store.Ms(tx.Now)); err != nil {
 				return err
 			}
 			if err := a.serviceEvent(ctx, tx, id, "demo_backdated", "", map[string]any{"expired_ago_h": ago.Hours()}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"yuanxu/internal/errs"
 	"yuanxu/internal/kyc"
 	"yuanxu/internal/notify"
+	"yuanxu/internal/refund"
 	"yuanxu/internal/service"
 )
 
@@ -304,6 +305,34 @@ func TestDemoSeedsServicesInSeveralStates(t *testing.T) {
 	}
 	if states["active"] != 1 || states["suspended"] != 1 || states["terminated"] != 1 {
 		t.Fatalf("demo services by state = %v", states)
+	}
+	if r, err := s.a.LedgerVerify(ctx); err != nil || !r.OK() {
+		t.Fatalf("ledger = %+v, %v", r, err)
+	}
+}
+
+func TestDemoHasEligibleAndIneligibleRefundsToTry(t *testing.T) {
+	t.Parallel()
+	s := newKYCApp(t, kyc.SandboxVerifier{})
+	ctx := context.Background()
+	if _, err := s.a.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := s.login(t, "individual@demo.yuanxu.test", "yuanxu-demo-individual")
+	orders, err := s.a.Orders(ctx, p, app.OrderListFilter{})
+	if err != nil || len(orders) != 3 {
+		t.Fatalf("demo orders = %d, %v", len(orders), err)
+	}
+	outcomes := map[refund.Outcome]int{}
+	for _, o := range orders {
+		d, err := s.a.RefundPreview(ctx, p, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes[d.Outcome]++
+	}
+	if outcomes[refund.Eligible] != 1 || outcomes[refund.Ineligible] != 2 {
+		t.Fatalf("demo refund previews = %v", outcomes)
 	}
 	if r, err := s.a.LedgerVerify(ctx); err != nil || !r.OK() {
 		t.Fatalf("ledger = %+v, %v", r, err)
