@@ -73,10 +73,8 @@ func (a *App) Cart(ctx context.Context, p account.Principal) (CartView, error) {
 			it.ProductName, it.RefundClass, it.RefundClause = pv.Name, pv.RefundClass, pv.RefundClause
 			if plan, ok := pv.Plan(r.PlanID); ok {
 				it.PlanName = plan.Name
-				for _, pr := range plan.Prices {
-					if pr.Cycle == r.Cycle {
-						it.UnitPriceFen, it.Available = pr.AmountFen, pv.Active
-					}
+				if fen, ok := priceFor(plan, r.Cycle); ok {
+					it.UnitPriceFen, it.Available = fen, pv.Active
 				}
 			}
 		}
@@ -110,11 +108,7 @@ func (a *App) CartAdd(ctx context.Context, p account.Principal, in LineRequest) 
 	if !ok {
 		return CartView{}, fieldErr("app.CartAdd", order.CodeOrderInvalid, errs.Invalid, "body.plan_id", "unknown", "no such plan", nil)
 	}
-	priced := false
-	for _, pr := range plan.Prices {
-		priced = priced || pr.Cycle == in.Cycle
-	}
-	if !priced {
+	if _, priced := priceFor(plan, in.Cycle); !priced {
 		return CartView{}, fieldErr("app.CartAdd", order.CodeOrderInvalid, errs.Invalid, "body.cycle", "not_offered", "not sold in this cycle", nil)
 	}
 	rows, err := store.Cart(ctx, a.db, tenant)

@@ -285,8 +285,8 @@ func (a *App) quotaCheck(ctx context.Context, tx *store.Tx, serverID string) err
 	if err != nil || svc.Kind != string(catalog.KindCloudServer) || svc.State == string(service.StateTerminated) {
 		return err
 	}
-	pv, err := loadProduct(ctx, tx, svc.ProductID)
-	if err != nil || pv.Spec.Server == nil || pv.Spec.Server.Billing != string(catalog.BillingTraffic) {
+	al, metered, err := a.allowanceOf(ctx, tx, svc)
+	if err != nil || !metered {
 		return err
 	}
 	start, _, _, ok := service.CurrentCycle(svc.ExpiresAt, tx.Now, catalog.Cycle(svc.Cycle))
@@ -296,18 +296,6 @@ func (a *App) quotaCheck(ctx context.Context, tx *store.Tx, serverID string) err
 	used, err := a.UsageBetween(ctx, tx, svc.ID, start, tx.Now)
 	if err != nil {
 		return err
-	}
-	al := usage.Allowance{Quota: pv.Spec.Server.QuotaBytes}
-	packs, err := store.Services(ctx, tx, store.ServiceFilter{ParentID: svc.ID, States: liveStates})
-	if err != nil {
-		return err
-	}
-	for _, pk := range packs {
-		ppv, err := loadProduct(ctx, tx, pk.ProductID)
-		if err != nil || ppv.Spec.Pack == nil {
-			continue
-		}
-		al.Packs = append(al.Packs, usage.Pack{ID: pk.ID, Bytes: ppv.Spec.Pack.Bytes, From: pk.StartsAt, Until: pk.ExpiresAt, Purchased: pk.CreatedAt})
 	}
 	total := al.Total(tx.Now)
 	level := usage.LevelOf(uint64(max(used, 0)), total)
@@ -343,6 +331,32 @@ func (a *App) quotaCheck(ctx context.Context, tx *store.Tx, serverID string) err
 			"used": gib(used), "total": gib(int64(total))})
 	}
 	return nil
+}
+
+// allowanceOf is a traffic-billed server's allowance: its product's
+// quota and the live traffic packs attached to it. metered is
+// false, with a zero allowance, for any other service.
+func (a *App) allowanceOf(ctx context.Context, q store.Querier, svc store.ServiceRow) (al usage.Allowance, metered bool, err error) {
+	if svc.Kind != string(catalog.KindCloudServer) {
+		return al, false, nil
+	}
+	pv, err := loadProduct(ctx, q, svc.ProductID)
+	if err != nil || pv.Spec.Server == nil || pv.Spec.Server.Billing != string(catalog.BillingTraffic) {
+		return al, false, err
+	}
+	al.Quota = pv.Spec.Server.QuotaBytes
+	packs, err := store.Services(ctx, q, store.ServiceFilter{ParentID: svc.ID, States: liveStates})
+	if err != nil {
+		return al, false, err
+	}
+	for _, pk := range packs {
+		ppv, err := loadProduct(ctx, q, pk.ProductID)
+		if err != nil || ppv.Spec.Pack == nil {
+			continue
+		}
+		al.Packs = append(al.Packs, usage.Pack{ID: pk.ID, Bytes: ppv.Spec.Pack.Bytes, From: pk.StartsAt, Until: pk.ExpiresAt, Purchased: pk.CreatedAt})
+	}
+	return al, true, nil
 }
 
 func gib(b int64) string { return strconv.FormatFloat(float64(b)/(1<<30), 'f', 1, 64) + " GiB" }

@@ -135,27 +135,14 @@ func cstDay(t time.Time) time.Time {
 }
 
 // usageAllowance fills the quota, packs, allowance and level of a
-// traffic-billed server (the rule quotaCheck applies).
+// traffic-billed server (the allowance quotaCheck enforces).
 func (a *App) usageAllowance(ctx context.Context, q store.Querier, r store.ServiceRow, now time.Time, v *UsageView) error {
-	if r.Kind != string(catalog.KindCloudServer) {
-		return nil
-	}
-	pv, err := loadProduct(ctx, q, r.ProductID)
-	if err != nil || pv.Spec.Server == nil || pv.Spec.Server.Billing != string(catalog.BillingTraffic) {
+	al, metered, err := a.allowanceOf(ctx, q, r)
+	if err != nil || !metered {
 		return err
 	}
-	al := usage.Allowance{Quota: pv.Spec.Server.QuotaBytes}
-	packs, err := store.Services(ctx, q, store.ServiceFilter{ParentID: r.ID, States: liveStates})
-	if err != nil {
-		return err
-	}
-	for _, pk := range packs {
-		ppv, err := loadProduct(ctx, q, pk.ProductID)
-		if err != nil || ppv.Spec.Pack == nil {
-			continue
-		}
-		al.Packs = append(al.Packs, usage.Pack{ID: pk.ID, Bytes: ppv.Spec.Pack.Bytes, From: pk.StartsAt, Until: pk.ExpiresAt, Purchased: pk.CreatedAt})
-		v.Packs = append(v.Packs, UsagePackView{ID: pk.ID, Bytes: ppv.Spec.Pack.Bytes, From: pk.StartsAt, Until: pk.ExpiresAt})
+	for _, pk := range al.Packs {
+		v.Packs = append(v.Packs, UsagePackView{ID: pk.ID, Bytes: pk.Bytes, From: pk.From, Until: pk.Until})
 	}
 	v.Metered, v.QuotaBytes = true, al.Quota
 	v.AllowanceBytes = al.Total(now)
