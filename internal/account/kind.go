@@ -33,11 +33,13 @@ func (k Kind) Valid() bool { return slices.Contains(kinds, k) }
 func (k Kind) Customer() bool { return k.Valid() && k != KindStaff }
 
 // SelfRegistrable reports whether someone may sign up as k on the portal.
-// Sub-users are created by their enterprise's owner, resellers are
-// authorised by staff (the authorisation has a scope and an expiry), and
-// staff are created by an administrator (`yuanxu admin create-staff` or the
+// Individuals and enterprises buy for themselves; a company applying to
+// resell registers as a reseller (with its name and USCC, verified like an
+// enterprise) and may sell only once staff authorise it, with a scope and
+// an expiry (issue 11). Sub-users are created by their enterprise's owner,
+// and staff by an administrator (`yuanxu admin create-staff` or the
 // console).
-func (k Kind) SelfRegistrable() bool { return k == KindIndividual || k == KindEnterprise }
+func (k Kind) SelfRegistrable() bool { return k == KindIndividual || k == KindEnterprise || k == KindReseller }
 
 // ParseKind returns s as a Kind, or an *errs.Error (code
 // "account.kind_invalid", field body.kind) when it is not one.

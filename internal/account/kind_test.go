@@ -23,7 +23,7 @@ func TestKinds(t *testing.T) {
 		{account.KindIndividual, true, true, true},
 		{account.KindEnterprise, true, true, true},
 		{account.KindSubUser, true, true, false},
-		{account.KindReseller, true, true, false},
+		{account.KindReseller, true, true, true},
 		{account.KindStaff, true, false, false},
 		{"admin", false, false, false},
 		{"", false, false, false},

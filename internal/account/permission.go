@@ -80,6 +80,9 @@ var (
 	tenantMgd = []Relation{RelSelf, RelTenant, RelManaged}
 	withCli   = []Relation{RelSelf, RelTenant, RelClient}
 	selfCli   = []Relation{RelSelf, RelClient}
+	// A reseller reaches a client's tickets only where the client
+	// delegated them (the app checks the delegation; clause 3.1.c).
+	tenantMgdCli = []Relation{RelSelf, RelTenant, RelManaged, RelClient}
 )
 
 // catalog is every permission. Add rows; never rename or reuse an id.
@@ -106,7 +109,7 @@ var catalog = []Spec{
 	{ID: "refund.request", Audience: AudienceCustomer, Reach: tenant, APIKey: true, Clauses: []string{"3.1.c"}, Desc: "file a refund or swap request and choose its destination"},
 	{ID: "refund.read", Audience: AudienceCustomer, Reach: tenant, APIKey: true, Desc: "read refund requests and their decisions"},
 	{ID: "ticket.create", Audience: AudienceCustomer, Reach: tenant, APIKey: true, Clauses: []string{"5"}, Desc: "open a ticket (consult, complaint, suggestion, defect, PI request)"},
-	{ID: "ticket.manage_own", Audience: AudienceCustomer, Reach: tenantMgd, APIKey: true, Clauses: []string{"5"}, Desc: "read, reply to and close tickets"},
+	{ID: "ticket.manage_own", Audience: AudienceCustomer, Reach: tenantMgdCli, APIKey: true, Clauses: []string{"5", "3.1.c"}, Desc: "read, reply to and close tickets (a reseller: those its client delegated)"},
 	{ID: "appeal.file", Audience: AudienceCustomer, Reach: self, Clauses: []string{"6.2"}, Desc: "appeal a measure taken against one's account"},
 	{ID: "wallet.read", Audience: AudienceCustomer, Reach: tenant, APIKey: true, Desc: "read balances and the ledger"},
 	{ID: "wallet.topup", Audience: AudienceCustomer, Reach: tenant, Action: ActionTopUp, Desc: "top up the balance"},

@@ -48,11 +48,11 @@ type ValidRegistration struct {
 // ValidateRegistration checks every field of r and reports every problem
 // in one *errs.Error (Invalid, code account.registration_invalid), each
 // with its field (body.kind, body.display_name, body.email, body.phone,
-// body.password, body.enterprise_name, body.uscc) and rule. Only
-// individuals and enterprises register themselves; both need an email and
-// a mainland mobile number (each verified by code before the account is
-// active); an enterprise also needs its name and USCC, which individuals
-// must not send. Uniqueness of email and phone is the store's (a
+// body.password, body.enterprise_name, body.uscc) and rule. Individuals,
+// enterprises and reseller applicants register themselves; all need an
+// email and a mainland mobile number (each verified by code before the
+// account is active); an enterprise or reseller also needs its name and
+// USCC, which individuals must not send. Uniqueness of email and phone is the store's (a
 // duplicate is errs.ErrDuplicate there).
 func ValidateRegistration(r Registration) (ValidRegistration, error) {
 	var fe fieldErrors
@@ -63,7 +63,7 @@ func ValidateRegistration(r Registration) (ValidRegistration, error) {
 	case r.Kind == "":
 		fe.add("body.kind", "required", nil)
 	case !k.SelfRegistrable():
-		fe.add("body.kind", "one_of", map[string]any{"allowed": []string{string(KindIndividual), string(KindEnterprise)}})
+		fe.add("body.kind", "one_of", map[string]any{"allowed": []string{string(KindIndividual), string(KindEnterprise), string(KindReseller)}})
 	default:
 		v.Kind = k
 	}
@@ -92,7 +92,7 @@ func ValidateRegistration(r Registration) (ValidRegistration, error) {
 		fe.addFrom("body.password", err)
 	}
 
-	if v.Kind == KindEnterprise {
+	if v.Kind == KindEnterprise || v.Kind == KindReseller {
 		if v.EnterpriseName, err = ValidateEnterpriseName(r.EnterpriseName, "body.enterprise_name"); err != nil {
 			fe.addFrom("body.enterprise_name", err)
 		}

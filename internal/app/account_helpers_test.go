@@ -94,7 +94,7 @@ func (s acctSUT) register(t *testing.T, kind string) registered {
 	}
 	in := app.RegisterInput{Kind: kind, DisplayName: "Test " + kind, Email: email, Phone: phone, Password: goodPassword,
 		EmailCodeID: et.ID, EmailCode: codeFor(t, s.a, et), PhoneCodeID: pt.ID, PhoneCode: codeFor(t, s.a, pt), AcceptAgreement: true, AcknowledgedClauses: app.DefaultKeyClauses()}
-	if kind == string(account.KindEnterprise) {
+	if kind == string(account.KindEnterprise) || kind == string(account.KindReseller) {
 		in.EnterpriseName, in.USCC = "示例有限公司", "91360100MA35ABCDE0"
 	}
 	v, err := s.a.Register(ctx, in)

@@ -5,9 +5,11 @@ import (
 	"errors"
 
 	"yuanxu/internal/account"
+	"yuanxu/internal/agreement"
 	"yuanxu/internal/errs"
 	"yuanxu/internal/id"
 	"yuanxu/internal/store"
+	"yuanxu/internal/webhook"
 )
 
 // RegisterInput is the portal's registration form. Both codes are required:
@@ -22,6 +24,9 @@ type RegisterInput struct {
 	// set, is the text shown, which must still be in force (agreement_register.go).
 	AcknowledgedClauses        []string
 	AgreementSHA256, UserAgent string
+
+	acceptChannel agreement.Channel // "" = web; reseller_invitation for an invitation
+	resellerID    string            // the inviting reseller
 }
 
 // errRollback aborts a transaction whose user error is reported after it.
@@ -38,6 +43,19 @@ var errRollback = errors.New("rollback")
 // code; a right code is consumed only when the account is created. The new
 // account is active with both contacts verified.
 func (a *App) Register(ctx context.Context, in RegisterInput) (AccountView, error) {
+	return a.register(ctx, in, nil)
+}
+
+// register is Register, or with inv the acceptance of a reseller's
+// invitation (issue 11): the kind and email are the invitation's, the
+// emailed link stands for the email code, the account records the
+// reseller, the acceptance is on the reseller_invitation channel, and the
+// invitation is used up in the same transaction.
+func (a *App) register(ctx context.Context, in RegisterInput, inv *invitation) (AccountView, error) {
+	if inv != nil {
+		in.Kind, in.Email = inv.row.Kind, inv.email
+		in.acceptChannel, in.resellerID = agreement.ChannelResellerInvitation, inv.row.ResellerID
+	}
 	v, err := account.ValidateRegistration(account.Registration{Kind: in.Kind, DisplayName: in.DisplayName, Email: in.Email, Phone: in.Phone,
 		Password: in.Password, EnterpriseName: in.EnterpriseName, USCC: in.USCC})
 	if err != nil {
@@ -75,13 +93,14 @@ func (a *App) Register(ctx context.Context, in RegisterInput) (AccountView, erro
 		if err := contactFree(ctx, tx, phone, "body.phone"); err != nil {
 			return err
 		}
-		checks := []struct {
+		type codeCheck struct {
 			id, code, field string
 			purpose         account.Purpose
 			target          string
-		}{
-			{in.EmailCodeID, in.EmailCode, "body.email_code", account.PurposeRegisterEmail, email.Index},
-			{in.PhoneCodeID, in.PhoneCode, "body.phone_code", account.PurposeRegisterPhone, phone.Index},
+		}
+		checks := []codeCheck{{in.PhoneCodeID, in.PhoneCode, "body.phone_code", account.PurposeRegisterPhone, phone.Index}}
+		if inv == nil { // an invitation's link was sent to the email: it stands for the email code
+			checks = append([]codeCheck{{in.EmailCodeID, in.EmailCode, "body.email_code", account.PurposeRegisterEmail, email.Index}}, checks...)
 		}
 		for _, c := range checks {
 			ue, err := a.checkCode(ctx, tx, c.id, c.code, c.purpose, c.target, "", c.field)
@@ -107,6 +126,16 @@ func (a *App) Register(ctx context.Context, in RegisterInput) (AccountView, erro
 			PhoneIndex: phone.Index, PhoneMasked: phone.Masked, PhoneVerifiedAt: tx.Now, PasswordHash: hash, PasswordChangedAt: tx.Now,
 			Lang: string(langOf(in.Lang)), AgreementVersion: accepted.VersionID, AgreementAcceptedAt: tx.Now,
 			CreatedAt: tx.Now, UpdatedAt: tx.Now}
+		if inv != nil {
+			row.ResellerID = inv.row.ResellerID
+			ok, err := tx.InvitationSetState(ctx, inv.row.ID, "accepted", aid)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errInvitationUsed()
+			}
+		}
 		var err error
 		if row.EmailEnc, err = a.seal("account", "email", aid, email.Norm); err != nil {
 			return err
@@ -131,8 +160,15 @@ func (a *App) Register(ctx context.Context, in RegisterInput) (AccountView, erro
 			return err
 		}
 		out = loaded{row: row}
+		if inv != nil {
+			if err := a.emitWebhook(ctx, tx, row.ResellerID, webhook.CustomerJoined, aid, map[string]any{"customer_id": aid,
+				"invitation_id": inv.row.ID, "kind": row.Kind, "note": inv.row.Note}); err != nil {
+				return err
+			}
+		}
 		return a.Audit(ctx, tx, AuditEntry{Action: "account.registered", SubjectType: "account", SubjectID: aid,
-			Data: map[string]any{"kind": v.Kind, "email": email.Masked, "phone": phone.Masked, "agreement_version": row.AgreementVersion}})
+			Data: map[string]any{"kind": v.Kind, "email": email.Masked, "phone": phone.Masked, "agreement_version": row.AgreementVersion,
+				"reseller": row.ResellerID}})
 	})
 	if errors.Is(err, errRollback) {
 		if err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {

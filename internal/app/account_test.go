@@ -53,7 +53,8 @@ func TestRegisterRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"wrong email code", func(in *app.RegisterInput) { in.EmailCode = wrong(in.EmailCode) }, account.CodeCodeMismatch, "body.email_code"},
 		{"code of another target", func(in *app.RegisterInput) { in.PhoneCodeID = in.EmailCodeID }, account.CodeCodeMismatch, "body.phone_code"},
 		{"agreement not accepted", func(in *app.RegisterInput) { in.AcceptAgreement = false }, account.CodeRegistration, "body.accept_agreement"},
-		{"reseller cannot self-register", func(in *app.RegisterInput) { in.Kind = "reseller" }, account.CodeRegistration, "body.kind"},
+		{"staff cannot self-register", func(in *app.RegisterInput) { in.Kind = "staff" }, account.CodeRegistration, "body.kind"},
+		{"a reseller applicant names its company", func(in *app.RegisterInput) { in.Kind = "reseller" }, account.CodeRegistration, "body.enterprise_name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

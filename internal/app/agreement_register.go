@@ -15,7 +15,7 @@ import (
 // registration's: body.acknowledged_clauses, body.agreement_sha256.
 func (a *App) registrationAcceptance(ctx context.Context, in RegisterInput) (store.AcceptanceRow, error) {
 	r, err := a.prepareAcceptance(ctx, a.db, "", AcceptInput{SHA256: in.AgreementSHA256, Acknowledged: in.AcknowledgedClauses,
-		UserAgent: truncate(in.UserAgent, 512)}, store.OccasionRegistration)
+		UserAgent: truncate(in.UserAgent, 512), Channel: in.acceptChannel, ResellerID: in.resellerID}, store.OccasionRegistration)
 	var e *errs.Error
 	if errors.As(err, &e) {
 		c := *e

@@ -61,6 +61,7 @@ type App struct {
 	kycCfg     atomic.Pointer[kycState]         // set once by ConfigureKYC, or lazily (kyc.go)
 	lifecycle  atomic.Pointer[ServiceLifecycle] // SetServiceLifecycle (service.go)
 	gatewayCfg atomic.Pointer[gateways]         // ConfigureGateways (gateway.go)
+	webhookCfg atomic.Pointer[WebhookConfig]    // ConfigureWebhooks (webhook.go)
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup

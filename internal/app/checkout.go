@@ -75,6 +75,7 @@ type checkoutOpts struct {
 	targetPlanID string
 	unitPriceFen *int64 // overrides the catalog price of the single line
 	swappedFrom  string // a refund swap's replacement: the order it replaces
+	sale         *resellerSale
 }
 
 // idemBegin decides what to do with a keyed request: replay (done), an
@@ -179,9 +180,22 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	}
 	products := map[string]ProductView{}
 	specs := make([]order.LineSpec, len(in.Lines))
-	facts := order.CheckoutFacts{CustomerID: tenant, KeyClauses: doc.KeyClauses(), Acknowledged: clauseIDs(in.Agreement.Acknowledged),
-		KYCApproved: a.KYCRequired(ctx, tenant) == nil, Standing: order.Standing{Restricted: p.Standing.Restricted != nil,
-			Suspended: p.Standing.Suspended != nil, Banned: p.Standing.Banned != nil}}
+	standing := p.Standing
+	acknowledged := in.Agreement.Acknowledged
+	if opts.sale != nil {
+		// A reseller orders for a customer: the customer's own standing and
+		// the customer's own acceptance of the version in force count.
+		if standing, err = a.StandingOf(ctx, tenant); err != nil {
+			return OrderView{}, err
+		}
+		if opts.sale.acceptance.VersionID != vr.ID {
+			return OrderView{}, errCustomerAcceptance(vr.ID)
+		}
+		acknowledged = opts.sale.acceptance.Acknowledged
+	}
+	facts := order.CheckoutFacts{CustomerID: tenant, KeyClauses: doc.KeyClauses(), Acknowledged: clauseIDs(acknowledged),
+		KYCApproved: a.KYCRequired(ctx, tenant) == nil, Standing: order.Standing{Restricted: standing.Restricted != nil,
+			Suspended: standing.Suspended != nil, Banned: standing.Banned != nil}}
 	for i, l := range in.Lines {
 		pv, ok := products[l.ProductID]
 		if !ok {
@@ -214,7 +228,11 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 		facts.Lines = append(facts.Lines, lf)
 	}
 	orderID := id.NewAt(now)
-	o, err := order.NewOrder(order.NewParams{ID: orderID, AccountID: tenant, Channel: channelOf(p), Lines: specs,
+	channel := channelOf(p)
+	if opts.sale != nil {
+		channel = order.ResellerChannel(p.AccountID)
+	}
+	o, err := order.NewOrder(order.NewParams{ID: orderID, AccountID: tenant, Channel: channel, Lines: specs,
 		Agreement: order.AgreementRef{VersionID: vr.ID, SHA256: vr.SHA256, Acknowledged: facts.Acknowledged},
 		CreatedAt: now, UnpaidExpiry: set.Duration(policy.OrderUnpaidExpiry)})
 	if err != nil {
@@ -229,13 +247,19 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 		o.Lines[0].TotalFen = *opts.unitPriceFen * o.Lines[0].Quantity
 		o.SubtotalFen, o.TotalFen = o.Lines[0].TotalFen, o.Lines[0].TotalFen
 	}
+	if opts.sale != nil {
+		opts.sale.price(o)
+	}
 	if err := order.BlockersErr(order.CheckoutRules(facts)); err != nil {
 		return OrderView{}, bodyFields(err)
 	}
-	acc, err := a.prepareAcceptance(ctx, a.db, tenant, AcceptInput{VersionID: vr.ID, SHA256: in.Agreement.SHA256,
-		Acknowledged: in.Agreement.Acknowledged, Explained: in.Agreement.Explained, Channel: agreementChannel(p)}, store.OccasionCheckout)
-	if err != nil {
-		return OrderView{}, err
+	var acc store.AcceptanceRow
+	if opts.sale == nil {
+		acc, err = a.prepareAcceptance(ctx, a.db, tenant, AcceptInput{VersionID: vr.ID, SHA256: in.Agreement.SHA256,
+			Acknowledged: in.Agreement.Acknowledged, Explained: in.Agreement.Explained, Channel: agreementChannel(p)}, store.OccasionCheckout)
+		if err != nil {
+			return OrderView{}, err
+		}
 	}
 	var coupon store.CouponRow
 	if in.CouponCode != "" {
@@ -252,6 +276,9 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	}
 	if rid, ok := o.Channel.ResellerID(); ok {
 		row.ResellerID = rid
+	}
+	if opts.sale != nil {
+		row.ResellerMode, row.ResellerAuthID = opts.sale.auth.Mode, opts.sale.auth.ID
 	}
 	for i, l := range o.Lines {
 		pv := products[l.ProductID]
@@ -285,10 +312,14 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 					"coupon "+coupon.Code+" is used up", map[string]any{"scope": scope})
 			}
 		}
-		acc.OrderID = o.ID
-		stored, err := a.insertAcceptance(ctx, tx, acc)
-		if err != nil {
-			return err
+		stored := acc
+		if opts.sale != nil {
+			stored = opts.sale.acceptance // the customer's own, never one made for them
+		} else {
+			acc.OrderID = o.ID
+			if stored, err = a.insertAcceptance(ctx, tx, acc); err != nil {
+				return err
+			}
 		}
 		row.AcceptanceID = stored.ID
 		if err := tx.OrderInsert(ctx, row); err != nil {
@@ -300,6 +331,11 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 			}
 		}
 		view = orderView(row, nil)
+		if opts.sale != nil {
+			if err := a.resellerOrderPlaced(ctx, tx, row); err != nil {
+				return err
+			}
+		}
 		if err := a.Audit(ctx, tx, AuditEntry{Action: "order.created", SubjectType: "order", SubjectID: o.ID, Data: map[string]any{
 			"account": tenant, "total_fen": o.TotalFen, "discount_fen": o.DiscountFen, "coupon": o.CouponCode, "channel": string(o.Channel),
 			"agreement_version": vr.ID, "acceptance": stored.ID, "lines": len(o.Lines)}}); err != nil {

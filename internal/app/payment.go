@@ -96,6 +96,9 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 	if err := a.KYCRequired(ctx, r.AccountID); err != nil {
 		return OrderView{}, err
 	}
+	if err := resellerPayRule(p, r, in.Method); err != nil {
+		return OrderView{}, err
+	}
 	var attempt store.AttemptRow
 	var subject string
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -176,7 +179,11 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 // payFromBalance debits amount from the customer's balance for order r,
 // records the payment with the parts it took, and raises r.PaidFen.
 func (a *App) payFromBalance(ctx context.Context, tx *store.Tx, r *store.OrderRow, amount int64) error {
-	b, err := balancesOf(ctx, tx, r.AccountID)
+	payer := r.AccountID
+	if r.ResellerMode == "wholesale" {
+		payer = r.ResellerID // a wholesale order is paid from the reseller's own wallet (issue 11)
+	}
+	b, err := balancesOf(ctx, tx, payer)
 	if err != nil {
 		return err
 	}
@@ -188,7 +195,7 @@ func (a *App) payFromBalance(ctx context.Context, tx *store.Tx, r *store.OrderRo
 	if err != nil {
 		return err
 	}
-	pay := store.PaymentRow{ID: id.NewAt(tx.Now), OrderID: r.ID, AccountID: r.AccountID, Method: MethodBalance, State: PaymentSucceeded,
+	pay := store.PaymentRow{ID: id.NewAt(tx.Now), OrderID: r.ID, AccountID: payer, Method: MethodBalance, State: PaymentSucceeded,
 		AmountFen: amount, FromRefundCreditFen: int64(spent.FromRefundCredit), FromCashFen: int64(spent.FromCash), LedgerTxnID: txnID,
 		CreatedAt: tx.Now, SettledAt: tx.Now}
 	if err := tx.PaymentInsert(ctx, pay); err != nil {
@@ -217,6 +224,9 @@ func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) erro
 	}
 	if err := a.Audit(ctx, tx, AuditEntry{Action: "order.paid", SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
 		"total_fen": r.TotalFen, "deliver_by": o.DeliverBy, "clause": string(order.DeliveryClause), "purpose": r.Purpose}}); err != nil {
+		return err
+	}
+	if err := a.resellerPaid(ctx, tx, withState(r, o, tx.Now)); err != nil {
 		return err
 	}
 	switch r.Purpose {
@@ -291,7 +301,7 @@ func (a *App) closeUnpaid(ctx context.Context, tx *store.Tx, r store.OrderRow, t
 				return err
 			}
 		case py.State == PaymentSucceeded && py.Method == MethodBalance:
-			t, err := wallet.SpendReverse(r.AccountID, wallet.Spent{FromRefundCredit: money.Fen(py.FromRefundCreditFen),
+			t, err := wallet.SpendReverse(payerOf(py, r), wallet.Spent{FromRefundCredit: money.Fen(py.FromRefundCreditFen),
 				FromCash: money.Fen(py.FromCashFen)}, r.ID)
 			if err != nil {
 				return err

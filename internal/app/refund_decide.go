@@ -18,6 +18,7 @@ import (
 	"yuanxu/internal/service"
 	"yuanxu/internal/store"
 	"yuanxu/internal/wallet"
+	"yuanxu/internal/webhook"
 )
 
 // RefundDecision is a reviewer's decision.
@@ -180,7 +181,9 @@ func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.Refun
 			continue
 		}
 		if py.Method == MethodBalance {
-			t, _, err := wallet.RefundToBalance(wallet.RefundToBalanceParams{Customer: o.AccountID, Remaining: wallet.Spent{
+			// To whoever paid (a wholesale reseller's order: the reseller's
+			// wallet; issue 11, SEED A22).
+			t, _, err := wallet.RefundToBalance(wallet.RefundToBalanceParams{Customer: payerOf(py, o), Remaining: wallet.Spent{
 				FromRefundCredit: money.Fen(py.FromRefundCreditFen), FromCash: money.Fen(py.FromCashFen)}, Amount: money.Fen(py.AmountFen),
 				RefundID: r.ID, OrderID: o.ID})
 			if err != nil {
@@ -234,6 +237,15 @@ func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.Refun
 	}
 	for _, s := range svcs {
 		if err := a.terminateService(ctx, tx, s.ID, "refunded"); err != nil {
+			return err
+		}
+	}
+	if err := a.clawbackCommission(ctx, tx, o, r.ID); err != nil {
+		return err
+	}
+	if o.ResellerID != "" {
+		if err := a.emitWebhook(ctx, tx, o.ResellerID, webhook.RefundDecided, r.ID, map[string]any{"refund_id": r.ID, "order_id": o.ID,
+			"customer_id": o.AccountID, "outcome": string(to), "amount_fen": r.AmountFen}); err != nil {
 			return err
 		}
 	}

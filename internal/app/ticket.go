@@ -139,7 +139,63 @@ func (a *App) loadTicket(ctx context.Context, q store.Querier, p account.Princip
 	if err := a.Authorize(ctx, p, perm, ticketObject(r)); err != nil {
 		return r, staff, err
 	}
+	if !staff && account.Relate(p, ticketObject(r)) == account.RelClient {
+		// A reseller reaches a client's ticket only where the client
+		// delegated its tickets (clause 3.1.c); otherwise it does not exist
+		// for the reseller.
+		ok, err := store.DelegatesTickets(ctx, q, r.OwnerAccountID)
+		if err != nil {
+			return r, false, err
+		}
+		if !ok {
+			return r, false, errNotFound("ticket")
+		}
+	}
 	return r, staff, nil
+}
+
+// ResellerTickets lists the tickets of customerID, a client of reseller p
+// that delegated its tickets (ticket.manage_own with the client relation,
+// clause 3.1.c); a client that did not delegate answers
+// reseller.tickets_not_delegated (403).
+func (a *App) ResellerTickets(ctx context.Context, p account.Principal, customerID string, q TicketListQuery) ([]TicketView, string, error) {
+	obj, err := a.customerObject(ctx, "account", customerID)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.Kind != account.KindReseller || account.Relate(p, obj) != account.RelClient {
+		return nil, "", errNotFound("account")
+	}
+	if err := a.Authorize(ctx, p, "ticket.manage_own", obj); err != nil {
+		return nil, "", err
+	}
+	ok, err := store.DelegatesTickets(ctx, a.db, customerID)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
+		return nil, "", errs.E(errs.Forbidden, "reseller.tickets_not_delegated", "the customer has not delegated its tickets",
+			map[string]any{"clause": "3.1.c"})
+	}
+	f := store.TicketFilter{OwnerAccountID: customerID, Limit: q.Limit}
+	if f.States, err = stateFilter(q.State); err != nil {
+		return nil, "", err
+	}
+	if q.Cursor != "" {
+		if !id.Valid(q.Cursor) {
+			return nil, "", store.ErrBadCursor
+		}
+		f.Cursor = q.Cursor
+	}
+	rows, next, err := store.TicketList(ctx, a.db, f)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]TicketView, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, ticketView(r, false, a.Now()))
+	}
+	return out, next, nil
 }
 
 // TicketCreate opens a ticket for p's tenant (ticket.create) with its

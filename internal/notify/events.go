@@ -44,6 +44,9 @@ const (
 	EventAutoRenewProblem   Event = "service.auto_renew_problem"
 	// Traffic quotas (issue 14; templates in templates_service.go).
 	EventQuotaLevel Event = "usage.quota_level"
+	// Resellers (issue 11; templates in templates_reseller.go).
+	EventResellerInvitation  Event = "reseller.invitation"   // to an invited address: join through the link
+	EventResellerOrderPlaced Event = "reseller.order_placed" // to the customer: its reseller placed an order for it
 )
 
 // Specs is the event catalog.
@@ -88,6 +91,10 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "problem": "insufficient_balance", "expires_at": "2026-07-01 09:00"}, Clause: "9.4"},
 	{Event: EventQuotaLevel, Category: Transactional, Vars: []string{"service", "percent", "used", "total"},
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "percent": "80", "used": "400.0 GiB", "total": "500.0 GiB"}, Clause: "3.2.3"},
+	{Event: EventResellerInvitation, Category: Transactional, Vars: []string{"reseller", "link", "expires_at"},
+		Sample: map[string]string{"reseller": "示例代理商", "link": "https://portal.example.com/invite/abc", "expires_at": "2026-12-03 09:00"}, Clause: "2.1"},
+	{Event: EventResellerOrderPlaced, Category: Transactional, Vars: []string{"reseller", "order_id", "product", "amount", "payer"},
+		Sample: map[string]string{"reseller": "示例代理商", "order_id": "01936a9e", "product": "南昌云服务器 2C4G", "amount": "¥79.00", "payer": "reseller"}, Clause: "2.1"},
 }
 
 // specIndex is Specs by event.

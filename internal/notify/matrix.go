@@ -39,6 +39,8 @@ func DefaultMatrix() Matrix {
 		EventServiceRenewed:         {Email, InApp},
 		EventAutoRenewProblem:       {Email, InApp},
 		EventQuotaLevel:             {Email, InApp},
+		EventResellerInvitation:     {Email},
+		EventResellerOrderPlaced:    {Email, InApp},
 	}
 }
 

@@ -142,6 +142,7 @@ type AccountFilter struct {
 	Kinds      []string
 	NotKind    string
 	OwnerID    string
+	ResellerID string // customers this reseller onboarded
 	ID         string
 	EmailIndex string
 	PhoneIndex string
@@ -171,6 +172,9 @@ func AccountList(ctx context.Context, q Querier, f AccountFilter) ([]AccountRow,
 	}
 	if f.OwnerID != "" {
 		add("owner_id = ?", f.OwnerID)
+	}
+	if f.ResellerID != "" {
+		add("reseller_id = ?", f.ResellerID)
 	}
 	if f.ID != "" {
 		add("id = ?", f.ID)

@@ -22,7 +22,13 @@ type OrderRow struct {
 	Purpose, ServiceID, TargetPlanID string
 	// SwappedFrom is the order a refund swap replaced with this one.
 	SwappedFrom string
-	Lines       []OrderLineRow
+	// ResellerMode is how a reseller's order is paid: "wholesale" (by the
+	// reseller, at the wholesale price) or "commission" (by the customer);
+	// "" for other orders.
+	ResellerMode string
+	// ResellerAuthID is the authorisation the reseller sold under.
+	ResellerAuthID string
+	Lines          []OrderLineRow
 }
 
 // OrderLineRow is one frozen line of an order.
@@ -38,7 +44,7 @@ type OrderLineRow struct {
 
 const orderCols = `id, account_id, placed_by, reseller_id, channel, state, agreement_version_id, agreement_sha256, acceptance_id,
  acknowledged, subtotal_fen, discount_fen, total_fen, coupon_code, paid_fen, created_at_ms, updated_at_ms, expires_at_ms,
- paid_at_ms, deliver_by_ms, delivered_at_ms, closed_at_ms, purpose, service_id, target_plan_id, swapped_from`
+ paid_at_ms, deliver_by_ms, delivered_at_ms, closed_at_ms, purpose, service_id, target_plan_id, swapped_from, reseller_mode, reseller_auth_id`
 
 const orderLineCols = `order_id, idx, product_id, plan_id, product_name, plan_name, kind, cycle, quantity, unit_price_fen, total_fen,
  refund_class, refund_clause, delivery_sla_ms, attach_to`
@@ -50,7 +56,7 @@ func scanOrder(s scanner) (OrderRow, error) {
 	var paid, deliverBy, delivered, closed sql.NullInt64
 	if err := s.Scan(&r.ID, &r.AccountID, &r.PlacedBy, &r.ResellerID, &r.Channel, &r.State, &r.AgreementVersionID, &r.AgreementSHA256,
 		&r.AcceptanceID, &ack, &r.SubtotalFen, &r.DiscountFen, &r.TotalFen, &r.CouponCode, &r.PaidFen, &created, &updated, &expires,
-		&paid, &deliverBy, &delivered, &closed, &r.Purpose, &r.ServiceID, &r.TargetPlanID, &r.SwappedFrom); err != nil {
+		&paid, &deliverBy, &delivered, &closed, &r.Purpose, &r.ServiceID, &r.TargetPlanID, &r.SwappedFrom, &r.ResellerMode, &r.ResellerAuthID); err != nil {
 		return r, err
 	}
 	r.Acknowledged = splitIDs(ack)
@@ -62,10 +68,10 @@ func scanOrder(s scanner) (OrderRow, error) {
 // OrderInsert stores a new order and its lines.
 func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
- $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
+ $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
 		r.AgreementSHA256, r.AcceptanceID, joinIDs(r.Acknowledged), r.SubtotalFen, r.DiscountFen, r.TotalFen, r.CouponCode, r.PaidFen,
 		Ms(r.CreatedAt), Ms(r.UpdatedAt), Ms(r.ExpiresAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt),
-		NullMs(r.ClosedAt), purposeOr(r.Purpose), r.ServiceID, r.TargetPlanID, r.SwappedFrom); err != nil {
+		NullMs(r.ClosedAt), purposeOr(r.Purpose), r.ServiceID, r.TargetPlanID, r.SwappedFrom, r.ResellerMode, r.ResellerAuthID); err != nil {
 		return err
 	}
 	for _, l := range r.Lines {
@@ -130,6 +136,7 @@ func orderLines(ctx context.Context, q Querier, orderID string) ([]OrderLineRow,
 type OrderFilter struct {
 	AccountID string   // '' = every account (staff)
 	States    []string // empty = every state
+	Reseller  string   // only orders placed by this reseller
 	Before    string   // an order id: only older ones (paging)
 	Limit     int      // ≤ 0: 50
 	WithLines bool
@@ -145,6 +152,9 @@ func Orders(ctx context.Context, q Querier, f OrderFilter) ([]OrderRow, error) {
 	}
 	if f.AccountID != "" {
 		add("account_id = ?", f.AccountID)
+	}
+	if f.Reseller != "" {
+		add("reseller_id = ?", f.Reseller)
 	}
 	if f.Before != "" {
 		add("id < ?", f.Before)

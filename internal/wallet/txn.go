@@ -27,6 +27,10 @@ const (
 	ReasonWithdrawReverse Reason = "withdraw_reverse"  // withdrawals_payable → cash: a withdrawal rejected or cancelled
 	ReasonDowngradeCredit Reason = "downgrade_credit"  // revenue → refund_credit: the unused difference of a downgrade
 	ReasonCapture         Reason = "capture"           // gateway clearing → revenue: an order (part) paid through a gateway
+	// Resellers (issue 11, clause 2.1, SEED A22).
+	ReasonCommission         Reason = "commission"          // revenue → reseller_commission: accrued when the customer pays
+	ReasonCommissionClawback Reason = "commission_clawback" // reseller_commission, then the reseller's cash → revenue: the order was refunded
+	ReasonCommissionSettle   Reason = "commission_settle"   // reseller_commission → the reseller's cash: a statement settled
 )
 
 // Link keys of [Txn.Links].
@@ -39,6 +43,7 @@ const (
 	LinkAdjustment = "adjustment" // the adjustment request (re-authenticated, audited)
 	LinkCustomer   = "customer"   // the account that ended (account closure)
 	LinkService    = "service"    // the service of a plan change
+	LinkSettlement = "settlement" // a reseller's commission statement
 )
 
 // MaxAmount bounds every posting and builder amount: ¥10,000,000,000. Sums
@@ -89,11 +94,14 @@ var shapes = map[Reason]shape{
 	ReasonWithdraw: {debit: []Kind{Cash}, credit: []Kind{WithdrawalsPayable}, links: []string{LinkWithdrawal}},
 	ReasonAccountClosure: {debit: CustomerKinds, credit: []Kind{WithdrawalsPayable, RefundsPayable},
 		pairs: map[Kind]Kind{Cash: WithdrawalsPayable, FrozenCash: WithdrawalsPayable, RefundCredit: RefundsPayable, FrozenRefundCredit: RefundsPayable}},
-	ReasonPayout:          {debit: []Kind{WithdrawalsPayable, RefundsPayable}, credit: []Kind{GatewayClearing}},
-	ReasonSpendReverse:    {debit: []Kind{Revenue}, credit: []Kind{RefundCredit, Cash}, links: []string{LinkOrder}},
-	ReasonWithdrawReverse: {debit: []Kind{WithdrawalsPayable}, credit: []Kind{Cash}, links: []string{LinkWithdrawal}},
-	ReasonDowngradeCredit: {debit: []Kind{Revenue}, credit: []Kind{RefundCredit}, links: []string{LinkService}},
-	ReasonCapture:         {debit: []Kind{GatewayClearing}, credit: []Kind{Revenue}, links: []string{LinkPayment, LinkOrder}},
+	ReasonPayout:             {debit: []Kind{WithdrawalsPayable, RefundsPayable}, credit: []Kind{GatewayClearing}},
+	ReasonSpendReverse:       {debit: []Kind{Revenue}, credit: []Kind{RefundCredit, Cash}, links: []string{LinkOrder}},
+	ReasonWithdrawReverse:    {debit: []Kind{WithdrawalsPayable}, credit: []Kind{Cash}, links: []string{LinkWithdrawal}},
+	ReasonDowngradeCredit:    {debit: []Kind{Revenue}, credit: []Kind{RefundCredit}, links: []string{LinkService}},
+	ReasonCapture:            {debit: []Kind{GatewayClearing}, credit: []Kind{Revenue}, links: []string{LinkPayment, LinkOrder}},
+	ReasonCommission:         {debit: []Kind{Revenue}, credit: []Kind{ResellerCommission}, links: []string{LinkOrder}},
+	ReasonCommissionClawback: {debit: []Kind{ResellerCommission, Cash}, credit: []Kind{Revenue}, links: []string{LinkOrder}},
+	ReasonCommissionSettle:   {debit: []Kind{ResellerCommission}, credit: []Kind{Cash}, links: []string{LinkSettlement}},
 	ReasonAdjust: {debit: append([]Kind{Adjustments}, CustomerKinds...), credit: append([]Kind{Adjustments}, CustomerKinds...),
 		links: []string{LinkAdjustment}, adjust: true},
 }
@@ -170,6 +178,14 @@ func (t Txn) Validate() error {
 	}
 	if sum != 0 {
 		return bad("postings sum to %d, not zero", sum)
+	}
+	if t.Reason == ReasonCommissionClawback || t.Reason == ReasonCommissionSettle {
+		// A reseller's commission moves only to and from its own cash.
+		for _, p := range t.Postings {
+			if p.Account.Kind == ResellerCommission && customer != "" && p.Account.Ref != customer {
+				return bad("%s moves %s's commission against %s's cash", t.Reason, p.Account.Ref, customer)
+			}
+		}
 	}
 	if sh.pairs != nil {
 		for _, to := range sh.pairs {

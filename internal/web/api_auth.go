@@ -93,13 +93,13 @@ type ticketOutput struct{ Body CodeTicketBody }
 
 type registerInput struct {
 	Body struct {
-		Kind            string `json:"kind" enum:"individual,enterprise" doc:"Account kind." example:"individual"`
+		Kind            string `json:"kind" enum:"individual,enterprise,reseller" doc:"Account kind; reseller: a company applying to resell, which sells only once staff authorise it." example:"individual"`
 		DisplayName     string `json:"display_name" maxLength:"64" example:"李雷"`
 		Email           string `json:"email" maxLength:"254" example:"li.lei@example.com"`
 		Phone           string `json:"phone" maxLength:"20" example:"13800138000"`
 		Password        string `json:"password" maxLength:"256" example:"correct horse battery staple"`
-		EnterpriseName  string `json:"enterprise_name,omitempty" maxLength:"128" doc:"Enterprise kind only." example:"元序示例科技有限公司"`
-		USCC            string `json:"uscc,omitempty" maxLength:"18" doc:"Unified social credit code, enterprise kind only." example:"91350100M000100Y43"`
+		EnterpriseName  string `json:"enterprise_name,omitempty" maxLength:"128" doc:"Enterprise and reseller kinds only." example:"元序示例科技有限公司"`
+		USCC            string `json:"uscc,omitempty" maxLength:"18" doc:"Unified social credit code, enterprise and reseller kinds only." example:"91350100M000100Y43"`
 		Lang            string `json:"lang,omitempty" enum:"zh-CN,en" example:"zh-CN"`
 		EmailCodeID     string `json:"email_code_id" example:"0197a5d2-8c1e-7d40-9a7b-3f1d2c4b5a69"`
 		EmailCode       string `json:"email_code" example:"123456"`

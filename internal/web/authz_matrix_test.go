@@ -116,6 +116,7 @@ type matrixEnv struct {
 	kyc        map[string]string
 	compliance account.Principal // imposes the measures lifted in the lift rows
 	commerce   *matrixCommerce   // the commerce rows' objects (api_commerce_matrix_test.go)
+	resellers  *matrixResellers  // the reseller rows' objects (api_reseller_matrix_test.go)
 }
 
 // noSuchID is a well-formed id of nothing.
@@ -349,6 +350,7 @@ func newMatrixEnv(t *testing.T, s *webtest.Server) *matrixEnv {
 	// Another staff member, for the staff-roles row.
 	env.victimStaff = s.NewStaff(t, account.RoleAuditor).ID
 	env.setupCommerce(t)
+	env.setupResellers(t)
 	return env
 }
 

@@ -87,6 +87,9 @@ func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victi
 	if cp, ok := env.commercePath(p, a); ok { // api_commerce_matrix_test.go
 		path = cp
 	}
+	if rp, ok := env.resellerPath(p, a); ok { // api_reseller_matrix_test.go
+		path = rp
+	}
 	if p.route == "DELETE /api/v1/staff/accounts/{id}/standing" {
 		path += "?flag=restricted&reason=matrix"
 	}
@@ -154,6 +157,9 @@ func (env *matrixEnv) target(p probe, a *actor, victim ...string) string {
 // an allowed caller gets 422, not a change).
 func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 	const form, js = "application/x-www-form-urlencoded", "application/json"
+	if ct, b, ok := env.resellerBody(p, a); ok { // api_reseller_matrix_test.go
+		return ct, b
+	}
 	if ct, b, ok := env.commerceBody(p, a); ok { // api_commerce_matrix_test.go
 		return ct, b
 	}

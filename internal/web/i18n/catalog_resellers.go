@@ -1,0 +1,48 @@
+package i18n
+
+// Resellers (issue 11, clause 2.1): the messages of the error codes of
+// authorisations, invitations, reseller orders, statements and webhooks,
+// and the rules their fields name.
+func init() {
+	register(map[string]Message{
+		"error.reseller.not_authorised":               {ZH: "该代理商目前没有有效的授权（服务协议第二条第（一）项），不能销售或邀请客户。", EN: "The reseller holds no authorisation valid now (agreement clause 2.1): it may not sell or invite customers."},
+		"error.reseller.out_of_scope":                 {ZH: "该代理商的授权不包括此产品类型或地域（第二条第（一）项）。", EN: "The reseller's authorisation does not cover this product kind or region (clause 2.1)."},
+		"error.reseller.invalid":                      {ZH: "授权信息不完整或不一致，请查看 errors 中列出的字段。", EN: "The authorisation is incomplete or inconsistent; see the fields listed in errors."},
+		"error.reseller.kyc_required":                 {ZH: "须先通过该代理商的企业实名认证，才能授权。", EN: "The reseller's enterprise verification must be approved before it is authorised."},
+		"error.reseller.bad_transition":               {ZH: "授权当前状态（{state}）不允许此操作。", EN: "The authorisation's state ({state}) does not allow this."},
+		"error.reseller.changed":                      {ZH: "授权已被他人修改，请刷新后重试。", EN: "The authorisation changed meanwhile; reload and retry."},
+		"error.reseller.code_invalid":                 {ZH: "授权编号的格式为 YXR-XXXX-XXXX。", EN: "An authorisation code looks like YXR-XXXX-XXXX."},
+		"error.reseller.code_unknown":                 {ZH: "没有与该编号对应的代理商授权。请通过官网或已核实的授权代理商购买。", EN: "No reseller authorisation has this code. Buy through the official site or a verified authorised reseller."},
+		"error.reseller.only":                         {ZH: "只有授权代理商才能为其客户办理此事。", EN: "Only an authorised reseller does this for its customers."},
+		"error.reseller.invitation_invalid":           {ZH: "该邀请链接无效（已使用、已过期或已撤销）。", EN: "This invitation link is not valid (used, expired or revoked)."},
+		"error.reseller.invitation_used":              {ZH: "该邀请已被使用。", EN: "This invitation was used already."},
+		"error.reseller.invitation_not_pending":       {ZH: "只能撤销尚未接受的邀请。", EN: "Only a pending invitation can be revoked."},
+		"error.reseller.invitation_invalid_input":     {ZH: "邀请信息有误，请查看 errors 中列出的字段。", EN: "The invitation has invalid fields; see errors."},
+		"error.reseller.customer_acceptance_required": {ZH: "客户须本人接受现行服务协议（第一条），代理商不能代为接受。", EN: "The customer must accept the agreement in force themselves (clause 1); a reseller cannot accept for them."},
+		"error.reseller.cannot_accept_for_customer":   {ZH: "代理商不能代客户接受服务协议；请让客户本人在控制台接受。", EN: "A reseller cannot accept the agreement for a customer; the customer accepts it in the portal."},
+		"error.reseller.paid_by_reseller":             {ZH: "此订单由代理商支付（批发模式），您无需付款。", EN: "Your reseller pays this order (wholesale); nothing is due from you."},
+		"error.reseller.customer_pays":                {ZH: "此订单由客户本人支付；代理商不能动用客户的资金。", EN: "The customer pays this order; a reseller cannot spend a customer's money."},
+		"error.reseller.none":                         {ZH: "您的账户不是通过代理商开通的。", EN: "Your account was not opened through a reseller."},
+		"error.reseller.tickets_not_delegated":        {ZH: "该客户未授权您处理其工单（第三条第（一）项）。", EN: "The customer has not delegated its tickets to you (clause 3.1.c)."},
+		"error.reseller.statement_invalid":            {ZH: "月份的格式为 2026-11。", EN: "A month looks like 2026-11."},
+		"error.reseller.nothing_to_settle":            {ZH: "没有待结算的佣金。", EN: "There is no unsettled commission."},
+		"error.webhook.endpoint_invalid":              {ZH: "回调地址不可用，请查看 errors 中列出的字段。", EN: "The endpoint is not acceptable; see the fields listed in errors."},
+		"error.webhook.not_failed":                    {ZH: "只能重试已失败的投递。", EN: "Only a failed delivery can be retried."},
+		"error.webhook.signature_invalid":             {ZH: "签名无效。", EN: "The signature is not valid."},
+		"error.invitation.not_found":                  {ZH: "未找到该邀请。", EN: "No such invitation."},
+		"error.webhook_endpoint.not_found":            {ZH: "未找到该回调地址。", EN: "No such webhook endpoint."},
+		"error.webhook_delivery.not_found":            {ZH: "未找到该投递记录。", EN: "No such webhook delivery."},
+		"error.reseller_authorisation.not_found":      {ZH: "未找到该授权。", EN: "No such authorisation."},
+		"rule.reseller_account":                       {ZH: "须为代理商账户。", EN: "Must be a reseller account."},
+		"rule.kyc_approved":                           {ZH: "须已通过实名认证。", EN: "Real-name verification must be approved."},
+		"rule.in_future":                              {ZH: "须为将来的时间。", EN: "Must be in the future."},
+		"rule.customer_only":                          {ZH: "只能由客户本人提交。", EN: "Only the customer may give this."},
+		"rule.not_for_resellers":                      {ZH: "代理商订单不能使用。", EN: "Not for reseller orders."},
+		"rule.in_scope":                               {ZH: "不在授权范围内。", EN: "Outside the authorisation's scope."},
+		"rule.same_authorisation":                     {ZH: "同一订单的各项须属于同一授权。", EN: "Every line of one order must fall under one authorisation."},
+		"rule.reseller_balance":                       {ZH: "批发订单须由代理商余额支付。", EN: "A wholesale order is paid from the reseller's balance."},
+		"rule.url":                                    {ZH: "须为有效的网址。", EN: "Must be a valid URL."},
+		"rule.https":                                  {ZH: "须使用 https。", EN: "Must use https."},
+		"rule.public_host":                            {ZH: "须为公网地址。", EN: "Must be a public address."},
+	})
+}
