@@ -24,16 +24,38 @@ func startResolver(upstream string, delegations map[string]string) (addr string,
 	for zone, a := range delegations {
 		r.delegations[dns.CanonicalName(zone)] = a
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
+	// Pebble asks over TCP (its dns.Client has Net "tcp"); serve UDP too,
+	// on the same port.
+	var ln net.Listener
+	var pc net.PacketConn
+	for attempt := 0; ; attempt++ {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		pc, err = net.ListenPacket("udp", ln.Addr().String())
+		if err == nil {
+			break
+		}
+		ln.Close()
+		if attempt == 5 {
+			return "", nil, err
+		}
 	}
-	srv := &dns.Server{PacketConn: pc, Handler: r}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
-	return pc.LocalAddr().String(), func() { _ = srv.Shutdown() }, nil
+	var servers []*dns.Server
+	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: r}, {Listener: ln, Handler: r}} {
+		started := make(chan struct{})
+		srv.NotifyStartedFunc = func() { close(started) }
+		go func() { _ = srv.ActivateAndServe() }()
+		<-started
+		servers = append(servers, srv)
+	}
+	stop = func() {
+		for _, srv := range servers {
+			_ = srv.Shutdown()
+		}
+	}
+	return pc.LocalAddr().String(), stop, nil
 }
 
 func (r *resolver) delegated(name string) (string, bool) {
