@@ -39,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -75,6 +76,7 @@ type Server struct {
 
 	challURL string // challtestsrv management, http://127.0.0.1:port
 	http     *http.Client
+	http01   atomic.Pointer[http.Handler]
 }
 
 // Binary returns the path of a binary: on PATH, else in GOBIN or
@@ -154,6 +156,9 @@ func start(t testing.TB, pebbleBin, challBin string, o Options) (*Server, error)
 		Proxy:           nil,
 	}}
 	s.ResolverAddr = s.DNSAddr
+	if err := s.serveHTTP01(t, httpPort); err != nil {
+		return nil, err
+	}
 
 	stopChall, err := run(t, challBin, nil,
 		"-dnsserver", s.DNSAddr, "-management", "127.0.0.1:"+strconv.Itoa(challMgmt),
@@ -342,17 +347,31 @@ func (s *Server) HTTPClient() *http.Client {
 	}}
 }
 
-// ServeHTTP01 serves h on 127.0.0.1:HTTPPort, where Pebble connects for
-// HTTP-01 validation, until the test ends. Only one handler per Server.
+// ServeHTTP01 makes h answer on 127.0.0.1:HTTPPort, where Pebble connects
+// for HTTP-01 validation. The port is bound from Start on (answering 404
+// until a handler is set), so no other process can take it meanwhile; a
+// later call replaces the handler.
 func (s *Server) ServeHTTP01(t testing.TB, h http.Handler) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(s.HTTPPort))
+	s.http01.Store(&h)
+}
+
+// serveHTTP01 binds the HTTP-01 port for the Server's lifetime.
+func (s *Server) serveHTTP01(t testing.TB, port int) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
-		t.Fatalf("pebbletest: HTTP-01 port: %v", err)
+		return fmt.Errorf("HTTP-01 port: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := s.http01.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	})}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
+	return nil
 }
 
 // lockedBuffer collects a child's output from two pipes.

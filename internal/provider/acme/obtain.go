@@ -1,7 +1,6 @@
 package acme
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -444,7 +443,7 @@ func parseIssued(certPEM, chainPEM []byte, pub crypto.PublicKey, domains []strin
 	return &Certificate{
 		Domains:   domains,
 		CertPEM:   pem.EncodeToMemory(blk),
-		ChainPEM:  bytes.TrimSpace(chainPEM),
+		ChainPEM:  chainPEM,
 		NotBefore: leaf.NotBefore,
 		NotAfter:  leaf.NotAfter,
 	}, nil

@@ -3,6 +3,7 @@ package acme
 import (
 	"context"
 	"net"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -34,6 +35,10 @@ func NewZoneServer(zone string, records TXTRecords, nameservers ...string) *Zone
 }
 
 const zoneTTL = 60
+
+// lookupTimeout bounds one TXTRecords lookup: a resolver retries after a
+// few seconds anyway.
+const lookupTimeout = 2 * time.Second
 
 func (s *ZoneServer) soa() dns.RR {
 	mname := "ns." + s.zone
@@ -77,7 +82,9 @@ func (s *ZoneServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 			m.Answer = append(m.Answer, &dns.NS{Hdr: dns.RR_Header{Name: s.zone, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: zoneTTL}, Ns: n})
 		}
 	case q.Qtype == dns.TypeTXT || q.Qtype == dns.TypeANY:
-		values, err := s.records.TXT(context.Background(), name)
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		values, err := s.records.TXT(ctx, name)
+		cancel()
 		if err != nil {
 			m.SetRcode(req, dns.RcodeServerFailure)
 			_ = w.WriteMsg(m)
