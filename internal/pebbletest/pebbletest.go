@@ -258,7 +258,7 @@ func run(t testing.TB, bin string, extraEnv []string, args ...string) (stop func
 	return func() {
 		cancel()
 		<-exited
-		if t.Failed() || testing.Verbose() {
+		if t.Failed() {
 			t.Logf("%s output:\n%s", name, logs.String())
 		}
 	}, nil
