@@ -103,7 +103,10 @@ type OrderView struct {
 	ID        string `json:"id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f60"`
 	AccountID string `json:"account_id" example:"01936a9e-0000-7000-8000-000000000001"`
 	Channel   string `json:"channel" example:"web"`
-	State     string `json:"state" enum:"created,paid,provisioning,delivered,delivery_failed,expired,cancelled,refunded,swapped" example:"created"`
+	// ResellerMode is how an order a reseller placed is paid: wholesale
+	// (by the reseller) or commission (by the customer); "" otherwise.
+	ResellerMode string `json:"reseller_mode,omitempty" enum:"wholesale,commission," example:""`
+	State        string `json:"state" enum:"created,paid,provisioning,delivered,delivery_failed,expired,cancelled,refunded,swapped" example:"created"`
 	// Purpose is new (a new purchase), renewal or upgrade (of ServiceID):
 	// only new purchases have the no-fault refund (refund.applies_to).
 	Purpose     string             `json:"purpose" enum:"new,renewal,upgrade" example:"new"`
@@ -131,7 +134,7 @@ type OrderView struct {
 }
 
 func orderView(r store.OrderRow, pays []store.PaymentRow) OrderView {
-	v := OrderView{ID: r.ID, AccountID: r.AccountID, Channel: r.Channel, State: r.State, Purpose: r.Purpose, ServiceID: r.ServiceID, SubtotalFen: r.SubtotalFen,
+	v := OrderView{ID: r.ID, AccountID: r.AccountID, Channel: r.Channel, ResellerMode: r.ResellerMode, State: r.State, Purpose: r.Purpose, ServiceID: r.ServiceID, SubtotalFen: r.SubtotalFen,
 		DiscountFen: r.DiscountFen, TotalFen: r.TotalFen, PaidFen: r.PaidFen, DueFen: r.TotalFen - r.PaidFen, CouponCode: r.CouponCode,
 		Agreement: OrderAgreementView{VersionID: r.AgreementVersionID, SHA256: r.AgreementSHA256, AcceptanceID: r.AcceptanceID,
 			Acknowledged: r.Acknowledged},

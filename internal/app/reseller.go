@@ -296,3 +296,29 @@ func (a *App) resellerActive(ctx context.Context, q store.Querier, resellerID st
 	return errs.E(errs.Op("app.resellerActive"), errs.Forbidden, reseller.CodeNotAuthorised, "the reseller holds no authorisation valid now",
 		map[string]any{"clause": reseller.Clause, "statuses": seen})
 }
+
+// ResellerAccountView is a reseller account in the console.
+type ResellerAccountView struct {
+	ID, DisplayName, Company, EmailMasked string
+	KYCApproved                           bool
+}
+
+// ResellerAccounts lists the reseller accounts (staff: reseller.authorise
+// or account.read_any), for the console's authorisation form.
+func (a *App) ResellerAccounts(ctx context.Context, p account.Principal) ([]ResellerAccountView, error) {
+	if !account.Can(p, "account.read_any", account.Object{}).Allowed {
+		if err := a.Authorize(ctx, p, "reseller.authorise", account.Object{Type: "reseller_authorisation"}); err != nil {
+			return nil, err
+		}
+	}
+	rs, err := store.AccountList(ctx, a.db, store.AccountFilter{Kinds: []string{string(account.KindReseller)}, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ResellerAccountView, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, ResellerAccountView{ID: r.ID, DisplayName: r.DisplayName, Company: r.EnterpriseName, EmailMasked: r.EmailMasked,
+			KYCApproved: a.KYCRequired(ctx, r.ID) == nil})
+	}
+	return out, nil
+}

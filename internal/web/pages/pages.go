@@ -149,9 +149,10 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerCommercePortal(handle, cust)   // commerce_portal.go
 	h.registerCommerceConsole(handle, staff) // commerce_console.go
 	h.registerServicePages(handle, cust, staff)
-	h.registerPaymentPages(handle, cust, staff) // payments_pages.go
-	h.registerRefundPages(handle, cust, staff)  // refunds_pages.go
-	h.registerUsagePages(handle, cust, staff)   // usage_pages.go
+	h.registerPaymentPages(handle, cust, staff)  // payments_pages.go
+	h.registerRefundPages(handle, cust, staff)   // refunds_pages.go
+	h.registerUsagePages(handle, cust, staff)    // usage_pages.go
+	h.registerResellerPages(handle, cust, staff) // resellers.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
@@ -188,6 +189,7 @@ func consoleNav() []NavItem {
 		{ID: "licences", LabelKey: "page.console.nav.licences", Href: "/console/licences"},
 		{ID: "calendar", LabelKey: "page.console.nav.calendar", Href: "/console/calendar"},
 		{ID: "customers", LabelKey: "layout.console.nav.customers", Href: "/console/customers"},
+		{ID: "resellers", LabelKey: "page.console.nav.resellers", Href: "/console/resellers"},
 		{ID: "staff", LabelKey: "layout.console.nav.staff", Href: "/console/staff"},
 		{ID: "notifications", LabelKey: "layout.console.nav.notifications", Href: "/console/notifications"},
 		{ID: "templates", LabelKey: "layout.console.nav.templates", Href: "/console/templates"},
