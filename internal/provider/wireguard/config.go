@@ -3,6 +3,8 @@ package wireguard
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/draw"
 	"image/png"
 	"net"
 	"net/netip"
@@ -166,10 +168,15 @@ func (c ClientConfig) Render() ([]byte, error) {
 // screen.
 const QRSize = 512
 
+// qrQuiet is the quiet zone around a QR code, in modules (ISO/IEC 18004
+// asks for 4).
+const qrQuiet = 4
+
 // QRCode renders the configuration as a QR code PNG of size×size pixels
 // (QRSize when size is 0), error correction level M, as the WireGuard
-// mobile apps scan it. A size smaller than the code's own module count is
-// refused by the encoder.
+// mobile apps scan it: whole pixels per module, a white quiet zone of at
+// least four modules, the code centred. A size too small for the code
+// and its quiet zone at one pixel per module is an error.
 func (c ClientConfig) QRCode(size int) ([]byte, error) {
 	text, err := c.Render()
 	if err != nil {
@@ -182,12 +189,21 @@ func (c ClientConfig) QRCode(size int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wireguard: qr encode: %w", err)
 	}
-	code, err = barcode.Scale(code, size, size)
+	n := code.Bounds().Dx()
+	factor := size / (n + 2*qrQuiet)
+	if factor < 1 {
+		return nil, fmt.Errorf("wireguard: a %d-module QR code needs at least %d pixels", n, n+2*qrQuiet)
+	}
+	scaled, err := barcode.Scale(code, n*factor, n*factor)
 	if err != nil {
 		return nil, fmt.Errorf("wireguard: qr scale: %w", err)
 	}
+	img := image.NewGray(image.Rect(0, 0, size, size))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	off := (size - n*factor) / 2
+	draw.Draw(img, scaled.Bounds().Add(image.Pt(off, off)), scaled, image.Point{}, draw.Src)
 	var b bytes.Buffer
-	if err := png.Encode(&b, code); err != nil {
+	if err := png.Encode(&b, img); err != nil {
 		return nil, fmt.Errorf("wireguard: png: %w", err)
 	}
 	return b.Bytes(), nil

@@ -155,21 +155,37 @@ func TestClientConfigQRCode(t *testing.T) {
 		if r := img.Bounds(); r.Dx() != want || r.Dy() != want {
 			t.Fatalf("QR image %v, want %dx%d", r, want, want)
 		}
-		// A QR code has dark finder patterns in its corners and light
-		// quiet space: both colours must be there.
-		dark, light := 0, 0
+		// Mostly dark and light pixels, a white quiet zone, and the top
+		// left finder pattern dark where the code starts.
+		dark := func(x, y int) bool { r, _, _, _ := img.At(x, y).RGBA(); return r < 0x8000 }
+		ndark := 0
 		for y := 0; y < want; y += 4 {
 			for x := 0; x < want; x += 4 {
-				r, _, _, _ := img.At(x, y).RGBA()
-				if r < 0x8000 {
-					dark++
-				} else {
-					light++
+				if dark(x, y) {
+					ndark++
 				}
 			}
 		}
-		if dark == 0 || light == 0 {
-			t.Fatalf("QR image is one colour (dark %d, light %d)", dark, light)
+		if ndark == 0 {
+			t.Fatal("QR image has no dark pixels")
+		}
+		// On the diagonal: quiet zone, then the finder pattern's dark
+		// outer ring, one module thick.
+		first := 0
+		for first < want && !dark(first, first) {
+			first++
+		}
+		module := 0
+		for first+module < want && dark(first+module, first+module) {
+			module++
+		}
+		if module == 0 || first < 4*module {
+			t.Fatalf("quiet zone %d pixels, module %d pixels; want at least 4 modules", first, module)
+		}
+		for x := 0; x < want; x++ {
+			if dark(x, first-1) || dark(first-1, x) || dark(x, want-first+module/2) {
+				t.Fatalf("quiet zone not white at %d", x)
+			}
 		}
 	}
 	if _, err := c.QRCode(10); err == nil {
