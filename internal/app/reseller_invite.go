@@ -327,3 +327,14 @@ func (a *App) SetTicketDelegation(ctx context.Context, p account.Principal, on b
 			Data: map[string]any{"reseller": l.row.ResellerID, "delegated": on}})
 	})
 }
+
+// TicketDelegation says whether p's account was opened through a reseller
+// and whether it delegated its tickets to it.
+func (a *App) TicketDelegation(ctx context.Context, p account.Principal) (hasReseller, delegated bool, err error) {
+	l, err := loadAccount(ctx, a.db, p.TenantID())
+	if err != nil || l.row.ResellerID == "" {
+		return false, false, err
+	}
+	d, err := store.DelegatesTickets(ctx, a.db, l.row.ID)
+	return true, d, err
+}

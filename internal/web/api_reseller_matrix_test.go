@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ type matrixResellers struct {
 	ownInv, otherInv   string // pending invitations (demo reseller, rival)
 	ownHook, otherHook string // webhook endpoints
 	ownFail, otherFail string // failed deliveries
+	ownOrder           string // an unpaid order the demo reseller placed for its client
 	// auths: staff column → variant → an authorisation of the victim.
 	auths map[string]map[string]string
 }
@@ -103,10 +105,12 @@ func (env *matrixEnv) setupResellers(t *testing.T) {
 	// the demo client's join queued none (no endpoint then): an order does.
 	rivalClient := s.NewResellerClient(t, rivalP)
 	_ = rivalClient
-	if _, _, err := a.ResellerCheckout(ctx, reselP, client.ID, app.CheckoutRequest{Lines: []app.LineRequest{{ProductID: matrixActiveProduct,
-		PlanID: "s1", Cycle: "month", Quantity: 1}}}, app.Idem{}); err != nil {
+	ro, _, err := a.ResellerCheckout(ctx, reselP, client.ID, app.CheckoutRequest{Lines: []app.LineRequest{{ProductID: matrixActiveProduct,
+		PlanID: "s1", Cycle: "month", Quantity: 1}}}, app.Idem{})
+	if err != nil {
 		t.Fatalf("reseller order: %v", err)
 	}
+	mr.ownOrder = ro.ID
 	for acc, dst := range map[string]*string{reselP.AccountID: &mr.ownFail, rivalP.AccountID: &mr.otherFail} {
 		var id string
 		if err := a.DB().QueryRow(ctx, `SELECT id FROM webhook_delivery WHERE account_id = $1 ORDER BY id LIMIT 1`, acc).Scan(&id); err != nil {
@@ -145,7 +149,8 @@ func (env *matrixEnv) resellerPath(p probe, a *actor) (string, bool) {
 	switch path {
 	case "/api/v1/resellers/check":
 		return path + "?code=" + mr.code, true
-	case "/api/v1/reseller/customers/{id}", "/api/v1/reseller/customers/{id}/orders", "/api/v1/reseller/customers/{id}/tickets":
+	case "/api/v1/reseller/customers/{id}", "/api/v1/reseller/customers/{id}/orders", "/api/v1/reseller/customers/{id}/tickets",
+		"/reseller/customers/{id}/order":
 		id = pick(mr.client, env.stranger.ID)
 	case "/api/v1/reseller/invitations/{id}/revoke":
 		id = pick(mr.ownInv, mr.otherInv)
@@ -153,14 +158,16 @@ func (env *matrixEnv) resellerPath(p probe, a *actor) (string, bool) {
 		id = pick(mr.ownHook, mr.otherHook)
 	case "/api/v1/reseller/webhook-deliveries/{id}/retry":
 		id = pick(mr.ownFail, mr.otherFail)
-	case "/api/v1/staff/reseller-authorisations/{id}/state":
+	case "/reseller/orders/{id}/pay":
+		id = pick(mr.ownOrder, env.commerce.other["pay"])
+	case "/api/v1/staff/reseller-authorisations/{id}/state", "/console/reseller-authorisations/{id}":
 		id = noSuchID
 		if m := mr.auths[a.name]; m != nil {
 			id = m[p.variant]
 		} else {
 			id = mr.auths["admin"][p.variant]
 		}
-	case "/api/v1/staff/resellers/{id}/statement", "/api/v1/staff/resellers/{id}/settle":
+	case "/api/v1/staff/resellers/{id}/statement", "/api/v1/staff/resellers/{id}/settle", "/console/resellers/{id}", "/console/resellers/{id}/settle":
 		id = pick(env.byName["resel"].id, env.stranger.ID)
 	default:
 		return "", false
@@ -172,6 +179,14 @@ func (env *matrixEnv) resellerPath(p probe, a *actor) (string, bool) {
 func (env *matrixEnv) resellerBody(p probe, a *actor) (contentType, body string, ok bool) {
 	if env.resellers == nil {
 		return "", "", false
+	}
+	const form = "application/x-www-form-urlencoded"
+	values := func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v.Encode()
 	}
 	js := func(v any) (string, string, bool) {
 		b, err := json.Marshal(v)
@@ -199,6 +214,20 @@ func (env *matrixEnv) resellerBody(p probe, a *actor) (contentType, body string,
 			"valid_until": time.Now().Add(30 * 24 * time.Hour).Format(time.RFC3339)})
 	case "POST /api/v1/staff/reseller-authorisations/{id}/state":
 		return js(map[string]any{"action": "suspend", "reason": "matrix"})
+	// Pages: form bodies.
+	case "POST /reseller/invitations":
+		return form, values("kind", "individual", "email", "matrix-page-"+a.name+"@example.com"), true
+	case "POST /reseller/webhooks":
+		return form, values("url", "https://hooks.example.com/page-"+a.name), true
+	case "POST /reseller/customers/{id}/order":
+		return form, values("choice", matrixActiveProduct+"|s1|month"), true
+	case "POST /account/reseller-delegation":
+		return form, values("tickets", "on"), true
+	case "POST /console/resellers":
+		return form, url.Values{"reseller_id": {env.byName["resel"].id}, "kinds": {"cdn"}, "mode": {"commission"}, "rate": {"5"},
+			"valid_until": {time.Now().AddDate(0, 1, 0).Format("2006-01-02")}}.Encode(), true
+	case "POST /console/reseller-authorisations/{id}":
+		return form, values("action", "suspend", "reason", "matrix"), true
 	}
 	return "", "", false
 }

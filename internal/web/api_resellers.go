@@ -593,7 +593,7 @@ func registerResellerStaff(s *server) {
 	commerceRegister(s, huma.Operation{OperationID: "staff-set-reseller-authorisation", Method: http.MethodPost, Path: "/staff/reseller-authorisations/{id}/state",
 		Tags: tag, Security: secAny, Summary: "Suspend, reinstate or revoke an authorisation",
 		Description: "With a reason (suspend, revoke). From then on the reseller cannot sell or invite under it. Revocation is final. Needs reseller.authorise.",
-		Errors: []int{401, 403, 404, 409, 422}},
+		Errors:      []int{401, 403, 404, 409, 422}},
 		func(ctx context.Context, in *resellerAuthStateInput) (*resellerAuthOutput, error) {
 			p, err := staffCaller(ctx, "reseller.authorise")
 			if err != nil {

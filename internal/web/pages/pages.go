@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"yuanxu/internal/account"
 
 	"yuanxu/internal/app"
 	"yuanxu/internal/clock"
@@ -209,6 +210,9 @@ func (h *handlers) page(req *http.Request, titleKey string, nav []NavItem, curre
 	}
 	if pr, ok := principal(req); ok {
 		p.SignedIn, p.Staff = true, pr.Staff()
+		if pr.Kind == account.KindReseller && len(p.Nav) > 0 && p.Nav[0].ID == "products" {
+			p.Nav = append(p.Nav, NavItem{ID: "reseller", LabelKey: "layout.nav.reseller", Href: "/reseller"})
+		}
 	}
 	p.Reaccept = h.reacceptBanner(req) // agreement_reaccept.go
 	switch {

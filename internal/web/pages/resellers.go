@@ -62,7 +62,7 @@ func (h *handlers) registerResellerPages(handle func(string, http.HandlerFunc), 
 	handle("POST /account/reseller-delegation", cust(h.resellerDelegation))
 	handle("GET /console/resellers", staff(h.consoleResellers))
 	handle("POST /console/resellers", staff(h.consoleResellers))
-	handle("POST /console/resellers/authorisations/{id}", staff(h.consoleResellerAuthState))
+	handle("POST /console/reseller-authorisations/{id}", staff(h.consoleResellerAuthState))
 	handle("GET /console/resellers/{id}", staff(h.consoleResellerStatement))
 	handle("POST /console/resellers/{id}/settle", staff(h.consoleResellerSettle))
 }

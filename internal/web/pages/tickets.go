@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"yuanxu/internal/account"
 
 	"yuanxu/internal/app"
 	"yuanxu/internal/ticket"
@@ -93,6 +94,9 @@ type TicketsView struct {
 	Rows       []TicketRow
 	NextCursor string
 	State      string
+	// HasReseller: the account was opened through a reseller, which may be
+	// let handle its tickets (Delegated; issue 11, clause 3.1.c).
+	HasReseller, Delegated bool
 }
 
 // TicketNewView is the new-ticket form.
@@ -236,6 +240,12 @@ func (h *handlers) tickets(w http.ResponseWriter, req *http.Request, p webctx.Pr
 		v.Rows = append(v.Rows, ticketRow(t))
 	}
 	v.NextCursor = next
+	if p.Kind != account.KindSubUser {
+		if v.HasReseller, v.Delegated, err = h.app.TicketDelegation(req.Context(), p.Principal); err != nil {
+			h.actionError(w, req, err)
+			return
+		}
+	}
 	h.r.render(w, req, http.StatusOK, tmplPortalTickets, v.Lang, v)
 }
 
