@@ -105,8 +105,9 @@ func (a *App) InviteCustomer(ctx context.Context, p account.Principal, in Invite
 		if err := tx.InvitationInsert(ctx, row); err != nil {
 			return err
 		}
-		lang := notify.Lang(rl.row.Lang)
+		lang := langOf(rl.row.Lang)
 		if _, err := a.Notify(ctx, tx, notify.Request{Event: notify.EventResellerInvitation, Recipient: notify.Recipient{Email: n}, Lang: lang,
+			Subject: notify.Subject{Type: "invitation", ID: row.ID},
 			Vars: map[string]string{"reseller": resellerName(rl.row), "link": link, "expires_at": notify.FormatTime(row.ExpiresAt, lang)}}); err != nil {
 			return err
 		}

@@ -166,10 +166,13 @@ func (a *App) resellerOrderPlaced(ctx context.Context, tx *store.Tx, o store.Ord
 	if len(o.Lines) > 0 {
 		product = o.Lines[0].ProductName + " · " + o.Lines[0].PlanName
 	}
-	lang := notify.Lang(cust.Lang)
-	if _, err := a.Notify(ctx, tx, notify.Request{Event: notify.EventResellerOrderPlaced, Recipient: notify.Recipient{AccountID: cust.ID},
-		Lang: lang, Vars: map[string]string{"reseller": resellerName(rs), "order_id": o.ID, "product": product,
-			"amount": money.Fen(o.TotalFen).Yuan(), "payer": payer}}); err != nil {
+	rec := notify.Recipient{AccountID: cust.ID}
+	if rec.Email, err = a.open("account", "email", cust.ID, cust.EmailEnc); err != nil {
+		return err
+	}
+	if _, err := a.Notify(ctx, tx, notify.Request{Event: notify.EventResellerOrderPlaced, Recipient: rec, Lang: langOf(cust.Lang),
+		Subject: notify.Subject{Type: "order", ID: o.ID}, Vars: map[string]string{"reseller": resellerName(rs), "order_id": o.ID,
+			"product": product, "amount": "¥" + money.Fen(o.TotalFen).Yuan(), "payer": payer}}); err != nil {
 		return err
 	}
 	return a.emitWebhook(ctx, tx, o.ResellerID, webhook.OrderCreated, o.ID, orderEventData(o))
