@@ -206,7 +206,7 @@ func TestSeedDemoIsIdempotentAndLogsIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 4 + len(account.Roles()); len(logins) != want {
+	if want := 5 + len(account.Roles()); len(logins) != want { // individual, enterprise, sub-user, reseller, reseller's client
 		t.Fatalf("logins = %d, want %d", len(logins), want)
 	}
 	again, err := s.a.SeedDemo(ctx)

@@ -36,7 +36,11 @@ func (a *App) seedDemoAgreement(ctx context.Context, ids map[string]string) erro
 			continue
 		}
 		demoCtx := WithActor(ctx, Actor{ID: "system", ClientIP: "127.0.0.1"})
-		row, err := a.prepareAcceptance(demoCtx, a.db, accountID, AcceptInput{Acknowledged: a.keyClausesInForce(ctx), UserAgent: "demo seed"}, store.OccasionRegistration)
+		in := AcceptInput{Acknowledged: a.keyClausesInForce(ctx), UserAgent: "demo seed"}
+		if l.row.ResellerID != "" {
+			in.Channel, in.ResellerID = agreement.ChannelResellerInvitation, l.row.ResellerID
+		}
+		row, err := a.prepareAcceptance(demoCtx, a.db, accountID, in, store.OccasionRegistration)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,9 @@ type demoSpec struct {
 	name   string
 	scopes []account.Scope
 	owner  string // email of the enterprise, for the sub-user
-	note   string
+	// reseller is the email of the reseller that onboarded the customer.
+	reseller string
+	note     string
 }
 
 func demoSpecs() []demoSpec {
@@ -29,7 +31,9 @@ func demoSpecs() []demoSpec {
 		{kind: account.KindEnterprise, email: "enterprise@demo.yuanxu.test", phone: "13800000002", name: "元序示例科技有限公司", note: "portal; enterprise owner"},
 		{kind: account.KindSubUser, email: "subuser@demo.yuanxu.test", phone: "13800000003", name: "李四 (sub-user)", owner: "enterprise@demo.yuanxu.test",
 			scopes: []account.Scope{account.ScopeMayOrder, account.ScopeMayManageTickets}, note: "portal; may order and manage tickets, may not request refunds"},
-		{kind: account.KindReseller, email: "reseller@demo.yuanxu.test", phone: "13800000004", name: "示例代理商", note: "portal; reseller"},
+		{kind: account.KindReseller, email: "reseller@demo.yuanxu.test", phone: "13800000004", name: "示例代理商", note: "portal; authorised reseller: /reseller"},
+		{kind: account.KindIndividual, email: "client@demo.yuanxu.test", phone: "13800000005", name: "赵六 (reseller's client)", reseller: "reseller@demo.yuanxu.test",
+			note: "portal; onboarded by the demo reseller, tickets delegated to it"},
 	}
 	for _, r := range account.Roles() {
 		s = append(s, demoSpec{kind: account.KindStaff, role: r.Role, email: string(r.Role) + "@staff.demo.yuanxu.test",
@@ -75,13 +79,16 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		}
 		err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			aid := id.NewAt(tx.Now)
-			row := store.AccountRow{ID: aid, Kind: string(s.kind), State: string(account.StateActive), OwnerID: ids[s.owner], DisplayName: s.name,
+			row := store.AccountRow{ID: aid, Kind: string(s.kind), State: string(account.StateActive), OwnerID: ids[s.owner], ResellerID: ids[s.reseller], DisplayName: s.name,
 				EmailIndex: c.Index, EmailMasked: c.Masked, EmailVerifiedAt: tx.Now, PasswordHash: hash, PasswordChangedAt: tx.Now,
 				Lang: "zh-CN", AgreementVersion: a.acc().cfg.AgreementVersion, CreatedAt: tx.Now, UpdatedAt: tx.Now}
 			if s.kind != account.KindStaff {
 				row.AgreementAcceptedAt = tx.Now
 			}
 			var err error
+			if s.kind == account.KindReseller {
+				row.EnterpriseName = "示例代理商有限公司"
+			}
 			if s.kind == account.KindEnterprise {
 				row.EnterpriseName = s.name
 				if row.USCC, err = a.seal("account", "uscc", aid, "91360100MA35XXXXX0"); err != nil {
@@ -133,6 +140,9 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		return nil, err
 	}
 	if err := a.seedDemoCommerce(ctx, ids); err != nil { // catalog_demo.go
+		return nil, err
+	}
+	if err := a.seedDemoResellers(ctx, ids); err != nil { // reseller_demo.go
 		return nil, err
 	}
 	return out, nil

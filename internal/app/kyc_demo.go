@@ -53,6 +53,10 @@ func (a *App) seedDemoKYC(ctx context.Context, ids map[string]string) error {
 			IDNumber: pii.Secret(DemoResidentID("19900307", 123)), Phone: "13800000001"}, true},
 		{"enterprise@demo.yuanxu.test", KYCSubmitInput{Subject: kyc.SubjectEnterprise, CompanyName: "元序示例科技有限公司",
 			USCC: pii.Secret(DemoUSCC(1, false)), Representative: "王五", Phone: "13800000002", Licence: demoLicencePNG}, false},
+		{"reseller@demo.yuanxu.test", KYCSubmitInput{Subject: kyc.SubjectEnterprise, CompanyName: "示例代理商有限公司",
+			USCC: pii.Secret(DemoUSCC(2, false)), Representative: "周七", Phone: "13800000004", Licence: demoLicencePNG}, true},
+		{"client@demo.yuanxu.test", KYCSubmitInput{Subject: kyc.SubjectIndividual, Name: "赵六",
+			IDNumber: pii.Secret(DemoResidentID("19920512", 321)), Phone: "13800000005"}, true},
 	}
 	for _, s := range seeds {
 		aid := ids[s.email]

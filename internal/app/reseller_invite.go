@@ -108,7 +108,7 @@ func (a *App) InviteCustomer(ctx context.Context, p account.Principal, in Invite
 		lang := langOf(rl.row.Lang)
 		if _, err := a.Notify(ctx, tx, notify.Request{Event: notify.EventResellerInvitation, Recipient: notify.Recipient{Email: n}, Lang: lang,
 			Subject: notify.Subject{Type: "invitation", ID: row.ID},
-			Vars: map[string]string{"reseller": resellerName(rl.row), "link": link, "expires_at": notify.FormatTime(row.ExpiresAt, lang)}}); err != nil {
+			Vars:    map[string]string{"reseller": resellerName(rl.row), "link": link, "expires_at": notify.FormatTime(row.ExpiresAt, lang)}}); err != nil {
 			return err
 		}
 		return a.Audit(ctx, tx, AuditEntry{Action: "reseller.invited", SubjectType: "account", SubjectID: p.AccountID,

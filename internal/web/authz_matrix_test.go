@@ -253,7 +253,7 @@ func newMatrixEnv(t *testing.T, s *webtest.Server) *matrixEnv {
 	for i, c := range matrixColumns {
 		a := &actor{column: c, ip: fmt.Sprintf("203.0.113.%d", 10+i), sessions: map[string]string{}, keys: map[string]string{}}
 		for _, d := range demo {
-			if d.Kind == string(c.kind) && d.Role == string(c.role) {
+			if d.Kind == string(c.kind) && d.Role == string(c.role) && a.login == "" { // the first: the reseller's client comes later
 				a.login, a.password = d.Login, d.Password
 			}
 		}
