@@ -462,3 +462,33 @@ func resellerPayRule(p account.Principal, r store.OrderRow, method string) error
 	}
 	return nil
 }
+
+// ResellerServices lists the services of customerID, a customer p
+// onboarded (service.read with the client relation; the services issue's
+// views opened to resellers), newest first. Another account is
+// account.not_found.
+func (a *App) ResellerServices(ctx context.Context, p account.Principal, customerID string, limit int) ([]ServiceView, error) {
+	obj, err := a.customerObject(ctx, "account", customerID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != account.KindReseller || account.Relate(p, obj) != account.RelClient {
+		return nil, errNotFound("account")
+	}
+	if err := a.Authorize(ctx, p, "service.read", obj); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	rows, err := store.Services(ctx, a.db, store.ServiceFilter{AccountID: customerID, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	now := a.Now()
+	out := make([]ServiceView, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, a.serviceView(r, now))
+	}
+	return out, nil
+}

@@ -51,7 +51,7 @@ func layer(path string) string {
 		return "provider" // adapters for outside APIs: may use net/http
 	case strings.HasPrefix(p, "internal/webtest"), strings.HasPrefix(p, "internal/browsertest"), strings.HasSuffix(p, "test"):
 		return "test" // harnesses: may open stores directly
-	case strings.HasPrefix(p, "internal/web"):
+	case p == "internal/web" || strings.HasPrefix(p, "internal/web/"):
 		return "web"
 	case strings.HasPrefix(p, "internal/jobs"):
 		return "jobs"

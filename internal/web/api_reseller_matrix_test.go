@@ -149,7 +149,7 @@ func (env *matrixEnv) resellerPath(p probe, a *actor) (string, bool) {
 	switch path {
 	case "/api/v1/resellers/check":
 		return path + "?code=" + mr.code, true
-	case "/api/v1/reseller/customers/{id}", "/api/v1/reseller/customers/{id}/orders", "/api/v1/reseller/customers/{id}/tickets",
+	case "/api/v1/reseller/customers/{id}", "/api/v1/reseller/customers/{id}/orders", "/api/v1/reseller/customers/{id}/tickets", "/api/v1/reseller/customers/{id}/services",
 		"/reseller/customers/{id}/order":
 		id = pick(mr.client, env.stranger.ID)
 	case "/api/v1/reseller/invitations/{id}/revoke":

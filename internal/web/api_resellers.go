@@ -117,6 +117,11 @@ type resellerTicketsInput struct {
 	ticketListInput
 }
 
+type resellerOrdersOfInput struct {
+	ID    string `path:"id" maxLength:"64" doc:"The customer's account id."`
+	Limit int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
 type resellerOrdersInput struct {
 	CustomerID string `query:"customer_id" maxLength:"64" doc:"Only this customer's."`
 	Limit      int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
@@ -455,6 +460,22 @@ func registerResellerOwn(s *server) {
 				return nil, err
 			}
 			return ticketsOut(vs, next), nil
+		})
+	commerceRegister(s, huma.Operation{OperationID: "list-reseller-customer-services", Method: http.MethodGet, Path: "/reseller/customers/{id}/services",
+		Tags: tag, Security: secAny, Summary: "A customer's services",
+		Description: "The services of a customer I onboarded, newest first; each one in full (with its history) is GET /services/{id}. " +
+			"Another account is account.not_found. Needs service.read.",
+		Errors: []int{401, 403, 404, 422}},
+		func(ctx context.Context, in *resellerOrdersOfInput) (*servicesOutput, error) {
+			p, err := customerObjectPrincipal(ctx, "account")
+			if err != nil {
+				return nil, err
+			}
+			vs, err := s.app.ResellerServices(ctx, p.Principal, in.ID, in.Limit)
+			if err != nil {
+				return nil, err
+			}
+			return servicePage(vs, in.Limit), nil
 		})
 	commerceRegister(s, huma.Operation{OperationID: "list-reseller-orders", Method: http.MethodGet, Path: "/reseller/orders", Tags: tag,
 		Security: secAny, Summary: "Orders I placed", Description: "For all my customers or one, newest first; each order in full is GET /orders/{id}. Needs reseller.client.manage.",
