@@ -31,7 +31,8 @@ type matrixResellers struct {
 	ownHook, otherHook string // webhook endpoints
 	ownFail, otherFail string // failed deliveries
 	ownOrder           string // an unpaid order the demo reseller placed for its client
-	// auths: staff column → variant → an authorisation of the victim.
+	// auths: staff column → "api own", "page other"… → an authorisation
+	// of the victim.
 	auths map[string]map[string]string
 }
 
@@ -127,7 +128,10 @@ func (env *matrixEnv) setupResellers(t *testing.T) {
 		if act.kind != account.KindStaff {
 			continue
 		}
-		mr.auths[act.name] = map[string]string{"own": authorise(victimP.AccountID).ID, "other": authorise(victimP.AccountID).ID}
+		mr.auths[act.name] = map[string]string{}
+		for _, k := range []string{"api own", "api other", "page own", "page other"} {
+			mr.auths[act.name][k] = authorise(victimP.AccountID).ID
+		}
 	}
 }
 
@@ -161,12 +165,17 @@ func (env *matrixEnv) resellerPath(p probe, a *actor) (string, bool) {
 	case "/reseller/orders/{id}/pay":
 		id = pick(mr.ownOrder, env.commerce.other["pay"])
 	case "/api/v1/staff/reseller-authorisations/{id}/state", "/console/reseller-authorisations/{id}":
-		id = noSuchID
-		if m := mr.auths[a.name]; m != nil {
-			id = m[p.variant]
-		} else {
-			id = mr.auths["admin"][p.variant]
+		// One authorisation per staff column, route and variant: the
+		// allowed cells suspend theirs.
+		k := "api " + p.variant
+		if !strings.HasPrefix(path, "/api/") {
+			k = "page " + p.variant
 		}
+		m := mr.auths[a.name]
+		if m == nil {
+			m = mr.auths["admin"]
+		}
+		id = m[k]
 	case "/api/v1/staff/resellers/{id}/statement", "/api/v1/staff/resellers/{id}/settle", "/console/resellers/{id}", "/console/resellers/{id}/settle":
 		id = pick(env.byName["resel"].id, env.stranger.ID)
 	default:
