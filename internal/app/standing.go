@@ -107,8 +107,20 @@ func (a *App) StandingLift(ctx context.Context, p account.Principal, accountID s
 	})
 }
 
-// OpenViolationCases lists the ids of open violation cases against an
-// account. Empty until the compliance issue fills it.
+// OpenViolationCases lists the ids of the open violation cases attributed
+// to an account (detected or under review): its refunds are refused while
+// any is (clause 3.1.b).
 func (a *App) OpenViolationCases(ctx context.Context, accountID string) ([]string, error) {
-	return []string{}, nil
+	if accountID == "" {
+		return []string{}, nil
+	}
+	rs, err := store.Cases(ctx, a.db, store.CaseFilter{AccountID: accountID, States: []string{"detected", "under_review"}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out, nil
 }

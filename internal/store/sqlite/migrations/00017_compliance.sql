@@ -1,0 +1,55 @@
+-- +goose Up
+-- Violation cases, their signals and evidence (issue 16, clause 4.2).
+-- Times are Unix milliseconds UTC (NULL: never). Evidence content is
+-- stored once by SHA-256 in ticket_blob (the content-addressed store).
+CREATE TABLE violation_case (
+    id              TEXT PRIMARY KEY,
+    account_id      TEXT NOT NULL,        -- '' until attributed
+    service_id      TEXT NOT NULL,        -- '' when the case is about the account
+    target          TEXT NOT NULL,        -- normalised: an IP address, a domain or a service id
+    rule            TEXT NOT NULL,        -- compliance.Rule
+    state           TEXT NOT NULL,        -- detected, under_review, confirmed, dismissed
+    reviewer_id     TEXT NOT NULL,
+    decision_text   TEXT NOT NULL,
+    signals         BIGINT NOT NULL,
+    created_at_ms   BIGINT NOT NULL,
+    updated_at_ms   BIGINT NOT NULL,
+    decided_at_ms   BIGINT,
+    retain_until_ms BIGINT
+);
+CREATE INDEX violation_case_account ON violation_case (account_id, state);
+CREATE INDEX violation_case_open ON violation_case (state, created_at_ms);
+CREATE INDEX violation_case_target ON violation_case (target, rule, state);
+
+CREATE TABLE violation_signal (
+    id              TEXT PRIMARY KEY,
+    case_id         TEXT NOT NULL REFERENCES violation_case (id),
+    source          TEXT NOT NULL,        -- abuse_report, staff_finding
+    rule            TEXT NOT NULL,
+    target          TEXT NOT NULL,
+    observed_at_ms  BIGINT NOT NULL,      -- when the reported activity happened
+    detail          TEXT NOT NULL,
+    reporter_enc    TEXT NOT NULL,        -- sealed contact of an outside reporter (AAD violation_signal/reporter/id)
+    reporter_masked TEXT NOT NULL,
+    created_by      TEXT NOT NULL,        -- staff id, or 'public'
+    created_at_ms   BIGINT NOT NULL
+);
+CREATE INDEX violation_signal_case ON violation_signal (case_id, created_at_ms);
+
+CREATE TABLE case_evidence (
+    id              TEXT PRIMARY KEY,
+    case_id         TEXT NOT NULL REFERENCES violation_case (id),
+    blob_hash       TEXT NOT NULL REFERENCES ticket_blob (hash),
+    filename        TEXT NOT NULL,
+    content_type    TEXT NOT NULL,
+    size_bytes      BIGINT NOT NULL,
+    note            TEXT NOT NULL,
+    added_by        TEXT NOT NULL,
+    created_at_ms   BIGINT NOT NULL
+);
+CREATE INDEX case_evidence_case ON case_evidence (case_id, created_at_ms);
+
+-- +goose Down
+DROP TABLE case_evidence;
+DROP TABLE violation_signal;
+DROP TABLE violation_case;
