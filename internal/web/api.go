@@ -92,12 +92,13 @@ func (s *server) registerOperations() (err error) {
 	registerAgreement(s) // api_agreement.go
 	registerKYC(s)
 	registerTickets(s)
-	registerCommerce(s)  // api_commerce.go
-	registerServices(s)  // api_services.go
-	registerPayments(s)  // api_payments.go
-	registerRefunds(s)   // api_refunds.go
-	registerUsage(s)     // api_usage.go
-	registerResellers(s) // api_resellers.go
+	registerCommerce(s)   // api_commerce.go
+	registerServices(s)   // api_services.go
+	registerPayments(s)   // api_payments.go
+	registerRefunds(s)    // api_refunds.go
+	registerUsage(s)      // api_usage.go
+	registerResellers(s)  // api_resellers.go
+	registerCompliance(s) // api_compliance.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

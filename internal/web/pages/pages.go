@@ -154,6 +154,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerRefundPages(handle, cust, staff)   // refunds_pages.go
 	h.registerUsagePages(handle, cust, staff)    // usage_pages.go
 	h.registerResellerPages(handle, cust, staff) // resellers.go
+	h.registerCompliancePages(handle, staff)     // compliance.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
@@ -182,7 +183,7 @@ func consoleNav() []NavItem {
 		{ID: "services", LabelKey: "page.console.nav.services", Href: "/console/services"},
 		{ID: "finance", LabelKey: "page.console.nav.finance", Href: "/console/finance"},
 		{ID: "refunds", LabelKey: "layout.console.nav.refunds", Href: "/console/refunds"},
-		{ID: "compliance", LabelKey: "layout.console.nav.compliance", NoteKey: "layout.console.nav.soon"},
+		{ID: "compliance", LabelKey: "layout.console.nav.compliance", Href: "/console/compliance"},
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
 		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
 		{ID: "kyc", LabelKey: "page.console.nav.kyc", Href: "/console/kyc"},
