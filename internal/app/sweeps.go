@@ -91,4 +91,5 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("payment.reconcile", a.reconcileSweep)
 	a.RegisterSweep("refund.deadlines", a.refundDeadlineSweep)
 	a.RegisterSweep("usage.quota", a.quotaSweep)
+	a.registerDeliverySweeps() // delivery_sweep.go
 }

@@ -39,6 +39,7 @@ func DefaultMatrix() Matrix {
 		EventServiceRenewed:         {Email, InApp},
 		EventAutoRenewProblem:       {Email, InApp},
 		EventQuotaLevel:             {Email, InApp},
+		EventDeliveryBreached:       {Email, SMS, InApp},
 	}
 }
 
