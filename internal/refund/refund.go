@@ -73,7 +73,7 @@ type Facts struct {
 	// BreachedAt is the breach of DeliverBy as recorded by the delivery
 	// deadline sweep (issue 13); a recorded breach stands even if the
 	// order was delivered late afterwards.
-	BreachedAt time.Time
+	BreachedAt  time.Time
 	RequestedAt time.Time
 	// BilledBytes is the billed traffic as of RequestedAt; UsageKnown is
 	// false while no meter reports for the order's services.
