@@ -130,9 +130,9 @@ func TestCrashBetweenEffectAndRecordProvisionsOnce(t *testing.T) {
 		t.Fatalf("order = %s delivered %v", got.State, got.DeliveredAt)
 	}
 	for q, want := range map[string]int{
-		`SELECT COUNT(*) FROM audit_event WHERE action = 'service.delivered' AND subject_id = $1`:                           1,
-		`SELECT COUNT(*) FROM address_assignment WHERE service_id = $1`:                                                     1,
-		`SELECT COUNT(*) FROM notification WHERE event = 'delivery.completed' AND subject_id = $1`:                        1,
+		`SELECT COUNT(*) FROM audit_event WHERE action = 'service.delivered' AND subject_id = $1`:                            1,
+		`SELECT COUNT(*) FROM address_assignment WHERE service_id = $1`:                                                      1,
+		`SELECT COUNT(*) FROM notification WHERE event = 'delivery.completed' AND subject_id = $1`:                           1,
 		`SELECT COUNT(*) FROM service_delivery WHERE service_id = $1 AND credentials <> '' AND credentials NOT LIKE '%pw-%'`: 1,
 	} {
 		if n := countRows(t, s.a, q, svc.ID); n != want {

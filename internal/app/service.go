@@ -166,10 +166,7 @@ func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow
 				PlanID: l.PlanID, Kind: l.Kind, Cycle: l.Cycle, Name: l.ProductName + " · " + l.PlanName, ParentID: l.AttachTo,
 				State: string(service.StatePending), CreatedAt: tx.Now, UpdatedAt: tx.Now}
 			if l.Kind != string(catalog.KindTrafficPack) {
-				if err := tx.ServiceInsert(ctx, r); err != nil {
-					return err
-				}
-				if err := a.serviceEvent(ctx, tx, r.ID, "created", "", map[string]any{"order": o.ID, "driver": pv.Driver}); err != nil {
+				if err := tx.ServiceInsert(ctx, r); err != nil { // audited with the order's move to provisioning
 					return err
 				}
 				continue

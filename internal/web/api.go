@@ -97,6 +97,7 @@ func (s *server) registerOperations() (err error) {
 	registerPayments(s) // api_payments.go
 	registerRefunds(s)  // api_refunds.go
 	registerUsage(s)    // api_usage.go
+	registerDelivery(s) // api_delivery.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}
