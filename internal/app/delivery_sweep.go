@@ -218,3 +218,15 @@ func (a *App) AddressHolder(ctx context.Context, p account.Principal, address st
 	h, ok := delivery.HolderAt(as, address, t)
 	return h, ok, nil
 }
+
+// DeliveryCounts counts the services waiting for delivery and the orders
+// whose recorded breach still stands (the console home's cards; the
+// console checks the staff session).
+func (a *App) DeliveryCounts(ctx context.Context) (waiting, breached int, err error) {
+	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{States: []string{ProvQueued, ProvPending, ProvFailed}, Limit: 10000})
+	if err != nil {
+		return 0, 0, err
+	}
+	bs, err := store.Breaches(ctx, a.db, 10000)
+	return len(recs), len(bs), err
+}

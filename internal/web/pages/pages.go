@@ -149,9 +149,10 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerCommercePortal(handle, cust)   // commerce_portal.go
 	h.registerCommerceConsole(handle, staff) // commerce_console.go
 	h.registerServicePages(handle, cust, staff)
-	h.registerPaymentPages(handle, cust, staff) // payments_pages.go
-	h.registerRefundPages(handle, cust, staff)  // refunds_pages.go
-	h.registerUsagePages(handle, cust, staff)   // usage_pages.go
+	h.registerPaymentPages(handle, cust, staff)  // payments_pages.go
+	h.registerRefundPages(handle, cust, staff)   // refunds_pages.go
+	h.registerUsagePages(handle, cust, staff)    // usage_pages.go
+	h.registerDeliveryPages(handle, cust, staff) // delivery_pages.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
@@ -182,7 +183,7 @@ func consoleNav() []NavItem {
 		{ID: "refunds", LabelKey: "layout.console.nav.refunds", Href: "/console/refunds"},
 		{ID: "compliance", LabelKey: "layout.console.nav.compliance", NoteKey: "layout.console.nav.soon"},
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
-		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
+		{ID: "delivery", LabelKey: "layout.console.nav.delivery", Href: "/console/delivery"},
 		{ID: "kyc", LabelKey: "page.console.nav.kyc", Href: "/console/kyc"},
 		{ID: "agreement", LabelKey: "page.console.nav.agreement", Href: "/console/agreement"},
 		{ID: "licences", LabelKey: "page.console.nav.licences", Href: "/console/licences"},
