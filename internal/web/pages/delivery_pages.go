@@ -144,11 +144,20 @@ func (h *handlers) svcCredentials(w http.ResponseWriter, req *http.Request, p we
 	}
 	ctx := req.Context()
 	id := req.PathValue("id")
-	err := h.app.Reauthenticate(ctx, p.SessionToken, req.PostForm.Get("password"), field(req, "totp"))
-	var creds map[string]string
-	if err == nil {
-		creds, err = h.app.ServiceCredentials(ctx, p.Principal, p.SessionToken, id)
+	if err := h.app.Reauthenticate(ctx, p.SessionToken, req.PostForm.Get("password"), field(req, "totp")); err != nil {
+		// A wrong password is the form's error (as on the account pages),
+		// not the end of the session.
+		v, gerr := h.svcDetailPage(req, p, svcTyped{})
+		if gerr != nil {
+			h.actionError(w, req, gerr)
+			return
+		}
+		v.Form, _ = h.formError(req, v.Lang, err)
+		v.FormID = "credentials"
+		h.r.render(w, req, statusOfErr(err), tmplService, v.Lang, v)
+		return
 	}
+	creds, err := h.app.ServiceCredentials(ctx, p.Principal, p.SessionToken, id)
 	if err != nil {
 		h.svcFail(w, req, p, err, "credentials", svcTyped{})
 		return
