@@ -182,7 +182,7 @@ func (a *App) ProvisioningQueue(ctx context.Context, p account.Principal) ([]Que
 	if err := a.Authorize(ctx, p, "provisioning.manage", account.Object{Type: "service"}); err != nil {
 		return nil, err
 	}
-	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{States: []string{ProvQueued, ProvPending, ProvFailed}, Limit: 500})
+	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{States: []string{ProvQueued, ProvPending, ProvFailed}, OpenOrders: true, Limit: 500})
 	if err != nil {
 		return nil, err
 	}

@@ -223,7 +223,7 @@ func (a *App) AddressHolder(ctx context.Context, p account.Principal, address st
 // whose recorded breach still stands (the console home's cards; the
 // console checks the staff session).
 func (a *App) DeliveryCounts(ctx context.Context) (waiting, breached int, err error) {
-	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{States: []string{ProvQueued, ProvPending, ProvFailed}, Limit: 10000})
+	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{States: []string{ProvQueued, ProvPending, ProvFailed}, OpenOrders: true, Limit: 10000})
 	if err != nil {
 		return 0, 0, err
 	}

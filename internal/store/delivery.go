@@ -92,7 +92,11 @@ type ProvisionFilter struct {
 	// DeliveredBefore: only delivered, unaccepted records delivered
 	// before it (the acceptance sweep).
 	DeliveredBefore time.Time
-	Limit           int
+	// OpenOrders: only records of orders still awaiting delivery (paid,
+	// provisioning, delivery_failed): a refunded or cancelled order's
+	// services leave the queue.
+	OpenOrders bool
+	Limit      int
 }
 
 // Deliveries lists provisioning records by deadline, earliest first.
@@ -121,6 +125,9 @@ func Provisions(ctx context.Context, q Querier, f ProvisionFilter) ([]ProvisionR
 	}
 	if !f.DeliveredBefore.IsZero() {
 		add("delivered_at_ms < $N AND accepted_at_ms IS NULL", Ms(f.DeliveredBefore))
+	}
+	if f.OpenOrders {
+		where += " AND order_id IN (SELECT id FROM orders WHERE state IN ('paid', 'provisioning', 'delivery_failed'))"
 	}
 	if f.Limit <= 0 {
 		f.Limit = 500
