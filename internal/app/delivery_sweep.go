@@ -230,3 +230,21 @@ func (a *App) DeliveryCounts(ctx context.Context) (waiting, breached int, err er
 	bs, err := store.Breaches(ctx, a.db, 10000)
 	return len(recs), len(bs), err
 }
+
+// OrderBreach returns the recorded breach of the delivery deadline of an
+// order of p's tenant (order.read; staff account.read_any): ok=false when
+// none is recorded. A recorded breach gives the right to a full refund
+// whatever the class (clause 2.2), exercised through the refund process.
+func (a *App) OrderBreach(ctx context.Context, p account.Principal, orderID string) (BreachView, bool, error) {
+	if _, err := a.loadOrder(ctx, a.db, p, orderID, "order.read", "account.read_any"); err != nil {
+		return BreachView{}, false, err
+	}
+	b, err := store.BreachGet(ctx, a.db, orderID)
+	if store.IsNotFound(err) {
+		return BreachView{}, false, nil
+	}
+	if err != nil {
+		return BreachView{}, false, err
+	}
+	return BreachView{OrderID: b.OrderID, AccountID: b.AccountID, DeliverBy: b.DeliverBy, BreachedAt: b.BreachedAt}, true, nil
+}

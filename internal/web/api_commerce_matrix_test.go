@@ -294,6 +294,10 @@ func (env *matrixEnv) commercePath(p probe, a *actor) (string, bool) {
 			return "", false
 		}
 		id = pick(env.serviceOf(own("paid")), env.serviceOf(mc.readOrder["other"]))
+	case "/api/v1/staff/nodes/{id}/revoke", "/console/nodes/{id}/revoke":
+		// Never an account id: POST /api/v1/staff/nodes/{id}/token creates
+		// the node it names, which would race these rows.
+		id = "matrix-no-such-node"
 	case "/api/v1/staff/coupons/{code}":
 		return strings.ReplaceAll(p.path, "{code}", matrixCoupon(a)), true
 	default:

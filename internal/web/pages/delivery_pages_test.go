@@ -56,6 +56,14 @@ func TestServicePageDeliveryStates(t *testing.T) {
 			doc.byID("delivery-problem-form") != nil {
 			t.Errorf("%s: breached delivery section %q", c.lang, mustID(t, doc, "delivery").textContent())
 		}
+		sv, err := s.App.Service(ctx, p, waitingID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, doc = htmlOf(t, cl, "GET", "/orders/"+sv.OrderID, nil, http.StatusOK)
+		if !strings.Contains(mustID(t, doc, "order-breach").textContent(), c.right) {
+			t.Errorf("%s: order page breach %q", c.lang, mustID(t, doc, "order-breach").textContent())
+		}
 		_, doc = htmlOf(t, cl, "GET", "/services/"+sandboxID, nil, http.StatusOK)
 		if mustID(t, doc, "delivery-inspection").attrs["data-open"] != "no" || doc.byID("delivery-problem-form") != nil || doc.byID("delivery-defects") == nil {
 			t.Errorf("%s: closed window %q", c.lang, mustID(t, doc, "delivery").textContent())
