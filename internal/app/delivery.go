@@ -196,7 +196,7 @@ const (
 // provisioning. An order with nothing to provision (traffic packs only)
 // is delivered at once. Local drivers also run right after the commit.
 func (a *App) startDelivery(ctx context.Context, tx *store.Tx, r store.OrderRow, o *order.Order) error {
-	svcs, err := store.Services(ctx, tx, store.ServiceFilter{AccountID: r.AccountID, Limit: 1000})
+	svcs, err := store.Services(ctx, tx, store.ServiceFilter{OrderID: r.ID, Limit: 1000})
 	if err != nil {
 		return err
 	}

@@ -404,7 +404,7 @@ func (a *App) RecordCertState(ctx context.Context, p account.Principal, serviceI
 // certStateOfLine is the latest recorded certificate state of an order
 // line's service ("" when none is recorded), for the refund rules.
 func certStateOfLine(ctx context.Context, q store.Querier, orderID string, accountID string, lineIdx int) (string, error) {
-	svcs, err := store.Services(ctx, q, store.ServiceFilter{AccountID: accountID, Kind: string(catalog.KindCertificate), Limit: 1000})
+	svcs, err := store.Services(ctx, q, store.ServiceFilter{OrderID: orderID, Kind: string(catalog.KindCertificate), Limit: 1000})
 	if err != nil {
 		return "", err
 	}
