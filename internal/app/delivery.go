@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -255,7 +256,12 @@ func (a *App) provisionInline(ctx context.Context, serviceID string) {
 	if d, ok := a.delivery().drivers[rec.Driver]; !ok || !d.Local() {
 		return
 	}
-	if err := a.ProvisionService(ctx, serviceID); err != nil {
+	for attempt := 0; attempt < 3; attempt++ { // a clash with a concurrent purchase is retried at once
+		if err = a.ProvisionService(ctx, serviceID); err == nil || !errors.Is(err, errs.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
 		a.log.LogAttrs(ctx, slog.LevelWarn, "provisioning: inline attempt failed; the job retries", slog.String("service", serviceID),
 			slog.String("err", err.Error()))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"hash/fnv"
 	"strings"
 	"time"
 )
@@ -243,10 +244,12 @@ func Assignments(ctx context.Context, q Querier, address, serviceID string) ([]A
 	return out, rows.Err()
 }
 
-// SandboxLease returns the address leased to token, leasing the first of
-// pool that no token holds when it has none. ok=false: the pool is
-// exhausted. The lease is the sandbox driver's effect: made once per
-// token, whatever happens to the caller's record afterwards.
+// SandboxLease returns the address leased to token, leasing a free
+// address of pool when it has none: the search starts at a place derived
+// from the token (so concurrent leases rarely want the same address; a
+// clash is a unique violation that InTx retries) and wraps around.
+// ok=false: the pool is exhausted. The lease is the sandbox driver's
+// effect: made once per token, whatever happens to the caller's record.
 func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at time.Time) (string, bool, error) {
 	var addr string
 	err := tx.QueryRow(ctx, `SELECT address FROM sandbox_lease WHERE token = $1`, token).Scan(&addr)
@@ -273,7 +276,14 @@ func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at 
 	if err := rows.Err(); err != nil {
 		return "", false, err
 	}
-	for _, a := range pool {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(token))
+	start := 0
+	if len(pool) > 0 {
+		start = int(h.Sum32() % uint32(len(pool)))
+	}
+	for i := range pool {
+		a := pool[(start+i)%len(pool)]
 		if used[a] {
 			continue
 		}
