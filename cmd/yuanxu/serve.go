@@ -57,6 +57,7 @@ type serveCmd struct {
 	Sandbox        bool          `help:"Sandbox mode: the test clock (advanced through the API) and sandbox providers."`
 	SandboxStart   time.Time     `name:"sandbox-start" help:"The sandbox clock's first instant for a new database (RFC 3339). Default: now." format:"2006-01-02T15:04:05Z07:00" placeholder:"TIME"`
 	Demo           bool          `help:"Try yuanxu: implies --sandbox, seeds demo data, may keep generated secrets in the database (insecure)."`
+	SandboxPool    string        `name:"sandbox-pool" help:"The prefix the sandbox delivery driver leases test addresses from." default:"198.18.0.0/24" placeholder:"CIDR"`
 	SessionKey     string        `name:"session-key" help:"Base64 session key (≥32 bytes); required on PostgreSQL without --demo."`
 	PIIKeys        string        `name:"pii-keys" help:"PII key ring: id:base64,… (first is primary)."`
 	BlindIndexKey  string        `name:"blind-index-key" help:"Base64 blind-index key (32 bytes)."`
@@ -119,6 +120,13 @@ func (s *serveCmd) Run(e *env) error {
 	}
 	if err := a.ConfigureAccounts(s.accountConfig()); err != nil {
 		return usageError{fmt.Errorf("accounts: %w", err)}
+	}
+	pool, err := netip.ParsePrefix(s.SandboxPool)
+	if err != nil {
+		return usageError{fmt.Errorf("--sandbox-pool: %w", err)}
+	}
+	if err := a.ConfigureDelivery(app.DeliveryConfig{SandboxPool: pool}); err != nil {
+		return usageError{err}
 	}
 	var demoLogins []app.DemoLogin
 	if s.Demo {

@@ -56,12 +56,13 @@ type App struct {
 	secrets Secrets
 	policy  *policy.Resolver
 
-	notifyCfg  atomic.Pointer[notifier]         // set once by ConfigureNotify
-	accountCfg atomic.Pointer[accounts]         // set once by ConfigureAccounts (account.go)
-	kycCfg     atomic.Pointer[kycState]         // set once by ConfigureKYC, or lazily (kyc.go)
-	lifecycle  atomic.Pointer[ServiceLifecycle] // SetServiceLifecycle (service.go)
-	gatewayCfg atomic.Pointer[gateways]         // ConfigureGateways (gateway.go)
-	webhookCfg atomic.Pointer[WebhookConfig]    // ConfigureWebhooks (webhook.go)
+	notifyCfg   atomic.Pointer[notifier]         // set once by ConfigureNotify
+	accountCfg  atomic.Pointer[accounts]         // set once by ConfigureAccounts (account.go)
+	kycCfg      atomic.Pointer[kycState]         // set once by ConfigureKYC, or lazily (kyc.go)
+	lifecycle   atomic.Pointer[ServiceLifecycle] // SetServiceLifecycle (service.go)
+	gatewayCfg  atomic.Pointer[gateways]         // ConfigureGateways (gateway.go)
+	deliveryCfg atomic.Pointer[deliveryState]    // ConfigureDelivery, or lazily (delivery.go)
+	webhookCfg  atomic.Pointer[WebhookConfig]    // ConfigureWebhooks (webhook.go)
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup

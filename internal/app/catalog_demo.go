@@ -155,8 +155,10 @@ func (a *App) seedDemoCommerce(ctx context.Context, ids map[string]string) error
 }
 
 // seedDemoServices gives the demo individual services in several states,
-// bought through the real checkout with its balance: one running with
-// automatic renewal, one expired into its grace period, one terminated.
+// bought through the real checkout with its balance and delivered by the
+// sandbox driver: one running with automatic renewal, one expired into its
+// grace period, one terminated; and a manual product waiting for
+// operations to deliver it.
 // Idempotent: it does nothing when the individual has any order.
 func (a *App) seedDemoServices(ctx context.Context, ids map[string]string) error {
 	aid := ids["individual@demo.yuanxu.test"]
@@ -191,6 +193,16 @@ func (a *App) seedDemoServices(ctx context.Context, ids map[string]string) error
 	if _, err := a.SetAutoRenew(ctx, p, svcIDs[0], true); err != nil {
 		return err
 	}
+	// A manual product (the home-broadband VPN line) waits in the
+	// operations queue with its deadline counting down, for the demo's
+	// operations login to fulfil (issue 13).
+	o, _, err := a.Checkout(ctx, p, CheckoutRequest{Lines: []LineRequest{{ProductID: "vpn-home", PlanID: "vh", Cycle: "month", Quantity: 1}}, Agreement: ack}, Idem{})
+	if err != nil {
+		return err
+	}
+	if _, err := a.PayOrder(ctx, p, o.ID, PayRequest{Method: MethodBalance}); err != nil {
+		return err
+	}
 	grace := a.serviceLifecycle().Grace
 	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		// The second lapsed two days ago; the third lapsed past its grace.
@@ -211,6 +223,10 @@ func (a *App) seedDemoServices(ctx context.Context, ids map[string]string) error
 			if _, err := tx.Exec(ctx, `UPDATE orders SET created_at_ms = $2, paid_at_ms = $2, delivered_at_ms = $2, deliver_by_ms = $3,
  expires_at_ms = $4, updated_at_ms = $5 WHERE id = $1`, sv.OrderID, store.Ms(sv.StartsAt), store.Ms(sv.StartsAt.Add(10*time.Minute)),
 				store.Ms(sv.StartsAt.Add(30*time.Minute)), store.Ms(tx.Now)); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE service_delivery SET delivered_at_ms = $2, deliver_by_ms = $3, accepted_at_ms = $4 WHERE service_id = $1`,
+				id, store.Ms(sv.StartsAt), store.Ms(sv.StartsAt.Add(10*time.Minute)), store.Ms(sv.StartsAt.Add(24*time.Hour))); err != nil {
 				return err
 			}
 			if err := a.serviceEvent(ctx, tx, id, "demo_backdated", "", map[string]any{"expired_ago_h": ago.Hours()}); err != nil {

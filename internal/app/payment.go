@@ -238,12 +238,15 @@ func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) erro
 	if err := a.createServices(ctx, tx, r); err != nil {
 		return err
 	}
-	// Until the delivery capability lands, activating the services at
-	// payment is their delivery: the order is delivered now, which starts
+	// The order moves to provisioning and each service's driver delivers
+	// it (delivery.go); the last delivery delivers the order, which starts
 	// the inspection window and anchors the refund window (clauses 2.3,
-	// 3.1). The delivery capability replaces this with the driver's own
-	// delivery instant.
-	return a.completeOrder(ctx, tx, r, o)
+	// 3.1). An order of traffic packs only is delivered now.
+	r, err = store.OrderGet(ctx, tx, r.ID)
+	if err != nil {
+		return err
+	}
+	return a.startDelivery(ctx, tx, r, domainOrder(r))
 }
 
 // conflictOr returns err, or a retryable conflict when a conditional

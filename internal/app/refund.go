@@ -140,6 +140,11 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 			f.OrderedAt, f.PaidAt, f.DeliveredAt = orig.CreatedAt, orig.PaidAt, orig.DeliveredAt
 		}
 	}
+	if b, err := store.BreachGet(ctx, q, o.ID); err == nil {
+		f.BreachedAt = b.BreachedAt // recorded by the deadline sweep (clause 2.2)
+	} else if !store.IsNotFound(err) {
+		return refund.Facts{}, nil, nil, err
+	}
 	usageKnown, billed, err := a.orderUsage(ctx, q, o, now)
 	if err != nil {
 		return refund.Facts{}, nil, nil, err
@@ -151,13 +156,20 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 			f.Metered = true
 		}
 		line := refund.Line{Idx: l.Idx, Class: catalog.Class(l.RefundClass), TotalFen: l.TotalFen, PackFollowsParent: followParent}
-		if l.Kind == string(catalog.KindCertificate) && !o.DeliveredAt.IsZero() {
-			line.CertState = refund.CertIssued // the delivery capability records the CA states
+		if l.Kind == string(catalog.KindCertificate) {
+			// The states recorded by the driver or by staff (clause 3.2.2);
+			// an order delivered before they were recorded reads as issued.
+			if line.CertState, err = certStateOfLine(ctx, q, o.ID, o.AccountID, l.Idx); err != nil {
+				return refund.Facts{}, nil, nil, err
+			}
+			if line.CertState == "" && !o.DeliveredAt.IsZero() {
+				line.CertState = refund.CertIssued
+			}
 		}
 		f.Lines = append(f.Lines, line)
 	}
 	ev := map[string]any{"order": o.ID, "ordered_at": o.CreatedAt, "paid_at": o.PaidAt, "delivered_at": o.DeliveredAt, "deliver_by": o.DeliverBy,
-		"requested_at": now, "purpose": o.Purpose, "paid_fen": o.PaidFen, "agreement_version": tr.VersionID, "standing": st.Worst(),
+		"breached_at": f.BreachedAt, "requested_at": now, "purpose": o.Purpose, "paid_fen": o.PaidFen, "agreement_version": tr.VersionID, "standing": st.Worst(),
 		"open_cases": cases, "billed_bytes": f.BilledBytes, "usage_known": f.UsageKnown}
 	classes := []string{}
 	for _, l := range o.Lines {

@@ -31,6 +31,14 @@ func (s commerceSUT) paidOrder(t *testing.T, p account.Principal, product, plan,
 	if err != nil {
 		t.Fatal(err)
 	}
+	if v.State != "delivered" { // a manual product: operations deliver it by hand
+		if err := s.a.DeliverOrderForTest(ctx, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		if v, err = s.a.Order(ctx, p, v.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return v
 }
 

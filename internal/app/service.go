@@ -152,8 +152,9 @@ func firstTermEnd(pv ProductView, cycle string, at time.Time) time.Time {
 }
 
 // createServices makes the services a newly paid order delivers, one per
-// unit of each line, and (until the delivery capability lands) activates
-// them at payment. A traffic pack's parent is the service it attaches to.
+// unit of each line, pending until their driver delivers them
+// (startDelivery). Traffic packs are active at once (the metering issue
+// owns them); a pack's parent is the service it attaches to.
 func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow) error {
 	for _, l := range o.Lines {
 		pv, err := loadProduct(ctx, tx, l.ProductID)
@@ -164,6 +165,12 @@ func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow
 			r := store.ServiceRow{ID: id.NewAt(tx.Now), AccountID: o.AccountID, OrderID: o.ID, LineIdx: l.Idx, Unit: unit, ProductID: l.ProductID,
 				PlanID: l.PlanID, Kind: l.Kind, Cycle: l.Cycle, Name: l.ProductName + " · " + l.PlanName, ParentID: l.AttachTo,
 				State: string(service.StatePending), CreatedAt: tx.Now, UpdatedAt: tx.Now}
+			if l.Kind != string(catalog.KindTrafficPack) {
+				if err := tx.ServiceInsert(ctx, r); err != nil { // audited with the order's move to provisioning
+					return err
+				}
+				continue
+			}
 			s := domainService(r)
 			if err := s.Activate(tx.Now, firstTermEnd(pv, l.Cycle, tx.Now)); err != nil {
 				return err
@@ -171,18 +178,6 @@ func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow
 			r = withService(r, s, tx.Now)
 			if err := tx.ServiceInsert(ctx, r); err != nil {
 				return err
-			}
-			if pv.Driver == "sandbox" {
-				// The sandbox driver places services on the sandbox node,
-				// which reports (or lets yuanxu admin usage record) their
-				// traffic; until the delivery capability, other drivers'
-				// services have no node and no figures.
-				if err := a.ensureSandboxNode(ctx, tx); err != nil {
-					return err
-				}
-				if err := tx.ServiceMeterSet(ctx, r.ID, store.ServiceMeter{NodeID: SandboxNode}); err != nil {
-					return err
-				}
 			}
 			if r.ParentID != "" {
 				if err := a.quotaCheck(ctx, tx, r.ParentID); err != nil { // a pack may lift a quota suspension

@@ -320,7 +320,7 @@ func TestDemoHasEligibleAndIneligibleRefundsToTry(t *testing.T) {
 	}
 	p, _ := s.login(t, "individual@demo.yuanxu.test", "yuanxu-demo-individual")
 	orders, err := s.a.Orders(ctx, p, app.OrderListFilter{})
-	if err != nil || len(orders) != 3 {
+	if err != nil || len(orders) != 4 { // and the manual VPN line waiting for operations (issue 13)
 		t.Fatalf("demo orders = %d, %v", len(orders), err)
 	}
 	outcomes := map[refund.Outcome]int{}
@@ -331,7 +331,8 @@ func TestDemoHasEligibleAndIneligibleRefundsToTry(t *testing.T) {
 		}
 		outcomes[d.Outcome]++
 	}
-	if outcomes[refund.Eligible] != 1 || outcomes[refund.Ineligible] != 2 {
+	// The waiting manual line is undelivered and unmetered yet: a person reviews it.
+	if outcomes[refund.Eligible] != 1 || outcomes[refund.Ineligible] != 2 || outcomes[refund.NeedsReview] != 1 {
 		t.Fatalf("demo refund previews = %v", outcomes)
 	}
 	if r, err := s.a.LedgerVerify(ctx); err != nil || !r.OK() {

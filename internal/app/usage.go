@@ -90,13 +90,7 @@ type IngestProblem struct {
 // on this node or conflicting with a stored one are quarantined; the rest
 // are stored and counted. A batch that cannot be read is refused whole.
 func (a *App) IngestUsage(ctx context.Context, nodeToken string, raw []byte) (IngestResult, error) {
-	if nodeToken == "" {
-		return IngestResult{}, errs.E(errs.Op("app.IngestUsage"), errs.Unauthenticated, CodeNodeUnauthorized, "a node token is required")
-	}
-	node, err := store.NodeByToken(ctx, a.db, tokenHash(nodeToken))
-	if store.IsNotFound(err) {
-		return IngestResult{}, errs.E(errs.Op("app.IngestUsage"), errs.Unauthenticated, CodeNodeUnauthorized, "unknown node token")
-	}
+	node, err := a.AuthenticateNode(ctx, nodeToken) // delivery_node.go: revoked tokens are refused
 	if err != nil {
 		return IngestResult{}, err
 	}

@@ -192,6 +192,11 @@ type NodeView struct {
 	HasToken bool   `json:"has_token" example:"true"`
 	Disabled bool   `json:"disabled" example:"false"`
 	Services int    `json:"services" example:"3"`
+	// Kind, CreatedAt and RevokedAt (the disabling instant) are the
+	// delivery capability's (delivery_node.go).
+	Kind      string    `json:"kind" enum:"server,vpn,cdn" example:"server"`
+	CreatedAt time.Time `json:"created_at" example:"2026-06-01T09:00:00+08:00"`
+	RevokedAt time.Time `json:"revoked_at,omitzero" example:"2026-06-02T09:00:00+08:00"`
 }
 
 // UsageNodes lists the nodes with their live service counts
@@ -210,8 +215,9 @@ func (a *App) UsageNodes(ctx context.Context, p account.Principal) ([]NodeView, 
 	}
 	out := make([]NodeView, 0, len(nodes))
 	for _, n := range nodes {
-		out = append(out, NodeView{ID: n.ID, Name: n.Name, Region: n.Region, Sandbox: n.Sandbox, HasToken: n.TokenHash != "",
-			Disabled: !n.DisabledAt.IsZero(), Services: counts[n.ID]})
+		v := nodeView(n)
+		v.Services = counts[n.ID]
+		out = append(out, v)
 	}
 	return out, nil
 }

@@ -30,6 +30,7 @@ type Backend interface {
 	NotifyDeliver(ctx context.Context, deliveryID string) error
 	NotifyRedrive(ctx context.Context) (int, error)
 	KYCReencrypt(ctx context.Context) (int, error)
+	ProvisionService(ctx context.Context, serviceID string) error
 }
 
 // Config configures the runner.
@@ -83,6 +84,7 @@ func New(c Config) (*Runner, error) {
 	river.AddWorker(workers, &pruneWorker{b: c.Backend})
 	addNotifyWorkers(workers, c.Backend)
 	addKYCWorkers(workers, c.Backend)
+	addDeliveryWorkers(workers, c.Backend)
 	if c.Register != nil {
 		c.Register(workers)
 	}

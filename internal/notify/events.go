@@ -42,6 +42,8 @@ const (
 	EventServiceStateChange Event = "service.state_change" // suspended, resumed, expired into grace, terminated
 	EventServiceRenewed     Event = "service.renewed"      // a renewal paid, automatic or not
 	EventAutoRenewProblem   Event = "service.auto_renew_problem"
+	// Delivery deadlines (issue 13; templates in templates_delivery.go).
+	EventDeliveryBreached Event = "delivery.breached"
 	// Traffic quotas (issue 14; templates in templates_service.go).
 	EventQuotaLevel Event = "usage.quota_level"
 	// Resellers (issue 11; templates in templates_reseller.go).
@@ -89,6 +91,8 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "expires_at": "2026-08-01 09:00", "amount": "¥79.00", "automatic": "yes"}},
 	{Event: EventAutoRenewProblem, Category: Transactional, Vars: []string{"service", "problem", "expires_at"},
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "problem": "insufficient_balance", "expires_at": "2026-07-01 09:00"}, Clause: "9.4"},
+	{Event: EventDeliveryBreached, Category: Transactional, Vars: []string{"order_id", "deliver_by"},
+		Sample: map[string]string{"order_id": "YX20260601-0001", "deliver_by": "2026-06-01 09:10"}, Clause: "2.2"},
 	{Event: EventQuotaLevel, Category: Transactional, Vars: []string{"service", "percent", "used", "total"},
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "percent": "80", "used": "400.0 GiB", "total": "500.0 GiB"}, Clause: "3.2.3"},
 	{Event: EventResellerInvitation, Category: Transactional, Vars: []string{"reseller", "link", "expires_at"},

@@ -41,6 +41,7 @@ func DefaultMatrix() Matrix {
 		EventQuotaLevel:             {Email, InApp},
 		EventResellerInvitation:     {Email},
 		EventResellerOrderPlaced:    {Email, InApp},
+		EventDeliveryBreached:       {Email, SMS, InApp},
 	}
 }
 

@@ -70,6 +70,10 @@ type Facts struct {
 	PaidAt      time.Time // zero: unpaid
 	DeliveredAt time.Time // zero: not delivered
 	DeliverBy   time.Time // the delivery deadline set at payment (exclusive)
+	// BreachedAt is the breach of DeliverBy as recorded by the delivery
+	// deadline sweep (issue 13); a recorded breach stands even if the
+	// order was delivered late afterwards.
+	BreachedAt  time.Time
 	RequestedAt time.Time
 	// BilledBytes is the billed traffic as of RequestedAt; UsageKnown is
 	// false while no meter reports for the order's services.
@@ -140,7 +144,7 @@ func Evaluate(f Facts, set *policy.Set) Decision {
 	add := func(s Step) { d.Trace = append(d.Trace, s) }
 
 	add(stateRule(f))
-	breach := !f.PaidAt.IsZero() && !f.DeliverBy.IsZero() &&
+	breach := !f.BreachedAt.IsZero() || !f.PaidAt.IsZero() && !f.DeliverBy.IsZero() &&
 		(f.DeliveredAt.IsZero() && !f.RequestedAt.Before(f.DeliverBy) || !f.DeliveredAt.IsZero() && !f.DeliveredAt.Before(f.DeliverBy))
 	add(breachRule(f, breach))
 	if breach {

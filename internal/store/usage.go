@@ -9,14 +9,15 @@ import (
 // NodeRow is a node that reports usage.
 type NodeRow struct {
 	ID, Name, Region, TokenHash string
+	Kind                        string // server, vpn, cdn (issue 13); "" reads as server
 	Sandbox                     bool
 	CreatedAt, DisabledAt       time.Time
 }
 
 // NodePut inserts a node (or does nothing when its id exists).
 func (tx *Tx) NodePut(ctx context.Context, n NodeRow) error {
-	_, err := tx.Exec(ctx, `INSERT INTO node (id, name, region, token_hash, sandbox, created_at_ms, disabled_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)
- ON CONFLICT (id) DO NOTHING`, n.ID, n.Name, n.Region, n.TokenHash, b2i(n.Sandbox), Ms(n.CreatedAt), NullMs(n.DisabledAt))
+	_, err := tx.Exec(ctx, `INSERT INTO node (id, name, region, token_hash, sandbox, created_at_ms, disabled_at_ms, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ ON CONFLICT (id) DO NOTHING`, n.ID, n.Name, n.Region, n.TokenHash, b2i(n.Sandbox), Ms(n.CreatedAt), NullMs(n.DisabledAt), nodeKind(n.Kind))
 	return err
 }
 
@@ -30,14 +31,14 @@ func scanNode(s scanner) (NodeRow, error) {
 	var n NodeRow
 	var sb, created int64
 	var disabled sql.NullInt64
-	err := s.Scan(&n.ID, &n.Name, &n.Region, &n.TokenHash, &sb, &created, &disabled)
+	err := s.Scan(&n.ID, &n.Name, &n.Region, &n.TokenHash, &sb, &created, &disabled, &n.Kind)
 	n.Sandbox, n.CreatedAt, n.DisabledAt = sb == 1, FromMs(created), FromNullMs(disabled)
 	return n, err
 }
 
 // NodeByToken finds the enabled node with a token hash.
 func NodeByToken(ctx context.Context, q Querier, tokenHash string) (NodeRow, error) {
-	n, err := scanNode(q.QueryRow(ctx, `SELECT id, name, region, token_hash, sandbox, created_at_ms, disabled_at_ms FROM node
+	n, err := scanNode(q.QueryRow(ctx, `SELECT id, name, region, token_hash, sandbox, created_at_ms, disabled_at_ms, kind FROM node
  WHERE token_hash = $1 AND token_hash <> '' AND disabled_at_ms IS NULL`, tokenHash))
 	if err != nil {
 		return n, errorf("store.NodeByToken", err)
@@ -47,7 +48,7 @@ func NodeByToken(ctx context.Context, q Querier, tokenHash string) (NodeRow, err
 
 // Nodes lists every node.
 func Nodes(ctx context.Context, q Querier) ([]NodeRow, error) {
-	rows, err := q.Query(ctx, `SELECT id, name, region, token_hash, sandbox, created_at_ms, disabled_at_ms FROM node ORDER BY id`)
+	rows, err := q.Query(ctx, `SELECT id, name, region, token_hash, sandbox, created_at_ms, disabled_at_ms, kind FROM node ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

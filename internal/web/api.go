@@ -99,6 +99,7 @@ func (s *server) registerOperations() (err error) {
 	registerUsage(s)      // api_usage.go
 	registerResellers(s)  // api_resellers.go
 	registerCompliance(s) // api_compliance.go
+	registerDelivery(s)   // api_delivery.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

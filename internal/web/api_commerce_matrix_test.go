@@ -288,11 +288,16 @@ func (env *matrixEnv) commercePath(p probe, a *actor) (string, bool) {
 	// column's; other: the stranger's); the rows that change a service
 	// keep the placeholders (404), as the order-changing page rows do.
 	case "/api/v1/services/{id}", "/services/{id}", "/api/v1/staff/services/{id}", "/console/services/{id}",
-		"/api/v1/services/{id}/usage", "/services/{id}/usage", "/api/v1/staff/services/{id}/usage", "/console/services/{id}/usage":
+		"/api/v1/services/{id}/usage", "/services/{id}/usage", "/api/v1/staff/services/{id}/usage", "/console/services/{id}/usage",
+		"/api/v1/services/{id}/delivery", "/api/v1/services/{id}/credentials":
 		if !strings.HasPrefix(p.route, "GET ") {
 			return "", false
 		}
 		id = pick(env.serviceOf(own("paid")), env.serviceOf(mc.readOrder["other"]))
+	case "/api/v1/staff/nodes/{id}/revoke", "/console/nodes/{id}/revoke":
+		// Never an account id: POST /api/v1/staff/nodes/{id}/token creates
+		// the node it names, which would race these rows.
+		id = "matrix-no-such-node"
 	case "/api/v1/staff/coupons/{code}":
 		return strings.ReplaceAll(p.path, "{code}", matrixCoupon(a)), true
 	default:
@@ -321,6 +326,14 @@ func (env *matrixEnv) commerceBody(p probe, a *actor) (contentType, body string,
 		return "application/json", string(b), true
 	}
 	switch p.route {
+	case "POST /api/v1/staff/services/{id}/fulfil":
+		return js(map[string]any{"addresses": []string{"203.0.113.1"}, "credentials": []any{}, "notes": "matrix"})
+	case "POST /api/v1/staff/services/{id}/cert-states":
+		return js(map[string]any{"state": "validating", "note": "matrix"})
+	case "POST /api/v1/staff/nodes":
+		return js(map[string]any{"id": "matrix-" + strings.ToLower(a.name), "kind": "server", "name": "matrix", "region": "test"})
+	case "POST /api/v1/services/{id}/delivery-problem":
+		return js(map[string]any{"problem": "other", "detail": "matrix"})
 	case "POST /api/v1/orders":
 		return js(orderReq(matrixActiveProduct, "s1", "month", 1))
 	case "POST /api/v1/cart":

@@ -189,7 +189,7 @@ func invitationOut(v app.InvitationView) app.InvitationView {
 	return v
 }
 
-func deliveryOut(v app.WebhookDeliveryView) app.WebhookDeliveryView {
+func hookDeliveryOut(v app.WebhookDeliveryView) app.WebhookDeliveryView {
 	v.NextAttemptAt, v.CreatedAt, v.DeliveredAt = inCST(v.NextAttemptAt), inCST(v.CreatedAt), inCST(v.DeliveredAt)
 	return v
 }
@@ -233,7 +233,7 @@ func deliveriesOut(vs []app.WebhookDeliveryView, err error) (*hookDeliveriesOutp
 	out := &hookDeliveriesOutput{}
 	out.Body.Items = make([]app.WebhookDeliveryView, 0, len(vs))
 	for _, v := range vs {
-		out.Body.Items = append(out.Body.Items, deliveryOut(v))
+		out.Body.Items = append(out.Body.Items, hookDeliveryOut(v))
 	}
 	return out, nil
 }
@@ -582,7 +582,7 @@ func registerResellerWebhooks(s *server) {
 			if err != nil {
 				return nil, err
 			}
-			return &hookDeliveryOutput{Body: deliveryOut(v)}, nil
+			return &hookDeliveryOutput{Body: hookDeliveryOut(v)}, nil
 		})
 }
 

@@ -79,11 +79,11 @@ func TestServicesListAndReadOwnOnly(t *testing.T) {
 	states := map[string]int{}
 	for _, sv := range all.Items {
 		states[sv.State]++
-		if !strings.HasSuffix(sv.ExpiresAt.Format(time.RFC3339), "+08:00") || sv.Suspensions == nil {
+		if sv.State != "pending" && !strings.HasSuffix(sv.ExpiresAt.Format(time.RFC3339), "+08:00") || sv.Suspensions == nil {
 			t.Errorf("service %s: expires %s, suspensions %v", sv.ID, sv.ExpiresAt.Format(time.RFC3339), sv.Suspensions)
 		}
 	}
-	if len(all.Items) != 3 || states["active"] != 1 || states["suspended"] != 1 || states["terminated"] != 1 || all.NextCursor != "" {
+	if len(all.Items) != 4 || states["pending"] != 1 || states["active"] != 1 || states["suspended"] != 1 || states["terminated"] != 1 || all.NextCursor != "" {
 		t.Fatalf("demo services by state %v (%d, cursor %q)", states, len(all.Items), all.NextCursor)
 	}
 	active, grace, ended := byState(t, c, "active"), byState(t, c, "suspended"), byState(t, c, "terminated")
@@ -100,15 +100,15 @@ func TestServicesListAndReadOwnOnly(t *testing.T) {
 	if l := listServices(t, c, "/api/v1/services?state=active,suspended&kind=cloud_server"); len(l.Items) != 2 {
 		t.Errorf("live cloud servers %d", len(l.Items))
 	}
-	if l := listServices(t, c, "/api/v1/services?kind=vpn"); len(l.Items) != 1 || l.Items[0].Kind != "vpn" {
+	if l := listServices(t, c, "/api/v1/services?kind=vpn"); len(l.Items) != 2 || l.Items[0].Kind != "vpn" || l.Items[1].Kind != "vpn" {
 		t.Errorf("vpn %+v", l.Items)
 	}
-	p1 := listServices(t, c, "/api/v1/services?limit=2")
-	if len(p1.Items) != 2 || p1.NextCursor == "" {
+	p1 := listServices(t, c, "/api/v1/services?limit=3")
+	if len(p1.Items) != 3 || p1.NextCursor == "" {
 		t.Fatalf("page 1 %+v", p1)
 	}
-	p2 := listServices(t, c, "/api/v1/services?limit=2&cursor="+p1.NextCursor)
-	if len(p2.Items) != 1 || p2.Items[0].ID != all.Items[2].ID || p2.NextCursor != "" {
+	p2 := listServices(t, c, "/api/v1/services?limit=3&cursor="+p1.NextCursor)
+	if len(p2.Items) != 1 || p2.Items[0].ID != all.Items[3].ID || p2.NextCursor != "" {
 		t.Errorf("page 2 %+v", p2)
 	}
 	wantProblem(t, c.Do(t, "GET", "/api/v1/services?state=expired", nil), http.StatusUnprocessableEntity, "request.invalid", "", "")

@@ -113,10 +113,11 @@ type matrixEnv struct {
 	}
 	victimStaff string
 	// kyc: the submission the staff KYC rows name, "own" and "other"
-	kyc        map[string]string
-	compliance account.Principal // imposes the measures lifted in the lift rows
-	commerce   *matrixCommerce   // the commerce rows' objects (api_commerce_matrix_test.go)
-	resellers  *matrixResellers  // the reseller rows' objects (api_reseller_matrix_test.go)
+	kyc         map[string]string
+	compliance  account.Principal // imposes the measures lifted in the lift rows
+	commerce    *matrixCommerce   // the commerce rows' objects (api_commerce_matrix_test.go)
+	resellers   *matrixResellers  // the reseller rows' objects (api_reseller_matrix_test.go)
+	compliance2 *matrixCompliance // the compliance rows' objects (api_compliance_matrix_test.go)
 }
 
 // noSuchID is a well-formed id of nothing.
@@ -351,6 +352,7 @@ func newMatrixEnv(t *testing.T, s *webtest.Server) *matrixEnv {
 	env.victimStaff = s.NewStaff(t, account.RoleAuditor).ID
 	env.setupCommerce(t)
 	env.setupResellers(t)
+	env.setupCompliance(t)
 	return env
 }
 

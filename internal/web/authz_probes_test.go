@@ -90,6 +90,9 @@ func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victi
 	if rp, ok := env.resellerPath(p, a); ok { // api_reseller_matrix_test.go
 		path = rp
 	}
+	if cp, ok := env.compliancePath(p, a); ok { // api_compliance_matrix_test.go
+		path = cp
+	}
 	if p.route == "DELETE /api/v1/staff/accounts/{id}/standing" {
 		path += "?flag=restricted&reason=matrix"
 	}
@@ -158,6 +161,9 @@ func (env *matrixEnv) target(p probe, a *actor, victim ...string) string {
 func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 	const form, js = "application/x-www-form-urlencoded", "application/json"
 	if ct, b, ok := env.resellerBody(p, a); ok { // api_reseller_matrix_test.go
+		return ct, b
+	}
+	if ct, b, ok := env.complianceBody(p, a); ok { // api_compliance_matrix_test.go
 		return ct, b
 	}
 	if ct, b, ok := env.commerceBody(p, a); ok { // api_commerce_matrix_test.go

@@ -83,6 +83,9 @@ type ShopOrderView struct {
 	PayChoices []PayChoice
 	SplitKinds []ShopOption
 	Attempt    *PayAttempt
+	// BreachedDeadline is the missed delivery deadline when the deadline
+	// sweep recorded a breach of this order ("" otherwise; issue 13).
+	BreachedDeadline string
 }
 
 // ShopInvoice is one fapiao request of the order.
@@ -185,6 +188,11 @@ func (h *handlers) shopOrderPage(req *http.Request, p webctx.Principal, id strin
 	v := ShopOrderView{Page: h.page(req, "page.shop.order.title", portalNav(), "orders")}
 	v.Next = "/orders/" + url.PathEscape(o.ID)
 	v.Order = h.shopOrderOf(req, v.Lang, o, h.shopCatalogByID(ctx))
+	if b, ok, err := h.app.OrderBreach(ctx, p.Principal, o.ID); err != nil {
+		return v, err
+	} else if ok {
+		v.BreachedDeadline = shortTime(b.DeliverBy)
+	}
 	v.CanPay = v.Order.Unpaid && !v.Order.PendingGateway && !v.Order.Expired
 	v.CanCancel = v.Order.Unpaid
 	v.CanInvoice = !o.PaidAt.IsZero() && o.State != string(order.StateRefunded) && o.State != string(order.StateCancelled)

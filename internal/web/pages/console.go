@@ -42,13 +42,31 @@ func consoleQueues() []consoleQueue {
 			},
 		},
 		{
+			id: "provisioning", titleKey: "page.console_home.queue.provisioning.title",
+			detail: func(l i18n.Lang, _ *policy.Set) string {
+				return i18n.T(l, "page.console_home.queue.provisioning.detail", nil)
+			},
+			clauses: "2.2",
+			href:    "/console/delivery",
+			count: func(ctx context.Context, a *app.App) (int, error) {
+				n, _, err := a.DeliveryCounts(ctx)
+				return n, err
+			},
+		},
+		{
 			id: "delivery", titleKey: "page.console_home.queue.delivery.title",
 			detail: func(l i18n.Lang, _ *policy.Set) string {
 				return i18n.T(l, "page.console_home.queue.delivery.detail", nil)
 			},
 			// The SLA is per product (catalog), frozen on the order; the
-			// remedy is clause 2.2.
+			// remedy is clause 2.2. The deadline sweep records breaches
+			// (delivery_sweep.go).
 			clauses: "2.2",
+			href:    "/console/delivery#breaches",
+			count: func(ctx context.Context, a *app.App) (int, error) {
+				_, n, err := a.DeliveryCounts(ctx)
+				return n, err
+			},
 		},
 		{
 			id: "violations", titleKey: "page.console_home.queue.violations.title",

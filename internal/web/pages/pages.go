@@ -155,6 +155,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerUsagePages(handle, cust, staff)    // usage_pages.go
 	h.registerResellerPages(handle, cust, staff) // resellers.go
 	h.registerCompliancePages(handle, staff)     // compliance.go
+	h.registerDeliveryPages(handle, cust, staff) // delivery_pages.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
@@ -185,7 +186,7 @@ func consoleNav() []NavItem {
 		{ID: "refunds", LabelKey: "layout.console.nav.refunds", Href: "/console/refunds"},
 		{ID: "compliance", LabelKey: "layout.console.nav.compliance", Href: "/console/compliance"},
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
-		{ID: "delivery", LabelKey: "layout.console.nav.delivery", NoteKey: "layout.console.nav.soon"},
+		{ID: "delivery", LabelKey: "layout.console.nav.delivery", Href: "/console/delivery"},
 		{ID: "kyc", LabelKey: "page.console.nav.kyc", Href: "/console/kyc"},
 		{ID: "agreement", LabelKey: "page.console.nav.agreement", Href: "/console/agreement"},
 		{ID: "licences", LabelKey: "page.console.nav.licences", Href: "/console/licences"},

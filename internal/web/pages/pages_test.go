@@ -206,7 +206,7 @@ func TestConsoleHomeQueues(t *testing.T) {
 				t.Errorf("%s %s: count %q", c.lang, q.attrs["id"], counts[0].textContent())
 			}
 		}
-		if got := strings.Join(ids, ","); got != "queue-refunds,queue-delivery,queue-violations,queue-tickets,queue-ticket_breaches,queue-kyc" {
+		if got := strings.Join(ids, ","); got != "queue-refunds,queue-provisioning,queue-delivery,queue-violations,queue-tickets,queue-ticket_breaches,queue-kyc" {
 			t.Errorf("queues %s", got)
 		}
 		if got := mustID(t, doc, "queue-refunds").textContent(); !strings.Contains(got, c.refunds) {

@@ -84,7 +84,7 @@ func TestServicesPagesRenderInBothLanguages(t *testing.T) {
 				t.Fatalf("lang %s, heading %q", htmlLang(t, doc), ccText(t, doc, "services-heading"))
 			}
 			rows := doc.all(func(n *node) bool { return n.attrs["class"] == "service" })
-			if len(rows) != 3 {
+			if len(rows) != 4 { // three delivered, one manual line waiting (issue 13)
 				t.Fatalf("%d rows", len(rows))
 			}
 			byID := map[string]*node{}
@@ -232,7 +232,7 @@ func TestServicesPagesRenewFlow(t *testing.T) {
 	if mustID(t, doc, "cycles").attrs["value"] != "2" {
 		t.Error("the cycles typed are lost")
 	}
-	if os, _ := e.s.App.Orders(e.ctx, p, app.OrderListFilter{}); len(os) != 3 {
+	if os, _ := e.s.App.Orders(e.ctx, p, app.OrderListFilter{}); len(os) != 4 {
 		t.Fatalf("refused renewals placed orders: %d", len(os))
 	}
 
@@ -377,7 +377,7 @@ func TestServicesConsolePagesAndActions(t *testing.T) {
 		if got := ccText(t, doc, "services-heading"); got != map[i18n.Lang]string{i18n.ZH: "服务", i18n.EN: "Services"}[l] {
 			t.Errorf("%s heading %q", l, got)
 		}
-		if rows := doc.all(func(n *node) bool { return n.attrs["class"] == "service" }); len(rows) != 3 {
+		if rows := doc.all(func(n *node) bool { return n.attrs["class"] == "service" }); len(rows) != 4 {
 			t.Errorf("%s: %d rows for the demo individual", l, len(rows))
 		}
 		_, doc = htmlOf(t, support, "GET", "/console/services?account="+p.AccountID+"&state=suspended&kind=cloud_server", nil, http.StatusOK)

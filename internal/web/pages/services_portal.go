@@ -56,6 +56,9 @@ type SvcDetailView struct {
 	CanAutoRenew  bool
 	RefundClause  string // the clause of refund.applies_to ("3.1")
 	TermEndNotice string
+	// Delivery is the service's delivery (delivery_pages.go); nil when it
+	// has none (renewals, traffic packs).
+	Delivery *SvcDelivery
 }
 
 // SvcPlanOption is one plan the service may change to, with what changing
@@ -152,6 +155,9 @@ func (h *handlers) svcDetailPage(req *http.Request, p webctx.Principal, typed sv
 	byID := h.shopCatalogByID(ctx)
 	v.Service = svcSummary(v.Lang, sv, svcName(v.Lang, byID, sv), now)
 	v.Events = svcEvents(v.Lang, sv.Events, false)
+	if v.Delivery, err = h.svcDelivery(ctx, p, v.Lang, sv.ID); err != nil {
+		return v, err
+	}
 	rt := h.shopTerms(ctx, "")
 	v.RefundClause = rt.appliesClause
 	if v.RefundClause == "" {
@@ -277,7 +283,8 @@ func (h *handlers) svcFail(w http.ResponseWriter, req *http.Request, p webctx.Pr
 		v.ShopForm = f
 		// A form the page no longer offers (terminated meanwhile) shows
 		// its error at the top.
-		if shown := map[string]bool{"renew": v.CanRenew, "plan": v.ShowPlan, "auto_renew": v.CanAutoRenew}; !shown[formID] {
+		if shown := map[string]bool{"renew": v.CanRenew, "plan": v.ShowPlan, "auto_renew": v.CanAutoRenew, "credentials": v.Delivery != nil,
+			"delivery_problem": v.Delivery != nil && v.Delivery.InspectionOpen}; !shown[formID] {
 			v.FormID = ""
 		}
 		h.r.render(w, req, status, tmplService, v.Lang, v)

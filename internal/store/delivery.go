@@ -1,0 +1,389 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"hash/fnv"
+	"strings"
+	"time"
+)
+
+// ProvisionRow is one service's provisioning record (issue 13): the task
+// state while a driver works, then the delivery itself. Credentials is the
+// sealed JSON of what the customer logs in with ("" when none).
+type ProvisionRow struct {
+	ServiceID, OrderID, AccountID, Driver string
+	Sandbox                               bool
+	State                                 string // queued, pending, delivered, failed
+	DeliverBy, DeliveredAt                time.Time
+	Addresses                             []string
+	Credentials, Notes                    string
+	Attempts                              int
+	LastError                             string
+	AcceptedAt                            time.Time
+	IssueTicketID                         string
+	CreatedAt, UpdatedAt                  time.Time
+}
+
+const provisionCols = `service_id, order_id, account_id, driver, sandbox, state, deliver_by_ms, delivered_at_ms, addresses, credentials, notes,
+ attempts, last_error, accepted_at_ms, issue_ticket_id, created_at_ms, updated_at_ms`
+
+func scanProvisionRow(s scanner) (ProvisionRow, error) {
+	var r ProvisionRow
+	var sb, created, updated int64
+	var by, at, acc sql.NullInt64
+	var addrs string
+	if err := s.Scan(&r.ServiceID, &r.OrderID, &r.AccountID, &r.Driver, &sb, &r.State, &by, &at, &addrs, &r.Credentials, &r.Notes,
+		&r.Attempts, &r.LastError, &acc, &r.IssueTicketID, &created, &updated); err != nil {
+		return r, err
+	}
+	r.Sandbox, r.DeliverBy, r.DeliveredAt, r.AcceptedAt = sb == 1, FromNullMs(by), FromNullMs(at), FromNullMs(acc)
+	r.CreatedAt, r.UpdatedAt = FromMs(created), FromMs(updated)
+	if addrs != "" {
+		_ = json.Unmarshal([]byte(addrs), &r.Addresses)
+	}
+	return r, nil
+}
+
+func addrJSON(a []string) string {
+	if len(a) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+// ProvisionInsert stores a new provisioning record (or does nothing when the
+// service has one).
+func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO service_delivery (`+provisionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+ $14, $15, $16, $17) ON CONFLICT (service_id) DO NOTHING`, r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
+		NullMs(r.DeliverBy), NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
+		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt))
+	return err
+}
+
+// ProvisionUpdate writes every mutable column of r if the stored row is
+// still in state fromState (ok=false otherwise: someone else recorded it).
+func (tx *Tx) ProvisionUpdate(ctx context.Context, r ProvisionRow, fromState string) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE service_delivery SET state = $2, delivered_at_ms = $3, addresses = $4, credentials = $5, notes = $6,
+ attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1 AND state = $13`,
+		r.ServiceID, r.State, NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError, NullMs(r.AcceptedAt),
+		r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox), fromState)
+	return n == 1, err
+}
+
+// ProvisionGet reads a service's provisioning record (errs.ErrNotFound
+// when it has none: renewals' and traffic packs' services).
+func ProvisionGet(ctx context.Context, q Querier, serviceID string) (ProvisionRow, error) {
+	r, err := scanProvisionRow(q.QueryRow(ctx, `SELECT `+provisionCols+` FROM service_delivery WHERE service_id = $1`, serviceID))
+	if err != nil {
+		return r, errorf("store.ProvisionGet", err)
+	}
+	return r, nil
+}
+
+// ProvisionFilter selects provisioning records.
+type ProvisionFilter struct {
+	OrderID string
+	States  []string
+	// DueBefore: only records whose deadline is before it (zero: any).
+	DueBefore time.Time
+	// DeliveredBefore: only delivered, unaccepted records delivered
+	// before it (the acceptance sweep).
+	DeliveredBefore time.Time
+	// OpenOrders: only records of orders still awaiting delivery (paid,
+	// provisioning, delivery_failed): a refunded or cancelled order's
+	// services leave the queue.
+	OpenOrders bool
+	Limit      int
+}
+
+// Deliveries lists provisioning records by deadline, earliest first.
+func Provisions(ctx context.Context, q Querier, f ProvisionFilter) ([]ProvisionRow, error) {
+	where, args := "1=1", []any{}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where += " AND " + replaceN(cond, len(args))
+	}
+	if f.OrderID != "" {
+		add("order_id = $N", f.OrderID)
+	}
+	if len(f.States) > 0 {
+		cond := "state IN ("
+		for i, s := range f.States {
+			args = append(args, s)
+			if i > 0 {
+				cond += ", "
+			}
+			cond += "$" + itoa(len(args))
+		}
+		where += " AND " + cond + ")"
+	}
+	if !f.DueBefore.IsZero() {
+		add("deliver_by_ms < $N", Ms(f.DueBefore))
+	}
+	if !f.DeliveredBefore.IsZero() {
+		add("delivered_at_ms < $N AND accepted_at_ms IS NULL", Ms(f.DeliveredBefore))
+	}
+	if f.OpenOrders {
+		where += " AND order_id IN (SELECT id FROM orders WHERE state IN ('paid', 'provisioning', 'delivery_failed'))"
+	}
+	if f.Limit <= 0 {
+		f.Limit = 500
+	}
+	rows, err := q.Query(ctx, `SELECT `+provisionCols+` FROM service_delivery WHERE `+where+` ORDER BY deliver_by_ms, service_id LIMIT `+itoa(f.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ProvisionRow
+	for rows.Next() {
+		r, err := scanProvisionRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ProvisioningAttemptInsert logs one driver call and its outcome.
+func (tx *Tx) ProvisioningAttemptInsert(ctx context.Context, id, serviceID, driver, outcome, detail string, at time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO provisioning_attempt (id, service_id, driver, outcome, detail, at_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, serviceID, driver, outcome, detail, Ms(at))
+	return err
+}
+
+// CertStateRow is one recorded certificate state.
+type CertStateRow struct {
+	ServiceID, State string
+	At               time.Time
+	RecordedBy, Note string
+}
+
+// CertStateInsert records a certificate state (once per state).
+func (tx *Tx) CertStateInsert(ctx context.Context, r CertStateRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO certificate_state (service_id, state, at_ms, recorded_by, note) VALUES ($1, $2, $3, $4, $5)`,
+		r.ServiceID, r.State, Ms(r.At), r.RecordedBy, r.Note)
+	return err
+}
+
+// CertStates lists a service's certificate states in the order recorded.
+func CertStates(ctx context.Context, q Querier, serviceID string) ([]CertStateRow, error) {
+	rows, err := q.Query(ctx, `SELECT service_id, state, at_ms, recorded_by, note FROM certificate_state WHERE service_id = $1 ORDER BY at_ms, state`, serviceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CertStateRow
+	for rows.Next() {
+		var r CertStateRow
+		var at int64
+		if err := rows.Scan(&r.ServiceID, &r.State, &at, &r.RecordedBy, &r.Note); err != nil {
+			return nil, err
+		}
+		r.At = FromMs(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AssignmentRow is one holding of an address by a service.
+type AssignmentRow struct {
+	ID, Address, ServiceID, AccountID string
+	From, Until                       time.Time // Until zero: still held
+}
+
+// AssignmentOpen records that a service holds address from at, first
+// closing (until at) any open holding of the address by another service.
+func (tx *Tx) AssignmentOpen(ctx context.Context, r AssignmentRow) error {
+	if _, err := tx.Exec(ctx, `UPDATE address_assignment SET until_ms = $2 WHERE address = $1 AND until_ms IS NULL AND service_id <> $3`,
+		r.Address, Ms(r.From), r.ServiceID); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM address_assignment WHERE address = $1 AND service_id = $2 AND until_ms IS NULL`,
+		r.Address, r.ServiceID).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO address_assignment (id, address, service_id, account_id, from_ms, until_ms) VALUES ($1, $2, $3, $4, $5, NULL)`,
+		r.ID, r.Address, r.ServiceID, r.AccountID, Ms(r.From))
+	return err
+}
+
+// AssignmentsClose ends every open holding of a service at until.
+func (tx *Tx) AssignmentsClose(ctx context.Context, serviceID string, until time.Time) (int64, error) {
+	return tx.Exec(ctx, `UPDATE address_assignment SET until_ms = $2 WHERE service_id = $1 AND until_ms IS NULL`, serviceID, Ms(until))
+}
+
+// Assignments lists the holdings of an address (or, with address "", of
+// a service), oldest first.
+func Assignments(ctx context.Context, q Querier, address, serviceID string) ([]AssignmentRow, error) {
+	cond, arg := "address = $1", address
+	if address == "" {
+		cond, arg = "service_id = $1", serviceID
+	}
+	rows, err := q.Query(ctx, `SELECT id, address, service_id, account_id, from_ms, until_ms FROM address_assignment WHERE `+cond+` ORDER BY from_ms, id`, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AssignmentRow
+	for rows.Next() {
+		var r AssignmentRow
+		var from int64
+		var until sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Address, &r.ServiceID, &r.AccountID, &from, &until); err != nil {
+			return nil, err
+		}
+		r.From, r.Until = FromMs(from), FromNullMs(until)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SandboxLease returns the address leased to token, leasing a free
+// address of pool when it has none: the search starts at a place derived
+// from the token (so concurrent leases rarely want the same address; a
+// clash is a unique violation that InTx retries) and wraps around.
+// ok=false: the pool is exhausted. The lease is the sandbox driver's
+// effect: made once per token, whatever happens to the caller's record.
+func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at time.Time) (string, bool, error) {
+	var addr string
+	err := tx.QueryRow(ctx, `SELECT address FROM sandbox_lease WHERE token = $1`, token).Scan(&addr)
+	if err == nil {
+		return addr, true, nil
+	}
+	if !IsNotFound(err) {
+		return "", false, err
+	}
+	used := map[string]bool{}
+	rows, err := tx.Query(ctx, `SELECT address FROM sandbox_lease`)
+	if err != nil {
+		return "", false, err
+	}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			rows.Close()
+			return "", false, err
+		}
+		used[a] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", false, err
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(token))
+	start := 0
+	if len(pool) > 0 {
+		start = int(h.Sum32() % uint32(len(pool)))
+	}
+	for i := range pool {
+		a := pool[(start+i)%len(pool)]
+		if used[a] {
+			continue
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3)`, token, a, Ms(at))
+		return a, err == nil, err
+	}
+	return "", false, nil
+}
+
+// BreachRow is the recorded breach of an order's delivery deadline.
+type BreachRow struct {
+	OrderID, AccountID    string
+	DeliverBy, BreachedAt time.Time
+}
+
+// BreachInsert records a breach once; ok=false when it was recorded before.
+func (tx *Tx) BreachInsert(ctx context.Context, r BreachRow) (bool, error) {
+	n, err := tx.Exec(ctx, `INSERT INTO order_breach (order_id, account_id, deliver_by_ms, breached_at_ms) VALUES ($1, $2, $3, $4)
+ ON CONFLICT (order_id) DO NOTHING`, r.OrderID, r.AccountID, Ms(r.DeliverBy), Ms(r.BreachedAt))
+	return n == 1, err
+}
+
+// BreachGet reads an order's breach (errs.ErrNotFound: none recorded).
+func BreachGet(ctx context.Context, q Querier, orderID string) (BreachRow, error) {
+	var r BreachRow
+	var by, at int64
+	err := q.QueryRow(ctx, `SELECT order_id, account_id, deliver_by_ms, breached_at_ms FROM order_breach WHERE order_id = $1`, orderID).
+		Scan(&r.OrderID, &r.AccountID, &by, &at)
+	if err != nil {
+		return r, errorf("store.BreachGet", err)
+	}
+	r.DeliverBy, r.BreachedAt = FromMs(by), FromMs(at)
+	return r, nil
+}
+
+// Breaches lists recorded breaches of orders still not delivered (the
+// console home), most recent first.
+func Breaches(ctx context.Context, q Querier, limit int) ([]BreachRow, error) {
+	rows, err := q.Query(ctx, `SELECT b.order_id, b.account_id, b.deliver_by_ms, b.breached_at_ms FROM order_breach b
+ JOIN orders o ON o.id = b.order_id WHERE o.state IN ('paid', 'provisioning', 'delivery_failed') ORDER BY b.breached_at_ms DESC LIMIT `+itoa(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []BreachRow
+	for rows.Next() {
+		var r BreachRow
+		var by, at int64
+		if err := rows.Scan(&r.OrderID, &r.AccountID, &by, &at); err != nil {
+			return nil, err
+		}
+		r.DeliverBy, r.BreachedAt = FromMs(by), FromMs(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OrdersPastDeadline lists the ids of paid or provisioning orders whose
+// delivery deadline is at or before now and whose breach is unrecorded.
+func OrdersPastDeadline(ctx context.Context, q Querier, now time.Time, limit int) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT o.id FROM orders o LEFT JOIN order_breach b ON b.order_id = o.id
+ WHERE o.state IN ('paid', 'provisioning', 'delivery_failed') AND o.deliver_by_ms IS NOT NULL AND o.deliver_by_ms <= $1 AND b.order_id IS NULL
+ ORDER BY o.deliver_by_ms LIMIT `+itoa(limit), Ms(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// replaceN puts the placeholder number n where cond says $N.
+func replaceN(cond string, n int) string { return strings.ReplaceAll(cond, "$N", "$"+itoa(n)) }
+
+func nodeKind(k string) string {
+	if k == "" {
+		return "server"
+	}
+	return k
+}
+
+// NodeGet reads a node (errs.ErrNotFound when none).
+func NodeGet(ctx context.Context, q Querier, id string) (NodeRow, error) {
+	n, err := scanNode(q.QueryRow(ctx, `SELECT id, name, region, token_hash, sandbox, created_at_ms, disabled_at_ms, kind FROM node WHERE id = $1`, id))
+	if err != nil {
+		return n, errorf("store.NodeGet", err)
+	}
+	return n, nil
+}
+
+// NodeRevoke revokes a node's token at at (the disabled_at column):
+// ok=false when it was revoked already or does not exist.
+func (tx *Tx) NodeRevoke(ctx context.Context, id string, at time.Time) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE node SET disabled_at_ms = $2 WHERE id = $1 AND disabled_at_ms IS NULL`, id, Ms(at))
+	return n == 1, err
+}
