@@ -73,9 +73,48 @@ func WithWindowSize(width, height int) Option {
 // WithTimeout bounds each action (default 20s).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
-// starts limits how many browsers run at once, so that a parallel test run
-// does not start one Chromium per test at the same moment.
+// starts limits how many tests run browsers at once, so that a parallel
+// test run does not start one Chromium per test at the same moment. A slot
+// is per test, not per browser: a test that opens a second browser (a
+// customer's and a staff member's) does not wait for a second slot, so two
+// such tests cannot each hold one slot and wait for another forever.
 var starts = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)/2))
+
+var (
+	holdersMu sync.Mutex
+	holders   = map[testing.TB]int{} // browsers open per test holding a slot
+)
+
+// acquire takes a slot for t unless t holds one; release gives it back
+// when t's last browser stops.
+func acquire(t testing.TB) (release func()) {
+	holdersMu.Lock()
+	n := holders[t]
+	if n > 0 {
+		holders[t] = n + 1
+		holdersMu.Unlock()
+	} else {
+		holdersMu.Unlock()
+		starts <- struct{}{}
+		holdersMu.Lock()
+		holders[t]++
+		holdersMu.Unlock()
+	}
+	done := false
+	return func() {
+		holdersMu.Lock()
+		defer holdersMu.Unlock()
+		if done {
+			return
+		}
+		done = true
+		holders[t]--
+		if holders[t] == 0 {
+			delete(holders, t)
+			<-starts
+		}
+	}
+}
 
 // ExecPath returns the Chromium to use: YUANXU_CHROMIUM, else the first of
 // chromium, chromium-browser, google-chrome on PATH; "" when there is none.
@@ -108,14 +147,7 @@ func New(t testing.TB, opts ...Option) *Browser {
 		f(&o)
 	}
 
-	starts <- struct{}{}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			<-starts
-		}
-	}
+	release := acquire(t)
 
 	// Not t.TempDir: Chromium's helper processes may still be writing into
 	// the profile for a moment after the browser exits, and t.TempDir
