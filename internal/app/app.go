@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"yuanxu/internal/compliance"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -56,13 +57,14 @@ type App struct {
 	secrets Secrets
 	policy  *policy.Resolver
 
-	notifyCfg   atomic.Pointer[notifier]         // set once by ConfigureNotify
-	accountCfg  atomic.Pointer[accounts]         // set once by ConfigureAccounts (account.go)
-	kycCfg      atomic.Pointer[kycState]         // set once by ConfigureKYC, or lazily (kyc.go)
-	lifecycle   atomic.Pointer[ServiceLifecycle] // SetServiceLifecycle (service.go)
-	gatewayCfg  atomic.Pointer[gateways]         // ConfigureGateways (gateway.go)
-	deliveryCfg atomic.Pointer[deliveryState]    // ConfigureDelivery, or lazily (delivery.go)
-	webhookCfg  atomic.Pointer[WebhookConfig]    // ConfigureWebhooks (webhook.go)
+	notifyCfg   atomic.Pointer[notifier]                  // set once by ConfigureNotify
+	accountCfg  atomic.Pointer[accounts]                  // set once by ConfigureAccounts (account.go)
+	kycCfg      atomic.Pointer[kycState]                  // set once by ConfigureKYC, or lazily (kyc.go)
+	lifecycle   atomic.Pointer[ServiceLifecycle]          // SetServiceLifecycle (service.go)
+	gatewayCfg  atomic.Pointer[gateways]                  // ConfigureGateways (gateway.go)
+	deliveryCfg atomic.Pointer[deliveryState]             // ConfigureDelivery, or lazily (delivery.go)
+	webhookCfg  atomic.Pointer[WebhookConfig]             // ConfigureWebhooks (webhook.go)
+	detectorCfg atomic.Pointer[compliance.DetectorConfig] // SetDetector (compliance_detector.go)
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup

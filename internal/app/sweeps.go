@@ -92,5 +92,6 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("refund.deadlines", a.refundDeadlineSweep)
 	a.RegisterSweep("usage.quota", a.quotaSweep)
 	a.RegisterSweep("webhook.deliver", a.webhookSweep)
+	a.RegisterSweep("compliance.traffic_detector", a.detectorSweep)
 	a.registerDeliverySweeps() // delivery_sweep.go
 }

@@ -166,6 +166,9 @@ func (a *App) ingest(ctx context.Context, nodeID string, samples []usage.Sample,
 				return a.Audit(ctx, tx, AuditEntry{Action: "usage.sample_quarantined", SubjectType: "service", SubjectID: svc.ID,
 					Data: map[string]any{"interval_start": s.Start, "reason": outcome}})
 			}
+			if err := addOutHours(ctx, tx, s); err != nil {
+				return err
+			}
 			return addHours(ctx, tx, s, row.BilledBytes)
 		})
 		if err != nil {
@@ -205,6 +208,23 @@ func addHours(ctx context.Context, tx *store.Tx, s usage.Sample, billed int64) e
 	for h := s.Start.Truncate(time.Hour); h.Before(s.End()); h = h.Add(time.Hour) {
 		part := int64(b.BilledAsOf(catalog.DirectionTx, h.Add(time.Hour)) - b.BilledAsOf(catalog.DirectionTx, h))
 		if err := tx.HourAdd(ctx, s.ServiceID, h, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addOutHours splits a customer-class sample's outbound bytes over its
+// hours (the traffic detector's input, issue 16), by the same pro rata
+// rule as addHours.
+func addOutHours(ctx context.Context, tx *store.Tx, s usage.Sample) error {
+	if s.Class != usage.Customer || s.TxBytes == 0 {
+		return nil
+	}
+	b := usage.Sample{ServiceID: s.ServiceID, Start: s.Start, Seconds: s.Seconds, Class: usage.Customer, TxBytes: s.TxBytes}
+	for h := s.Start.Truncate(time.Hour); h.Before(s.End()); h = h.Add(time.Hour) {
+		part := int64(b.BilledAsOf(catalog.DirectionTx, h.Add(time.Hour)) - b.BilledAsOf(catalog.DirectionTx, h))
+		if err := tx.HourOutAdd(ctx, s.ServiceID, h, part); err != nil {
 			return err
 		}
 	}

@@ -12,8 +12,9 @@ import (
 // Signal sources (issue 16 item 2): each opens or joins a violation case,
 // never a measure by itself.
 const (
-	SourceAbuseReport  = "abuse_report"  // the public form and the operators' API
-	SourceStaffFinding = "staff_finding" // an inspection by staff
+	SourceAbuseReport     = "abuse_report"     // the public form and the operators' API
+	SourceStaffFinding    = "staff_finding"    // an inspection by staff
+	SourceTrafficDetector = "traffic_detector" // an outbound surge over metering
 )
 
 // Report limits.

@@ -207,3 +207,69 @@ func EvidenceGet(ctx context.Context, q Querier, caseID, id string) (EvidenceRow
 	r.CreatedAt = FromMs(created)
 	return r, nil
 }
+
+// HourOutAdd adds outbound customer bytes to a service's hour.
+func (tx *Tx) HourOutAdd(ctx context.Context, serviceID string, hour time.Time, bytes int64) error {
+	if bytes == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO usage_hour_out (service_id, hour_ms, tx_bytes) VALUES ($1, $2, $3)
+ ON CONFLICT (service_id, hour_ms) DO UPDATE SET tx_bytes = usage_hour_out.tx_bytes + excluded.tx_bytes`, serviceID, Ms(hour), bytes)
+	return err
+}
+
+// HoursOut lists a service's outbound bytes per hour in [from, to).
+func HoursOut(ctx context.Context, q Querier, serviceID string, from, to time.Time) (map[time.Time]int64, error) {
+	rows, err := q.Query(ctx, `SELECT hour_ms, tx_bytes FROM usage_hour_out WHERE service_id = $1 AND hour_ms >= $2 AND hour_ms < $3`,
+		serviceID, Ms(from), Ms(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[time.Time]int64{}
+	for rows.Next() {
+		var h, b int64
+		if err := rows.Scan(&h, &b); err != nil {
+			return nil, err
+		}
+		out[FromMs(h)] = b
+	}
+	return out, rows.Err()
+}
+
+// ServicesOutAt lists the services with outbound bytes in the hour, not
+// yet judged by the detector.
+func ServicesOutAt(ctx context.Context, q Querier, hour time.Time, limit int) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT o.service_id FROM usage_hour_out o LEFT JOIN detector_hour d ON d.service_id = o.service_id AND d.hour_ms = o.hour_ms
+ WHERE o.hour_ms = $1 AND d.service_id IS NULL ORDER BY o.service_id LIMIT $2`, Ms(hour), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// DetectorMark records that the detector judged a service's hour, once:
+// ok=false when another run judged it first.
+func (tx *Tx) DetectorMark(ctx context.Context, serviceID string, hour time.Time, fired bool) (bool, error) {
+	n, err := tx.Exec(ctx, `INSERT INTO detector_hour (service_id, hour_ms, fired) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		serviceID, Ms(hour), boolInt(fired))
+	return n == 1, err
+}
+
+// FirstHourOut is a service's first hour with outbound bytes (zero: none).
+func FirstHourOut(ctx context.Context, q Querier, serviceID string) (time.Time, error) {
+	var ms sql.NullInt64
+	if err := q.QueryRow(ctx, `SELECT MIN(hour_ms) FROM usage_hour_out WHERE service_id = $1`, serviceID).Scan(&ms); err != nil {
+		return time.Time{}, err
+	}
+	return FromNullMs(ms), nil
+}

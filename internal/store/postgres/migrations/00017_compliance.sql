@@ -49,7 +49,26 @@ CREATE TABLE case_evidence (
 );
 CREATE INDEX case_evidence_case ON case_evidence (case_id, created_at_ms);
 
+-- Outbound customer-class bytes per service and hour (a sample spanning
+-- hours is split pro rata), what the traffic detector judges; and the
+-- hours it has judged, so that each is judged once.
+CREATE TABLE usage_hour_out (
+    service_id   TEXT NOT NULL,
+    hour_ms      BIGINT NOT NULL,
+    tx_bytes     BIGINT NOT NULL,
+    PRIMARY KEY (service_id, hour_ms)
+);
+CREATE INDEX usage_hour_out_hour ON usage_hour_out (hour_ms);
+CREATE TABLE detector_hour (
+    service_id   TEXT NOT NULL,
+    hour_ms      BIGINT NOT NULL,
+    fired        BIGINT NOT NULL,
+    PRIMARY KEY (service_id, hour_ms)
+);
+
 -- +goose Down
+DROP TABLE detector_hour;
+DROP TABLE usage_hour_out;
 DROP TABLE case_evidence;
 DROP TABLE violation_signal;
 DROP TABLE violation_case;
