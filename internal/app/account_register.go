@@ -77,6 +77,9 @@ func (a *App) register(ctx context.Context, in RegisterInput, inv *invitation) (
 	if err != nil {
 		return AccountView{}, err
 	}
+	if err := a.checkBlocked(ctx, a.db, BlockPhone, phone.Index, "body.phone"); err != nil {
+		return AccountView{}, err
+	}
 	hash, err := a.acc().hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return AccountView{}, err

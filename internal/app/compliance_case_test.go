@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +115,52 @@ func TestCaseReviewBlocksRefundsUntilDecided(t *testing.T) {
 	// A decided case takes no more evidence.
 	_, err = s.a.AddEvidence(ctx, officer, c.ID, "late.png", png, "")
 	wantCode(t, err, app.CodeCaseBadTransition)
+}
+
+func TestBlocklistRefusesReRegistration(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	lead := s.staff(t, nil, "lead", account.RoleComplianceLead)
+	officer := s.staff(t, nil, "officer", account.RoleComplianceOfficer)
+	idNo := app.DemoResidentID("19850505", 505)
+	_, err := s.a.BlockAdd(ctx, officer, app.BlockInput{Kind: "id_number", Value: idNo, Reason: "r", AuthorityRef: "a"})
+	wantKind(t, err, errs.Forbidden)
+	_, err = s.a.BlockAdd(ctx, lead, app.BlockInput{Kind: "id_number", Value: "123", Reason: "r", AuthorityRef: "a"})
+	wantCode(t, err, "compliance.block_invalid")
+	_, err = s.a.BlockAdd(ctx, lead, app.BlockInput{Kind: "id_number", Value: idNo, Reason: "ban ordered", AuthorityRef: ""})
+	wantCode(t, err, "compliance.block_invalid")
+	b, err := s.a.BlockAdd(ctx, lead, app.BlockInput{Kind: "id_number", Value: idNo, Reason: "ban ordered", AuthorityRef: "公安〔2026〕1号"})
+	if err != nil || b.Masked == idNo || !strings.HasSuffix(b.Masked, idNo[len(idNo)-4:]) {
+		t.Fatalf("block = %+v, %v", b, err)
+	}
+	_, err = s.a.BlockAdd(ctx, lead, app.BlockInput{Kind: "id_number", Value: idNo, Reason: "again", AuthorityRef: "x"})
+	wantCode(t, err, "compliance.block_exists")
+	// The blocked person cannot verify a new account.
+	r, p := s.customer(t, "individual")
+	_, err = s.a.KYCSubmit(ctx, p, r.view.ID, individualForm("张三", idNo, "13800001111"))
+	wantCode(t, err, app.CodeBlocked)
+	// A blocked phone cannot register.
+	email, phone := uniq()
+	if _, err := s.a.BlockAdd(ctx, lead, app.BlockInput{Kind: "phone", Value: phone, Reason: "ban ordered", AuthorityRef: "公安〔2026〕2号"}); err != nil {
+		t.Fatal(err)
+	}
+	ic := ipCtx("198.51.100.9")
+	et, _ := s.a.SendCode(ic, account.PurposeRegisterEmail, email, "zh-CN")
+	pt, _ := s.a.SendCode(ic, account.PurposeRegisterPhone, phone, "zh-CN")
+	_, err = s.a.Register(ic, app.RegisterInput{Kind: "individual", DisplayName: "x", Email: email, Phone: phone, Password: goodPassword,
+		EmailCodeID: et.ID, EmailCode: codeFor(t, s.a, et), PhoneCodeID: pt.ID, PhoneCode: codeFor(t, s.a, pt), AcceptAgreement: true,
+		AcknowledgedClauses: app.DefaultKeyClauses()})
+	wantCode(t, err, app.CodeBlocked)
+	// Lifted, the identity may verify again.
+	if err := s.a.BlockLift(ctx, lead, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.KYCSubmit(ctx, p, r.view.ID, individualForm("张三", idNo, "13800001111")); err != nil {
+		t.Fatalf("after lifting: %v", err)
+	}
+	list, err := s.a.Blocklist(ctx, lead)
+	if err != nil || len(list) != 2 || list[1].LiftedAt.IsZero() && list[0].LiftedAt.IsZero() {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
 }

@@ -359,6 +359,18 @@ func (a *App) KYCSubmit(ctx context.Context, p account.Principal, accountID stri
 	if err := identityTaken(ctx, a.db, idx, accountID, v.identityField); err != nil {
 		return KYCView{}, err
 	}
+	blockKind := BlockIDNumber
+	if v.subject == kyc.SubjectEnterprise {
+		blockKind = BlockUSCC
+	}
+	if err := a.checkBlocked(ctx, a.db, blockKind, hex.EncodeToString(idx), v.identityField); err != nil {
+		return KYCView{}, err
+	}
+	if v.phone != "" {
+		if err := a.checkBlocked(ctx, a.db, BlockPhone, a.blind(pii.KindPhone, v.phone), "body.phone"); err != nil {
+			return KYCView{}, err
+		}
+	}
 	verdict, err := a.kycs().cfg.Verifier.Verify(ctx, v.submission(in, now, minAge, max))
 	if err != nil {
 		if errs.KindOf(err) == errs.Unavailable || errors.Is(err, context.DeadlineExceeded) {

@@ -273,3 +273,52 @@ func FirstHourOut(ctx context.Context, q Querier, serviceID string) (time.Time, 
 	}
 	return FromNullMs(ms), nil
 }
+
+// BlockRow is one blocklist entry.
+type BlockRow struct {
+	ID, Kind, BlindIndex, Masked, Reason, AuthorityRef, CreatedBy string
+	CreatedAt, LiftedAt                                           time.Time
+	LiftedBy                                                      string
+}
+
+// BlockInsert stores an entry.
+func (tx *Tx) BlockInsert(ctx context.Context, r BlockRow) error {
+	_, err := tx.Exec(ctx, `INSERT INTO blocklist_entry (id, kind, blind_index, masked, reason, authority_ref, created_by, created_at_ms, lifted_at_ms,
+ lifted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, '')`, r.ID, r.Kind, r.BlindIndex, r.Masked, r.Reason, r.AuthorityRef, r.CreatedBy, Ms(r.CreatedAt))
+	return err
+}
+
+// BlockLift lifts an entry in force: ok=false when it was not.
+func (tx *Tx) BlockLift(ctx context.Context, id, by string) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE blocklist_entry SET lifted_at_ms = $2, lifted_by = $3 WHERE id = $1 AND lifted_at_ms IS NULL`, id, Ms(tx.Now), by)
+	return n == 1, err
+}
+
+// Blocked reports whether an entry of kind with the index is in force.
+func Blocked(ctx context.Context, q Querier, kind, index string) (bool, error) {
+	var n int64
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM blocklist_entry WHERE kind = $1 AND blind_index = $2 AND lifted_at_ms IS NULL`, kind, index).Scan(&n)
+	return n > 0, err
+}
+
+// Blocks lists the entries, newest first.
+func Blocks(ctx context.Context, q Querier) ([]BlockRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, kind, blind_index, masked, reason, authority_ref, created_by, created_at_ms, lifted_at_ms, lifted_by
+ FROM blocklist_entry ORDER BY created_at_ms DESC, id DESC LIMIT 1000`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []BlockRow
+	for rows.Next() {
+		var r BlockRow
+		var created int64
+		var lifted sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Kind, &r.BlindIndex, &r.Masked, &r.Reason, &r.AuthorityRef, &r.CreatedBy, &created, &lifted, &r.LiftedBy); err != nil {
+			return nil, err
+		}
+		r.CreatedAt, r.LiftedAt = FromMs(created), FromNullMs(lifted)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

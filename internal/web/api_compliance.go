@@ -59,6 +59,20 @@ type evidenceUploadInput struct {
 
 type evidenceOutput struct{ Body app.EvidenceView }
 
+type blockInput struct{ Body app.BlockInput }
+
+type blockOutput struct{ Body app.BlockView }
+
+type blocksOutput struct {
+	Body struct {
+		Items []app.BlockView `json:"items"`
+	}
+}
+
+type blockIDInput struct {
+	ID string `path:"id" maxLength:"64" doc:"The entry id."`
+}
+
 type evidenceIDInput struct {
 	ID         string `path:"id" maxLength:"64" doc:"The case id."`
 	EvidenceID string `path:"evidence" maxLength:"64" doc:"The evidence id."`
@@ -192,5 +206,52 @@ func registerCompliance(s *server) {
 			}
 			return &attachmentOutput{ContentType: v.ContentType, Options: "nosniff", Body: b,
 				ContentDisposition: "attachment; filename*=UTF-8''" + urlPathEscape(v.Filename)}, nil
+		})
+	register(s, huma.Operation{OperationID: "staff-list-blocklist", Method: http.MethodGet, Path: "/staff/compliance/blocklist", Tags: stag,
+		Security: secAny, Summary: "The re-registration blocklist", Description: "ID numbers, USCCs and phones barred after an authority-ordered " +
+			"ban, masked (kept only as keyed blind indexes). Needs compliance.blocklist.manage.", Errors: []int{401, 403}},
+		func(ctx context.Context, _ *struct{}) (*blocksOutput, error) {
+			p, err := staffCaller(ctx, "compliance.blocklist.manage")
+			if err != nil {
+				return nil, err
+			}
+			vs, err := s.app.Blocklist(ctx, p.Principal)
+			if err != nil {
+				return nil, err
+			}
+			out := &blocksOutput{}
+			out.Body.Items = make([]app.BlockView, 0, len(vs))
+			for _, v := range vs {
+				v.CreatedAt, v.LiftedAt = inCST(v.CreatedAt), inCST(v.LiftedAt)
+				out.Body.Items = append(out.Body.Items, v)
+			}
+			return out, nil
+		})
+	register(s, huma.Operation{OperationID: "staff-add-blocklist", Method: http.MethodPost, Path: "/staff/compliance/blocklist", Tags: stag,
+		Security: secAny, Summary: "Bar an identity from re-registering",
+		Description: "With the authority's order. Registration refuses a barred phone and real-name verification a barred ID number, USCC or " +
+			"phone (compliance.blocked, 403), without saying why. Needs compliance.blocklist.manage.",
+		Errors: []int{401, 403, 409, 422}, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *blockInput) (*blockOutput, error) {
+			p, err := staffCaller(ctx, "compliance.blocklist.manage")
+			if err != nil {
+				return nil, err
+			}
+			v, err := s.app.BlockAdd(ctx, p.Principal, in.Body)
+			if err != nil {
+				return nil, err
+			}
+			v.CreatedAt = inCST(v.CreatedAt)
+			return &blockOutput{Body: v}, nil
+		})
+	register(s, huma.Operation{OperationID: "staff-lift-blocklist", Method: http.MethodPost, Path: "/staff/compliance/blocklist/{id}/lift", Tags: stag,
+		Security: secAny, Summary: "Lift a blocklist entry", Description: "Needs compliance.blocklist.manage.", Errors: []int{401, 403, 404},
+		DefaultStatus: http.StatusNoContent},
+		func(ctx context.Context, in *blockIDInput) (*struct{}, error) {
+			p, err := staffCaller(ctx, "compliance.blocklist.manage")
+			if err != nil {
+				return nil, err
+			}
+			return nil, s.app.BlockLift(ctx, p.Principal, in.ID)
 		})
 }

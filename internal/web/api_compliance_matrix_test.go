@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/url"
 	"strings"
@@ -22,6 +23,7 @@ import (
 // asks.
 
 type matrixCompliance struct {
+	blocks   map[string]map[string]string // column → variant → a blocklist entry (the lift rows)
 	cases    map[string]string            // variant → case
 	evidence map[string]string            // variant → evidence of that case
 	review   map[string]map[string]string // column → "api own", "page other"… → a detected case
@@ -37,7 +39,8 @@ func (env *matrixEnv) setupCompliance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc := &matrixCompliance{cases: map[string]string{}, evidence: map[string]string{}, review: map[string]map[string]string{}}
+	mc := &matrixCompliance{cases: map[string]string{}, evidence: map[string]string{}, review: map[string]map[string]string{},
+		blocks: map[string]map[string]string{}}
 	env.compliance2 = mc
 	for _, v := range []string{"own", "other"} {
 		// A finding joins the open case about the same target and rule:
@@ -53,6 +56,20 @@ func (env *matrixEnv) setupCompliance(t *testing.T) {
 			t.Fatal(err)
 		}
 		mc.evidence[v] = ev.ID
+	}
+	// One blocklist entry per staff column and variant for the lift rows.
+	for i, act := range env.actors {
+		if act.kind != account.KindStaff {
+			continue
+		}
+		mc.blocks[act.name] = map[string]string{}
+		for j, v := range []string{"own", "other"} {
+			b, err := a.BlockAdd(ctx, p, app.BlockInput{Kind: "phone", Value: fmt.Sprintf("1370000%02d%02d", i, j), Reason: "matrix", AuthorityRef: "matrix"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mc.blocks[act.name][v] = b.ID
+		}
 	}
 	// One detected case per staff column and row for the review rows: a
 	// case per account (the target), so each is a customer of its own.
@@ -85,6 +102,12 @@ func (env *matrixEnv) compliancePath(p probe, a *actor) (string, bool) {
 			return strings.ReplaceAll(path, "{id}", env.reviewCase(p, a)), true
 		}
 		return strings.ReplaceAll(path, "{id}", mc.cases[v]), true
+	case "/api/v1/staff/compliance/blocklist/{id}/lift":
+		m := mc.blocks[a.name]
+		if m == nil {
+			m = mc.blocks["compL"]
+		}
+		return strings.ReplaceAll(path, "{id}", m[v]), true
 	case "/api/v1/staff/compliance/cases/{id}/actions":
 		return strings.ReplaceAll(path, "{id}", env.reviewCase(p, a)), true
 	case "/api/v1/staff/compliance/cases/{id}/evidence", "/console/compliance/cases/{id}/evidence":
@@ -122,6 +145,9 @@ func (env *matrixEnv) complianceBody(p probe, a *actor) (string, string, bool) {
 		return js(map[string]any{"rule": "spam", "target": "mx-" + a.name + ".matrix.example", "detail": "matrix"})
 	case "POST /api/v1/staff/compliance/findings":
 		return js(map[string]any{"account_id": env.stranger.ID, "rule": "infringement", "detail": "matrix " + a.name})
+	case "POST /api/v1/staff/compliance/blocklist":
+		return js(map[string]any{"kind": "phone", "value": "136" + fmt.Sprintf("%08d", len(a.name)*1000+int(a.name[0])), "reason": "matrix",
+			"authority_ref": "matrix " + a.name})
 	case "POST /api/v1/staff/compliance/cases/{id}/actions":
 		return js(map[string]any{"action": "review"})
 	case "POST /api/v1/staff/compliance/cases/{id}/evidence":

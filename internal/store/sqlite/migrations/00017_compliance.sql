@@ -66,7 +66,25 @@ CREATE TABLE detector_hour (
     PRIMARY KEY (service_id, hour_ms)
 );
 
+-- The re-registration blocklist (Anti-Telecom-Fraud Law art. 31, after an
+-- authority-ordered ban): keyed blind indexes of ID numbers, USCCs and
+-- phones, never the values or a plain hash.
+CREATE TABLE blocklist_entry (
+    id             TEXT PRIMARY KEY,
+    kind           TEXT NOT NULL,      -- id_number, uscc, phone
+    blind_index    TEXT NOT NULL,
+    masked         TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    authority_ref  TEXT NOT NULL,
+    created_by     TEXT NOT NULL,
+    created_at_ms  BIGINT NOT NULL,
+    lifted_at_ms   BIGINT,
+    lifted_by      TEXT NOT NULL
+);
+CREATE INDEX blocklist_entry_index ON blocklist_entry (kind, blind_index);
+
 -- +goose Down
+DROP TABLE blocklist_entry;
 DROP TABLE detector_hour;
 DROP TABLE usage_hour_out;
 DROP TABLE case_evidence;
