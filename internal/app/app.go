@@ -62,6 +62,7 @@ type App struct {
 	lifecycle   atomic.Pointer[ServiceLifecycle] // SetServiceLifecycle (service.go)
 	gatewayCfg  atomic.Pointer[gateways]         // ConfigureGateways (gateway.go)
 	deliveryCfg atomic.Pointer[deliveryState]    // ConfigureDelivery, or lazily (delivery.go)
+	acmeCfg     atomic.Pointer[acmeState]        // ConfigureACME (acme.go)
 	webhookCfg  atomic.Pointer[WebhookConfig]    // ConfigureWebhooks (webhook.go)
 
 	stopRefresh chan struct{}
