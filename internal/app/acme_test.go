@@ -498,7 +498,7 @@ func TestACMEProvisionTwiceOrdersOnce(t *testing.T) {
 	for q, want := range map[string]int{
 		`SELECT COUNT(*) FROM notification WHERE event = 'certificate.issued' AND subject_id = $1`: 1,
 		`SELECT COUNT(*) FROM notification WHERE event = 'delivery.completed' AND subject_id = $1`: 1,
-		`SELECT COUNT(*) FROM certificate_state WHERE service_id = $1`:                           3,
+		`SELECT COUNT(*) FROM certificate_state WHERE service_id = $1`:                             3,
 		`SELECT COUNT(*) FROM audit_event WHERE action = 'service.delivered' AND subject_id = $1`:  1,
 	} {
 		if n := countRows(t, s.a, q, svc.ID); n != want {
