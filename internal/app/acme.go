@@ -80,8 +80,9 @@ type acmeState struct {
 }
 
 // ConfigureACME registers (or finds) the ACME account at the CA, its key
-// kept sealed in acme_account, and installs the acme driver. Without it
-// products with driver acme fall to the operations queue (manual).
+// kept sealed in acme_account, and installs the acme driver (kept by a
+// later ConfigureDelivery). Without it products with driver acme fall to
+// the operations queue (manual).
 func (a *App) ConfigureACME(ctx context.Context, c ACMEConfig) error {
 	if c.DirectoryURL == "" {
 		return errors.New("acme: no directory URL")

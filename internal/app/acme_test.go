@@ -52,12 +52,15 @@ type caCounter struct {
 	requests, orders *atomic.Int64
 }
 
+// RoundTrip counts requests, and orders the CA created (201): Pebble
+// refuses 5 % of good nonces, and lego resends such a request.
 func (c caCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
-	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/order-plz") {
+	res, err := c.next.RoundTrip(r)
+	if err == nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/order-plz") && res.StatusCode == http.StatusCreated {
 		c.orders.Add(1)
 	}
-	return c.next.RoundTrip(r)
+	return res, err
 }
 
 // newACMEApp builds the SUT; withMail also wires mailpit and the sandbox
