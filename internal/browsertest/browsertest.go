@@ -73,9 +73,50 @@ func WithWindowSize(width, height int) Option {
 // WithTimeout bounds each action (default 20s).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
-// starts limits how many browsers run at once, so that a parallel test run
-// does not start one Chromium per test at the same moment.
+// starts limits how many tests run browsers at once, so that a parallel
+// test run does not start one Chromium per test at the same moment. A test
+// holds one slot however many browsers it opens (a customer's and a staff
+// member's): two tests each holding a slot and waiting for a second one
+// would otherwise wait for each other for ever on a 2-core machine.
 var starts = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)/2))
+
+var (
+	slotsMu sync.Mutex
+	slots   = map[testing.TB]int{} // browsers open per test holding a slot
+)
+
+// acquireSlot takes t's slot (waiting for one unless t holds it already)
+// and returns its release for one browser; the slot is freed when t's
+// last browser is released.
+func acquireSlot(t testing.TB) func() {
+	slotsMu.Lock()
+	held := slots[t] > 0
+	if held {
+		slots[t]++
+	}
+	slotsMu.Unlock()
+	if !held {
+		starts <- struct{}{}
+		slotsMu.Lock()
+		slots[t]++
+		slotsMu.Unlock()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			slotsMu.Lock()
+			slots[t]--
+			last := slots[t] == 0
+			if last {
+				delete(slots, t)
+			}
+			slotsMu.Unlock()
+			if last {
+				<-starts
+			}
+		})
+	}
+}
 
 // ExecPath returns the Chromium to use: YUANXU_CHROMIUM, else the first of
 // chromium, chromium-browser, google-chrome on PATH; "" when there is none.
@@ -108,14 +149,7 @@ func New(t testing.TB, opts ...Option) *Browser {
 		f(&o)
 	}
 
-	starts <- struct{}{}
-	released := false
-	release := func() {
-		if !released {
-			released = true
-			<-starts
-		}
-	}
+	release := acquireSlot(t)
 
 	// Not t.TempDir: Chromium's helper processes may still be writing into
 	// the profile for a moment after the browser exits, and t.TempDir
