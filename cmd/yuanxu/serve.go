@@ -70,6 +70,7 @@ type serveCmd struct {
 	accountFlags
 	notifyFlags
 	gatewayFlags
+	acmeFlags
 }
 
 func (s *serveCmd) Run(e *env) error {
@@ -128,6 +129,11 @@ func (s *serveCmd) Run(e *env) error {
 	if err := a.ConfigureDelivery(app.DeliveryConfig{SandboxPool: pool}); err != nil {
 		return usageError{err}
 	}
+	stopACME, err := s.acmeFlags.configure(ctx, a, log)
+	if err != nil {
+		return err
+	}
+	defer stopACME()
 	var demoLogins []app.DemoLogin
 	if s.Demo {
 		if demoLogins, err = a.SeedDemo(ctx); err != nil {

@@ -65,6 +65,7 @@ type App struct {
 	deliveryCfg atomic.Pointer[deliveryState]             // ConfigureDelivery, or lazily (delivery.go)
 	webhookCfg  atomic.Pointer[WebhookConfig]             // ConfigureWebhooks (webhook.go)
 	detectorCfg atomic.Pointer[compliance.DetectorConfig] // SetDetector (compliance_detector.go)
+	acmeCfg     atomic.Pointer[acmeState]                 // ConfigureACME (acme.go)
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup

@@ -101,6 +101,9 @@ func (a *App) ConfigureDelivery(c DeliveryConfig) error {
 		string(catalog.DriverSandbox): &sandboxDriver{db: a.db, pool: poolAddrs(pool)},
 		string(catalog.DriverManual):  manualDriver{},
 	}}
+	if a.acmeCfg.Load() != nil { // ConfigureACME ran first (acme.go)
+		st.drivers[string(catalog.DriverACME)] = &acmeDriver{a: a}
+	}
 	for k, d := range c.Drivers {
 		st.drivers[k] = d
 	}

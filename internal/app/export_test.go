@@ -75,3 +75,6 @@ func (a *App) DeliverOrderForTest(ctx context.Context, orderID string) error {
 	}
 	return nil
 }
+
+// ACMEDriverForTest is the installed acme driver (nil before ConfigureACME).
+func (a *App) ACMEDriverForTest() Driver { return a.delivery().drivers["acme"] }

@@ -44,6 +44,9 @@ const (
 	EventAutoRenewProblem   Event = "service.auto_renew_problem"
 	// Delivery deadlines (issue 13; templates in templates_delivery.go).
 	EventDeliveryBreached Event = "delivery.breached"
+	// A certificate issued by ACME: the certificate and chain by email
+	// (never a private key), a notice by SMS (templates_delivery.go).
+	EventCertificateIssued Event = "certificate.issued"
 	// Traffic quotas (issue 14; templates in templates_service.go).
 	EventQuotaLevel Event = "usage.quota_level"
 	// Resellers (issue 11; templates in templates_reseller.go).
@@ -93,6 +96,9 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "problem": "insufficient_balance", "expires_at": "2026-07-01 09:00"}, Clause: "9.4"},
 	{Event: EventDeliveryBreached, Category: Transactional, Vars: []string{"order_id", "deliver_by"},
 		Sample: map[string]string{"order_id": "YX20260601-0001", "deliver_by": "2026-06-01 09:10"}, Clause: "2.2"},
+	{Event: EventCertificateIssued, Category: Transactional, Vars: []string{"domains", "not_after", "certificate"},
+		Sample: map[string]string{"domains": "shop.example.com", "not_after": "2026-08-30 09:00",
+			"certificate": "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"}, Clause: "2.2"},
 	{Event: EventQuotaLevel, Category: Transactional, Vars: []string{"service", "percent", "used", "total"},
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "percent": "80", "used": "400.0 GiB", "total": "500.0 GiB"}, Clause: "3.2.3"},
 	{Event: EventResellerInvitation, Category: Transactional, Vars: []string{"reseller", "link", "expires_at"},

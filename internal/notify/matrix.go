@@ -42,6 +42,7 @@ func DefaultMatrix() Matrix {
 		EventResellerInvitation:     {Email},
 		EventResellerOrderPlaced:    {Email, InApp},
 		EventDeliveryBreached:       {Email, SMS, InApp},
+		EventCertificateIssued:      {Email, SMS},
 	}
 }
 

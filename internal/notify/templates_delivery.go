@@ -18,4 +18,18 @@ func init() {
 		SMS:       "Order {{.order_id}} was not delivered on time; you may request a full refund.",
 		SMSParams: []string{"order_id"},
 	}
+	zhSources[EventCertificateIssued] = Source{
+		Subject: "您的证书已签发：{{.domains}}",
+		Text: "您申请的 DV 证书（{{.domains}}）已由证书颁发机构签发，有效期至 {{.not_after}}（北京时间）。\n\n" +
+			"证书及证书链如下（PEM 格式）。私钥不会通过邮件发送：若由我们生成私钥，请登录控制台在服务页面重新验证身份后查看。\n\n{{.certificate}}",
+		SMS:       "您的证书{{.domains}}已签发，证书已发送至您的邮箱，也可在控制台下载。",
+		SMSParams: []string{"domains"},
+	}
+	enSources[EventCertificateIssued] = Source{
+		Subject: "Your certificate was issued: {{.domains}}",
+		Text: "The DV certificate you requested ({{.domains}}) was issued by the certificate authority, valid until {{.not_after}} (Beijing time).\n\n" +
+			"The certificate and its chain follow (PEM). A private key is never emailed: if we generated yours, sign in and re-authenticate on the service page to read it.\n\n{{.certificate}}",
+		SMS:       "Your certificate {{.domains}} was issued; it was emailed to you and can be downloaded from the console.",
+		SMSParams: []string{"domains"},
+	}
 }

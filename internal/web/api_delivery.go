@@ -121,6 +121,7 @@ func registerDelivery(s *server) {
 	registerCustomerDelivery(s)
 	registerStaffDelivery(s)
 	registerNodes(s)
+	registerCertificates(s) // api_acme.go
 }
 
 func registerCustomerDelivery(s *server) {

@@ -136,6 +136,9 @@ func (s *server) routes(callbacks map[string]http.Handler) error {
 	handle("GET /healthz", http.HandlerFunc(s.healthz))
 	handle("GET /readyz", http.HandlerFunc(s.readyz))
 	handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
+	// ACME HTTP-01: the CA fetches key authorisations of the acme driver's
+	// orders (public; unknown tokens are 404).
+	handle("GET /.well-known/acme-challenge/{token}", s.app.ACMEChallengeHandler())
 	names := slices.Sorted(maps.Keys(callbacks))
 	for _, name := range names {
 		h := callbacks[name]

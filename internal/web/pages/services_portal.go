@@ -59,6 +59,9 @@ type SvcDetailView struct {
 	// Delivery is the service's delivery (delivery_pages.go); nil when it
 	// has none (renewals, traffic packs).
 	Delivery *SvcDelivery
+	// Cert is the certificate by ACME (acme_pages.go); nil for other
+	// services.
+	Cert *SvcCert
 }
 
 // SvcPlanOption is one plan the service may change to, with what changing
@@ -156,6 +159,9 @@ func (h *handlers) svcDetailPage(req *http.Request, p webctx.Principal, typed sv
 	v.Service = svcSummary(v.Lang, sv, svcName(v.Lang, byID, sv), now)
 	v.Events = svcEvents(v.Lang, sv.Events, false)
 	if v.Delivery, err = h.svcDelivery(ctx, p, v.Lang, sv.ID); err != nil {
+		return v, err
+	}
+	if v.Cert, err = h.svcCert(ctx, p, v.Lang, sv.ID); err != nil {
 		return v, err
 	}
 	rt := h.shopTerms(ctx, "")

@@ -1,0 +1,41 @@
+package i18n
+
+// Certificates by ACME on the portal's service page (issue 13).
+func init() {
+	register(map[string]Message{
+		"page.cert.heading":                 {ZH: "证书签发", EN: "Certificate issuance"},
+		"page.cert.state":                   {ZH: "申请状态", EN: "Request status"},
+		"page.cert.state.awaiting_request":  {ZH: "等待您填写域名", EN: "Waiting for your domain names"},
+		"page.cert.state.submitted":         {ZH: "已提交，正在向证书颁发机构下单", EN: "Submitted; ordering from the certificate authority"},
+		"page.cert.state.awaiting_customer": {ZH: "等待您添加 DNS 记录", EN: "Waiting for your DNS record"},
+		"page.cert.state.confirmed":         {ZH: "已确认，正在验证域名", EN: "Confirmed; validating the domains"},
+		"page.cert.state.issued":            {ZH: "已签发", EN: "Issued"},
+		"page.cert.state.rejected":          {ZH: "证书颁发机构拒绝签发（可全额退款）", EN: "Refused by the certificate authority (refundable in full)"},
+		"page.cert.domains":                 {ZH: "域名", EN: "Domain names"},
+		"page.cert.domains_hint":            {ZH: "每行一个；通配符域名（*.example.com）须使用 DNS 验证。", EN: "One per line; a wildcard (*.example.com) needs DNS validation."},
+		"page.cert.challenge":               {ZH: "验证方式", EN: "How you prove control"},
+		"page.cert.challenge.http":          {ZH: "HTTP 文件验证（http-01）：域名须指向本平台，或将 /.well-known/acme-challenge/ 转发至本平台", EN: "HTTP file (http-01): the domain points here, or forwards /.well-known/acme-challenge/ here"},
+		"page.cert.challenge.dns":           {ZH: "DNS 验证（dns-01）", EN: "DNS (dns-01)"},
+		"page.cert.dns_mode":                {ZH: "DNS 验证方式", EN: "DNS mode"},
+		"page.cert.dns_mode.txt":            {ZH: "我自行添加 TXT 记录", EN: "I add the TXT record"},
+		"page.cert.dns_mode.cname":          {ZH: "CNAME 委托给本平台（一次设置，长期有效）", EN: "CNAME delegation to us (set once)"},
+		"page.cert.dns_mode_hint":           {ZH: "仅在选择 DNS 验证时使用。", EN: "Used with DNS validation only."},
+		"page.cert.csr":                     {ZH: "证书签名请求（CSR，可选）", EN: "Certificate signing request (CSR, optional)"},
+		"page.cert.csr_hint":                {ZH: "留空则由我们生成私钥（加密保存，重新验证身份后可查看，不会通过邮件发送）。CSR 须使用至少 2048 位的 RSA 或 P-256/P-384 密钥，且恰好包含上述域名。", EN: "Leave empty and we generate the key (stored encrypted, shown after you re-authenticate, never emailed). A CSR needs RSA of at least 2048 bits or ECDSA P-256/P-384 and must name exactly the domains above."},
+		"page.cert.lead":                    {ZH: "请填写要签发证书的域名并选择验证方式；提交前会检查域名与 CSR，提交后由证书颁发机构验证。", EN: "Name the domains and choose how you prove control; the names and the CSR are checked before anything is sent, then the certificate authority validates."},
+		"page.cert.submit":                  {ZH: "提交申请", EN: "Request the certificate"},
+		"page.cert.records_lead":            {ZH: "请发布以下记录，然后点击“我已添加”：", EN: "Publish the records below, then press “I have added it”:"},
+		"page.cert.record.domain":           {ZH: "域名", EN: "Domain"},
+		"page.cert.record.type":             {ZH: "类型", EN: "Type"},
+		"page.cert.record.name":             {ZH: "名称", EN: "Name"},
+		"page.cert.record.value":            {ZH: "值", EN: "Value"},
+		"page.cert.confirm":                 {ZH: "我已添加", EN: "I have added it"},
+		"page.cert.not_after":               {ZH: "有效期至", EN: "Valid until"},
+		"page.cert.reason":                  {ZH: "说明", EN: "Reason"},
+		"page.cert.download":                {ZH: "下载证书及证书链（PEM）", EN: "Download the certificate and chain (PEM)"},
+		"page.cert.key_lead":                {ZH: "私钥由我们生成并加密保存；请再次输入密码以查看。", EN: "We generated the private key and keep it encrypted; enter your password again to see it."},
+		"page.cert.key_show":                {ZH: "查看私钥", EN: "Show the private key"},
+		"page.cert.requested":               {ZH: "证书申请已提交。", EN: "The certificate request was submitted."},
+		"page.cert.confirmed":               {ZH: "已通知证书颁发机构验证。", EN: "The certificate authority was asked to validate."},
+	})
+}
