@@ -92,4 +92,5 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("refund.deadlines", a.refundDeadlineSweep)
 	a.RegisterSweep("usage.quota", a.quotaSweep)
 	a.RegisterSweep("webhook.deliver", a.webhookSweep)
+	a.RegisterSweep("announce.maintenance_reminders", a.windowReminderSweep) // announce_window.go
 }

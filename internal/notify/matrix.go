@@ -41,6 +41,9 @@ func DefaultMatrix() Matrix {
 		EventQuotaLevel:             {Email, InApp},
 		EventResellerInvitation:     {Email},
 		EventResellerOrderPlaced:    {Email, InApp},
+		EventMaintenanceUpdate:      {Email, SMS, InApp},
+		EventOutageDecided:          {Email, InApp},
+		EventAssignment:             {Email, SMS, InApp},
 	}
 }
 
