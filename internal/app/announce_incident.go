@@ -105,7 +105,7 @@ func (a *App) OpenIncident(ctx context.Context, p account.Principal, in Incident
 		in.StartedAt = now
 	}
 	if in.StartedAt.After(now) {
-		fes = append(fes, errs.FieldError{Field: "body.started_at", Rule: "not_future"})
+		fes = append(fes, errs.FieldError{Field: "body.started_at", Rule: "not_after_now"})
 	}
 	var owners map[string]string // service id → account id
 	var newID string
@@ -261,7 +261,7 @@ func (a *App) ResolveIncident(ctx context.Context, p account.Principal, incident
 		fes = append(fes, errs.FieldError{Field: "body.ended_at", Rule: "after_start"})
 	}
 	if in.EndedAt.After(now) {
-		fes = append(fes, errs.FieldError{Field: "body.ended_at", Rule: "not_future"})
+		fes = append(fes, errs.FieldError{Field: "body.ended_at", Rule: "not_after_now"})
 	}
 	if len(fes) > 0 {
 		return IncidentView{}, errs.E(errs.Op(op), errs.Invalid, CodeAnnounceInvalid, "the resolution is not valid", fes)

@@ -122,7 +122,7 @@ func TestMaintenanceWindowBadInputAndEmergency(t *testing.T) {
 		start, end  time.Duration
 		field, rule string
 	}{
-		{"in the past", -time.Hour, time.Hour, "body.start", "future"},
+		{"in the past", -time.Hour, time.Hour, "body.start", "in_future"},
 		{"end before start", 100 * time.Hour, 99 * time.Hour, "body.end", "after_start"},
 		{"notice shorter than policy", 71 * time.Hour, 73 * time.Hour, "body.start", "notice_too_short"},
 	} {
@@ -280,7 +280,7 @@ func TestIncidentBadInput(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != app.CodeAnnounceInvalid {
 		t.Fatalf("%v", err)
 	}
-	for _, f := range [][2]string{{"body.title_zh", "required"}, {"body.cause", "enum"}, {"body.started_at", "not_future"}, {"body.service_ids", "required"}} {
+	for _, f := range [][2]string{{"body.title_zh", "required"}, {"body.cause", "enum"}, {"body.started_at", "not_after_now"}, {"body.service_ids", "required"}} {
 		if !hasFieldRule(e, f[0], f[1]) {
 			t.Errorf("missing %v in %+v", f, e.Fields)
 		}

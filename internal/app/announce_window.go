@@ -148,7 +148,7 @@ func serviceNames(rs []store.ServiceRow) string {
 // 6.2) and, in the same transaction, queues one notice per affected
 // customer. Bad input is announce.invalid (titles, scope) or
 // announce.window_invalid (end before start: body.end after_start; a start
-// in the past: body.start future; less notice than the policy in force
+// in the past: body.start in_future; less notice than the policy in force
 // without emergency: body.start notice_too_short with the hours), all with
 // field and rule.
 func (a *App) ScheduleWindow(ctx context.Context, p account.Principal, in WindowInput) (WindowView, error) {

@@ -98,6 +98,7 @@ func (s *server) registerOperations() (err error) {
 	registerRefunds(s)   // api_refunds.go
 	registerUsage(s)     // api_usage.go
 	registerResellers(s) // api_resellers.go
+	registerAnnounce(s)  // api_announce.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}
