@@ -286,3 +286,47 @@ func TestIncidentBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestAssignmentNoticeObjectionAndProRata(t *testing.T) {
+	t.Parallel()
+	s := newAnnounceApp(t)
+	ctx := context.Background()
+	now := s.clock.Now()
+	_, err := s.a.CreateAssignment(ctx, s.ops, app.AssignmentInput{Assignee: "受让公司", EffectiveAt: now.AddDate(0, 0, 29)})
+	if errs.CodeOf(err) != app.CodeAnnounceInvalid {
+		t.Fatalf("29 days' notice accepted: %v", err)
+	}
+	as, err := s.a.CreateAssignment(ctx, s.ops, app.AssignmentInput{Assignee: "受让公司", EffectiveAt: now.AddDate(0, 0, 30)})
+	if err != nil || as.Notified < 2 || as.NoticeDays != 30 {
+		t.Fatalf("assignment %+v %v", as, err)
+	}
+	if n := s.notices(t, s.id2, notify.EventAssignment); n != 1 {
+		t.Fatalf("%d assignment notices", n)
+	}
+	// Ten days into the month-long term, two thirds (rounded up) are owed.
+	s.clock.Advance(s.svc1.ExpiresAt.Sub(now) / 3)
+	o, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID)
+	if err != nil || len(o.Amounts) != 1 || o.Amounts[0].ServiceID != s.svc1.ID {
+		t.Fatalf("objection %+v %v", o, err)
+	}
+	term := s.svc1.ExpiresAt.Sub(s.svc1.ExpiresAt.AddDate(0, -1, 0))
+	want := announce.ProRata(3900, s.svc1.ExpiresAt.Add(-term), s.svc1.ExpiresAt, s.clock.Now())
+	if o.TotalFen != want || want < 2590 || want > 2610 {
+		t.Fatalf("pro rata %d, want %d", o.TotalFen, want)
+	}
+	if _, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID); errs.CodeOf(err) != "announce.already_objected" {
+		t.Fatalf("objected twice: %v", err)
+	}
+	s.clock.Advance(31 * 24 * time.Hour)
+	if _, err := s.a.ObjectToAssignment(ctx, s.a2, as.ID); errs.CodeOf(err) != "announce.objection_closed" {
+		t.Fatalf("objection after the effective date: %v", err)
+	}
+	mine, err := s.a.Assignments(ctx, s.a2)
+	if err != nil || len(mine) != 1 || len(mine[0].Objections) != 0 {
+		t.Fatalf("another customer sees objections: %+v %v", mine, err)
+	}
+	all, err := s.a.Assignments(ctx, s.ops)
+	if err != nil || len(all[0].Objections) != 1 {
+		t.Fatalf("staff view %+v %v", all, err)
+	}
+}

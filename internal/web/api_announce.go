@@ -171,6 +171,82 @@ func registerAnnounce(s *server) {
 			})
 		})
 	registerAnnounceStaff(s)
+	registerAssignment(s)
+}
+
+type assignmentsOutput struct {
+	Body struct {
+		Items []app.AssignmentView `json:"items"`
+	}
+}
+
+type assignmentOutput struct{ Body app.AssignmentView }
+
+type assignmentCreateInput struct{ Body app.AssignmentInput }
+
+type assignmentIDInput struct {
+	ID string `path:"id" maxLength:"64" doc:"The assignment id."`
+}
+
+type objectionOutput struct{ Body app.ObjectionView }
+
+// registerAssignment adds the assignment operations (clause 9.3).
+func registerAssignment(s *server) {
+	tag := []string{"announcements"}
+	register(s, huma.Operation{OperationID: "list-assignments", Method: http.MethodGet, Path: "/assignments", Tags: tag, Security: secAny,
+		Summary: "Assignments of the agreement", Description: "With your own objection, if any (clause 9.3). Needs service.read.",
+		Errors: []int{401, 403, 404}},
+		func(ctx context.Context, _ *struct{}) (*assignmentsOutput, error) {
+			p, err := customerPrincipal(ctx, "service.read")
+			if err != nil {
+				return nil, err
+			}
+			vs, err := s.app.Assignments(ctx, p.Principal)
+			return listOf(vs, err, func(vs []app.AssignmentView) *assignmentsOutput {
+				o := &assignmentsOutput{}
+				o.Body.Items = vs
+				return o
+			})
+		})
+	register(s, huma.Operation{OperationID: "object-to-assignment", Method: http.MethodPost, Path: "/assignments/{id}/objection", Tags: tag,
+		Security: secAny, Summary: "Object to an assignment and leave",
+		Description: "Before it takes effect (announce.objection_closed, 409, after; announce.already_objected, 409, twice). Records, per live " +
+			"service, the pro-rata refund of the unused term to the original route; the payout itself follows through finance. Needs refund.request.",
+		Errors: []int{401, 403, 404, 409}, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *assignmentIDInput) (*objectionOutput, error) {
+			p, err := customerPrincipal(ctx, "refund.request")
+			if err != nil {
+				return nil, err
+			}
+			return one(func(v app.ObjectionView) *objectionOutput { return &objectionOutput{Body: v} })(s.app.ObjectToAssignment(ctx, p.Principal, in.ID))
+		})
+	register(s, huma.Operation{OperationID: "staff-list-assignments", Method: http.MethodGet, Path: "/staff/assignments", Tags: []string{"announcements", "staff"},
+		Security: secAny, Summary: "Assignments and objections", Description: "Every objection with its pro-rata amounts. Needs announce.manage.",
+		Errors: []int{401, 403}},
+		func(ctx context.Context, _ *struct{}) (*assignmentsOutput, error) {
+			p, err := staffCaller(ctx, "announce.manage")
+			if err != nil {
+				return nil, err
+			}
+			vs, err := s.app.Assignments(ctx, p.Principal)
+			return listOf(vs, err, func(vs []app.AssignmentView) *assignmentsOutput {
+				o := &assignmentsOutput{}
+				o.Body.Items = vs
+				return o
+			})
+		})
+	register(s, huma.Operation{OperationID: "staff-create-assignment", Method: http.MethodPost, Path: "/staff/assignments", Tags: []string{"announcements", "staff"},
+		Security: secAny, Summary: "Notice an assignment of the agreement",
+		Description: "At least assignment.notice_days ahead (announce.invalid, body.effective_at notice_days_too_short, 422); every active " +
+			"customer is told by email, SMS and inbox. Needs announce.manage.",
+		Errors: []int{401, 403, 422}, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *assignmentCreateInput) (*assignmentOutput, error) {
+			p, err := staffCaller(ctx, "announce.manage")
+			if err != nil {
+				return nil, err
+			}
+			return one(func(v app.AssignmentView) *assignmentOutput { return &assignmentOutput{Body: v} })(s.app.CreateAssignment(ctx, p.Principal, in.Body))
+		})
 }
 
 func registerAnnounceStaff(s *server) {
