@@ -63,6 +63,10 @@ func TestMaintenanceAPIRefusalsAndReads(t *testing.T) {
 	if len(mine.Items) < 1 || len(mine.Items[0].Services) == 0 {
 		t.Fatalf("own affected windows %+v", mine)
 	}
+	if r := ind.Do(t, "GET", "/account/maintenance", nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "上游运营商线路抖动") ||
+		!strings.Contains(string(r.Body), "南昌机房核心交换机升级") || !strings.Contains(string(r.Body), "第 7.4 条") {
+		t.Fatalf("own maintenance page %d: %s", r.Status, r.Body)
+	}
 	ent := signIn(t, s, langs[1], "enterprise@demo.yuanxu.test", "yuanxu-demo-enterprise", false)
 	ent.SetCookie(i18n.CookieName, "en")
 	wantProblem(t, ent.Do(t, "GET", "/api/v1/accounts/"+myID+"/maintenance", nil), 404, "maintenance_window.not_found", "No such maintenance window.", "")

@@ -2,7 +2,9 @@ package pages
 
 import (
 	"encoding/xml"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +33,8 @@ func init() {
 	}
 }
 
-func (h *handlers) registerAnnouncePages(handle func(string, http.HandlerFunc), staff func(func(http.ResponseWriter, *http.Request, webctx.Principal)) http.HandlerFunc) {
+func (h *handlers) registerAnnouncePages(handle func(string, http.HandlerFunc), cust, staff func(func(http.ResponseWriter, *http.Request, webctx.Principal)) http.HandlerFunc) {
+	h.registerMyMaintenance(handle, cust)
 	handle("GET /announcements", h.announcements)
 	handle("GET /announcements.atom", h.announcementsAtom)
 	handle("GET /status", h.statusPage)
@@ -229,4 +232,120 @@ func parseLocal(s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// tmplMyMaintenance is the customer's own page.
+const tmplMyMaintenance = "portal_my_maintenance"
+
+func init() {
+	pageFiles[tmplMyMaintenance] = [2]string{"layout_portal.html", tmplMyMaintenance + ".html"}
+}
+
+func (h *handlers) registerMyMaintenance(handle func(string, http.HandlerFunc), cust func(func(http.ResponseWriter, *http.Request, webctx.Principal)) http.HandlerFunc) {
+	handle("GET /account/maintenance", cust(h.myMaintenance))
+	handle("POST /account/assignments/{id}/object", cust(h.objectAssignment))
+	notices["objected"] = "page.announce.mine.objected"
+}
+
+// MyMaintenanceView is a customer's maintenance, incidents and assignment
+// notices.
+type MyMaintenanceView struct {
+	Page
+	Form
+	Windows     []MyWindowRow
+	Incidents   []MyIncidentRow
+	Assignments []MyAssignmentRow
+}
+
+// MyWindowRow is one window affecting the customer.
+type MyWindowRow struct {
+	Title, Start, End   string
+	Services            int
+	Notified, Emergency bool
+}
+
+// MyIncidentRow is one incident that touched the customer's services.
+type MyIncidentRow struct {
+	Title, CauseLabel, StateLabel, Start, End string
+	Decisions                                 []string
+}
+
+// MyAssignmentRow is one assignment notice with the customer's objection.
+type MyAssignmentRow struct {
+	ID, Assignee, Effective string
+	Objected, Open          bool
+	Refund                  string
+}
+
+func (h *handlers) myMaintenance(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
+	h.renderMyMaintenance(w, req, p, http.StatusOK, Form{Notice: doneNotice(req, i18n.FromRequest(req))})
+}
+
+func (h *handlers) renderMyMaintenance(w http.ResponseWriter, req *http.Request, p webctx.Principal, status int, form Form) {
+	ctx := req.Context()
+	v := MyMaintenanceView{Page: h.page(req, "page.announce.mine.title", portalNav(), "account"), Form: form}
+	ws, err := h.app.AffectedWindows(ctx, p.Principal, "")
+	if err != nil {
+		h.actionError(w, req, err)
+		return
+	}
+	for _, x := range ws {
+		v.Windows = append(v.Windows, MyWindowRow{Title: x.Window.Title(string(v.Lang)), Start: shortTime(x.Window.Start), End: shortTime(x.Window.End),
+			Services: len(x.Services), Notified: x.Notified, Emergency: x.Window.Emergency})
+	}
+	is, err := h.app.CustomerIncidents(ctx, p.Principal, "")
+	if err != nil {
+		h.actionError(w, req, err)
+		return
+	}
+	for _, x := range is {
+		r := MyIncidentRow{Title: x.Title(string(v.Lang)), CauseLabel: i18n.T(v.Lang, "page.announce.cause."+x.Cause, nil),
+			StateLabel: i18n.T(v.Lang, "page.status.state."+x.State, nil), Start: shortTime(x.StartedAt), End: shortTime(x.EndedAt)}
+		for _, s := range x.Services {
+			switch {
+			case !s.Decided:
+			case s.ExtensionMs > 0:
+				r.Decisions = append(r.Decisions, i18n.T(v.Lang, "page.announce.mine.extended", map[string]any{"clause": s.Clause,
+					"extension": (time.Duration(s.ExtensionMs) * time.Millisecond).Round(time.Minute).String()}))
+			default:
+				r.Decisions = append(r.Decisions, i18n.T(v.Lang, "page.announce.mine.exempt", map[string]any{"clause": s.Clause}))
+			}
+		}
+		v.Incidents = append(v.Incidents, r)
+	}
+	as, err := h.app.Assignments(ctx, p.Principal)
+	if err != nil {
+		h.actionError(w, req, err)
+		return
+	}
+	now := h.app.Now()
+	for _, x := range as {
+		r := MyAssignmentRow{ID: x.ID, Assignee: x.Assignee, Effective: shortTime(x.EffectiveAt), Open: now.Before(x.EffectiveAt)}
+		if len(x.Objections) > 0 {
+			r.Objected = true
+			r.Refund = fen(x.Objections[0].TotalFen)
+		}
+		v.Assignments = append(v.Assignments, r)
+	}
+	h.r.render(w, req, status, tmplMyMaintenance, v.Lang, v)
+}
+
+func fen(f int64) string {
+	return "¥" + strconv.FormatInt(f/100, 10) + "." + fmt.Sprintf("%02d", f%100)
+}
+
+func (h *handlers) objectAssignment(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
+	if !h.parseForm(w, req) {
+		return
+	}
+	if _, err := h.app.ObjectToAssignment(req.Context(), p.Principal, req.PathValue("id")); err != nil {
+		if s := statusOfErr(err); s == http.StatusForbidden || s == http.StatusNotFound {
+			h.actionError(w, req, err)
+			return
+		}
+		form, status := h.formError(req, i18n.FromRequest(req), err)
+		h.renderMyMaintenance(w, req, p, status, form)
+		return
+	}
+	http.Redirect(w, req, "/account/maintenance?done=objected", http.StatusSeeOther)
 }

@@ -154,7 +154,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerRefundPages(handle, cust, staff)   // refunds_pages.go
 	h.registerUsagePages(handle, cust, staff)    // usage_pages.go
 	h.registerResellerPages(handle, cust, staff) // resellers.go
-	h.registerAnnouncePages(handle, staff)       // announce.go
+	h.registerAnnouncePages(handle, cust, staff) // announce.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
