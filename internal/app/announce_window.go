@@ -91,7 +91,9 @@ func windowView(r store.WindowRow) WindowView {
 	return v
 }
 
-func (r windowLike) domain() announce.Window { return announce.Window{Start: r.Start, End: r.End, Emergency: r.Emergency} }
+func (r windowLike) domain() announce.Window {
+	return announce.Window{Start: r.Start, End: r.End, Emergency: r.Emergency}
+}
 
 type windowLike store.WindowRow
 
@@ -191,7 +193,7 @@ func (a *App) ScheduleWindow(ctx context.Context, p account.Principal, in Window
 				return err
 			}
 			rec, err := a.Notify(ctx, tx, notify.Request{Event: notify.EventMaintenance, Recipient: rc, Lang: lang,
-				Vars: map[string]string{"start": notify.FormatTime(w.Start, lang), "end": notify.FormatTime(w.End, lang), "services": serviceNames(by[acc])},
+				Vars:    map[string]string{"start": notify.FormatTime(w.Start, lang), "end": notify.FormatTime(w.End, lang), "services": serviceNames(by[acc])},
 				Subject: notify.Subject{Type: "maintenance_window", ID: w.ID}})
 			if err != nil {
 				return err

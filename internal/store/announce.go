@@ -377,9 +377,9 @@ func Assignments(ctx context.Context, q Querier) ([]AssignmentRow, error) {
 
 // ObjectionAmount is the pro-rata refund of one service.
 type ObjectionAmount struct {
-	ServiceID string `json:"service_id"`
-	OrderID   string `json:"order_id"`
-	Fen       int64  `json:"fen"`
+	ServiceID string `json:"service_id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f70"`
+	OrderID   string `json:"order_id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f60"`
+	Fen       int64  `json:"fen" example:"2600" doc:"The pro-rata refund of the unused term, in fen."`
 }
 
 // ObjectionRow is a customer's objection to an assignment.
