@@ -26,7 +26,7 @@ func (w Window) Validate(now time.Time, noticeHours int) error {
 		fes = append(fes, errs.FieldError{Field: "body.end", Rule: "after_start"})
 	}
 	if w.Start.Before(now) {
-		fes = append(fes, errs.FieldError{Field: "body.start", Rule: "future"})
+		fes = append(fes, errs.FieldError{Field: "body.start", Rule: "in_future"})
 	} else if !w.Emergency && w.Start.Sub(now) < time.Duration(noticeHours)*time.Hour {
 		fes = append(fes, errs.FieldError{Field: "body.start", Rule: "notice_too_short", Params: map[string]any{"hours": noticeHours}})
 	}

@@ -52,6 +52,10 @@ const (
 	// Resellers (issue 11; templates in templates_reseller.go).
 	EventResellerInvitation  Event = "reseller.invitation"   // to an invited address: join through the link
 	EventResellerOrderPlaced Event = "reseller.order_placed" // to the customer: its reseller placed an order for it
+	// Maintenance, incidents and assignment (issue 17; templates in templates_announce.go).
+	EventMaintenanceUpdate Event = "maintenance.update" // a reminder, start, extension, completion or cancellation
+	EventOutageDecided     Event = "incident.decided"   // clause 7 for one service: exempt, or the term extended
+	EventAssignment        Event = "assignment.notice"  // 9.3: the agreement is assigned; the customer may object and leave
 )
 
 // Specs is the event catalog.
@@ -105,6 +109,12 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"reseller": "示例代理商", "link": "https://portal.example.com/invite/abc", "expires_at": "2026-12-03 09:00"}, Clause: "2.1"},
 	{Event: EventResellerOrderPlaced, Category: Transactional, Vars: []string{"reseller", "order_id", "product", "amount", "payer"},
 		Sample: map[string]string{"reseller": "示例代理商", "order_id": "01936a9e", "product": "南昌云服务器 2C4G", "amount": "¥79.00", "payer": "reseller"}, Clause: "2.1"},
+	{Event: EventMaintenanceUpdate, Category: Legal, Vars: []string{"change", "start", "end", "services"},
+		Sample: map[string]string{"change": "reminder", "start": "2026-06-10 01:00", "end": "2026-06-10 03:00", "services": "VPN"}, Clause: "6.2"},
+	{Event: EventOutageDecided, Category: Transactional, Vars: []string{"service", "incident", "outcome", "clause", "extension"},
+		Sample: map[string]string{"service": "南昌云服务器 2C4G", "incident": "机房网络中断", "outcome": "extended", "clause": "7", "extension": "1h30m"}, Clause: "7"},
+	{Event: EventAssignment, Category: Legal, Vars: []string{"assignee", "effective_at", "object_until"},
+		Sample: map[string]string{"assignee": "示例受让公司", "effective_at": "2026-07-01 00:00", "object_until": "2026-07-01 00:00"}, Clause: "9.3"},
 }
 
 // specIndex is Specs by event.

@@ -43,6 +43,9 @@ func DefaultMatrix() Matrix {
 		EventResellerOrderPlaced:    {Email, InApp},
 		EventDeliveryBreached:       {Email, SMS, InApp},
 		EventCertificateIssued:      {Email, SMS},
+		EventMaintenanceUpdate:      {Email, SMS, InApp},
+		EventOutageDecided:          {Email, InApp},
+		EventAssignment:             {Email, SMS, InApp},
 	}
 }
 

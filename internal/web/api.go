@@ -100,6 +100,7 @@ func (s *server) registerOperations() (err error) {
 	registerResellers(s)  // api_resellers.go
 	registerCompliance(s) // api_compliance.go
 	registerDelivery(s)   // api_delivery.go
+	registerAnnounce(s)   // api_announce.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

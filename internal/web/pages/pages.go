@@ -157,6 +157,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerCompliancePages(handle, staff)     // compliance.go
 	h.registerDeliveryPages(handle, cust, staff) // delivery_pages.go
 	h.registerCertPages(handle, cust)            // acme_pages.go
+	h.registerAnnouncePages(handle, cust, staff) // announce.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
@@ -194,6 +195,7 @@ func consoleNav() []NavItem {
 		{ID: "calendar", LabelKey: "page.console.nav.calendar", Href: "/console/calendar"},
 		{ID: "customers", LabelKey: "layout.console.nav.customers", Href: "/console/customers"},
 		{ID: "resellers", LabelKey: "page.console.nav.resellers", Href: "/console/resellers"},
+		{ID: "announce", LabelKey: "page.console.nav.announce", Href: "/console/maintenance"},
 		{ID: "staff", LabelKey: "layout.console.nav.staff", Href: "/console/staff"},
 		{ID: "notifications", LabelKey: "layout.console.nav.notifications", Href: "/console/notifications"},
 		{ID: "templates", LabelKey: "layout.console.nav.templates", Href: "/console/templates"},
@@ -217,7 +219,8 @@ func (h *handlers) page(req *http.Request, titleKey string, nav []NavItem, curre
 			p.Nav = append(p.Nav, NavItem{ID: "reseller", LabelKey: "layout.nav.reseller", Href: "/reseller"})
 		}
 	}
-	p.Reaccept = h.reacceptBanner(req) // agreement_reaccept.go
+	p.Reaccept = h.reacceptBanner(req)             // agreement_reaccept.go
+	p.Maintenance = h.maintenanceBanner(req, lang) // announce.go
 	switch {
 	case req.URL.Path == "/lang": // an error page of the switcher itself
 		p.Next = "/"

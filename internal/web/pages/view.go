@@ -30,6 +30,9 @@ type Page struct {
 	// Reaccept asks a signed-in customer to accept a material revision
 	// (agreement_reaccept.go); nil when nothing is pending.
 	Reaccept *ReacceptBanner
+	// Maintenance lists the current and upcoming windows affecting a
+	// signed-in customer's services (announce.go); nil when none.
+	Maintenance *MaintenanceBanner
 }
 
 // LangChoice is one button of the language switcher.
