@@ -100,6 +100,9 @@ func (a *App) ConfigureDelivery(c DeliveryConfig) error {
 	st := &deliveryState{drivers: map[string]Driver{
 		string(catalog.DriverSandbox): &sandboxDriver{db: a.db, pool: poolAddrs(pool)},
 		string(catalog.DriverManual):  manualDriver{},
+		// The network drivers (issue 13) need only the database: their
+		// nodes' agents pull what they provision.
+		string(catalog.DriverWireGuard): wireguardDriver{a: a},
 	}}
 	for k, d := range c.Drivers {
 		st.drivers[k] = d
