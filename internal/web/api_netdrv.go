@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -146,3 +147,7 @@ func registerNetDelivery(s *server) {
 			return &struct{}{}, nil
 		})
 }
+
+// agentRoute reports a request to the node agent's routes, whose bearer
+// token is a node token read by the route itself (like POST /usage).
+func agentRoute(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/v1/agent/") }
