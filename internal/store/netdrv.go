@@ -258,3 +258,13 @@ func EdgeNodesUsable(ctx context.Context, q Querier) (ids, regions []string, err
 	}
 	return ids, regions, rows.Err()
 }
+
+// SitesWithDomains lists the sites of other services than serviceID
+// holding exactly domains (the unique index's key).
+func SitesWithDomains(ctx context.Context, q Querier, domains []string, serviceID string) ([]SiteRow, error) {
+	doms, err := json.Marshal(domains)
+	if err != nil {
+		return nil, err
+	}
+	return sites(ctx, q, `domains = $1 AND service_id <> $2`, string(doms), serviceID)
+}
