@@ -38,6 +38,21 @@ type agentKeyInput struct {
 	Body          AgentKeyBody
 }
 
+type cdnSiteInput struct {
+	ID   string `path:"id" maxLength:"64" doc:"The service id."`
+	Body app.CDNSiteInput
+}
+
+type cdnSiteOutput struct{ Body app.CDNSiteView }
+
+func oneSite(v app.CDNSiteView, err error) (*cdnSiteOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	v.VerifiedAt = inCST(v.VerifiedAt)
+	return &cdnSiteOutput{Body: v}, nil
+}
+
 type qrInput struct {
 	ID   string `path:"id" maxLength:"64" doc:"The service id."`
 	Size int    `query:"size" minimum:"128" maximum:"1024" default:"384" doc:"Pixels square."`
@@ -82,6 +97,46 @@ func registerNetDelivery(s *server) {
 				return nil, err
 			}
 			return &attachmentOutput{ContentType: "image/png", Options: "nosniff", Body: b, ContentDisposition: "inline"}, nil
+		})
+
+	commerceRegister(s, huma.Operation{OperationID: "get-service-cdn-site", Method: http.MethodGet, Path: "/services/{id}/cdn-site", Tags: tag,
+		Security: secAny, Summary: "Read a CDN service's site",
+		Description: "The domain, origin, the TXT record that proves control (_yuanxu-verify.<domain>), the CNAME target to point the " +
+			"domain at, and whether it is verified. Before a domain is added: cdn.no_site (404). Needs service.read.",
+		Errors: []int{401, 403, 404}},
+		func(ctx context.Context, in *serviceIDInput) (*cdnSiteOutput, error) {
+			p, err := customerObjectPrincipal(ctx, "service")
+			if err != nil {
+				return nil, err
+			}
+			return oneSite(s.app.CDNSite(ctx, p.Principal, in.ID))
+		})
+	commerceRegister(s, huma.Operation{OperationID: "put-service-cdn-site", Method: http.MethodPut, Path: "/services/{id}/cdn-site", Tags: tag,
+		Security: secAny, Summary: "Add or change a CDN service's domain and origin",
+		Description: "A new domain gets a new ownership token and must be verified again (POST /services/{id}/cdn-site/check); changing " +
+			"only the origin keeps the verification. The domain must be valid (cdn.domain_invalid) and new to the platform " +
+			"(cdn.domain_taken, 409); the origin an http(s) URL of a public host (cdn.origin_invalid). Without an edge node: cdn.no_edge " +
+			"(503). A service that is not a CDN service on our edges is cdn.not_cdn (409). Audited. Needs service.manage.",
+		Errors: []int{401, 403, 404, 409, 422, 503}},
+		func(ctx context.Context, in *cdnSiteInput) (*cdnSiteOutput, error) {
+			p, err := customerObjectPrincipal(ctx, "service")
+			if err != nil {
+				return nil, err
+			}
+			return oneSite(s.app.CDNOnboard(ctx, p.Principal, in.ID, in.Body))
+		})
+	commerceRegister(s, huma.Operation{OperationID: "check-service-cdn-site", Method: http.MethodPost, Path: "/services/{id}/cdn-site/check", Tags: tag,
+		Security: secAny, Summary: "Check a CDN site's ownership record",
+		Description: "Asks the configured DNS server for the TXT record. When it is there the site is verified, its edge serves it from " +
+			"the agent's next pull and the delivery is recorded (the inspection window starts). Otherwise cdn.ownership_missing or " +
+			"cdn.ownership_mismatch (409, naming the record expected) or cdn.dns_unavailable (503), and nothing changes. Needs service.manage.",
+		Errors: []int{401, 403, 404, 409, 503}},
+		func(ctx context.Context, in *serviceIDInput) (*cdnSiteOutput, error) {
+			p, err := customerObjectPrincipal(ctx, "service")
+			if err != nil {
+				return nil, err
+			}
+			return oneSite(s.app.CDNCheck(ctx, p.Principal, in.ID))
 		})
 
 	stag := []string{"delivery", "staff"}

@@ -156,6 +156,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerResellerPages(handle, cust, staff) // resellers.go
 	h.registerCompliancePages(handle, staff)     // compliance.go
 	h.registerDeliveryPages(handle, cust, staff) // delivery_pages.go
+	h.registerNetPages(handle, cust)             // netdrv_pages.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)
