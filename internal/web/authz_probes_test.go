@@ -93,6 +93,9 @@ func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victi
 	if cp, ok := env.compliancePath(p, a); ok { // api_compliance_matrix_test.go
 		path = cp
 	}
+	if np, ok := env.netdrvPath(p, a); ok { // api_netdrv_matrix_test.go
+		path = np
+	}
 	if p.route == "DELETE /api/v1/staff/accounts/{id}/standing" {
 		path += "?flag=restricted&reason=matrix"
 	}
@@ -164,6 +167,9 @@ func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 		return ct, b
 	}
 	if ct, b, ok := env.complianceBody(p, a); ok { // api_compliance_matrix_test.go
+		return ct, b
+	}
+	if ct, b, ok := env.netdrvBody(p, a); ok { // api_netdrv_matrix_test.go
 		return ct, b
 	}
 	if ct, b, ok := env.commerceBody(p, a); ok { // api_commerce_matrix_test.go
