@@ -206,7 +206,8 @@ func getVia(t *testing.T, port int, host string, status int) string {
 // edge's agent renders no site (unknown host: 404); after the check
 // (through a DNS server on loopback) the agent renders and reloads a
 // private nginx, and a request with the customer's Host reaches the
-// origin through the edge. Another edge's agent gets nothing.
+// origin through the edge (that an edge gets only its own sites is
+// internal/app's TestCDNDriverOnboardsAndVerifies).
 func TestAgentServesVerifiedSiteThroughNginx(t *testing.T) {
 	t.Parallel()
 	_, port, nginxFlags := privateNginx(t)

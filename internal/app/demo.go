@@ -145,5 +145,8 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 	if err := a.seedDemoResellers(ctx, ids); err != nil { // reseller_demo.go
 		return nil, err
 	}
+	if err := a.seedDemoNetwork(ctx); err != nil { // netdrv_demo.go
+		return nil, err
+	}
 	return out, nil
 }
