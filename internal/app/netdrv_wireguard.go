@@ -116,7 +116,7 @@ func (a *App) VPNNodeConfigure(ctx context.Context, p account.Principal, nodeID 
 			return err
 		}
 		if n.Kind != "vpn" {
-			return fieldErr(op, "node.invalid", errs.Invalid, "kind", "enum", "not a VPN node", nil)
+			return fieldErr(op, "node.invalid", errs.Invalid, "path.id", "enum", "not a VPN node", nil)
 		}
 		others, _, err := store.VPNNodesUsable(ctx, tx)
 		if err != nil {
