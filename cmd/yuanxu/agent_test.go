@@ -118,6 +118,13 @@ func agentServer(t *testing.T) (s *webtest.Server, cust account.Principal, custS
 	if _, err := s.App.SandboxTopUp(ctx, cust, money.Fen(500000)); err != nil {
 		t.Fatal(err)
 	}
+	// The demo's sandbox nodes are taken out of the way: the tests place
+	// services on nodes of their own.
+	for _, n := range []string{app.DemoVPNNode, app.DemoEdgeNode} {
+		if _, err := s.App.NodeRevoke(ctx, ops, n); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return s, cust, custSession, ops, admin
 }
 
