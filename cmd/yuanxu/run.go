@@ -30,6 +30,8 @@ type cli struct {
 	Calendar calendarCmd `cmd:"" help:"PRC working-day calendar: deadlines and holiday data (no database needed)."`
 
 	Agreement agreementCmd `cmd:"" help:"Agreement tools: lint an agreement file."`
+
+	Agent agentCmd `cmd:"" help:"Run on a VPN node or CDN edge: pull the node's own configuration with its token and apply it (wg syncconf, nginx reload)."`
 }
 
 type adminCmd struct {

@@ -58,6 +58,9 @@ type serveCmd struct {
 	SandboxStart   time.Time     `name:"sandbox-start" help:"The sandbox clock's first instant for a new database (RFC 3339). Default: now." format:"2006-01-02T15:04:05Z07:00" placeholder:"TIME"`
 	Demo           bool          `help:"Try yuanxu: implies --sandbox, seeds demo data, may keep generated secrets in the database (insecure)."`
 	SandboxPool    string        `name:"sandbox-pool" help:"The prefix the sandbox delivery driver leases test addresses from." default:"198.18.0.0/24" placeholder:"CIDR"`
+	CDNZone        string        `name:"cdn-zone" help:"The zone CDN sites' CNAME targets are made in (<site>.<zone>)." default:"cdn.yuanxu.invalid" placeholder:"ZONE"`
+	CDNResolver    string        `name:"cdn-resolver" help:"The DNS server (host:port) CDN ownership TXT records are checked at." default:"223.5.5.5:53" placeholder:"HOST:PORT"`
+	CDNPrivate     bool          `name:"cdn-allow-private-origins" help:"Allow CDN origins on private and loopback addresses (tests, private networks only)."`
 	SessionKey     string        `name:"session-key" help:"Base64 session key (≥32 bytes); required on PostgreSQL without --demo."`
 	PIIKeys        string        `name:"pii-keys" help:"PII key ring: id:base64,… (first is primary)."`
 	BlindIndexKey  string        `name:"blind-index-key" help:"Base64 blind-index key (32 bytes)."`
@@ -126,7 +129,8 @@ func (s *serveCmd) Run(e *env) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--sandbox-pool: %w", err)}
 	}
-	if err := a.ConfigureDelivery(app.DeliveryConfig{SandboxPool: pool}); err != nil {
+	if err := a.ConfigureDelivery(app.DeliveryConfig{SandboxPool: pool, CDNZone: s.CDNZone, CDNResolver: s.CDNResolver,
+		CDNAllowPrivateOrigins: s.CDNPrivate}); err != nil {
 		return usageError{err}
 	}
 	stopACME, err := s.acmeFlags.configure(ctx, a, log)

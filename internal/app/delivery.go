@@ -78,13 +78,22 @@ type DeliveryConfig struct {
 	// Drivers adds or replaces drivers by catalog name (acme, wireguard,
 	// nginx plug in here).
 	Drivers map[string]Driver
+	// CDN (the nginx driver, netdrv_cdn.go): the zone CNAME targets are
+	// made in (default cdn.yuanxu.invalid), the DNS server ownership TXT
+	// records are checked at (host:port; default 223.5.5.5:53), and
+	// whether origins may be private or loopback addresses (tests, demo).
+	CDNZone                string
+	CDNResolver            string
+	CDNAllowPrivateOrigins bool
 }
 
 type deliveryState struct {
 	drivers map[string]Driver
 	// failRecord, when set, is called at the start of each record step
 	// (tests: a crash between the driver's effect and the record).
-	failRecord func() error
+	failRecord           func() error
+	cdnZone, cdnResolver string
+	cdnPrivateOrigins    bool
 }
 
 // ConfigureDelivery installs the drivers. Without it the sandbox driver
@@ -100,7 +109,17 @@ func (a *App) ConfigureDelivery(c DeliveryConfig) error {
 	st := &deliveryState{drivers: map[string]Driver{
 		string(catalog.DriverSandbox): &sandboxDriver{db: a.db, pool: poolAddrs(pool)},
 		string(catalog.DriverManual):  manualDriver{},
-	}}
+		// The network drivers (issue 13) need only the database: their
+		// nodes' agents pull what they provision.
+		string(catalog.DriverWireGuard): wireguardDriver{a: a},
+		string(catalog.DriverNginx):     cdnDriver{a: a},
+	}, cdnZone: c.CDNZone, cdnResolver: c.CDNResolver, cdnPrivateOrigins: c.CDNAllowPrivateOrigins}
+	if st.cdnZone == "" {
+		st.cdnZone = "cdn.yuanxu.invalid"
+	}
+	if st.cdnResolver == "" {
+		st.cdnResolver = "223.5.5.5:53"
+	}
 	if a.acmeCfg.Load() != nil { // ConfigureACME ran first (acme.go)
 		st.drivers[string(catalog.DriverACME)] = &acmeDriver{a: a}
 	}

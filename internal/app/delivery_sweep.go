@@ -20,6 +20,10 @@ import (
 func (a *App) registerDeliverySweeps() {
 	a.RegisterSweep("delivery.deadline", a.deliveryDeadlineSweep)
 	a.RegisterSweep("delivery.accept", a.deliveryAcceptSweep)
+	a.RegisterSweep("cdn.ownership_check", func(ctx context.Context, _ time.Time) (int64, error) { // netdrv_cdn.go
+		n, err := a.CDNCheckSweep(ctx, 10)
+		return int64(n), err
+	})
 }
 
 // deliveryDeadlineSweep records the breach of every paid, provisioning or

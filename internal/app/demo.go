@@ -148,5 +148,8 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 	if err := a.seedDemoAnnounce(ctx, ids); err != nil { // announce_demo.go
 		return nil, err
 	}
+	if err := a.seedDemoNetwork(ctx); err != nil { // netdrv_demo.go
+		return nil, err
+	}
 	return out, nil
 }

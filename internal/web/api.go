@@ -92,15 +92,16 @@ func (s *server) registerOperations() (err error) {
 	registerAgreement(s) // api_agreement.go
 	registerKYC(s)
 	registerTickets(s)
-	registerCommerce(s)   // api_commerce.go
-	registerServices(s)   // api_services.go
-	registerPayments(s)   // api_payments.go
-	registerRefunds(s)    // api_refunds.go
-	registerUsage(s)      // api_usage.go
-	registerResellers(s)  // api_resellers.go
-	registerCompliance(s) // api_compliance.go
-	registerDelivery(s)   // api_delivery.go
-	registerAnnounce(s)   // api_announce.go
+	registerCommerce(s)    // api_commerce.go
+	registerServices(s)    // api_services.go
+	registerPayments(s)    // api_payments.go
+	registerRefunds(s)     // api_refunds.go
+	registerUsage(s)       // api_usage.go
+	registerResellers(s)   // api_resellers.go
+	registerCompliance(s)  // api_compliance.go
+	registerDelivery(s)    // api_delivery.go
+	registerAnnounce(s)    // api_announce.go
+	registerNetDelivery(s) // api_netdrv.go
 	if s.app.IsSandbox() {
 		registerSandbox(s)
 	}

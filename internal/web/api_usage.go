@@ -28,7 +28,9 @@ var usageTag = &huma.Tag{Name: "usage", Description: "Traffic metering (issue 14
 const UsagePath = APIPrefix + "/usage"
 
 // nodeRoute reports whether r is a node's batch, which authenticate skips.
-func nodeRoute(r *http.Request) bool { return r.Method == http.MethodPost && r.URL.Path == UsagePath }
+func nodeRoute(r *http.Request) bool {
+	return (r.Method == http.MethodPost && r.URL.Path == UsagePath) || agentRoute(r) // agentRoute: api_netdrv.go
+}
 
 // UsageSampleBody is one sample of a batch: the bytes of one interval.
 type UsageSampleBody struct {

@@ -20,7 +20,6 @@ func init() {
 		"rule.ip_or_domain":                       {ZH: "须为 IP 地址或域名。", EN: "Must be an IP address or a domain name."},
 		"rule.max_age":                            {ZH: "不能早于 {days} 天前。", EN: "At most {days} days ago."},
 		"rule.of_account":                         {ZH: "须为该账户的服务。", EN: "Must be a service of this account."},
-		"rule.exists":                             {ZH: "不存在。", EN: "Does not exist."},
 		"rule.attributed":                         {ZH: "须先确定案件所涉账户。", EN: "Attribute the case to an account first."},
 		"page.abuse.title":                        {ZH: "举报滥用", EN: "Report abuse"},
 		"page.abuse.heading":                      {ZH: "举报滥用", EN: "Report abuse"},

@@ -82,6 +82,7 @@ type SvcDelivery struct {
 	HasCredentials      bool
 	Credentials         []SvcCredential // set after re-authentication only
 	CertStates          []SvcCertState
+	SvcNet              // VPN and CDN delivery (netdrv_pages.go)
 }
 
 // SvcCredential is one credential shown after re-authentication.
@@ -111,7 +112,11 @@ func (h *handlers) svcDelivery(ctx context.Context, p webctx.Principal, lang i18
 	if err != nil {
 		return nil, err
 	}
-	return deliveryModel(lang, d, h.app.Now()), nil
+	v := deliveryModel(lang, d, h.app.Now())
+	if err := h.netDelivery(ctx, p, v, d); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 func deliveryModel(lang i18n.Lang, d app.ServiceDeliveryView, now time.Time) *SvcDelivery {

@@ -158,6 +158,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerDeliveryPages(handle, cust, staff) // delivery_pages.go
 	h.registerCertPages(handle, cust)            // acme_pages.go
 	h.registerAnnouncePages(handle, cust, staff) // announce.go
+	h.registerNetPages(handle, cust)             // netdrv_pages.go
 	handle("POST /lang", h.setLang)
 	handle("GET "+StaticPrefix, as.serve(http.HandlerFunc(h.notFound)).ServeHTTP)
 	handle("/", h.notFound)

@@ -1,0 +1,47 @@
+package i18n
+
+// VPN and CDN delivery (issue 13): the error codes of the wireguard and
+// CDN drivers and the node agent, their rules, and the portal's keys.
+func init() {
+	register(map[string]Message{
+		"error.wireguard.node_invalid":     {ZH: "VPN 节点的 WireGuard 接口配置有误或尚未配置，请查看 errors 中列出的字段。", EN: "The VPN node's WireGuard interface is not valid or not configured yet; see the fields listed in errors."},
+		"error.wireguard.no_node":          {ZH: "暂无有空闲地址的 VPN 节点，稍后将自动重试。", EN: "No VPN node has a free address; delivery is retried automatically."},
+		"error.wireguard.node_key_pending": {ZH: "VPN 节点尚未上报其公钥，请稍后再试。", EN: "The VPN node has not reported its key yet; try again shortly."},
+		"error.wireguard.no_peer":          {ZH: "该服务没有 WireGuard 配置。", EN: "This service has no WireGuard configuration."},
+		"error.wireguard.pool_exhausted":   {ZH: "VPN 节点的地址池已用尽。", EN: "The VPN node's address pool is exhausted."},
+		"error.agent.wrong_kind":           {ZH: "该节点类型不支持此操作。", EN: "This node's kind does not support this."},
+		"error.cdn.not_cdn":                {ZH: "该服务不是由本平台边缘节点交付的 CDN 服务。", EN: "This service is not a CDN service delivered by our edges."},
+		"error.cdn.no_edge":                {ZH: "暂无可用的 CDN 边缘节点，请稍后再试。", EN: "No CDN edge node is available; try again later."},
+		"error.cdn.no_site":                {ZH: "该服务尚未添加域名。", EN: "No domain has been added to this service yet."},
+		"error.cdn.domain_taken":           {ZH: "该域名已被其他服务使用。", EN: "Another service has this domain."},
+		"error.cdn.domain_invalid":         {ZH: "域名无效（不支持通配符，需为 ASCII 或 xn-- 形式）。", EN: "Not a valid domain name (no wildcards; ASCII or its xn-- form)."},
+		"error.cdn.origin_invalid":         {ZH: "源站地址无效：须为公网主机的 http(s)://主机[:端口]。", EN: "Not a usable origin: http(s)://host[:port] of a public host."},
+		"error.cdn.ownership_missing":      {ZH: "尚未查到 TXT 记录 {name}（值 {value}）；DNS 生效可能需要几分钟。", EN: "The TXT record {name} (value {value}) was not found yet; DNS changes can take a few minutes."},
+		"error.cdn.ownership_mismatch":     {ZH: "TXT 记录 {name} 存在，但没有值为 {value} 的记录。", EN: "The TXT record {name} exists but none has the value {value}."},
+		"error.cdn.dns_unavailable":        {ZH: "DNS 服务器暂时无法查询，请稍后再试。", EN: "The DNS server cannot be queried right now; try again later."},
+		"error.cdn.site_invalid":           {ZH: "站点配置有误。", EN: "The site is not valid."},
+		"error.wireguard.config_invalid":   {ZH: "WireGuard 配置有误。", EN: "The WireGuard configuration is not valid."},
+		"error.wireguard.key_invalid":      {ZH: "WireGuard 密钥无效。", EN: "Not a valid WireGuard key."},
+		"rule.overlap":                     {ZH: "与其他节点的地址池重叠。", EN: "Overlaps another node's pool."},
+		"page.netdrv.wg.heading":           {ZH: "WireGuard 客户端配置", EN: "WireGuard client configuration"},
+		"page.netdrv.wg.lead":              {ZH: "配置含有您的私钥。请再次输入密码，以下载配置文件或显示二维码（5 分钟内有效）。", EN: "The configuration holds your private key. Enter your password again to download it or show its QR code (valid for 5 minutes)."},
+		"page.netdrv.wg.show":              {ZH: "显示配置", EN: "Show the configuration"},
+		"page.netdrv.wg.ready":             {ZH: "5 分钟内可下载配置文件或扫描二维码，请勿分享。", EN: "For the next 5 minutes you can download the file or scan the code. Do not share them."},
+		"page.netdrv.wg.download":          {ZH: "下载配置文件（.conf）", EN: "Download the configuration (.conf)"},
+		"page.netdrv.wg.qr_alt":            {ZH: "WireGuard 配置二维码", EN: "WireGuard configuration QR code"},
+		"page.netdrv.cdn.heading":          {ZH: "CDN 域名", EN: "CDN domain"},
+		"page.netdrv.cdn.lead":             {ZH: "填写要加速的域名和源站地址。添加后请发布下方的 TXT 记录以证明域名归属，验证通过后将域名 CNAME 到给出的目标。", EN: "Enter the domain to accelerate and the origin URL. Then publish the TXT record shown to prove control, and once verified point the domain's CNAME at the target given."},
+		"page.netdrv.cdn.domain":           {ZH: "域名", EN: "Domain"},
+		"page.netdrv.cdn.origin":           {ZH: "源站", EN: "Origin"},
+		"page.netdrv.cdn.txt":              {ZH: "归属验证 TXT 记录", EN: "Ownership TXT record"},
+		"page.netdrv.cdn.cname":            {ZH: "CNAME 目标", EN: "CNAME target"},
+		"page.netdrv.cdn.status":           {ZH: "验证状态", EN: "Verification"},
+		"page.netdrv.cdn.unverified":       {ZH: "未验证", EN: "Not verified"},
+		"page.netdrv.cdn.verified_at":      {ZH: "已于 {at} 验证", EN: "Verified at {at}"},
+		"page.netdrv.cdn.check_lead":       {ZH: "发布 TXT 记录后点击检查；DNS 生效可能需要几分钟。", EN: "Check once the TXT record is published; DNS changes can take a few minutes."},
+		"page.netdrv.cdn.check":            {ZH: "检查 TXT 记录", EN: "Check the TXT record"},
+		"page.netdrv.cdn.save":             {ZH: "保存域名与源站", EN: "Save the domain and origin"},
+		"page.netdrv.cdn.saved":            {ZH: "已保存。请发布 TXT 记录后进行检查。", EN: "Saved. Publish the TXT record, then check it."},
+		"page.netdrv.cdn.verified":         {ZH: "域名归属已验证，站点已在边缘节点启用。", EN: "Ownership verified: the site is active on its edge."},
+	})
+}
