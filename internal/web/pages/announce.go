@@ -239,12 +239,12 @@ const tmplMyMaintenance = "portal_my_maintenance"
 
 func init() {
 	pageFiles[tmplMyMaintenance] = [2]string{"layout_portal.html", tmplMyMaintenance + ".html"}
+	notices["objected"] = "page.announce.mine.objected"
 }
 
 func (h *handlers) registerMyMaintenance(handle func(string, http.HandlerFunc), cust func(func(http.ResponseWriter, *http.Request, webctx.Principal)) http.HandlerFunc) {
 	handle("GET /account/maintenance", cust(h.myMaintenance))
 	handle("POST /account/assignments/{id}/object", cust(h.objectAssignment))
-	notices["objected"] = "page.announce.mine.objected"
 }
 
 // MyMaintenanceView is a customer's maintenance, incidents and assignment
