@@ -56,6 +56,12 @@ func wgNamespace(t *testing.T) (ns, iface string) {
 		t.Fatalf("ip netns add: %v: %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	// wireguard-go listens on /var/run/wireguard/<iface>.sock; make sure
+	// the directory is there before two tests start it at once (seen
+	// failing with "Failed to listen on uapi socket" under a parallel run).
+	if err := os.MkdirAll("/var/run/wireguard", 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("ip", "netns", "exec", ns, "wireguard-go", "-f", iface)
 	cmd.Env = append(os.Environ(), "WG_PROCESS_FOREGROUND=1")
 	var logs strings.Builder

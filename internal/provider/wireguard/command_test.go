@@ -55,6 +55,12 @@ func startNode(t *testing.T) (wireguard.Command, string) {
 		}
 	})
 	// ip netns exec execs wireguard-go, so the process is wireguard-go's.
+	// wireguard-go listens on /var/run/wireguard/<iface>.sock; make sure
+	// the directory is there before two tests start it at once (seen
+	// failing with "Failed to listen on uapi socket" under a parallel run).
+	if err := os.MkdirAll("/var/run/wireguard", 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("ip", "netns", "exec", ns, "wireguard-go", "-f", iface)
 	cmd.Env = append(os.Environ(), "WG_PROCESS_FOREGROUND=1")
 	var logs strings.Builder
