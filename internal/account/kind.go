@@ -39,7 +39,9 @@ func (k Kind) Customer() bool { return k.Valid() && k != KindStaff }
 // an expiry (issue 11). Sub-users are created by their enterprise's owner,
 // and staff by an administrator (`yuanxu admin create-staff` or the
 // console).
-func (k Kind) SelfRegistrable() bool { return k == KindIndividual || k == KindEnterprise || k == KindReseller }
+func (k Kind) SelfRegistrable() bool {
+	return k == KindIndividual || k == KindEnterprise || k == KindReseller
+}
 
 // ParseKind returns s as a Kind, or an *errs.Error (code
 // "account.kind_invalid", field body.kind) when it is not one.
