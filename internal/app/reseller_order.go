@@ -12,6 +12,7 @@ import (
 	"yuanxu/internal/notify"
 	"yuanxu/internal/order"
 	"yuanxu/internal/reseller"
+	"yuanxu/internal/service"
 	"yuanxu/internal/store"
 	"yuanxu/internal/wallet"
 	"yuanxu/internal/webhook"
@@ -314,8 +315,6 @@ type SettlementView struct {
 	CreatedAt time.Time `json:"created_at" example:"2026-12-01T09:00:00+08:00"`
 }
 
-var cst = time.FixedZone("CST", 8*3600)
-
 // ResellerStatement is the statement of resellerID for month ("2006-01";
 // "" for the current month): staff with account.read_any or
 // finance.payout any reseller's, a reseller its own
@@ -333,11 +332,11 @@ func (a *App) ResellerStatement(ctx context.Context, p account.Principal, resell
 		}
 		resellerID = p.AccountID
 	}
-	now := a.Now().In(cst)
+	now := a.Now().In(service.CST)
 	if month == "" {
 		month = now.Format("2006-01")
 	}
-	from, err := time.ParseInLocation("2006-01", month, cst)
+	from, err := time.ParseInLocation("2006-01", month, service.CST)
 	if err != nil {
 		return StatementView{}, fieldErr("app.ResellerStatement", "reseller.statement_invalid", errs.Invalid, "query.month", "format",
 			"a month looks like 2026-11", nil)

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,12 +166,12 @@ func Validate(a Authorisation, now time.Time, knownKind func(string) bool) error
 	}
 	for i, k := range a.Kinds {
 		if !knownKind(k) {
-			bad("kinds["+itoa(i)+"]", "enum", nil)
+			bad("kinds["+strconv.Itoa(i)+"]", "enum", nil)
 		}
 	}
 	for i, r := range a.Regions {
 		if strings.TrimSpace(r) == "" || len(r) > 64 {
-			bad("regions["+itoa(i)+"]", "format", nil)
+			bad("regions["+strconv.Itoa(i)+"]", "format", nil)
 		}
 	}
 	if a.Mode != Wholesale && a.Mode != Commission {
@@ -189,18 +190,6 @@ func Validate(a Authorisation, now time.Time, knownKind func(string) bool) error
 			Fields: fe, Params: map[string]any{"clause": Clause}}
 	}
 	return nil
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for i > 0 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-		i /= 10
-	}
-	return string(b)
 }
 
 // codeAlphabet avoids look-alike symbols (no 0/O, 1/I/L).
