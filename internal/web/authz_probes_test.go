@@ -96,6 +96,9 @@ func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victi
 	if ap, ok := env.acmePath(p, a); ok { // api_acme_matrix_test.go
 		path = ap
 	}
+	if ap, ok := env.authorityPath(p, a); ok { // api_authority_matrix_test.go
+		path = ap
+	}
 	if np, ok := env.netdrvPath(p, a); ok { // api_netdrv_matrix_test.go
 		path = np
 	}
@@ -173,6 +176,9 @@ func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 		return ct, b
 	}
 	if ct, b, ok := env.acmeBody(p, a); ok { // api_acme_matrix_test.go
+		return ct, b
+	}
+	if ct, b, ok := env.authorityBody(p, a); ok { // api_authority_matrix_test.go
 		return ct, b
 	}
 	if ct, b, ok := env.netdrvBody(p, a); ok { // api_netdrv_matrix_test.go

@@ -155,6 +155,7 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerUsagePages(handle, cust, staff)    // usage_pages.go
 	h.registerResellerPages(handle, cust, staff) // resellers.go
 	h.registerCompliancePages(handle, staff)     // compliance.go
+	h.registerAuthorityPages(handle, staff)      // authority.go
 	h.registerDeliveryPages(handle, cust, staff) // delivery_pages.go
 	h.registerCertPages(handle, cust)            // acme_pages.go
 	h.registerAnnouncePages(handle, cust, staff) // announce.go
