@@ -93,6 +93,9 @@ func (a *App) PayWithdrawalToRoute(ctx context.Context, p account.Principal, wit
 		if w.State != WithdrawalApproved || w.Kind != WithdrawalKindRequest {
 			return errs.E(errs.Op(op), errs.Conflict, CodeWithdrawalState, "only an approved withdrawal is paid", map[string]any{"state": w.State})
 		}
+		if err := refuseIfHeld(ctx, tx, w.AccountID); err != nil { // an authority order stops the payout (issue 16)
+			return err
+		}
 		ats, parts, ok, err := routeParts(ctx, tx, w.AccountID, w.AmountFen)
 		if err != nil {
 			return err
