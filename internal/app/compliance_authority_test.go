@@ -313,3 +313,23 @@ func TestReverifyFlagBlocksCheckoutUntilAReviewerApprovesAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressLookupFindsWireGuardPeers: a WireGuard line's peer address is
+// in the address history, so the lookup answers its holder.
+func TestAddressLookupFindsWireGuardPeers(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	ops := s.staff(t, nil, "ops", account.RoleOperations)
+	officer := s.staff(t, nil, "officer", account.RoleComplianceOfficer)
+	s.useDriver(t, "vpn-domestic", "wireguard")
+	s.vpnNode(t, ops, "lk-vpn", "cn-jx-nanchang", "10.66.0.0/29")
+	r, p := s.buyer(t, 100000)
+	o := s.buy(t, p, "vpn-domestic", "v10", "month")
+	svc := s.serviceOf(t, p, o.ID)
+	s.clock.Advance(time.Minute)
+	v, err := s.a.LookupAddress(ctx, officer, app.LookupInput{Address: "10.66.0.2", At: s.clock.Now(), Purpose: "authority_request"})
+	if err != nil || !v.Held || v.ServiceID != svc.ID || v.AccountID != r.view.ID {
+		t.Fatalf("peer lookup = %+v, %v", v, err)
+	}
+}
