@@ -12,6 +12,8 @@ import (
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/compliance"
+	"yuanxu/internal/web/i18n"
 	"yuanxu/internal/webtest"
 )
 
@@ -112,5 +114,34 @@ func TestAuthorityAPIEndToEnd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The authority codes, legal holds and rules have texts in both languages.
+func TestAuthorityCodesHaveMessages(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{"error." + compliance.CodeAuthorityInvalid, "error." + compliance.CodeHeld, "error." + compliance.CodeReverify,
+		"error." + compliance.CodeLookupInvalid, "error.compliance.reverify_exists", "error.reverify_flag.not_found", "error.authority_hold.not_found",
+		"error.authority_disclosure.not_found", "error.legal_document.not_found", "hold." + app.HoldAuthority, "hold." + app.HoldOpenCase,
+		"rule.count", "rule.not_future", "rule.ip", "rule.exists", "rule.of_account"} {
+		m, ok := i18n.Lookup(k)
+		if !ok || strings.TrimSpace(m.ZH) == "" || strings.TrimSpace(m.EN) == "" {
+			t.Errorf("%s has no text in both languages", k)
+		}
+	}
+	for _, d := range compliance.DocTypes {
+		if !i18n.Has("compliance.doc_type." + string(d)) {
+			t.Errorf("document type %s has no label", d)
+		}
+	}
+	for _, f := range compliance.DisclosureFields {
+		if !i18n.Has("compliance.disclosure_field." + string(f)) {
+			t.Errorf("disclosure field %s has no label", f)
+		}
+	}
+	for _, p := range compliance.LookupPurposes {
+		if !i18n.Has("compliance.lookup_purpose." + p) {
+			t.Errorf("purpose %s has no label", p)
+		}
 	}
 }
