@@ -314,6 +314,16 @@ func TestAssignmentNoticeObjectionAndProRata(t *testing.T) {
 	if o.TotalFen != want || want < 2590 || want > 2610 {
 		t.Fatalf("pro rata %d, want %d", o.TotalFen, want)
 	}
+	// The customer leaves: paid back to the balance it paid from, at once.
+	if len(o.Refunds) != 1 || o.Refunds[0].State != app.RefundPaid || o.Refunds[0].AmountFen != want || o.Refunds[0].OrderID != s.svc1.OrderID {
+		t.Fatalf("refunds %+v", o.Refunds)
+	}
+	if sv, err := s.a.Service(ctx, s.a1, s.svc1.ID); err != nil || sv.State != "terminated" {
+		t.Fatalf("service after leaving %+v %v", sv, err)
+	}
+	if r, err := s.a.Refund(ctx, s.a1, o.Refunds[0].ID); err != nil || r.Kind != app.RefundKindAssignment || r.Destination != "original_route" {
+		t.Fatalf("refund %+v %v", r, err)
+	}
 	if _, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID); errs.CodeOf(err) != "announce.already_objected" {
 		t.Fatalf("objected twice: %v", err)
 	}

@@ -144,6 +144,7 @@ func init() {
 		"page.refunds.notice.swapped":                  {ZH: "已更换：新机器已开通，原服务已终止。", EN: "Swapped: the new machine runs and the old service has ended."},
 		"page.refunds.kind.no_fault":                   {ZH: "无理由退款", EN: "No-fault refund"},
 		"page.refunds.kind.delivery_breach":            {ZH: "交付逾期退款", EN: "Late-delivery refund"},
+		"page.refunds.kind.assignment":                 {ZH: "反对转让按比例退款", EN: "Pro-rata refund on objecting to an assignment"},
 		"page.refunds.reason_code.window_passed":       {ZH: "已超过退款时限", EN: "The refund window had passed"},
 		"page.refunds.reason_code.usage_exceeded":      {ZH: "已用流量超过上限", EN: "Traffic used above the limit"},
 		"page.refunds.reason_code.class_excluded":      {ZH: "该类产品不适用无理由退款", EN: "This kind of product has no no-fault refund"},
