@@ -340,3 +340,81 @@ func TestAssignmentNoticeObjectionAndProRata(t *testing.T) {
 		t.Fatalf("staff view %+v %v", all, err)
 	}
 }
+
+// TestMaintenanceWindowOnNodesReachesTheirCustomersOnly: a window naming a
+// node reaches the customers whose services are on it — a cloud server
+// metered on node A, a VPN line whose WireGuard peer is on node B — and no
+// one else: one notice each, the banner (AffectedWindows) for them only.
+// A node that does not exist is refused naming body.nodes.
+func TestMaintenanceWindowOnNodesReachesTheirCustomersOnly(t *testing.T) {
+	t.Parallel()
+	s := newAnnounceApp(t)
+	ctx := context.Background()
+	for _, n := range []string{"nc-a", "nc-b"} {
+		if _, err := s.a.NodeCreate(ctx, s.ops, app.NodeInput{ID: n, Kind: "server", Name: n, Region: "cn-jx-nanchang"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := s.a.DB().InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.ServiceMeterSet(ctx, s.svc1.ID, store.ServiceMeter{NodeID: "nc-a"}); err != nil {
+			return err
+		}
+		return tx.PeerInsert(ctx, store.PeerRow{ServiceID: s.svcVPN.ID, NodeID: "nc-b", AccountID: s.id2, PublicKey: "pk-test-" + s.svcVPN.ID,
+			AddressV4: "10.8.0.2", CreatedAt: tx.Now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := s.clock.Now()
+	schedule := func(nodes ...string) (app.WindowView, error) {
+		return s.a.ScheduleWindow(ctx, s.ops, app.WindowInput{TitleZh: "节点维护", TitleEn: "Node maintenance", Nodes: nodes,
+			Start: now.Add(100 * time.Hour), End: now.Add(102 * time.Hour)})
+	}
+	var e *errs.Error
+	if _, err := schedule("nc-a", "nc-zz"); !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "body.nodes" || e.Fields[0].Rule != "unknown" {
+		t.Fatalf("unknown node: %v", err)
+	}
+	for _, c := range []struct {
+		node     string
+		on, off  account.Principal
+		onID     string
+		services []string
+	}{
+		{"nc-a", s.a1, s.a2, s.id1, []string{s.svc1.ID}},
+		{"nc-b", s.a2, s.a1, s.id2, []string{s.svcVPN.ID}},
+	} {
+		w, err := schedule(c.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.a.MaintenanceWindow(ctx, s.ops, w.ID)
+		if err != nil || len(d.Reach) != 1 || d.Reach[0].AccountID != c.onID {
+			t.Fatalf("%s reach %+v %v", c.node, d.Reach, err)
+		}
+		banner := func(p account.Principal) []app.CustomerWindow {
+			var mine []app.CustomerWindow
+			ws, err := s.a.AffectedWindows(ctx, p, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cw := range ws {
+				if cw.Window.ID == w.ID {
+					mine = append(mine, cw)
+				}
+			}
+			return mine
+		}
+		if got := banner(c.on); len(got) != 1 || len(got[0].Services) != 1 || got[0].Services[0] != c.services[0] {
+			t.Errorf("%s: affected customer's banner %+v", c.node, got)
+		}
+		if got := banner(c.off); len(got) != 0 {
+			t.Errorf("%s: another customer's banner %+v", c.node, got)
+		}
+	}
+	if n := s.notices(t, s.id1, notify.EventMaintenance); n != 1 {
+		t.Errorf("%d maintenance notices to the customer on node A", n)
+	}
+	if n := s.notices(t, s.id2, notify.EventMaintenance); n != 1 {
+		t.Errorf("%d maintenance notices to the customer on node B", n)
+	}
+}
