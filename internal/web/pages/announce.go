@@ -39,6 +39,7 @@ func (h *handlers) registerAnnouncePages(handle func(string, http.HandlerFunc), 
 	handle("GET /announcements.atom", h.announcementsAtom)
 	handle("GET /status", h.statusPage)
 	h.registerAnnounceConsole(handle, staff) // announce_console.go
+	h.registerAssignConsole(handle, staff)   // announce_assign_console.go
 }
 
 // MaintenanceBanner lists the current and upcoming windows that affect
