@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -416,5 +418,76 @@ func TestMaintenanceWindowOnNodesReachesTheirCustomersOnly(t *testing.T) {
 	}
 	if n := s.notices(t, s.id2, notify.EventMaintenance); n != 1 {
 		t.Errorf("%d maintenance notices to the customer on node B", n)
+	}
+}
+
+// TestAssignmentObjectionPaysOnceAndWaitsForAnOpenRefund: an objection
+// while a refund request of the same order is open is refund.duplicate and
+// changes nothing; once it is withdrawn, eight concurrent objections leave
+// exactly one objection, one assignment refund and one refund_to_balance
+// transaction, and the balance grows by the pro-rata amount once.
+func TestAssignmentObjectionPaysOnceAndWaitsForAnOpenRefund(t *testing.T) {
+	t.Parallel()
+	s := newAnnounceApp(t)
+	ctx := context.Background()
+	as, err := s.a.CreateAssignment(ctx, s.ops, app.AssignmentInput{Assignee: "受让公司", EffectiveAt: s.clock.Now().AddDate(0, 0, 31)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rq, err := s.a.RequestRefund(ctx, s.a1, refundIn(s.svc1.OrderID, "balance"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID); errs.CodeOf(err) != app.CodeRefundDuplicate {
+		t.Fatalf("objection over an open refund: %v", err)
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM assignment_objection WHERE account_id = $1`, s.id1); n != 0 {
+		t.Fatalf("%d objections recorded", n)
+	}
+	if _, err := s.a.WithdrawRefund(ctx, s.a1, rq.ID); err != nil {
+		t.Fatal(err)
+	}
+	w0, err := s.a.Wallet(ctx, s.a1, s.id1, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b0 := w0.Balance
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	var paid atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID)
+			switch {
+			case err == nil:
+				ok.Add(1)
+				paid.Store(o.TotalFen)
+			case errs.CodeOf(err) != "announce.already_objected":
+				t.Errorf("concurrent objection: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 || paid.Load() < 3800 {
+		t.Fatalf("%d objections succeeded, %d fen", ok.Load(), paid.Load())
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM refund_request WHERE kind = 'assignment' AND order_id = $1`, s.svc1.OrderID); n != 1 {
+		t.Errorf("%d assignment refunds", n)
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM ledger_txn WHERE reason = 'refund_to_balance' AND links LIKE $1`, "%"+s.svc1.OrderID+"%"); n != 1 {
+		t.Errorf("%d refund transactions", n)
+	}
+	w1, err := s.a.Wallet(ctx, s.a1, s.id1, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1 := w1.Balance
+	if b1.CashFen+b1.RefundCreditFen-b0.CashFen-b0.RefundCreditFen != paid.Load() {
+		t.Errorf("balance %+v → %+v, paid %d", b0, b1, paid.Load())
+	}
+	if r, err := s.a.LedgerVerify(ctx); err != nil || !r.OK() {
+		t.Errorf("ledger %+v %v", r, err)
 	}
 }
