@@ -11,13 +11,15 @@ import (
 	"yuanxu/internal/app"
 	"yuanxu/internal/clock"
 	"yuanxu/internal/web/i18n"
+	"yuanxu/internal/webtest"
 )
 
 // TestConsoleAssignmentsPage (clause 9.3): the operations officer is
 // refused an assignment with less than assignment.notice_days' notice (the
 // form names the rule in each language) and notices one with enough; a
 // customer objects and leaves; the page lists the objection with its
-// pro-rata total and its refund, paid, linked to the refund's console page.
+// pro-rata total and its refund, paid, linked to the refund's console page;
+// the customer's own page shows the same refund.
 func TestConsoleAssignmentsPage(t *testing.T) {
 	t.Parallel()
 	e := newCCEnv(t)
@@ -73,6 +75,16 @@ func TestConsoleAssignmentsPage(t *testing.T) {
 	}
 	if links := refunds[0].tags("a"); len(links) != 1 || links[0].attrs["href"] != "/console/refunds/"+rf.ID {
 		t.Errorf("refund link %+v", links)
+	}
+	// The customer's own page says it left, with the refund and its state.
+	me := e.console(t, webtest.Customer{Kind: account.KindIndividual, Email: "individual@demo.yuanxu.test", Password: "yuanxu-demo-individual"}, i18n.EN)
+	_, doc = htmlOf(t, me, "GET", "/account/maintenance", nil, http.StatusOK)
+	if got := mustID(t, doc, "objected-"+as[0].ID).textContent(); !strings.HasPrefix(got, "You objected and left;") {
+		t.Errorf("objected %q", got)
+	}
+	if mine := doc.all(func(n *node) bool { return n.attrs["data-refund"] == rf.ID }); len(mine) != 1 || mine[0].attrs["data-state"] != "paid" ||
+		!strings.Contains(mine[0].textContent(), "Paid") {
+		t.Errorf("own refund %+v", mine)
 	}
 	if total := rows[0].all(func(n *node) bool { _, ok := n.attrs["data-total"]; return ok }); len(total) != 1 || !strings.HasPrefix(total[0].textContent(), "¥") {
 		t.Errorf("total %+v", total)
