@@ -219,8 +219,9 @@ func cycleMonths(c string) int {
 // (announce.objection_closed, 409, after; announce.already_objected, 409,
 // twice) and lets the customer leave: per live service with a term left,
 // the pro-rata refund of the unused term — the price of the term (the
-// unit price of the order line that created the service) × time left ÷
-// term, rounded up for the customer — is paid to the original route by one
+// unit price of the order line that created the service, scaled down by
+// the order's discount) × time left ÷ term, rounded up for the customer —
+// is paid to the original route by one
 // refund of kind assignment per order (refundOrder), and the order's
 // services end, all in one transaction. An order with a refund request
 // still open is refund.duplicate (409): withdraw it first. The gateway
@@ -267,6 +268,11 @@ func (a *App) ObjectToAssignment(ctx context.Context, p account.Principal, assig
 				if l.Idx == s.LineIdx {
 					price = l.UnitPriceFen
 				}
+			}
+			if ord.SubtotalFen > 0 && ord.PaidFen < ord.SubtotalFen {
+				// A coupon's discount: the term cost what was paid (A17),
+				// so the refunds of an order never exceed its capture.
+				price = price * ord.PaidFen / ord.SubtotalFen
 			}
 			fen := announce.ProRata(price, s.ExpiresAt.AddDate(0, -months, 0), s.ExpiresAt, tx.Now)
 			o.Amounts = append(o.Amounts, store.ObjectionAmount{ServiceID: s.ID, OrderID: s.OrderID, Fen: fen})

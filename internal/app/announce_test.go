@@ -491,3 +491,29 @@ func TestAssignmentObjectionPaysOnceAndWaitsForAnOpenRefund(t *testing.T) {
 		t.Errorf("ledger %+v %v", r, err)
 	}
 }
+
+// TestAssignmentRefundOfADiscountedOrder: with a coupon the term cost what
+// was paid, so leaving at once refunds exactly what the order captured,
+// never the list price.
+func TestAssignmentRefundOfADiscountedOrder(t *testing.T) {
+	t.Parallel()
+	s := newAnnounceApp(t)
+	ctx := context.Background()
+	_, p := s.buyer(t, 100000)
+	v, _, err := s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{line("cs-nc-bw", "s1", "month")}, CouponCode: "SERVER20", Agreement: ack()},
+		app.Idem{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err = s.a.PayOrder(ctx, p, v.ID, app.PayRequest{Method: app.MethodBalance}); err != nil || v.PaidFen >= 3900 || v.PaidFen == 0 {
+		t.Fatalf("discounted order %+v %v", v, err)
+	}
+	as, err := s.a.CreateAssignment(ctx, s.ops, app.AssignmentInput{Assignee: "受让公司", EffectiveAt: s.clock.Now().AddDate(0, 0, 31)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.a.ObjectToAssignment(ctx, p, as.ID)
+	if err != nil || len(o.Refunds) != 1 || o.Refunds[0].AmountFen != v.PaidFen || o.Refunds[0].State != app.RefundPaid {
+		t.Fatalf("objection %+v %v (paid %d)", o, err, v.PaidFen)
+	}
+}
