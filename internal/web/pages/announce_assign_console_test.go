@@ -119,6 +119,7 @@ func TestConsoleAnnouncementEditing(t *testing.T) {
 	if _, checked := mustID(t, doc, "a-publish").attrs["checked"]; checked {
 		t.Error("a draft opens with publish checked")
 	}
+	htmlOf(t, ops, "GET", "/console/announcements?edit=01936a9e-4c1f-7c39-9f1e-000000000000", nil, http.StatusNotFound)
 	htmlOf(t, ops, "POST", "/console/announcements", url.Values{"id": {id}, "title_zh": {"正式标题"}, "title_en": {"Final title"}, "publish": {"1"}},
 		http.StatusSeeOther)
 	_, doc = htmlOf(t, ops, "GET", "/console/announcements", nil, http.StatusOK)

@@ -102,6 +102,14 @@ func (h *handlers) consoleAnnouncements(w http.ResponseWriter, req *http.Request
 		v.Form, status = h.formError(req, v.Lang, err)
 	} else {
 		v.Notice, v.Publish = doneNotice(req, v.Lang), true
+		if id := req.URL.Query().Get("edit"); id != "" {
+			a, err := h.app.Announcement(req.Context(), &p.Principal, id)
+			if err != nil {
+				h.actionError(w, req, err)
+				return
+			}
+			v.EditID, v.TitleZh, v.TitleEn, v.BodyZh, v.BodyEn, v.Publish = a.ID, a.TitleZh, a.TitleEn, a.BodyZh, a.BodyEn, !a.PublishedAt.IsZero()
+		}
 	}
 	vs, err := h.app.Announcements(req.Context(), &p.Principal, true, 200)
 	if err != nil {
@@ -109,9 +117,6 @@ func (h *handlers) consoleAnnouncements(w http.ResponseWriter, req *http.Request
 		return
 	}
 	for _, a := range vs {
-		if req.Method == http.MethodGet && a.ID == req.URL.Query().Get("edit") {
-			v.EditID, v.TitleZh, v.TitleEn, v.BodyZh, v.BodyEn, v.Publish = a.ID, a.TitleZh, a.TitleEn, a.BodyZh, a.BodyEn, !a.PublishedAt.IsZero()
-		}
 		v.Items = append(v.Items, ConsoleAnnouncementRow{ID: a.ID, TitleZh: a.TitleZh, TitleEn: a.TitleEn, Published: shortTime(a.PublishedAt),
 			Draft: a.PublishedAt.IsZero()})
 	}
