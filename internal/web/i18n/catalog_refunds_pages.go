@@ -21,13 +21,14 @@ func init() {
 		"page.refunds.outcome.needs_review":   {ZH: "需人工审核", EN: "Needs a review"},
 
 		// The rules as the trace's headings.
-		"page.refunds.rule_title.state":           {ZH: "订单状态", EN: "Order state"},
-		"page.refunds.rule_title.delivery_breach": {ZH: "交付逾期", EN: "Late delivery"},
-		"page.refunds.rule_title.purpose":         {ZH: "仅限新购", EN: "New purchases only"},
-		"page.refunds.rule_title.window":          {ZH: "退款时限", EN: "Refund window"},
-		"page.refunds.rule_title.usage":           {ZH: "已用流量", EN: "Traffic used"},
-		"page.refunds.rule_title.standing":        {ZH: "账户状态", EN: "Account standing"},
-		"page.refunds.rule_title.class":           {ZH: "产品退款类别", EN: "Refund class of the product"},
+		"page.refunds.rule_title.state":                {ZH: "订单状态", EN: "Order state"},
+		"page.refunds.rule_title.delivery_breach":      {ZH: "交付逾期", EN: "Late delivery"},
+		"page.refunds.rule_title.purpose":              {ZH: "仅限新购", EN: "New purchases only"},
+		"page.refunds.rule_title.window":               {ZH: "退款时限", EN: "Refund window"},
+		"page.refunds.rule_title.usage":                {ZH: "已用流量", EN: "Traffic used"},
+		"page.refunds.rule_title.standing":             {ZH: "账户状态", EN: "Account standing"},
+		"page.refunds.rule_title.class":                {ZH: "产品退款类别", EN: "Refund class of the product"},
+		"page.refunds.rule_title.assignment_objection": {ZH: "反对协议转让（第九条第 3 款）", EN: "Objection to an assignment (clause 9.3)"},
 
 		// What the rules read.
 		"page.refunds.input.order_state":       {ZH: "订单状态", EN: "Order state"},

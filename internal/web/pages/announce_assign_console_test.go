@@ -86,6 +86,17 @@ func TestConsoleAssignmentsPage(t *testing.T) {
 		!strings.Contains(mine[0].textContent(), "Paid") {
 		t.Errorf("own refund %+v", mine)
 	}
+	// The refund's own pages name its kind and the rule of 9.3.
+	lead := e.console(t, ccDemoStaff(account.RoleSupportLead), i18n.EN)
+	for _, c := range []struct {
+		cl   *webtest.Client
+		path string
+	}{{lead, "/console/refunds/" + rf.ID}, {me, "/refunds/" + rf.ID}} {
+		_, doc := htmlOf(t, c.cl, "GET", c.path, nil, http.StatusOK)
+		if txt := mustID(t, doc, "main").textContent(); !strings.Contains(txt, "Objection to an assignment (clause 9.3)") {
+			t.Errorf("%s: %.400s", c.path, txt)
+		}
+	}
 	if total := rows[0].all(func(n *node) bool { _, ok := n.attrs["data-total"]; return ok }); len(total) != 1 || !strings.HasPrefix(total[0].textContent(), "¥") {
 		t.Errorf("total %+v", total)
 	}
