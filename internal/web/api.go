@@ -99,6 +99,7 @@ func (s *server) registerOperations() (err error) {
 	registerUsage(s)       // api_usage.go
 	registerResellers(s)   // api_resellers.go
 	registerCompliance(s)  // api_compliance.go
+	registerMeasures(s)    // api_compliance_measures.go
 	registerDelivery(s)    // api_delivery.go
 	registerAnnounce(s)    // api_announce.go
 	registerNetDelivery(s) // api_netdrv.go
