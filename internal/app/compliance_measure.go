@@ -303,7 +303,7 @@ func (a *App) noticeMeasure(ctx context.Context, tx *store.Tx, m *store.Complian
 	vars := map[string]string{"case_id": c.ID, "measure": compliance.Measure(m.Kind).Label(),
 		"rule": fmt.Sprintf("%s (clause %s)", c.Rule, compliance.Rule(c.Rule).Clause()), "evidence": ev, "reason": m.Reason,
 		"appeal_until": fmt.Sprintf("%d 个工作日 / %d working days", days, days),
-		"appeal_how":   "控制台 → 处置与申诉 / Console → Measures and appeals (/portal/measures)"}
+		"appeal_how":   "控制台 → 处置与申诉 / Console → Measures and appeals (/measures)"}
 	r, err := a.Notify(ctx, tx, notify.Request{Event: notify.EventMeasureImposed, Recipient: rec, Vars: vars, Lang: langOf(acc.Lang),
 		Subject: notify.Subject{Type: "compliance_measure", ID: m.ID}})
 	m.NotificationID = r.NotificationID
