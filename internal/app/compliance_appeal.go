@@ -56,7 +56,8 @@ type AppealView struct {
 // account (appeal.file) with its ticket thread, in one transaction. An
 // appeal against someone else's measure is appeal.not_yours (Forbidden);
 // one at or after the deadline is appeal.late with clause 6.2 and the
-// deadline; a second open appeal is appeal.already_open.
+// deadline; a second open appeal is appeal.already_open, one after an
+// upheld appeal appeal.already_decided.
 func (a *App) FileAppeal(ctx context.Context, p account.Principal, in AppealInput) (AppealView, error) {
 	const op = "app.FileAppeal"
 	in.Statement = strings.TrimSpace(in.Statement)
@@ -87,6 +88,14 @@ func (a *App) FileAppeal(ctx context.Context, p account.Principal, in AppealInpu
 	}
 	if m.State != string(compliance.MeasureInForce) {
 		return AppealView{}, errs.E(errs.Op(op), errs.Conflict, compliance.CodeMeasureBadState, "the measure is "+m.State, map[string]any{"state": m.State})
+	}
+	prior, err := store.Appeals(ctx, a.db, store.AppealFilter{MeasureID: m.ID, States: []string{string(compliance.AppealUpheld)}})
+	if err != nil {
+		return AppealView{}, err
+	}
+	if len(prior) > 0 { // the review's decision is final (clause 6.2)
+		return AppealView{}, errs.E(errs.Op(op), errs.Conflict, compliance.CodeAppealDecided, "an appeal against this measure was decided already",
+			map[string]any{"appeal": prior[0].ID, "clause": "6.2"})
 	}
 	_, dl, started, err := a.appealDeadline(ctx, m)
 	if err != nil {

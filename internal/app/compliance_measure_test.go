@@ -257,3 +257,47 @@ func TestLateAppealAndUnreachedNotice(t *testing.T) {
 		t.Fatalf("appeal with no notice delivered: %v", err)
 	}
 }
+
+// Upholding keeps the measure in force and says why; the customer is told
+// by email and SMS; a reviewer who did not take the appeal may not decide
+// it.
+func TestAppealUpheldKeepsTheMeasure(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	r, p := s.buyer(t, 10000)
+	officer := s.staff(t, nil, "officer", account.RoleComplianceOfficer)
+	reviewer := s.staff(t, nil, "reviewer", account.RoleAppealReviewer)
+	second := s.staff(t, nil, "reviewer2", account.RoleAppealReviewer)
+	m, err := s.a.ImposeMeasure(ctx, officer, s.confirmedCase(t, officer, r.view.ID, ""), app.MeasureInput{Kind: "restrict", Reason: "spam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap, err := s.a.FileAppeal(ctx, p, app.AppealInput{MeasureID: m.ID, Statement: "it was a newsletter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "uphold", Text: "x"})
+	wantCode(t, err, compliance.CodeAppealBadState) // taken for review first
+	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "review"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.a.DecideAppeal(ctx, second, ap.ID, app.AppealDecision{Action: "overturn"})
+	wantCode(t, err, "appeal.not_reviewer")
+	got, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "uphold", Text: "40 000 recipients never opted in"})
+	if err != nil || got.State != "upheld" || got.DecisionText == "" || got.Measure.State != "in_force" {
+		t.Fatalf("upheld = %+v, %v", got, err)
+	}
+	if st, _ := s.a.StandingOf(ctx, r.view.ID); st.Restricted == nil {
+		t.Fatal("the restriction was lifted by an upheld appeal")
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM notification WHERE event = 'appeal.decided' AND account_id = $1`, r.view.ID); n != 1 {
+		t.Fatalf("%d decision notices", n)
+	}
+	// The decision is final: the appeal does not open again, and no second
+	// appeal is filed against the measure.
+	_, err = s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "overturn"})
+	wantCode(t, err, compliance.CodeAppealBadState)
+	_, err = s.a.FileAppeal(ctx, p, app.AppealInput{MeasureID: m.ID, Statement: "once more"})
+	wantCode(t, err, compliance.CodeAppealDecided)
+}

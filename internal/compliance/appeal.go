@@ -26,6 +26,7 @@ const (
 	CodeAppealLate         = "appeal.late"
 	CodeAppealNotYours     = "appeal.not_yours"
 	CodeAppealOpen         = "appeal.already_open"
+	CodeAppealDecided      = "appeal.already_decided"
 	CodeAppealBadState     = "appeal.bad_transition"
 	CodeAppealReasonNeeded = "appeal.reason_required"
 )

@@ -12,6 +12,7 @@ func init() {
 		"error.appeal.invalid":                  {ZH: "申诉信息有误，请查看 errors 中列出的字段。", EN: "The appeal has invalid fields; see errors."},
 		"error.appeal.late":                     {ZH: "申诉期限已于 {deadline} 届满（协议第 {clause} 条）。", EN: "The appeal window closed at {deadline} (clause {clause})."},
 		"error.appeal.not_yours":                {ZH: "处置仅可由被处置的客户本人申诉（协议第 6.2 条）。", EN: "A measure is appealed by the customer it is about (clause 6.2)."},
+		"error.appeal.already_decided":          {ZH: "针对该处置的申诉已作出复核决定，不能再次申诉（协议第 6.2 条）。", EN: "An appeal against this measure was decided already (clause 6.2)."},
 		"error.appeal.already_open":             {ZH: "针对该处置的申诉正在处理中。", EN: "An appeal against this measure is open already."},
 		"error.appeal.bad_transition":           {ZH: "申诉当前状态（{state}）不允许此操作。", EN: "The appeal's state ({state}) does not allow this."},
 		"error.appeal.reason_required":          {ZH: "维持原处置须说明理由。", EN: "Upholding a measure says why."},
