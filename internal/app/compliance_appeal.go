@@ -299,10 +299,7 @@ func (a *App) Appeal(ctx context.Context, p account.Principal, appealID string) 
 	if err != nil {
 		return AppealView{}, err
 	}
-	if err := a.authorizeCustomerObject(ctx, p, "appeal.file", "compliance.case.read", "appeal", r.AccountID); err != nil {
-		if errs.KindOf(err) == errs.Forbidden && p.Kind != account.KindStaff {
-			return AppealView{}, errNotFound("appeal")
-		}
+	if err := a.authorizeMeasureReader(ctx, p, "appeal", r.AccountID); err != nil {
 		return AppealView{}, err
 	}
 	return a.appealView(ctx, r)

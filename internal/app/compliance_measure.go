@@ -193,23 +193,30 @@ func (a *App) applyMeasure(ctx context.Context, tx *store.Tx, m *store.Complianc
 		m.Services = append(m.Services, sid)
 	}
 	if m.Kind == string(compliance.MeasureBan) {
-		b, err := balancesOf(ctx, tx, m.AccountID)
-		if err != nil {
-			return err
-		}
-		t, err := wallet.Freeze(b, m.CaseID)
-		switch {
-		case errors.Is(err, wallet.ErrNothingToMove):
-		case err != nil:
-			return err
-		default:
-			if _, err := a.post(ctx, tx, t); err != nil {
-				return err
-			}
-			m.Frozen = true
-		}
+		moved, err := a.moveBalance(ctx, tx, m.AccountID, m.CaseID, wallet.Freeze)
+		m.Frozen = moved
+		return err
 	}
 	return nil
+}
+
+// moveBalance posts the move build makes of the customer's balances
+// (wallet.Freeze or wallet.Unfreeze) in tx; moved is false when there was
+// nothing to move.
+func (a *App) moveBalance(ctx context.Context, tx *store.Tx, customer, caseID string, build func(wallet.Balances, string) (wallet.Txn, error)) (moved bool, err error) {
+	b, err := balancesOf(ctx, tx, customer)
+	if err != nil {
+		return false, err
+	}
+	t, err := build(b, caseID)
+	if errors.Is(err, wallet.ErrNothingToMove) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, err = a.post(ctx, tx, t)
+	return err == nil, err
 }
 
 // liftMeasure ends m in tx (overturned on appeal, or a lapsed emergency
@@ -237,19 +244,8 @@ func (a *App) liftMeasure(ctx context.Context, tx *store.Tx, m store.ComplianceM
 		}
 	}
 	if m.Frozen {
-		b, err := balancesOf(ctx, tx, m.AccountID)
-		if err != nil {
+		if _, err := a.moveBalance(ctx, tx, m.AccountID, m.CaseID, wallet.Unfreeze); err != nil {
 			return err
-		}
-		t, err := wallet.Unfreeze(b, m.CaseID)
-		switch {
-		case errors.Is(err, wallet.ErrNothingToMove):
-		case err != nil:
-			return err
-		default:
-			if _, err := a.post(ctx, tx, t); err != nil {
-				return err
-			}
 		}
 	}
 	m.State, m.EndedAt, m.EndedBy, m.EndReason, m.UpdatedAt = string(to), tx.Now, by, reason, tx.Now
@@ -418,13 +414,21 @@ func (a *App) ComplianceMeasure(ctx context.Context, p account.Principal, measur
 	if err != nil {
 		return MeasureView{}, err
 	}
-	if err := a.authorizeCustomerObject(ctx, p, "appeal.file", "compliance.case.read", "compliance_measure", m.AccountID); err != nil {
-		if errs.KindOf(err) == errs.Forbidden && p.Kind != account.KindStaff {
-			return MeasureView{}, errNotFound("compliance_measure")
-		}
+	if err := a.authorizeMeasureReader(ctx, p, "compliance_measure", m.AccountID); err != nil {
 		return MeasureView{}, err
 	}
 	return a.measureView(ctx, m)
+}
+
+// authorizeMeasureReader lets staff with compliance.case.read, and the
+// customer a measure or appeal is about (appeal.file), read it; to any
+// other customer it does not exist (typ.not_found).
+func (a *App) authorizeMeasureReader(ctx context.Context, p account.Principal, typ, accountID string) error {
+	err := a.authorizeCustomerObject(ctx, p, "appeal.file", "compliance.case.read", typ, accountID)
+	if errs.KindOf(err) == errs.Forbidden && p.Kind != account.KindStaff {
+		return errNotFound(typ)
+	}
+	return err
 }
 
 // MyMeasures lists the measures on the caller's own account, newest
