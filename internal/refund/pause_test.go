@@ -7,7 +7,9 @@ import (
 
 func TestExtendForPauses(t *testing.T) {
 	t.Parallel()
-	at := func(h int) time.Time { return time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour) }
+	at := func(h int) time.Time {
+		return time.Date(2026, 9, 29, 0, 0, 0, 0, time.UTC).Add(time.Duration(h) * time.Hour)
+	}
 	start, end := at(0), at(24)
 	cases := []struct {
 		name   string
