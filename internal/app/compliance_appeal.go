@@ -47,6 +47,7 @@ type AppealView struct {
 	DecisionText string      `json:"decision_text,omitempty" example:""`
 	AppealDue    time.Time   `json:"appeal_due,omitzero" example:"2026-10-14T00:00:00+08:00"`
 	ReviewDue    time.Time   `json:"review_due" example:"2026-10-21T00:00:00+08:00" doc:"Exclusive: decided before this instant (appeal.review_working_days)."`
+	Overdue      bool        `json:"overdue" example:"false" doc:"Still undecided at review_due: flagged to staff."`
 	CreatedAt    time.Time   `json:"created_at" example:"2026-10-09T10:00:00+08:00"`
 	DecidedAt    time.Time   `json:"decided_at,omitzero" example:""`
 	Measure      MeasureView `json:"measure"`
@@ -271,7 +272,7 @@ func (a *App) notifyAppealDecided(ctx context.Context, tx *store.Tx, ap store.Ap
 
 func (a *App) appealView(ctx context.Context, r store.AppealRow) (AppealView, error) {
 	v := AppealView{ID: r.ID, MeasureID: r.MeasureID, AccountID: r.AccountID, TicketID: r.TicketID, State: r.State, Statement: r.Statement,
-		ReviewerID: r.ReviewerID, DecisionText: r.DecisionText, AppealDue: r.AppealDue, ReviewDue: r.ReviewDue, CreatedAt: r.CreatedAt, DecidedAt: r.DecidedAt}
+		ReviewerID: r.ReviewerID, DecisionText: r.DecisionText, AppealDue: r.AppealDue, ReviewDue: r.ReviewDue, Overdue: !r.OverdueAt.IsZero(), CreatedAt: r.CreatedAt, DecidedAt: r.DecidedAt}
 	m, err := a.measureByID(ctx, r.MeasureID)
 	v.Measure = m
 	return v, err

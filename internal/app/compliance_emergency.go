@@ -100,10 +100,11 @@ func (a *App) ConfirmEmergency(ctx context.Context, p account.Principal, measure
 	return a.measureByID(ctx, measureID)
 }
 
-// measureSweep lapses the emergency measures nobody confirmed in time and
+// measureSweep lapses the emergency measures nobody confirmed in time,
 // escalates the notices that reached no channel (every email and SMS
-// delivery failed or bounced): the measure is flagged for staff
-// ("unreached" in the console) and the appeal clock does not start.
+// delivery failed or bounced: the measure is flagged for staff,
+// "unreached" in the console, and the appeal clock does not start), and
+// flags the appeals whose review is overdue.
 func (a *App) measureSweep(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
 	due, err := store.ComplianceMeasures(ctx, a.db, store.ComplianceMeasureFilter{States: []string{string(compliance.MeasureInForce)}, EmergencyDueBy: now, Limit: 100})
@@ -147,6 +148,35 @@ func (a *App) measureSweep(ctx context.Context, now time.Time) (int64, error) {
 			}
 			return a.Audit(ctx, tx, AuditEntry{Action: "compliance.notice_unreached", SubjectType: "account", SubjectID: cur.AccountID,
 				Data: map[string]any{"measure": cur.ID, "notification": cur.NotificationID, "clause": "6.2"}})
+		})
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	m, err := a.flagOverdueAppeals(ctx, now)
+	return n + m, err
+}
+
+// flagOverdueAppeals marks the appeals still undecided at their review
+// deadline (appeal.review_working_days, clause 6.2) and audits each once,
+// for the console's queue.
+func (a *App) flagOverdueAppeals(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	due, err := store.Appeals(ctx, a.db, store.AppealFilter{States: []string{string(compliance.AppealOpen), string(compliance.AppealUnderReview)},
+		OverdueBy: now})
+	if err != nil {
+		return 0, err
+	}
+	for _, ap := range due {
+		err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			next := ap
+			next.OverdueAt = tx.Now
+			if ok, err := tx.AppealUpdate(ctx, next, ap.State, ap.UpdatedAt); err != nil || !ok {
+				return err
+			}
+			return a.Audit(ctx, tx, AuditEntry{Action: "appeal.review_overdue", SubjectType: "appeal", SubjectID: ap.ID,
+				Data: map[string]any{"review_due": ap.ReviewDue, "state": ap.State, "reviewer": ap.ReviewerID, "clause": "6.2"}})
 		})
 		if err != nil {
 			return n, err

@@ -279,6 +279,16 @@ func TestAppealUpheldKeepsTheMeasure(t *testing.T) {
 	}
 	_, err = s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "uphold", Text: "x"})
 	wantCode(t, err, compliance.CodeAppealBadState) // taken for review first
+	// Undecided at its review deadline (5 working days): flagged once.
+	s.advanceTo(t, ap.ReviewDue)
+	for i := 0; i < 2; i++ {
+		if err := s.a.RunSweeps(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.a.Appeal(ctx, reviewer, ap.ID); !got.Overdue || auditCount(t, s.a.DB(), "appeal.review_overdue") != 1 {
+		t.Fatalf("overdue = %+v", got)
+	}
 	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "review"}); err != nil {
 		t.Fatal(err)
 	}

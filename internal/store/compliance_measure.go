@@ -151,22 +151,22 @@ func ComplianceMeasures(ctx context.Context, q Querier, f ComplianceMeasureFilte
 type AppealRow struct {
 	ID, MeasureID, AccountID, FiledBy, TicketID, State string
 	Statement, ReviewerID, DecisionText                string
-	AppealDue, ReviewDue                               time.Time
+	AppealDue, ReviewDue, OverdueAt                    time.Time
 	CreatedAt, UpdatedAt, DecidedAt                    time.Time
 }
 
 const appealCols = `id, measure_id, account_id, filed_by, ticket_id, state, statement, reviewer_id, decision_text, appeal_due_ms,
- review_due_ms, created_at_ms, updated_at_ms, decided_at_ms`
+ review_due_ms, overdue_at_ms, created_at_ms, updated_at_ms, decided_at_ms`
 
 func scanAppeal(s scanner) (AppealRow, error) {
 	var r AppealRow
 	var reviewDue, created, updated int64
-	var appealDue, decided sql.NullInt64
+	var appealDue, overdue, decided sql.NullInt64
 	if err := s.Scan(&r.ID, &r.MeasureID, &r.AccountID, &r.FiledBy, &r.TicketID, &r.State, &r.Statement, &r.ReviewerID, &r.DecisionText,
-		&appealDue, &reviewDue, &created, &updated, &decided); err != nil {
+		&appealDue, &reviewDue, &overdue, &created, &updated, &decided); err != nil {
 		return r, err
 	}
-	r.AppealDue, r.ReviewDue, r.DecidedAt = FromNullMs(appealDue), FromMs(reviewDue), FromNullMs(decided)
+	r.AppealDue, r.ReviewDue, r.OverdueAt, r.DecidedAt = FromNullMs(appealDue), FromMs(reviewDue), FromNullMs(overdue), FromNullMs(decided)
 	r.CreatedAt, r.UpdatedAt = FromMs(created), FromMs(updated)
 	return r, nil
 }
@@ -174,9 +174,9 @@ func scanAppeal(s scanner) (AppealRow, error) {
 // AppealInsert stores a new appeal; a second open appeal against the same
 // measure fails with errs.ErrDuplicate.
 func (tx *Tx) AppealInsert(ctx context.Context, r AppealRow) error {
-	_, err := tx.Exec(ctx, `INSERT INTO compliance_appeal (`+appealCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := tx.Exec(ctx, `INSERT INTO compliance_appeal (`+appealCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		r.ID, r.MeasureID, r.AccountID, r.FiledBy, r.TicketID, r.State, r.Statement, r.ReviewerID, r.DecisionText, NullMs(r.AppealDue),
-		Ms(r.ReviewDue), Ms(r.CreatedAt), Ms(r.UpdatedAt), NullMs(r.DecidedAt))
+		Ms(r.ReviewDue), NullMs(r.OverdueAt), Ms(r.CreatedAt), Ms(r.UpdatedAt), NullMs(r.DecidedAt))
 	return err
 }
 
@@ -184,8 +184,8 @@ func (tx *Tx) AppealInsert(ctx context.Context, r AppealRow) error {
 // still in state from and unchanged since prevUpdated.
 func (tx *Tx) AppealUpdate(ctx context.Context, r AppealRow, from string, prevUpdated time.Time) (bool, error) {
 	n, err := tx.Exec(ctx, `UPDATE compliance_appeal SET ticket_id = $2, state = $3, reviewer_id = $4, decision_text = $5, updated_at_ms = $6,
- decided_at_ms = $7 WHERE id = $1 AND state = $8 AND updated_at_ms = $9`, r.ID, r.TicketID, r.State, r.ReviewerID, r.DecisionText,
-		Ms(r.UpdatedAt), NullMs(r.DecidedAt), from, Ms(prevUpdated))
+ decided_at_ms = $7, overdue_at_ms = $8 WHERE id = $1 AND state = $9 AND updated_at_ms = $10`, r.ID, r.TicketID, r.State, r.ReviewerID,
+		r.DecisionText, Ms(r.UpdatedAt), NullMs(r.DecidedAt), NullMs(r.OverdueAt), from, Ms(prevUpdated))
 	return n == 1, err
 }
 
@@ -202,6 +202,9 @@ func AppealGet(ctx context.Context, q Querier, id string) (AppealRow, error) {
 type AppealFilter struct {
 	AccountID, MeasureID string
 	States               []string
+	// OverdueBy keeps appeals whose review was due at or before it and
+	// that were not flagged overdue yet.
+	OverdueBy time.Time
 }
 
 // Appeals lists appeals matching f, oldest first (the queue's order).
@@ -223,6 +226,10 @@ func Appeals(ctx context.Context, q Querier, f AppealFilter) ([]AppealRow, error
 			ph = append(ph, "$"+itoa(len(args)))
 		}
 		where = append(where, "state IN ("+strings.Join(ph, ", ")+")")
+	}
+	if !f.OverdueBy.IsZero() {
+		args = append(args, Ms(f.OverdueBy))
+		where = append(where, "overdue_at_ms IS NULL AND review_due_ms <= $"+itoa(len(args)))
 	}
 	query := `SELECT ` + appealCols + ` FROM compliance_appeal`
 	if len(where) > 0 {

@@ -75,6 +75,7 @@ func init() {
 		"page.console.measures.review":      {ZH: "受理复核", EN: "Take for review"},
 		"page.console.measures.overturn":    {ZH: "撤销处置", EN: "Overturn"},
 		"page.console.measures.uphold":      {ZH: "维持原处置", EN: "Uphold"},
+		"page.console.measures.overdue":     {ZH: "已超过复核期限", EN: "Review overdue"},
 		"page.console.measures.no_appeals":  {ZH: "暂无待处理的申诉。", EN: "No open appeals."},
 		"page.console.measures.notice.done": {ZH: "已完成。", EN: "Done."},
 	})

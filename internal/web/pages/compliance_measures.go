@@ -51,7 +51,7 @@ type MeasureRow struct {
 type AppealRow struct {
 	ID, State, StateLabel, Statement, Ticket, TicketHref, Measure, MeasureLabel string
 	Reviewer, Decision, Created, ReviewDue, Account                             string
-	Open, UnderReview                                                           bool
+	Open, UnderReview, Overdue                                                  bool
 }
 
 func measureRow(lang i18n.Lang, m app.MeasureView) MeasureRow {
@@ -70,7 +70,7 @@ func appealRow(lang i18n.Lang, a app.AppealView) AppealRow {
 	return AppealRow{ID: a.ID, State: a.State, StateLabel: i18n.T(lang, "appeal.state."+a.State, nil), Statement: a.Statement, Ticket: a.TicketID,
 		TicketHref: "/tickets/" + url.PathEscape(a.TicketID), Measure: a.MeasureID, MeasureLabel: i18n.T(lang, "measure.kind."+a.Measure.Kind, nil),
 		Reviewer: a.ReviewerID, Decision: a.DecisionText, Created: shortTime(a.CreatedAt), ReviewDue: shortTime(a.ReviewDue), Account: a.AccountID,
-		Open: a.State == string(compliance.AppealOpen), UnderReview: a.State == string(compliance.AppealUnderReview)}
+		Open: a.State == string(compliance.AppealOpen), UnderReview: a.State == string(compliance.AppealUnderReview), Overdue: a.Overdue}
 }
 
 // PortalMeasuresView is the customer's measures and appeals.

@@ -41,12 +41,13 @@ CREATE TABLE compliance_appeal (
     decision_text  TEXT NOT NULL,
     appeal_due_ms  BIGINT,                -- the appeal deadline as it stood when filed (NULL: the clock had not started)
     review_due_ms  BIGINT NOT NULL,
+    overdue_at_ms  BIGINT,                -- the review missed review_due: staff were told
     created_at_ms  BIGINT NOT NULL,
     updated_at_ms  BIGINT NOT NULL,
     decided_at_ms  BIGINT
 );
 CREATE INDEX compliance_appeal_account ON compliance_appeal (account_id, created_at_ms);
-CREATE INDEX compliance_appeal_state ON compliance_appeal (state, created_at_ms);
+CREATE INDEX compliance_appeal_state ON compliance_appeal (state, review_due_ms);
 CREATE UNIQUE INDEX compliance_appeal_one_open ON compliance_appeal (measure_id) WHERE state IN ('open', 'under_review');
 
 -- +goose Down
