@@ -66,7 +66,7 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"order_id": "YX20260601-0001", "product": "云服务器 2C4G", "inspection_until": "2026-06-02 09:00"}, Clause: "2.3"},
 	{Event: EventMeasureImposed, Category: Legal, Vars: []string{"case_id", "measure", "rule", "evidence", "reason", "appeal_until", "appeal_how"},
 		Sample: map[string]string{"case_id": "CASE-1024", "measure": "封禁 / ban", "rule": "spam (4.1)", "evidence": "2 reports, 1 file",
-			"reason": "40 000 mails an hour", "appeal_until": "10 个工作日 / 10 working days", "appeal_how": "https://console.example/portal/measures"},
+			"reason": "40 000 mails an hour", "appeal_until": "10 个工作日 / 10 working days", "appeal_how": "https://console.example/measures"},
 		Clause: "4.2"},
 	{Event: EventAppealDecided, Category: Legal, Vars: []string{"appeal_id", "outcome"},
 		Sample: map[string]string{"appeal_id": "AP-77", "outcome": "overturned"}, Clause: "6.2"},
