@@ -154,13 +154,14 @@ func refuseIfHeld(ctx context.Context, q store.Querier, accountID string) error 
 const (
 	HoldAuthority = "authority_hold"
 	HoldOpenCase  = "violation_case_open"
+	HoldAppeal    = "appeal_open"
 )
 
 // complianceLegalHolds are the compliance reasons an account cannot be
 // closed (issue 16 "Done when"): an open violation case attributed to it
 // (its evidence must be kept for the decision, clause 4.2) and an
-// authority hold in force. The appeals capability adds its own (an open
-// appeal) by appending here or through RegisterLegalHold.
+// authority hold in force, and an appeal not yet decided (clause 6.2: the
+// customer is owed a decision, and an overturn restores the account).
 func complianceLegalHolds() []LegalHold {
 	return []LegalHold{
 		{Code: HoldOpenCase, Clause: "4.2", Check: func(ctx context.Context, q store.Querier, accountID string) (bool, map[string]any, error) {
@@ -173,6 +174,10 @@ func complianceLegalHolds() []LegalHold {
 				return false, nil, err
 			}
 			return true, map[string]any{"holds": len(hs), "authority": hs[0].Authority}, nil
+		}},
+		{Code: HoldAppeal, Clause: "6.2", Check: func(ctx context.Context, q store.Querier, accountID string) (bool, map[string]any, error) {
+			as, err := store.Appeals(ctx, q, store.AppealFilter{AccountID: accountID, States: []string{string(compliance.AppealOpen), string(compliance.AppealUnderReview)}})
+			return len(as) > 0, map[string]any{"appeals": len(as)}, err
 		}},
 	}
 }

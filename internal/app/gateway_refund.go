@@ -153,6 +153,15 @@ func (a *App) gatewayRefundSweep(ctx context.Context, now time.Time) (int64, err
 		if err != nil {
 			continue
 		}
+		if r.State == RefundRequested {
+			// A ban after the approval stops the payout (clause 3.2.4, 4.3).
+			if held, err := a.holdPayoutIfBanned(ctx, r, now); err != nil || held {
+				if err != nil {
+					return n, err
+				}
+				continue
+			}
+		}
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		var res payment.Refund
 		var rerr error

@@ -139,6 +139,9 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 	}
 	f := refund.Facts{OrderState: o.State, Purpose: o.Purpose, OpenRequest: len(open) > 0, OrderedAt: o.CreatedAt, PaidAt: o.PaidAt,
 		DeliveredAt: o.DeliveredAt, DeliverBy: o.DeliverBy, RequestedAt: now, Banned: st.Banned != nil, OpenCases: cases, PaidFen: o.PaidFen}
+	if f.Paused, err = overturnedBans(ctx, q, o.AccountID); err != nil { // compliance_measure.go
+		return refund.Facts{}, nil, nil, err
+	}
 	if o.SwappedFrom != "" {
 		// A swap's replacement keeps the refund anchor of the order it
 		// replaced (A21): the window runs from that order's times.

@@ -93,6 +93,9 @@ func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victi
 	if cp, ok := env.compliancePath(p, a); ok { // api_compliance_matrix_test.go
 		path = cp
 	}
+	if mp, ok := env.measuresPath(p, a); ok { // api_measures_matrix_test.go
+		path = mp
+	}
 	if ap, ok := env.acmePath(p, a); ok { // api_acme_matrix_test.go
 		path = ap
 	}
