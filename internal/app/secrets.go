@@ -47,19 +47,14 @@ var ErrSecretsRequired = errors.New("secrets must come from configuration on Pos
 // DESIGN.md §6 allows: into the data directory for a single-instance SQLite
 // install, into the database for --demo (insecure, logged as such).
 func LoadSecrets(ctx context.Context, db *store.DB, c SecretsConfig, log *slog.Logger) (Secrets, error) {
-	set := 0
-	for _, v := range []string{c.SessionKey, c.PIIKeys, c.BlindIndexKey} {
-		if v != "" {
-			set++
-		}
-	}
+	configured, err := c.configured()
 	switch {
-	case set == 3:
+	case err != nil:
+		return Secrets{}, err
+	case configured:
 		s, err := parseSecrets(c.SessionKey, c.PIIKeys, c.BlindIndexKey)
 		s.Source = "config"
 		return s, err
-	case set != 0:
-		return Secrets{}, errors.New("secrets: set all three of session key, PII keys and blind-index key, or none")
 	case c.Demo:
 		log.Warn("using secrets generated into the database: insecure, for trying yuanxu only (--demo)")
 		return demoSecrets(ctx, db)
@@ -68,6 +63,21 @@ func LoadSecrets(ctx context.Context, db *store.DB, c SecretsConfig, log *slog.L
 	default:
 		return dataDirSecrets(c.DataDir, log)
 	}
+}
+
+// configured reports whether all three secrets are set; some but not all
+// is an error.
+func (c SecretsConfig) configured() (bool, error) {
+	set := 0
+	for _, v := range []string{c.SessionKey, c.PIIKeys, c.BlindIndexKey} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 0 && set != 3 {
+		return false, errors.New("secrets: set all three of session key, PII keys and blind-index key, or none")
+	}
+	return set == 3, nil
 }
 
 // SecretStrings are secrets in configuration syntax: the form kept in a

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,20 +17,14 @@ import (
 // Unlike LoadSecrets it never generates: a missing secrets.json means the
 // wrong data directory, and a backup without its keys is unreadable.
 func ReadSecretStrings(ctx context.Context, db *store.DB, c SecretsConfig) (SecretStrings, string, error) {
-	set := 0
-	for _, v := range []string{c.SessionKey, c.PIIKeys, c.BlindIndexKey} {
-		if v != "" {
-			set++
-		}
-	}
 	f := SecretStrings{SessionKey: c.SessionKey, PIIKeys: c.PIIKeys, BlindIndexKey: c.BlindIndexKey}
 	source := "config"
+	configured, err := c.configured()
 	switch {
-	case set == 3:
-	case set != 0:
-		return f, "", errors.New("secrets: set all three of session key, PII keys and blind-index key, or none")
+	case err != nil:
+		return f, "", err
+	case configured:
 	case c.Demo:
-		var err error
 		if f, err = demoSecretStrings(ctx, db); err != nil {
 			return f, "", err
 		}
