@@ -123,6 +123,10 @@ func (c *backupCmd) write(ctx context.Context, db *store.DB, m *backup.Manifest,
 			return err
 		}
 	}
+	// The snapshot holds sealed personal information and password hashes.
+	if err := os.Chmod(filepath.Join(c.Out, m.Database), 0o600); err != nil {
+		return err
+	}
 	var err error
 	if m.SHA256, m.Size, err = fileDigest(filepath.Join(c.Out, m.Database)); err != nil {
 		return err

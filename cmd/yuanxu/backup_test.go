@@ -120,6 +120,11 @@ func testBackupRestore(t *testing.T, engine string) {
 	if err := stop(); err != nil {
 		t.Fatalf("serve stop: %v", err)
 	}
+	for _, f := range []string{backup.ManifestFile, backup.KeyFile, backup.SQLiteFile, backup.PostgresFile} {
+		if st, err := os.Stat(filepath.Join(bak, f)); err == nil && st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
 	kf, _ := os.ReadFile(filepath.Join(bak, backup.KeyFile))
 	for _, secret := range []string{sessionKey, piiKeys, blindKey, "13800000001"} {
 		if bytes.Contains(kf, []byte(secret)) {
