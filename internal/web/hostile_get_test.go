@@ -120,15 +120,16 @@ var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 // revealRoutes answer with personal information in clear on purpose (to
 // its owner, or after re-authentication) and are audited; the leak scan
 // skips their bodies, never the logs.
-var revealRoutes = []string{"/api/v1/me/data-export"}
+var revealRoutes = []string{"/api/v1/me/data-export", "/api/v1/staff/withdrawals/{id}/destination"}
 
 // TestEveryGETChangesNothingAndLeaksNothing (issue 18, hostile input): every
 // GET route of the OpenAPI document, called by an anonymous client, a demo
 // customer and staff of several roles — with ids of nothing and with real
 // ids found in the list routes' answers — leaves every business table as it
 // was (CSRF defence: no state change on GET), and no answer other than the
-// customer's own data export, nor the debug log, carries a demo customer's
-// phone number or resident ID number in clear.
+// customer's own data export and the finance reveal of a withdrawal's
+// destination, nor the debug log, carries a demo customer's phone number,
+// resident ID number or bank account in clear.
 func TestEveryGETChangesNothingAndLeaksNothing(t *testing.T) {
 	t.Parallel()
 	logs := &kycLeakLog{}
@@ -170,6 +171,12 @@ func TestEveryGETChangesNothingAndLeaksNothing(t *testing.T) {
 	for _, r := range []account.Role{account.RoleAdmin, account.RoleComplianceOfficer, account.RoleFinance, account.RoleOperations, account.RoleSupport} {
 		callers[string(r)] = staffClient(t, s, r)
 	}
+	// A written secret too: a withdrawal's bank account, stored encrypted
+	// and shown masked everywhere but the audited finance reveal.
+	const bankAccount = "6225880199887766"
+	secrets = append(secrets, bankAccount)
+	webtest.Decode[map[string]any](t, callers["customer"].Do(t, "POST", "/api/v1/withdrawals",
+		map[string]any{"amount_fen": 100, "destination": "招商银行 " + bankAccount + " 张三"}), http.StatusCreated)
 	names := make([]string, 0, len(callers))
 	for n := range callers {
 		names = append(names, n)
