@@ -100,9 +100,13 @@ func ratioAtLeast(x float64) func(Row) bool {
 	return func(r Row) bool { return r.Ratio != nil && *r.Ratio >= x }
 }
 
-func p99Under(ms float64) func(Row) bool { return func(r Row) bool { return r.Ops > 0 && r.P99Ms < ms } }
+func p99Under(ms float64) func(Row) bool {
+	return func(r Row) bool { return r.Ops > 0 && r.P99Ms < ms }
+}
 
-func valueUnder(x float64) func(Row) bool { return func(r Row) bool { return r.Value > 0 && r.Value < x } }
+func valueUnder(x float64) func(Row) bool {
+	return func(r Row) bool { return r.Value > 0 && r.Value < x }
+}
 
 func both(a, b func(Row) bool) func(Row) bool { return func(r Row) bool { return a(r) && b(r) } }
 
