@@ -17,6 +17,8 @@ type benchCmd struct {
 	Quick    bool          `help:"A few seconds in all: 1 s per case, batches of 100 (shape check, not figures)."`
 	JSON     bool          `name:"json" help:"Print the report as JSON instead of a table."`
 	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
+	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
+	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
 }
 
 func (b *benchCmd) Run(e *env) error {
@@ -42,6 +44,14 @@ func (b *benchCmd) Run(e *env) error {
 			return err
 		}
 		o.Process = bench.Process{Exe: exe, Env: benchChildEnv}
+	}
+	if b.Profile != "" {
+		f, err := os.Create(b.Profile)
+		if err != nil {
+			return usage("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		o.CPUProfile, o.ProfileCase = f, b.Case
 	}
 	r, err := bench.Run(e.ctx, o, e.stderr)
 	if b.JSON {

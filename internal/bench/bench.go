@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -52,6 +53,24 @@ type Options struct {
 	// Process, when Exe is set, measures a real serve process.
 	Process Process
 	Quick   bool
+	// CPUProfile, when set, receives a CPU profile (runtime/pprof) of
+	// the process — the in-process server and the load it is under —
+	// taken during the case named ProfileCase on the first engine.
+	CPUProfile  io.Writer
+	ProfileCase string
+}
+
+// profiled runs fn under the CPU profiler when name is the case o
+// profiles (once: the profile is cleared after).
+func (o *Options) profiled(name string, fn func() measured) measured {
+	if o.CPUProfile == nil || name != o.ProfileCase {
+		return fn()
+	}
+	if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+		return fn()
+	}
+	defer func() { pprof.StopCPUProfile(); o.CPUProfile = nil }()
+	return fn()
 }
 
 func (o *Options) defaults() {
@@ -90,7 +109,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 		fmt.Fprintf(progress, "bench [%d/%d] %s\n", step, steps, fmt.Sprintf(format, args...))
 	}
 	for _, eng := range o.Engines {
-		rows, err := runEngine(ctx, o, eng, say)
+		rows, err := runEngine(ctx, &o, eng, say)
 		r.Rows = append(r.Rows, rows...)
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", eng, err)
@@ -100,7 +119,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	return r, nil
 }
 
-func runEngine(ctx context.Context, o Options, eng string, say func(string, ...any)) ([]Row, error) {
+func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...any)) ([]Row, error) {
 	var rows []Row
 	d := o.Duration
 	// The engine's ceilings first, on an idle machine.
@@ -159,7 +178,9 @@ func runEngine(ctx context.Context, o Options, eng string, say func(string, ...a
 	distinct := map[int]Row{}
 	for _, n := range o.Clients {
 		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckout, n, "checkouts/s", closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl })))
+		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
+			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }))
+		}))
 		if cr, ok := ceil[n]; ok {
 			row.ratioTo(cr, fmt.Sprintf("%s c=%d", cr.Case, cr.Clients))
 		}
@@ -171,7 +192,9 @@ func runEngine(ctx context.Context, o Options, eng string, say func(string, ...a
 			continue // one client is the distinct case
 		}
 		say("%s checkout, %d clients all paying from one shared balance (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 })))
+		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func() measured {
+			return closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 }))
+		}))
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
 		rows = append(rows, row)
 	}
@@ -179,14 +202,18 @@ func runEngine(ctx context.Context, o Options, eng string, say func(string, ...a
 	if refund, err := c.refundEligibility(); err != nil {
 		rows = append(rows, failed(eng, CaseRefund, refundClients, err))
 	} else {
-		rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", closedLoop(ctx, refundClients, d, refund)))
+		rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", o.profiled(CaseRefund, func() measured {
+			return closedLoop(ctx, refundClients, d, refund)
+		})))
 	}
 	say("%s portal pages at %d requests/s (%v)", eng, o.PortalRate, d)
-	portal := rowOf(eng, CasePortal, 0, "pages/s", fixedRate(ctx, o.PortalRate, d, c.portal()))
+	portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
 	portal.Rate = o.PortalRate
 	rows = append(rows, portal)
 	say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%v)", eng, usageClients, o.BatchSize, d)
-	usage := rowOf(eng, CaseUsage, usageClients, "samples/s", closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize)))
+	usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(CaseUsage, func() measured {
+		return closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize))
+	}))
 	if usageCeil.Error == "" && usageCeil.Value > 0 {
 		usage.ratioTo(usageCeil, CaseCeilingUsage)
 	}
@@ -202,7 +229,7 @@ func runEngine(ctx context.Context, o Options, eng string, say func(string, ...a
 
 // usageCeiling runs batchInsertCeiling on a scratch SQLite file opened as
 // yuanxu opens its own, or in a scratch PostgreSQL database.
-func usageCeiling(ctx context.Context, o Options, eng string, d time.Duration) (Row, error) {
+func usageCeiling(ctx context.Context, o *Options, eng string, d time.Duration) (Row, error) {
 	var w *sql.DB
 	if eng == Postgres {
 		u, drop, err := scratchDatabase(ctx, o.PostgresURL, "yuanxu_bench_bare")
@@ -236,7 +263,7 @@ func usageCeiling(ctx context.Context, o Options, eng string, d time.Duration) (
 
 // processRows measures a serve process (not sandbox, no demo) on a fresh
 // database of eng.
-func processRows(ctx context.Context, o Options, eng string) []Row {
+func processRows(ctx context.Context, o *Options, eng string) []Row {
 	var args []string
 	if eng == Postgres {
 		u, drop, err := scratchDatabase(ctx, o.PostgresURL, "yuanxu_bench_proc")
