@@ -16,6 +16,7 @@ type benchCmd struct {
 	Duration time.Duration `help:"How long each case and each ceiling runs." default:"10s"`
 	Quick    bool          `help:"A few seconds in all: 1 s per case, batches of 100 (shape check, not figures)."`
 	JSON     bool          `name:"json" help:"Print the report as JSON instead of a table."`
+	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
 	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
 	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
 	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
@@ -54,6 +55,19 @@ func (b *benchCmd) Run(e *env) error {
 		o.CPUProfile, o.ProfileCase = f, b.Case
 	}
 	r, err := bench.Run(e.ctx, o, e.stderr)
+	if b.JSONFile != "" {
+		f, ferr := os.Create(b.JSONFile)
+		if ferr != nil {
+			return usage("--json-file: %v", ferr)
+		}
+		jerr := r.WriteJSON(f)
+		if cerr := f.Close(); jerr == nil {
+			jerr = cerr
+		}
+		if jerr != nil {
+			return jerr
+		}
+	}
 	if b.JSON {
 		if jerr := r.WriteJSON(e.stdout); jerr != nil {
 			return jerr

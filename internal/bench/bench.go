@@ -102,7 +102,16 @@ const (
 func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	o.defaults()
 	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds()}
-	steps := len(o.Engines) * (len(o.Clients)*3 + 6)
+	perEngine := 2 + 1 + len(o.Clients) + 3 // ceilings, start, checkout, refund, portal, usage
+	for _, n := range o.Clients {
+		if n > 1 {
+			perEngine++ // checkout-hot
+		}
+	}
+	if o.Process.Exe != "" {
+		perEngine++
+	}
+	steps := len(o.Engines) * perEngine
 	step := 0
 	say := func(format string, args ...any) {
 		step++
@@ -254,7 +263,7 @@ func usageCeiling(ctx context.Context, o *Options, eng string, d time.Duration) 
 		defer db.Close()
 		w = db.Writer()
 	}
-	m, err := batchInsertCeiling(ctx, w, "bench_usage_bare", usageClients, o.BatchSize, d)
+	m, err := batchInsertCeiling(ctx, w, eng, "bench_usage_bare", usageClients, o.BatchSize, d)
 	if err != nil {
 		return Row{}, err
 	}
