@@ -168,23 +168,7 @@ func (a *App) ingest(ctx context.Context, nodeID string, samples []usage.Sample,
 	}
 	outcomes := make([]string, len(samples))
 	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		billed, out := map[hourKey]int64{}, map[hourKey]int64{}
-		for i, s := range samples {
-			outcomes[i] = ""
-			t := targets[s.ServiceID]
-			if verrs[i] != nil || t == nil {
-				continue
-			}
-			o, err := a.ingestOne(ctx, tx, nodeID, t, s, billed, out)
-			if err != nil {
-				return err
-			}
-			outcomes[i] = o
-		}
-		if err := addHourSums(ctx, out, tx.HourOutAdd); err != nil {
-			return err
-		}
-		return addHourSums(ctx, billed, tx.HourAdd)
+		return a.ingestTx(ctx, tx, nodeID, samples, verrs, targets, outcomes)
 	})
 	if err != nil {
 		return res, err
@@ -218,39 +202,75 @@ func (a *App) ingest(ctx context.Context, nodeID string, samples []usage.Sample,
 	return res, nil
 }
 
-// ingestOne stores one valid sample of a known service in tx and returns
-// its outcome: "" (stored; its hours added to billed and out), duplicate,
-// not_on_node or conflict (both quarantined).
-func (a *App) ingestOne(ctx context.Context, tx *store.Tx, nodeID string, t *ingestTarget, s usage.Sample, billed, out map[hourKey]int64) (string, error) {
-	payload, _ := json.Marshal(map[string]any{"interval_start": s.Start, "interval_seconds": s.Seconds, "rx_bytes": s.RxBytes, "tx_bytes": s.TxBytes, "class": s.Class})
-	reporter := nodeID
-	if nodeID == "" {
-		reporter = t.meter.NodeID
+// ingestTx stores the valid samples of known services in tx and sets
+// each one's outcome: "" (stored; its hours added to the roll-ups),
+// duplicate, not_on_node or conflict (both quarantined). The samples go in
+// with multi-row inserts (store.SamplesInsert); one that was not inserted
+// is compared with the stored one, as a single insert would have been.
+func (a *App) ingestTx(ctx context.Context, tx *store.Tx, nodeID string, samples []usage.Sample, verrs []error, targets map[string]*ingestTarget,
+	outcomes []string) error {
+	payload := func(s usage.Sample) string {
+		b, _ := json.Marshal(map[string]any{"interval_start": s.Start, "interval_seconds": s.Seconds, "rx_bytes": s.RxBytes, "tx_bytes": s.TxBytes, "class": s.Class})
+		return string(b)
 	}
-	if t.meter.NodeID == "" || (nodeID != "" && t.meter.NodeID != nodeID) {
-		return "not_on_node", tx.QuarantineInsert(ctx, id.NewAt(tx.Now), t.svc.ID, s.Start, string(payload), "not_on_node", reporter)
+	var rows []store.SampleRow
+	var idx []int
+	for i, s := range samples {
+		outcomes[i] = ""
+		t := targets[s.ServiceID]
+		if verrs[i] != nil || t == nil {
+			continue
+		}
+		reporter := nodeID
+		if nodeID == "" {
+			reporter = t.meter.NodeID
+		}
+		if t.meter.NodeID == "" || (nodeID != "" && t.meter.NodeID != nodeID) {
+			outcomes[i] = "not_on_node"
+			if err := tx.QuarantineInsert(ctx, id.NewAt(tx.Now), t.svc.ID, s.Start, payload(s), outcomes[i], reporter); err != nil {
+				return err
+			}
+			continue
+		}
+		rows = append(rows, store.SampleRow{ServiceID: t.svc.ID, Start: s.Start, Seconds: s.Seconds, RxBytes: int64(s.RxBytes), TxBytes: int64(s.TxBytes),
+			Class: string(s.Class), BilledBytes: int64(s.Billed(t.dir)), NodeID: reporter, ReceivedAt: tx.Now})
+		idx = append(idx, i)
 	}
-	row := store.SampleRow{ServiceID: t.svc.ID, Start: s.Start, Seconds: s.Seconds, RxBytes: int64(s.RxBytes), TxBytes: int64(s.TxBytes),
-		Class: string(s.Class), BilledBytes: int64(s.Billed(t.dir)), NodeID: reporter, ReceivedAt: tx.Now}
-	inserted, existing, err := tx.SampleInsert(ctx, row)
+	inserted, err := tx.SamplesInsert(ctx, rows)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if !inserted {
+	billed, out := map[hourKey]int64{}, map[hourKey]int64{}
+	for k, row := range rows {
+		s := samples[idx[k]]
+		if inserted[k] {
+			if s.Class == usage.Customer {
+				splitHours(s, row.TxBytes, out)
+			}
+			splitHours(s, row.BilledBytes, billed)
+			continue
+		}
+		existing, err := store.SampleGet(ctx, tx, row.ServiceID, row.Start)
+		if err != nil {
+			return err
+		}
 		if existing.Seconds == row.Seconds && existing.RxBytes == row.RxBytes && existing.TxBytes == row.TxBytes && existing.Class == row.Class {
-			return "duplicate", nil
+			outcomes[idx[k]] = "duplicate"
+			continue
 		}
-		if err := tx.QuarantineInsert(ctx, id.NewAt(tx.Now), t.svc.ID, s.Start, string(payload), "conflict", reporter); err != nil {
-			return "", err
+		outcomes[idx[k]] = "conflict"
+		if err := tx.QuarantineInsert(ctx, id.NewAt(tx.Now), row.ServiceID, s.Start, payload(s), "conflict", row.NodeID); err != nil {
+			return err
 		}
-		return "conflict", a.Audit(ctx, tx, AuditEntry{Action: "usage.sample_quarantined", SubjectType: "service", SubjectID: t.svc.ID,
-			Data: map[string]any{"interval_start": s.Start, "reason": "conflict"}})
+		if err := a.Audit(ctx, tx, AuditEntry{Action: "usage.sample_quarantined", SubjectType: "service", SubjectID: row.ServiceID,
+			Data: map[string]any{"interval_start": s.Start, "reason": "conflict"}}); err != nil {
+			return err
+		}
 	}
-	if s.Class == usage.Customer {
-		splitHours(s, int64(s.TxBytes), out)
+	if err := addHourSums(ctx, out, tx.HourOutAdd); err != nil {
+		return err
 	}
-	splitHours(s, row.BilledBytes, billed)
-	return "", nil
+	return addHourSums(ctx, billed, tx.HourAdd)
 }
 
 // addHourSums adds each (service, hour) sum with add, in (service, hour)

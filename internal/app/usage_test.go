@@ -219,3 +219,36 @@ func TestUsageBatchStoresNeighboursOfRefusedSamplesAndExactHours(t *testing.T) {
 		t.Fatalf("outbound hours: %v", out)
 	}
 }
+
+// TestUsageBatchAcrossInsertStatements: a batch larger than one insert
+// statement (store.SamplesInsert takes 50 rows a statement) keeps each
+// sample's outcome: a sample repeated in a later statement is a duplicate,
+// a different figure for one stored in an earlier statement is
+// quarantined, and every other sample is counted once.
+func TestUsageBatchAcrossInsertStatements(t *testing.T) {
+	t.Parallel()
+	s, _, sv, tok := newMeteredServer(t)
+	ctx := context.Background()
+	t0 := s.clock.Now().Truncate(time.Hour).Add(-2 * time.Hour)
+	var ss []string
+	var want int64
+	for i := range 120 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		switch i {
+		case 75:
+			ss = append(ss, sample(sv.ID, t0.Add(10*time.Minute), 60, 1, 10+10)) // sample 10 again
+		case 110:
+			ss = append(ss, sample(sv.ID, t0.Add(55*time.Minute), 60, 1, 999)) // sample 55, another figure
+		default:
+			ss = append(ss, sample(sv.ID, at, 60, 1, uint64(10+i)))
+			want += 1 + int64(10+i)
+		}
+	}
+	res, err := s.a.IngestUsage(ctx, tok, batch(ss...))
+	if err != nil || res.Accepted != 118 || res.Duplicates != 1 || res.Quarantined != 1 || len(res.Rejected) != 1 || res.Rejected[0].Index != 110 {
+		t.Fatalf("outcomes: %+v, %v", res, err)
+	}
+	if got, err := s.a.UsageBetween(ctx, s.db, sv.ID, t0, t0.Add(3*time.Hour)); err != nil || got != want {
+		t.Fatalf("billed %d, %v; want %d", got, err, want)
+	}
+}
