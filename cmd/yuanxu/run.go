@@ -32,6 +32,8 @@ type cli struct {
 	Agreement agreementCmd `cmd:"" help:"Agreement tools: lint an agreement file."`
 
 	Agent agentCmd `cmd:"" help:"Run on a VPN node or CDN edge: pull the node's own configuration with its token and apply it (wg syncconf, nginx reload)."`
+
+	Bench benchCmd `cmd:"" help:"Measure checkout, usage ingestion, refund decisions and portal pages over HTTP against the database engine's own ceiling (docs/BENCHMARKS.md)."`
 }
 
 type adminCmd struct {
