@@ -272,3 +272,31 @@ func freeAddr(t testing.TB) string {
 	defer l.Close()
 	return l.Addr().String()
 }
+
+// Outbox is the notification delivery log (`yuanxu admin outbox --json`).
+type Outbox struct {
+	Deliveries []struct {
+		ID        string    `json:"id"`
+		Event     string    `json:"event"`
+		Channel   string    `json:"channel"`
+		Status    string    `json:"status"`
+		Attempts  int       `json:"attempts"`
+		CreatedAt time.Time `json:"created_at"`
+	} `json:"deliveries"`
+}
+
+// Outbox reads the delivery log of the cluster's database.
+func (c *Cluster) Outbox() Outbox {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, append([]string{"admin", "outbox", "--json", "--limit", "100000"}, c.dbArgs...)...)
+	cmd.Env = c.env
+	out, err := cmd.Output()
+	var o Outbox
+	if err == nil {
+		err = json.Unmarshal(out, &o)
+	}
+	if err != nil {
+		c.t.Fatalf("admin outbox: %v\n%s", err, out)
+	}
+	return o
+}

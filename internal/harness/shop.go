@@ -132,27 +132,7 @@ func (c *Client) TopUp(t testing.TB, fen int64) {
 // clearing → revenue), read by finance staff.
 func Captures(t testing.TB, fin *Client, orderID string) int {
 	t.Helper()
-	var l Page[struct {
-		Reason string            `json:"reason"`
-		Links  map[string]string `json:"links"`
-	}]
-	n := 0
-	cursor := ""
-	for {
-		r := fin.Do("GET", "/api/v1/staff/ledger?account=revenue&limit=100"+cursor, nil)
-		if !r.OK() || r.Decode(&l) != nil {
-			t.Fatalf("ledger: %s", r)
-		}
-		for _, e := range l.Items {
-			if e.Reason == "capture" && e.Links["order"] == orderID {
-				n++
-			}
-		}
-		if l.NextCursor == "" {
-			return n
-		}
-		cursor = "&cursor=" + l.NextCursor
-	}
+	return AllCaptures(t, fin)[orderID]
 }
 
 // Eventually polls cond every 100ms for up to d.
@@ -164,5 +144,53 @@ func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 			t.Fatalf("%s: not within %v", what, d)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// AllCaptures counts the ledger's capture transactions per order, read by
+// finance staff.
+func AllCaptures(t testing.TB, fin *Client) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	var l Page[struct {
+		Reason string            `json:"reason"`
+		Links  map[string]string `json:"links"`
+	}]
+	for cursor := ""; ; cursor = "&cursor=" + l.NextCursor {
+		r := fin.Do("GET", "/api/v1/staff/ledger?account=revenue&limit=100"+cursor, nil)
+		l.Items, l.NextCursor = nil, ""
+		if !r.OK() || r.Decode(&l) != nil {
+			t.Fatalf("ledger: %s", r)
+		}
+		for _, e := range l.Items {
+			if e.Reason == "capture" {
+				out[e.Links["order"]]++
+			}
+		}
+		if l.NextCursor == "" {
+			return out
+		}
+	}
+}
+
+// ServicesByOrder counts the customer's services per order.
+func ServicesByOrder(t testing.TB, c *Client) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	var l Page[struct {
+		OrderID string `json:"order_id"`
+	}]
+	for cursor := ""; ; cursor = "&cursor=" + l.NextCursor {
+		r := c.Do("GET", "/api/v1/services?limit=100"+cursor, nil)
+		l.Items, l.NextCursor = nil, ""
+		if !r.OK() || r.Decode(&l) != nil {
+			t.Fatalf("services: %s", r)
+		}
+		for _, s := range l.Items {
+			out[s.OrderID]++
+		}
+		if l.NextCursor == "" {
+			return out
+		}
 	}
 }
