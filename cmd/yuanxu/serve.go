@@ -320,6 +320,11 @@ type notifyFlags struct {
 	TencentSMSAppID   string `name:"tencent-sms-app-id" help:"Tencent Cloud SmsSdkAppId."`
 	TencentRegion     string `name:"tencent-region" help:"Tencent Cloud region for SMS." default:"ap-guangzhou"`
 	NotifyMatrix      string `name:"notify-matrix" help:"Channel matrix overrides: event=email+sms+inapp;event2=email." placeholder:"LIST"`
+	// A delivery claimed by an instance that then crashed is resent once
+	// its lease expires (README "Several instances").
+	NotifyLease        time.Duration `name:"notify-lease" help:"How long an instance's claim on a notification delivery holds; a crashed instance's deliveries are resent after it. Must exceed --notify-send-timeout." default:"2m"`
+	NotifySendTimeout  time.Duration `name:"notify-send-timeout" help:"How long one SMTP or SMS send may take." default:"30s"`
+	NotifyRedriveAfter time.Duration `name:"notify-redrive-after" help:"How long a due delivery may wait before the periodic redrive queues it again." default:"2m"`
 }
 
 // bounceWindow: an accepted email counts as delivered after this long
@@ -330,7 +335,8 @@ const bounceWindow = 10 * time.Minute
 // starts the sandbox SMS server in sandbox mode; stop releases it.
 // Mistakes are usage errors naming the flag.
 func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (app.NotifyConfig, func(), error) {
-	c := app.NotifyConfig{BounceWindow: bounceWindow, UnsubscribeURL: f.UnsubscribeURL, SMSSignName: f.SMSSignName}
+	c := app.NotifyConfig{BounceWindow: bounceWindow, UnsubscribeURL: f.UnsubscribeURL, SMSSignName: f.SMSSignName,
+		Lease: f.NotifyLease, SendTimeout: f.NotifySendTimeout, RedriveAfter: f.NotifyRedriveAfter}
 	stop := func() {}
 	var err error
 	if c.Matrix, err = notify.ParseMatrix(f.NotifyMatrix); err != nil {

@@ -201,7 +201,7 @@ func (in *Instance) Start() {
 		"--public-url", in.c.LB.URL(), "--sandbox-gateway", in.c.GW.URL(),
 		"--sandbox-gateway-keys", filepath.Join(in.c.dir, "gw-keys.json"), "--trusted-proxies", "127.0.0.1",
 		"--argon2-memory-kib", "1024", "--argon2-time", "1", "--argon2-threads", "1", "--log-level", "warn",
-		"--shutdown-grace", "20s"}, in.c.dbArgs...)
+		"--shutdown-grace", "20s", "--notify-lease", "8s", "--notify-send-timeout", "5s", "--notify-redrive-after", "5s"}, in.c.dbArgs...)
 	cmd := exec.Command(in.c.bin, args...)
 	cmd.Env = in.c.env
 	logf, err := os.Create(filepath.Join(in.c.dir, fmt.Sprintf("serve-%d-%d.log", in.n, in.runs)))
@@ -299,4 +299,14 @@ func (c *Cluster) Outbox() Outbox {
 		c.t.Fatalf("admin outbox: %v\n%s", err, out)
 	}
 	return o
+}
+
+// Debug describes the job queue (SQLite only; diagnosis).
+func (c *Cluster) Debug() string {
+	if c.dbArgs[0] != "--data" {
+		return ""
+	}
+	out, _ := exec.Command("sqlite3", filepath.Join(c.dbArgs[1], "yuanxu.db"),
+		"select kind, state, count(*), min(attempted_at), min(scheduled_at) from river_job where state != 'completed' group by 1,2; select * from river_leader; select id, status, attempts, next_attempt_at_ms, lease_until_ms from notify_delivery where status='queued' limit 3; select strftime('%s','now')*1000").CombinedOutput()
+	return string(out)
 }

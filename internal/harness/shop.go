@@ -135,15 +135,20 @@ func Captures(t testing.TB, fin *Client, orderID string) int {
 	return AllCaptures(t, fin)[orderID]
 }
 
-// Eventually polls cond every 100ms for up to d.
+// Eventually polls cond every 100ms (every second after ten seconds) for
+// up to d.
 func Eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
+	start := time.Now()
 	for !cond() {
-		if time.Now().After(deadline) {
+		if time.Since(start) > d {
 			t.Fatalf("%s: not within %v", what, d)
 		}
-		time.Sleep(100 * time.Millisecond)
+		if time.Since(start) > 10*time.Second {
+			time.Sleep(time.Second)
+		} else {
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 }
 
