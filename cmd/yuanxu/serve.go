@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -69,7 +70,8 @@ type serveCmd struct {
 	TLSKey         string        `name:"tls-key" help:"TLS key file." type:"path"`
 	DBPool         int           `name:"db-pool" help:"PostgreSQL connections per instance." default:"20"`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
-	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM waits for in-flight requests and jobs." default:"25s"`
+	ShutdownDelay  time.Duration `name:"shutdown-delay" help:"On SIGTERM, how long to keep serving while /readyz answers 503, so that a load balancer's health check takes the instance out before its connections close (rolling restarts). Default: 5s with --trusted-proxies (behind a load balancer), else 0." default:"-1s"`
+	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM then waits for in-flight requests and jobs." default:"25s"`
 	accountFlags
 	notifyFlags
 	gatewayFlags
@@ -163,7 +165,8 @@ func (s *serveCmd) Run(e *env) error {
 		ln.Close()
 		return err
 	}
-	srv := web.NewHTTPServer(s.Addr, h)
+	var draining atomic.Bool
+	srv := web.NewHTTPServer(s.Addr, drainable(h, &draining))
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	errc := make(chan error, 1)
 	go func() {
@@ -191,6 +194,23 @@ func (s *serveCmd) Run(e *env) error {
 		return err
 	case <-ctx.Done():
 	}
+	// A rolling restart (issue 18): first leave the load balancer's pool
+	// while still serving (readyz 503, connections closed after each
+	// answer), then stop accepting and drain. Closing the listener and the
+	// idle keep-alive connections at once would fail requests a balancer
+	// is sending on them at that moment.
+	delay := s.ShutdownDelay
+	if delay < 0 && len(proxies) > 0 {
+		delay = 5 * time.Second
+	}
+	log.Info("shutting down: leaving the load balancer", slog.Duration("delay", max(delay, 0)))
+	draining.Store(true)
+	select {
+	case <-time.After(delay):
+	case err := <-errc:
+		_ = a.Stop(context.Background())
+		return err
+	}
 	log.Info("shutting down: draining requests and jobs", slog.Duration("grace", s.ShutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownGrace)
 	defer cancel()
@@ -198,6 +218,25 @@ func (s *serveCmd) Run(e *env) error {
 	jerr := a.Stop(sctx)
 	log.Info("stopped")
 	return errors.Join(herr, jerr)
+}
+
+// drainable answers /readyz with 503 and closes each connection after its
+// answer once draining is set, so that load balancers stop sending before
+// the server closes its listener.
+func drainable(h http.Handler, draining *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+			if r.URL.Path == "/readyz" {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-store")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, "draining\n")
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func newLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {

@@ -22,12 +22,16 @@ import (
 // request whose connection to one instance is refused (a stopped or
 // killed instance) goes to the next, which is safe because that instance
 // never saw it (nginx's proxy_next_upstream error). It never retries a
-// request an instance received. With no instance reachable it answers a
+// request an instance received. Like any load balancer it checks each
+// instance's /readyz (every 100 ms) and sends to ready ones first, so a
+// draining instance (serve --shutdown-delay) leaves the pool before it
+// closes its connections. With no instance reachable it answers a
 // retryable 503.
 type Balancer struct {
 	url      string
 	mu       sync.Mutex
 	backends []*url.URL
+	ready    map[string]bool
 	next     atomic.Uint64
 	tr       *http.Transport
 	// Retried counts requests sent to another instance after a refused
@@ -42,7 +46,7 @@ func NewBalancer(t testing.TB) *Balancer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Balancer{url: "http://" + ln.Addr().String(),
+	b := &Balancer{url: "http://" + ln.Addr().String(), ready: map[string]bool{},
 		tr: &http.Transport{DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}}
 	rp := &httputil.ReverseProxy{
 		Director:  func(r *http.Request) { r.URL.Scheme, r.URL.Host = "http", "backend" },
@@ -59,7 +63,10 @@ func NewBalancer(t testing.TB) *Balancer {
 	}
 	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
+	done := make(chan struct{})
+	go b.check(done)
 	t.Cleanup(func() {
+		close(done)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
@@ -79,6 +86,31 @@ func (b *Balancer) Add(base string) {
 	b.mu.Unlock()
 }
 
+// check polls every instance's /readyz until done.
+func (b *Balancer) check(done chan struct{}) {
+	hc := &http.Client{Timeout: 500 * time.Millisecond}
+	for {
+		select {
+		case <-done:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		b.mu.Lock()
+		backends := append([]*url.URL(nil), b.backends...)
+		b.mu.Unlock()
+		for _, u := range backends {
+			ok := false
+			if res, err := hc.Get(u.String() + "/readyz"); err == nil {
+				res.Body.Close()
+				ok = res.StatusCode == http.StatusOK
+			}
+			b.mu.Lock()
+			b.ready[u.Host] = ok
+			b.mu.Unlock()
+		}
+	}
+}
+
 var errNoBackend = errors.New("balancer: no instance accepted the connection")
 
 // RoundTrip sends r to the next instance, moving on while connections are
@@ -92,12 +124,22 @@ func (b *Balancer) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		r.Body.Close()
 	}
+	// Ready instances in round-robin order, then the others (a health
+	// check may lag behind an instance that just became ready).
 	b.mu.Lock()
-	backends := append([]*url.URL(nil), b.backends...)
+	start := int(b.next.Add(1))
+	var backends, others []*url.URL
+	for i := range b.backends {
+		u := b.backends[(start+i)%len(b.backends)]
+		if b.ready[u.Host] {
+			backends = append(backends, u)
+		} else {
+			others = append(others, u)
+		}
+	}
 	b.mu.Unlock()
-	start := b.next.Add(1)
-	for i := range backends {
-		u := backends[(int(start)+i)%len(backends)]
+	backends = append(backends, others...)
+	for _, u := range backends {
 		out := r.Clone(r.Context())
 		out.URL.Scheme, out.URL.Host, out.Host = u.Scheme, u.Host, u.Host
 		out.Body = io.NopCloser(bytes.NewReader(body))
