@@ -69,6 +69,8 @@ type serveCmd struct {
 	TLSCert        string        `name:"tls-cert" help:"TLS certificate file (with --tls-key): serve HTTPS and send HSTS." type:"path"`
 	TLSKey         string        `name:"tls-key" help:"TLS key file." type:"path"`
 	DBPool         int           `name:"db-pool" help:"PostgreSQL connections per instance." default:"20"`
+	DBIdle         int           `name:"db-idle" help:"Idle PostgreSQL connections kept per instance (0: the whole pool, so that bursts do not reconnect)." default:"0"`
+	DBStatement    time.Duration `name:"db-statement-timeout" help:"PostgreSQL statement_timeout of this instance's connections (0: the server's or the role's)." default:"0s"`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 	ShutdownDelay  time.Duration `name:"shutdown-delay" help:"On SIGTERM, how long to keep serving while /readyz answers 503, so that a load balancer's health check takes the instance out before its connections close (rolling restarts). Default: 5s with --trusted-proxies (behind a load balancer), else 0." default:"-1s"`
 	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM then waits for in-flight requests and jobs." default:"25s"`
@@ -92,7 +94,7 @@ func (s *serveCmd) Run(e *env) error {
 		return usage("--tls-cert and --tls-key go together")
 	}
 	cfg := s.config()
-	cfg.PoolSize = s.DBPool
+	cfg.PoolSize, cfg.IdleConns, cfg.StatementTimeout = s.DBPool, s.DBIdle, s.DBStatement
 	db, err := engine.Open(ctx, cfg)
 	if err != nil {
 		return usageError{err}

@@ -80,6 +80,7 @@ type Cluster struct {
 	bin     string
 	dir     string
 	dbArgs  []string
+	pgArgs  []string // serve's PostgreSQL settings (README "Several instances")
 	env     []string
 	GW      *sandboxgw.Server
 	LB      *Balancer
@@ -99,6 +100,7 @@ func NewCluster(t testing.TB, o Options) *Cluster {
 	switch o.Engine {
 	case Postgres:
 		c.dbArgs = []string{"--db", storetest.NewPostgresDatabase(t)}
+		c.pgArgs = []string{"--db-pool", "10", "--db-statement-timeout", "30s"}
 	default:
 		c.dbArgs = []string{"--data", filepath.Join(c.dir, "data")}
 		if err := os.MkdirAll(filepath.Join(c.dir, "data"), 0o700); err != nil {
@@ -201,7 +203,7 @@ func (in *Instance) Start() {
 		"--public-url", in.c.LB.URL(), "--sandbox-gateway", in.c.GW.URL(),
 		"--sandbox-gateway-keys", filepath.Join(in.c.dir, "gw-keys.json"), "--trusted-proxies", "127.0.0.1",
 		"--argon2-memory-kib", "1024", "--argon2-time", "1", "--argon2-threads", "1", "--log-level", "warn",
-		"--shutdown-grace", "20s", "--shutdown-delay", "1s", "--notify-lease", "8s", "--notify-send-timeout", "5s", "--notify-redrive-after", "5s"}, in.c.dbArgs...)
+		"--shutdown-grace", "20s", "--shutdown-delay", "1s", "--notify-lease", "8s", "--notify-send-timeout", "5s", "--notify-redrive-after", "5s"}, append(in.c.dbArgs, in.c.pgArgs...)...)
 	cmd := exec.Command(in.c.bin, args...)
 	cmd.Env = in.c.env
 	logf, err := os.Create(filepath.Join(in.c.dir, fmt.Sprintf("serve-%d-%d.log", in.n, in.runs)))
