@@ -10,10 +10,15 @@
 // database is one PostgreSQL database (storetest.NewPostgresDatabase:
 // skipped locally without PostgreSQL, failing when CI is set) or one
 // SQLite file.
+//
+// Environment: YUANXU_HARNESS_KILLS=N sets how many SIGKILLs
+// TestCrashConsistency deals per engine (default 3; the long run is 20);
+// YUANXU_HARNESS_VERBOSE=1 logs every sandbox gateway delivery;
+// YUANXU_HARNESS_DEBUG=1 logs the job queue while notifications wait
+// (SQLite). On failure every instance's log is printed.
 package harness
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -188,7 +193,6 @@ type Instance struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan error
-	log  *bytes.Buffer
 }
 
 // URL is the instance's own base URL.

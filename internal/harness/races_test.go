@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ func TestRacesThroughTheAPI(t *testing.T) {
 			t.Run("OneRefundOfFifty", func(t *testing.T) { testOneRefund(t, c) })
 			t.Run("TenOfTwentyCheckouts", func(t *testing.T) { testTenOfTwenty(t, c) })
 			t.Run("OneCreditPerNotification", func(t *testing.T) { testOneCredit(t, c) })
+			t.Run("OneOrderPerIdempotencyKey", func(t *testing.T) { testOneOrderPerKey(t, c) })
 			out := c.Verify()
 			t.Logf("admin verify: %s", out)
 		})
@@ -201,6 +203,34 @@ func testOneCredit(t *testing.T, c *harness.Cluster) {
 		}
 	}
 	check("after a restart, ten replays and a resend")
+}
+
+// testOneOrderPerKey: twelve checkouts with one Idempotency-Key, spread
+// over the instances, make one order; the others replay it or are told
+// the first is in flight.
+func testOneOrderPerKey(t *testing.T, c *harness.Cluster) {
+	cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
+	rs := concurrently(12, func(int) harness.Response {
+		_, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", 1), "one-order-per-key")
+		return r
+	})
+	ids := map[string]bool{}
+	for _, r := range rs {
+		switch {
+		case r.Status == http.StatusCreated:
+			var o harness.Order
+			if err := r.Decode(&o); err != nil {
+				t.Fatal(err)
+			}
+			ids[o.ID] = true
+		case r.Status == http.StatusConflict && strings.Contains(string(r.Body), `"idempotency.in_flight"`):
+		default:
+			t.Errorf("concurrent duplicate: %s", r)
+		}
+	}
+	if len(ids) != 1 {
+		t.Errorf("twelve checkouts with one key made orders %v", ids)
+	}
 }
 
 func settle(t *testing.T, c *harness.Cluster) {
