@@ -20,6 +20,7 @@ import (
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/jobs"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/provider/email"
 	"yuanxu/internal/provider/sms/aliyun"
@@ -72,6 +73,7 @@ type serveCmd struct {
 	DBIdle         int           `name:"db-idle" help:"Idle PostgreSQL connections kept per instance (0: the whole pool, so that bursts do not reconnect)." default:"0"`
 	DBStatement    time.Duration `name:"db-statement-timeout" help:"PostgreSQL statement_timeout of this instance's connections (0: the server's or the role's)." default:"0s"`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
+	JobTimeout     time.Duration `name:"job-timeout" help:"The longest one background job (provisioning, a notification, a sweep) may run; a job whose instance died is retried after 1.2 × this." default:"5m"`
 	ShutdownDelay  time.Duration `name:"shutdown-delay" help:"On SIGTERM, how long to keep serving while /readyz answers 503, so that a load balancer's health check takes the instance out before its connections close (rolling restarts). Default: 5s with --trusted-proxies (behind a load balancer), else 0." default:"-1s"`
 	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM then waits for in-flight requests and jobs." default:"25s"`
 	accountFlags
@@ -114,6 +116,7 @@ func (s *serveCmd) Run(e *env) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a, err := app.New(ctx, app.Config{
 		DB: db, Logger: log, Secrets: secrets, Sandbox: s.Sandbox, SandboxStart: s.SandboxStart, Metrics: reg,
+		Jobs: jobs.Config{JobTimeout: s.JobTimeout},
 	})
 	if err != nil {
 		return err

@@ -164,15 +164,25 @@ func checkSurvived(t *testing.T, c *harness.Cluster, l *ledger) {
 	for id := range l.gwPaid {
 		paid[id] = true
 	}
-	harness.Eventually(t, 90*time.Second, "every paid order delivered", func() bool {
+	// A provisioning job that died with its instance is rescued once it
+	// has been "running" for 1.2 × --job-timeout (15 s here), by the
+	// leader's rescuer (every 30 s).
+	start := time.Now()
+	var waiting []string
+	harness.Eventually(t, 150*time.Second, "every paid order delivered", func() bool {
+		waiting = waiting[:0]
 		for id := range paid {
 			o, r := cust.Order(id)
 			if !r.OK() || o.PaidAt.IsZero() || (o.State != "delivered" && o.State != "refunded") {
-				return false
+				waiting = append(waiting, id+" "+o.State)
 			}
 		}
-		return true
+		if len(waiting) > 0 && os.Getenv("YUANXU_HARNESS_DEBUG") != "" {
+			t.Logf("not delivered yet: %v", waiting)
+		}
+		return len(waiting) == 0
 	})
+	t.Logf("every paid order delivered after %v", time.Since(start).Round(time.Second))
 	caps := harness.AllCaptures(t, fin)
 	for id := range l.gwPaid {
 		if caps[id] != 1 {
@@ -194,7 +204,7 @@ func checkSurvived(t *testing.T, c *harness.Cluster, l *ledger) {
 	// whose job died with its instance waits for the notify.redrive
 	// periodic job (every minute, on the elected leader, which a killed
 	// leader holds for 15 s more) and its lease (--notify-lease).
-	start := time.Now()
+	start = time.Now()
 	var deliveries int
 	var queued []string
 	harness.Eventually(t, 150*time.Second, "every notification delivered", func() bool {
