@@ -1,4 +1,4 @@
-package harness_test
+package clustertest_test
 
 import (
 	"context"
@@ -11,17 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"yuanxu/internal/harness"
+	"yuanxu/internal/clustertest"
 )
 
 // kills is how many SIGKILLs TestCrashConsistency deals per engine: 3 in
-// the normal test run, YUANXU_HARNESS_KILLS (e.g. 20, the long variant of
+// the normal test run, YUANXU_CLUSTER_KILLS (e.g. 20, the long variant of
 // issue 18) when set.
 func kills(t *testing.T) int {
-	if s := os.Getenv("YUANXU_HARNESS_KILLS"); s != "" {
+	if s := os.Getenv("YUANXU_CLUSTER_KILLS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			t.Fatalf("YUANXU_HARNESS_KILLS=%q is not a positive number", s)
+			t.Fatalf("YUANXU_CLUSTER_KILLS=%q is not a positive number", s)
 		}
 		return n
 	}
@@ -51,7 +51,7 @@ func TestCrashConsistency(t *testing.T) {
 	n := kills(t)
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
-			c := harness.NewCluster(t, harness.Options{Bin: bin, Engine: e.engine, Instances: e.instances})
+			c := clustertest.NewCluster(t, clustertest.Options{Bin: bin, Engine: e.engine, Instances: e.instances})
 			l := &ledger{orders: map[string]bool{}, paid: map[string]bool{}, gwPaid: map[string]string{}, refunds: map[string]string{}}
 			ctx, stop := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
@@ -78,9 +78,9 @@ func TestCrashConsistency(t *testing.T) {
 // load runs operations until ctx ends. Every request goes through the
 // balancer with an Idempotency-Key where the API takes one; failures
 // (the instance died under it) are expected and simply not recorded.
-func load(ctx context.Context, t *testing.T, c *harness.Cluster, l *ledger, w int) {
-	cust := harness.NewClient(c.LB.URL())
-	for cust.SignIn(harness.Individual, harness.IndividualPassword, false) != nil {
+func load(ctx context.Context, t *testing.T, c *clustertest.Cluster, l *ledger, w int) {
+	cust := clustertest.NewClient(c.LB.URL())
+	for cust.SignIn(clustertest.Individual, clustertest.IndividualPassword, false) != nil {
 		if ctx.Err() != nil {
 			return
 		}
@@ -97,7 +97,7 @@ func load(ctx context.Context, t *testing.T, c *harness.Cluster, l *ledger, w in
 			if r := cust.Do("POST", "/api/v1/sandbox/topup", map[string]any{"amount_fen": 3900}); !r.OK() {
 				continue
 			}
-			o, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", 1), key)
+			o, r := cust.Checkout(clustertest.OrderReq("cs-nc-bw", "s1", 1), key)
 			if !r.OK() {
 				continue
 			}
@@ -106,7 +106,7 @@ func load(ctx context.Context, t *testing.T, c *harness.Cluster, l *ledger, w in
 				l.record(func() { l.paid[o.ID] = true })
 			}
 		case p < 8: // buy, pay by WeChat Pay at the gateway
-			o, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", 1), key)
+			o, r := cust.Checkout(clustertest.OrderReq("cs-nc-bw", "s1", 1), key)
 			if !r.OK() {
 				continue
 			}
@@ -146,10 +146,10 @@ func (l *ledger) record(f func()) {
 	l.mu.Unlock()
 }
 
-func checkSurvived(t *testing.T, c *harness.Cluster, l *ledger) {
+func checkSurvived(t *testing.T, c *clustertest.Cluster, l *ledger) {
 	settle(t, c)
-	cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
-	fin := harness.Staff(t, c.LB.URL(), "finance")
+	cust := clustertest.Customer(t, c.LB.URL(), clustertest.Individual, clustertest.IndividualPassword)
+	fin := clustertest.Staff(t, c.LB.URL(), "finance")
 	for id := range l.orders {
 		if _, r := cust.Order(id); !r.OK() {
 			t.Errorf("acknowledged order %s: %s", id, r)
@@ -175,7 +175,7 @@ func checkSurvived(t *testing.T, c *harness.Cluster, l *ledger) {
 	}
 	start := time.Now()
 	var waiting []string
-	harness.Eventually(t, wait, "every paid order delivered", func() bool {
+	clustertest.Eventually(t, wait, "every paid order delivered", func() bool {
 		waiting = waiting[:0]
 		for id := range paid {
 			o, r := cust.Order(id)
@@ -183,19 +183,19 @@ func checkSurvived(t *testing.T, c *harness.Cluster, l *ledger) {
 				waiting = append(waiting, id+" "+o.State)
 			}
 		}
-		if len(waiting) > 0 && os.Getenv("YUANXU_HARNESS_DEBUG") != "" {
+		if len(waiting) > 0 && os.Getenv("YUANXU_CLUSTER_DEBUG") != "" {
 			t.Logf("not delivered yet: %v", waiting)
 		}
 		return len(waiting) == 0
 	})
 	t.Logf("every paid order delivered after %v", time.Since(start).Round(time.Second))
-	caps := harness.AllCaptures(t, fin)
+	caps := clustertest.AllCaptures(t, fin)
 	for id := range l.gwPaid {
 		if caps[id] != 1 {
 			t.Errorf("order %s paid at the gateway has %d captures, want 1", id, caps[id])
 		}
 	}
-	services := harness.ServicesByOrder(t, cust)
+	services := clustertest.ServicesByOrder(t, cust)
 	for id := range paid {
 		if services[id] != 1 {
 			t.Errorf("paid order %s has %d services, want 1", id, services[id])
@@ -213,7 +213,7 @@ func checkSurvived(t *testing.T, c *harness.Cluster, l *ledger) {
 	start = time.Now()
 	var deliveries int
 	var queued []string
-	harness.Eventually(t, 150*time.Second, "every notification delivered", func() bool {
+	clustertest.Eventually(t, 150*time.Second, "every notification delivered", func() bool {
 		ds := c.Outbox().Deliveries
 		deliveries, queued = len(ds), nil
 		for _, d := range ds {
@@ -221,7 +221,7 @@ func checkSurvived(t *testing.T, c *harness.Cluster, l *ledger) {
 				queued = append(queued, fmt.Sprintf("%s/%s attempts %d created %v", d.Event, d.Channel, d.Attempts, d.CreatedAt))
 			}
 		}
-		if len(queued) > 0 && os.Getenv("YUANXU_HARNESS_DEBUG") != "" {
+		if len(queued) > 0 && os.Getenv("YUANXU_CLUSTER_DEBUG") != "" {
 			t.Logf("queued: %d of %d, e.g. %v\n%s", len(queued), deliveries, queued[0], c.Debug())
 		}
 		return len(queued) == 0

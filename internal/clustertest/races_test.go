@@ -1,4 +1,4 @@
-package harness_test
+package clustertest_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"yuanxu/internal/harness"
+	"yuanxu/internal/clustertest"
 	"yuanxu/internal/provider/payment/sandboxgw"
 )
 
@@ -22,7 +22,7 @@ import (
 func TestRacesThroughTheAPI(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
-			c := harness.NewCluster(t, harness.Options{Bin: bin, Engine: e.engine, Instances: e.instances})
+			c := clustertest.NewCluster(t, clustertest.Options{Bin: bin, Engine: e.engine, Instances: e.instances})
 			t.Run("OneRefundOfFifty", func(t *testing.T) { testOneRefund(t, c) })
 			t.Run("TenOfTwentyCheckouts", func(t *testing.T) { testTenOfTwenty(t, c) })
 			t.Run("OneCreditPerNotification", func(t *testing.T) { testOneCredit(t, c) })
@@ -34,8 +34,8 @@ func TestRacesThroughTheAPI(t *testing.T) {
 }
 
 // concurrently runs f(i) for i in [0,n) at once and returns the answers.
-func concurrently(n int, f func(i int) harness.Response) []harness.Response {
-	out := make([]harness.Response, n)
+func concurrently(n int, f func(i int) clustertest.Response) []clustertest.Response {
+	out := make([]clustertest.Response, n)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
@@ -50,7 +50,7 @@ func concurrently(n int, f func(i int) harness.Response) []harness.Response {
 }
 
 // tally counts answers by status (-1: a transport error).
-func tally(rs []harness.Response) map[int]int {
+func tally(rs []clustertest.Response) map[int]int {
 	m := map[int]int{}
 	for _, r := range rs {
 		if r.Err != nil {
@@ -62,24 +62,24 @@ func tally(rs []harness.Response) map[int]int {
 	return m
 }
 
-func testOneRefund(t *testing.T, c *harness.Cluster) {
-	cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
+func testOneRefund(t *testing.T, c *clustertest.Cluster) {
+	cust := clustertest.Customer(t, c.LB.URL(), clustertest.Individual, clustertest.IndividualPassword)
 	cust.TopUp(t, 3900)
 	before := cust.Balance(t)
-	o, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", 1), "")
+	o, r := cust.Checkout(clustertest.OrderReq("cs-nc-bw", "s1", 1), "")
 	if !r.OK() {
 		t.Fatalf("checkout: %s", r)
 	}
 	if _, r := cust.PayBalance(o.ID); !r.OK() {
 		t.Fatalf("pay: %s", r)
 	}
-	harness.Eventually(t, 30*time.Second, "order delivered", func() bool {
+	clustertest.Eventually(t, 30*time.Second, "order delivered", func() bool {
 		v, _ := cust.Order(o.ID)
 		return v.State == "delivered"
 	})
 	body := map[string]any{"order_id": o.ID, "reason": "配置不符合需求 / does not fit", "statement": "只登录过一次 / logged in once",
 		"destination": "balance", "confirm_suspension": true}
-	rs := concurrently(50, func(int) harness.Response { return cust.Do("POST", "/api/v1/refunds", body) })
+	rs := concurrently(50, func(int) clustertest.Response { return cust.Do("POST", "/api/v1/refunds", body) })
 	got := tally(rs)
 	if got[http.StatusCreated] != 1 || got[http.StatusCreated]+got[http.StatusConflict] != 50 {
 		t.Fatalf("50 concurrent refund requests answered %v, want one 201 and 409s", got)
@@ -92,8 +92,8 @@ func testOneRefund(t *testing.T, c *harness.Cluster) {
 			refundID = v.ID
 		}
 	}
-	lead := harness.Staff(t, c.LB.URL(), "support_lead")
-	rs = concurrently(50, func(int) harness.Response {
+	lead := clustertest.Staff(t, c.LB.URL(), "support_lead")
+	rs = concurrently(50, func(int) clustertest.Response {
 		return lead.Do("POST", "/api/v1/staff/refunds/"+refundID+"/decision", map[string]any{"action": "approve", "text": "ok"})
 	})
 	got = tally(rs)
@@ -108,14 +108,14 @@ func testOneRefund(t *testing.T, c *harness.Cluster) {
 	}
 }
 
-func testTenOfTwenty(t *testing.T, c *harness.Cluster) {
-	cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
+func testTenOfTwenty(t *testing.T, c *clustertest.Cluster) {
+	cust := clustertest.Customer(t, c.LB.URL(), clustertest.Individual, clustertest.IndividualPassword)
 	b := cust.Balance(t)
 	// Orders of qty ¥39 servers; the balance is topped up to ten of them.
 	qty := (b.CashFen+b.RefundCreditFen)/(10*3900) + 1
 	cust.TopUp(t, 10*qty*3900-b.CashFen-b.RefundCreditFen)
-	rs := concurrently(20, func(i int) harness.Response {
-		o, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", qty), fmt.Sprintf("ten-of-twenty-%d", i))
+	rs := concurrently(20, func(i int) clustertest.Response {
+		o, r := cust.Checkout(clustertest.OrderReq("cs-nc-bw", "s1", qty), fmt.Sprintf("ten-of-twenty-%d", i))
 		if !r.OK() {
 			return r
 		}
@@ -139,14 +139,14 @@ func testTenOfTwenty(t *testing.T, c *harness.Cluster) {
 // one comes first the attempt is closed and the late payment is credited
 // to the balance once, as cash (app.processPaid: FlagLatePayment). Ten
 // replays after every instance restarted and a resend change nothing.
-func testOneCredit(t *testing.T, c *harness.Cluster) {
-	cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
-	fin := harness.Staff(t, c.LB.URL(), "finance")
+func testOneCredit(t *testing.T, c *clustertest.Cluster) {
+	cust := clustertest.Customer(t, c.LB.URL(), clustertest.Individual, clustertest.IndividualPassword)
+	fin := clustertest.Staff(t, c.LB.URL(), "finance")
 	cash0 := cust.Balance(t).CashFen
 	var paid, late string // order ids
 	refs := map[string]string{}
 	for _, order := range []sandboxgw.Order{sandboxgw.OrderClosedAfterPaid, sandboxgw.OrderClosedBeforePaid} {
-		o, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", 1), "")
+		o, r := cust.Checkout(clustertest.OrderReq("cs-nc-bw", "s1", 1), "")
 		if !r.OK() {
 			t.Fatalf("checkout: %s", r)
 		}
@@ -171,10 +171,10 @@ func testOneCredit(t *testing.T, c *harness.Cluster) {
 		if v, _ := cust.Order(paid); v.PaidAt.IsZero() || v.PaidFen != v.TotalFen {
 			t.Errorf("%s: order paid by ten notifications: %+v", when, v)
 		}
-		if n := harness.Captures(t, fin, paid); n != 1 {
+		if n := clustertest.Captures(t, fin, paid); n != 1 {
 			t.Errorf("%s: %d captures of the paid order, want 1", when, n)
 		}
-		if v, _ := cust.Order(late); !v.PaidAt.IsZero() || harness.Captures(t, fin, late) != 0 {
+		if v, _ := cust.Order(late); !v.PaidAt.IsZero() || clustertest.Captures(t, fin, late) != 0 {
 			t.Errorf("%s: the order whose attempt closed first was paid: %+v", when, v)
 		}
 		if cash := cust.Balance(t).CashFen; cash != cash0+3900 {
@@ -208,17 +208,17 @@ func testOneCredit(t *testing.T, c *harness.Cluster) {
 // testOneOrderPerKey: twelve checkouts with one Idempotency-Key, spread
 // over the instances, make one order; the others replay it or are told
 // the first is in flight.
-func testOneOrderPerKey(t *testing.T, c *harness.Cluster) {
-	cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
-	rs := concurrently(12, func(int) harness.Response {
-		_, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", 1), "one-order-per-key")
+func testOneOrderPerKey(t *testing.T, c *clustertest.Cluster) {
+	cust := clustertest.Customer(t, c.LB.URL(), clustertest.Individual, clustertest.IndividualPassword)
+	rs := concurrently(12, func(int) clustertest.Response {
+		_, r := cust.Checkout(clustertest.OrderReq("cs-nc-bw", "s1", 1), "one-order-per-key")
 		return r
 	})
 	ids := map[string]bool{}
 	for _, r := range rs {
 		switch {
 		case r.Status == http.StatusCreated:
-			var o harness.Order
+			var o clustertest.Order
 			if err := r.Decode(&o); err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +233,7 @@ func testOneOrderPerKey(t *testing.T, c *harness.Cluster) {
 	}
 }
 
-func settle(t *testing.T, c *harness.Cluster) {
+func settle(t *testing.T, c *clustertest.Cluster) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -1,4 +1,4 @@
-package harness_test
+package clustertest_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"yuanxu/internal/harness"
+	"yuanxu/internal/clustertest"
 )
 
 // TestRollingRestart (issue 18): three instances on one PostgreSQL
@@ -17,7 +17,7 @@ import (
 // retryable 503. (SQLite runs one instance: restarting it is downtime,
 // not a rolling restart.)
 func TestRollingRestart(t *testing.T) {
-	c := harness.NewCluster(t, harness.Options{Bin: bin, Engine: harness.Postgres, Instances: 3})
+	c := clustertest.NewCluster(t, clustertest.Options{Bin: bin, Engine: clustertest.Postgres, Instances: 3})
 	var (
 		mu       sync.Mutex
 		orders   = map[string]bool{} // acknowledged checkout → paid acknowledged
@@ -28,8 +28,8 @@ func TestRollingRestart(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := range 3 {
 		wg.Go(func() {
-			cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
-			note := func(r harness.Response) bool {
+			cust := clustertest.Customer(t, c.LB.URL(), clustertest.Individual, clustertest.IndividualPassword)
+			note := func(r clustertest.Response) bool {
 				mu.Lock()
 				defer mu.Unlock()
 				answers++
@@ -42,7 +42,7 @@ func TestRollingRestart(t *testing.T) {
 				if !note(cust.Do("POST", "/api/v1/sandbox/topup", map[string]any{"amount_fen": 3900})) {
 					continue
 				}
-				o, r := cust.Checkout(harness.OrderReq("cs-nc-bw", "s1", 1), fmt.Sprintf("rolling-%d-%d", w, i))
+				o, r := cust.Checkout(clustertest.OrderReq("cs-nc-bw", "s1", 1), fmt.Sprintf("rolling-%d-%d", w, i))
 				if !note(r) {
 					continue
 				}
@@ -72,7 +72,7 @@ func TestRollingRestart(t *testing.T) {
 	for f, n := range failures {
 		t.Errorf("%d× failed in flight: %s", n, f)
 	}
-	cust := harness.Customer(t, c.LB.URL(), harness.Individual, harness.IndividualPassword)
+	cust := clustertest.Customer(t, c.LB.URL(), clustertest.Individual, clustertest.IndividualPassword)
 	for id, paid := range orders {
 		o, r := cust.Order(id)
 		switch {

@@ -1,11 +1,11 @@
-package harness_test
+package clustertest_test
 
 import (
 	"fmt"
 	"os"
 	"testing"
 
-	"yuanxu/internal/harness"
+	"yuanxu/internal/clustertest"
 )
 
 var bin string
@@ -17,7 +17,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin, err = harness.Build(dir)
+	bin, err = clustertest.Build(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
@@ -33,9 +33,9 @@ func TestMain(m *testing.M) {
 // writer process).
 var engines = []struct {
 	name      string
-	engine    harness.Engine
+	engine    clustertest.Engine
 	instances int
 }{
-	{"postgres", harness.Postgres, 3},
-	{"sqlite", harness.SQLite, 1},
+	{"postgres", clustertest.Postgres, 3},
+	{"sqlite", clustertest.SQLite, 1},
 }

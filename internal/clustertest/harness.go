@@ -1,4 +1,4 @@
-// Package harness runs real `yuanxu serve` processes for reliability
+// Package clustertest runs real `yuanxu serve` processes for reliability
 // tests (issue 18): several instances on one database behind a
 // round-robin load balancer, one sandbox payment gateway shared by all of
 // them and kept across their restarts, and customers driving them over
@@ -11,12 +11,12 @@
 // skipped locally without PostgreSQL, failing when CI is set) or one
 // SQLite file.
 //
-// Environment: YUANXU_HARNESS_KILLS=N sets how many SIGKILLs
+// Environment: YUANXU_CLUSTER_KILLS=N sets how many SIGKILLs
 // TestCrashConsistency deals per engine (default 3; the long run is 20);
-// YUANXU_HARNESS_VERBOSE=1 logs every sandbox gateway delivery;
-// YUANXU_HARNESS_DEBUG=1 logs the job queue while notifications wait
+// YUANXU_CLUSTER_VERBOSE=1 logs every sandbox gateway delivery;
+// YUANXU_CLUSTER_DEBUG=1 logs the job queue while notifications wait
 // (SQLite). On failure every instance's log is printed.
-package harness
+package clustertest
 
 import (
 	"context"
@@ -123,7 +123,7 @@ func NewCluster(t testing.TB, o Options) *Cluster {
 		3 * time.Second, 3 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second}
 	gw, err := sandboxgw.Start(sandboxgw.Options{AlipayRetry: retry, WeChatRetry: retry, NotifyTimeout: 10 * time.Second,
 		Logf: func(format string, args ...any) {
-			if os.Getenv("YUANXU_HARNESS_VERBOSE") != "" {
+			if os.Getenv("YUANXU_CLUSTER_VERBOSE") != "" {
 				t.Logf(format, args...)
 			}
 		}})
