@@ -74,6 +74,7 @@ type serveCmd struct {
 	DBStatement    time.Duration `name:"db-statement-timeout" help:"PostgreSQL statement_timeout of this instance's connections (0: the server's or the role's)." default:"0s"`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 	JobTimeout     time.Duration `name:"job-timeout" help:"The longest one background job (provisioning, a notification, a sweep) may run; a job whose instance died is retried after 1.2 × this." default:"5m"`
+	ProvisionTime  time.Duration `name:"provision-timeout" help:"The longest one provisioning call may run (ACME orders take minutes); a provisioning job whose instance died is retried only after it, so it bounds how long a crash delays a delivery." default:"10m"`
 	ShutdownDelay  time.Duration `name:"shutdown-delay" help:"On SIGTERM, how long to keep serving while /readyz answers 503, so that a load balancer's health check takes the instance out before its connections close (rolling restarts). Default: 5s with --trusted-proxies (behind a load balancer), else 0." default:"-1s"`
 	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM then waits for in-flight requests and jobs." default:"25s"`
 	accountFlags
@@ -116,7 +117,7 @@ func (s *serveCmd) Run(e *env) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a, err := app.New(ctx, app.Config{
 		DB: db, Logger: log, Secrets: secrets, Sandbox: s.Sandbox, SandboxStart: s.SandboxStart, Metrics: reg,
-		Jobs: jobs.Config{JobTimeout: s.JobTimeout},
+		Jobs: jobs.Config{JobTimeout: s.JobTimeout, ProvisionTimeout: s.ProvisionTime},
 	})
 	if err != nil {
 		return err

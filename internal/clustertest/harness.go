@@ -207,7 +207,7 @@ func (in *Instance) Start() {
 		"--public-url", in.c.LB.URL(), "--sandbox-gateway", in.c.GW.URL(),
 		"--sandbox-gateway-keys", filepath.Join(in.c.dir, "gw-keys.json"), "--trusted-proxies", "127.0.0.1",
 		"--argon2-memory-kib", "1024", "--argon2-time", "1", "--argon2-threads", "1", "--log-level", "warn",
-		"--shutdown-grace", "20s", "--shutdown-delay", "1s", "--notify-lease", "8s", "--notify-send-timeout", "5s", "--notify-redrive-after", "5s", "--job-timeout", "15s",
+		"--shutdown-grace", "20s", "--shutdown-delay", "1s", "--notify-lease", "8s", "--notify-send-timeout", "5s", "--notify-redrive-after", "5s", "--job-timeout", "15s", "--provision-timeout", "15s",
 		"--sandbox-pool", "198.18.0.0/20"}, append(in.c.dbArgs, in.c.pgArgs...)...)
 	cmd := exec.Command(in.c.bin, args...)
 	cmd.Env = in.c.env

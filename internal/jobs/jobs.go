@@ -53,6 +53,10 @@ type Config struct {
 	// own default is an hour, which kept a crashed instance's paid orders
 	// unprovisioned that long (found by the crash harness, issue 18).
 	JobTimeout time.Duration
+	// ProvisionTimeout bounds one provisioning job (default 10m: ACME
+	// orders take minutes); a provisioning job left running by a dead
+	// instance is retried only after it.
+	ProvisionTimeout time.Duration
 	// Register adds more workers (later capabilities; tests).
 	Register func(*river.Workers)
 	// Metrics, if set, receives job counters.
@@ -87,13 +91,16 @@ func New(c Config) (*Runner, error) {
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = 5 * time.Minute
 	}
+	if c.ProvisionTimeout <= 0 {
+		c.ProvisionTimeout = 10 * time.Minute
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sealWorker{b: c.Backend})
 	river.AddWorker(workers, &sweepWorker{b: c.Backend})
 	river.AddWorker(workers, &pruneWorker{b: c.Backend})
 	addNotifyWorkers(workers, c.Backend)
 	addKYCWorkers(workers, c.Backend)
-	addDeliveryWorkers(workers, c.Backend)
+	addDeliveryWorkers(workers, c.Backend, c.ProvisionTimeout)
 	if c.Register != nil {
 		c.Register(workers)
 	}
