@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"yuanxu/internal/app"
 	"yuanxu/internal/provider/payment"
 	"yuanxu/internal/provider/payment/alipay"
+	"yuanxu/internal/provider/payment/sandboxgw"
 	"yuanxu/internal/provider/payment/wechatpay"
 )
 
@@ -20,6 +22,12 @@ import (
 // never takes real money.
 type gatewayFlags struct {
 	PublicURL string `name:"public-url" help:"The public base URL of this service: gateways post notifications to PUBLIC_URL/callbacks/<gateway> and send browsers back to it. Default: http://<addr>."`
+
+	// SandboxGateway and SandboxGatewayKeys share one sandbox gateway
+	// between several instances (and across restarts): without them each
+	// sandbox instance starts its own, whose trades live in its memory.
+	SandboxGateway     string `name:"sandbox-gateway" help:"Sandbox mode: the URL of a sandbox gateway running elsewhere, shared by several instances (with --sandbox-gateway-keys); default: start one in this process." placeholder:"URL"`
+	SandboxGatewayKeys string `name:"sandbox-gateway-keys" help:"The JSON key file of the shared sandbox gateway (sandboxgw.Keys)." type:"path"`
 
 	AlipayAppID        string `name:"alipay-app-id" help:"Alipay app_id; enables Alipay."`
 	AlipayPrivateKey   string `name:"alipay-private-key-file" help:"The application's RSA private key (PEM)." type:"path"`
@@ -58,6 +66,24 @@ func (g gatewayFlags) configure(a *app.App, sandbox bool, addr string, log *slog
 	base := strings.TrimRight(g.PublicURL, "/")
 	if base == "" {
 		base = "http://" + addr
+	}
+	if sandbox && (g.SandboxGateway != "") != (g.SandboxGatewayKeys != "") {
+		return nil, usage("--sandbox-gateway and --sandbox-gateway-keys go together")
+	}
+	if sandbox && g.SandboxGateway != "" {
+		b, err := os.ReadFile(g.SandboxGatewayKeys)
+		if err != nil {
+			return nil, usage("--sandbox-gateway-keys: %v", err)
+		}
+		var k sandboxgw.Keys
+		if err := json.Unmarshal(b, &k); err != nil {
+			return nil, usage("--sandbox-gateway-keys: %v", err)
+		}
+		if err := a.UseSandboxGateway(g.SandboxGateway, k, base, base); err != nil {
+			return nil, usage("--sandbox-gateway-keys: %v", err)
+		}
+		log.Info("sandbox: payments go to the shared sandbox gateway", slog.String("gateway", g.SandboxGateway))
+		return func() {}, nil
 	}
 	if sandbox {
 		gw, err := a.StartSandboxGateway(base, base)

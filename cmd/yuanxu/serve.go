@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/jobs"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/provider/email"
 	"yuanxu/internal/provider/sms/aliyun"
@@ -68,8 +70,13 @@ type serveCmd struct {
 	TLSCert        string        `name:"tls-cert" help:"TLS certificate file (with --tls-key): serve HTTPS and send HSTS." type:"path"`
 	TLSKey         string        `name:"tls-key" help:"TLS key file." type:"path"`
 	DBPool         int           `name:"db-pool" help:"PostgreSQL connections per instance." default:"20"`
+	DBIdle         int           `name:"db-idle" help:"Idle PostgreSQL connections kept per instance (0: the whole pool, so that bursts do not reconnect)." default:"0"`
+	DBStatement    time.Duration `name:"db-statement-timeout" help:"PostgreSQL statement_timeout of this instance's connections (0: the server's or the role's)." default:"0s"`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
-	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM waits for in-flight requests and jobs." default:"25s"`
+	JobTimeout     time.Duration `name:"job-timeout" help:"The longest one background job (provisioning, a notification, a sweep) may run; a job whose instance died is retried after 1.2 × this." default:"5m"`
+	ProvisionTime  time.Duration `name:"provision-timeout" help:"The longest one provisioning call may run (ACME orders take minutes); a provisioning job whose instance died is retried only after it, so it bounds how long a crash delays a delivery." default:"10m"`
+	ShutdownDelay  time.Duration `name:"shutdown-delay" help:"On SIGTERM, how long to keep serving while /readyz answers 503, so that a load balancer's health check takes the instance out before its connections close (rolling restarts). Default: 5s with --trusted-proxies (behind a load balancer), else 0." default:"-1s"`
+	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM then waits for in-flight requests and jobs." default:"25s"`
 	accountFlags
 	notifyFlags
 	gatewayFlags
@@ -90,7 +97,7 @@ func (s *serveCmd) Run(e *env) error {
 		return usage("--tls-cert and --tls-key go together")
 	}
 	cfg := s.config()
-	cfg.PoolSize = s.DBPool
+	cfg.PoolSize, cfg.IdleConns, cfg.StatementTimeout = s.DBPool, s.DBIdle, s.DBStatement
 	db, err := engine.Open(ctx, cfg)
 	if err != nil {
 		return usageError{err}
@@ -110,6 +117,7 @@ func (s *serveCmd) Run(e *env) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a, err := app.New(ctx, app.Config{
 		DB: db, Logger: log, Secrets: secrets, Sandbox: s.Sandbox, SandboxStart: s.SandboxStart, Metrics: reg,
+		Jobs: jobs.Config{JobTimeout: s.JobTimeout, ProvisionTimeout: s.ProvisionTime},
 	})
 	if err != nil {
 		return err
@@ -163,7 +171,8 @@ func (s *serveCmd) Run(e *env) error {
 		ln.Close()
 		return err
 	}
-	srv := web.NewHTTPServer(s.Addr, h)
+	var draining atomic.Bool
+	srv := web.NewHTTPServer(s.Addr, drainable(h, &draining))
 	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	errc := make(chan error, 1)
 	go func() {
@@ -191,6 +200,23 @@ func (s *serveCmd) Run(e *env) error {
 		return err
 	case <-ctx.Done():
 	}
+	// A rolling restart (issue 18): first leave the load balancer's pool
+	// while still serving (readyz 503, connections closed after each
+	// answer), then stop accepting and drain. Closing the listener and the
+	// idle keep-alive connections at once would fail requests a balancer
+	// is sending on them at that moment.
+	delay := s.ShutdownDelay
+	if delay < 0 && len(proxies) > 0 {
+		delay = 5 * time.Second
+	}
+	log.Info("shutting down: leaving the load balancer", slog.Duration("delay", max(delay, 0)))
+	draining.Store(true)
+	select {
+	case <-time.After(delay):
+	case err := <-errc:
+		_ = a.Stop(context.Background())
+		return err
+	}
 	log.Info("shutting down: draining requests and jobs", slog.Duration("grace", s.ShutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), s.ShutdownGrace)
 	defer cancel()
@@ -198,6 +224,25 @@ func (s *serveCmd) Run(e *env) error {
 	jerr := a.Stop(sctx)
 	log.Info("stopped")
 	return errors.Join(herr, jerr)
+}
+
+// drainable answers /readyz with 503 and closes each connection after its
+// answer once draining is set, so that load balancers stop sending before
+// the server closes its listener.
+func drainable(h http.Handler, draining *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+			if r.URL.Path == "/readyz" {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-store")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = io.WriteString(w, "draining\n")
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func newLogger(w interface{ Write([]byte) (int, error) }, level string) *slog.Logger {
@@ -326,6 +371,11 @@ type notifyFlags struct {
 	TencentSMSAppID   string `name:"tencent-sms-app-id" help:"Tencent Cloud SmsSdkAppId."`
 	TencentRegion     string `name:"tencent-region" help:"Tencent Cloud region for SMS." default:"ap-guangzhou"`
 	NotifyMatrix      string `name:"notify-matrix" help:"Channel matrix overrides: event=email+sms+inapp;event2=email." placeholder:"LIST"`
+	// A delivery claimed by an instance that then crashed is resent once
+	// its lease expires (README "Several instances").
+	NotifyLease        time.Duration `name:"notify-lease" help:"How long an instance's claim on a notification delivery holds; a crashed instance's deliveries are resent after it. Must exceed --notify-send-timeout." default:"2m"`
+	NotifySendTimeout  time.Duration `name:"notify-send-timeout" help:"How long one SMTP or SMS send may take." default:"30s"`
+	NotifyRedriveAfter time.Duration `name:"notify-redrive-after" help:"How long a due delivery may wait before the periodic redrive queues it again." default:"2m"`
 }
 
 // bounceWindow: an accepted email counts as delivered after this long
@@ -336,7 +386,8 @@ const bounceWindow = 10 * time.Minute
 // starts the sandbox SMS server in sandbox mode; stop releases it.
 // Mistakes are usage errors naming the flag.
 func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (app.NotifyConfig, func(), error) {
-	c := app.NotifyConfig{BounceWindow: bounceWindow, UnsubscribeURL: f.UnsubscribeURL, SMSSignName: f.SMSSignName}
+	c := app.NotifyConfig{BounceWindow: bounceWindow, UnsubscribeURL: f.UnsubscribeURL, SMSSignName: f.SMSSignName,
+		Lease: f.NotifyLease, SendTimeout: f.NotifySendTimeout, RedriveAfter: f.NotifyRedriveAfter}
 	stop := func() {}
 	var err error
 	if c.Matrix, err = notify.ParseMatrix(f.NotifyMatrix); err != nil {

@@ -79,8 +79,23 @@ func (a *App) flagTx(ctx context.Context, tx *store.Tx, gateway, ref, attemptID,
 }
 
 // processNotification acts on a verified notification (or a query's
-// answer): a payment, a closed trade, or a refund.
+// answer): a payment, a closed trade, or a refund. A conditional update
+// that lost a race (another instance processing a copy of the same
+// notification, or its "closed" twin, at the same moment) is retried from
+// a fresh read a few times here rather than answered with a 5xx that the
+// gateway would only retry minutes later (found by the multi-instance
+// harness, issue 18).
 func (a *App) processNotification(ctx context.Context, gateway string, acc GatewayAccount, n payment.Notification) error {
+	var err error
+	for range 4 {
+		if err = a.processNotificationOnce(ctx, gateway, acc, n); !errors.Is(err, errs.ErrConflict) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+func (a *App) processNotificationOnce(ctx context.Context, gateway string, acc GatewayAccount, n payment.Notification) error {
 	if n.Kind == payment.NotifyRefund {
 		return a.processRefundNotice(ctx, gateway, n)
 	}

@@ -13,7 +13,10 @@ import (
 // against a sandbox gateway (sandbox mode, --demo and tests): the same
 // signing and verification code as production, only the base URLs differ.
 func GatewayAccountsFor(gw *sandboxgw.Server) (map[string]GatewayAccount, error) {
-	ac, wc := gw.AlipayConfig(), gw.WeChatConfig()
+	return gatewayAccounts(gw.AlipayConfig(), gw.WeChatConfig())
+}
+
+func gatewayAccounts(ac alipay.Config, wc wechatpay.Config) (map[string]GatewayAccount, error) {
 	ali, err := alipay.New(ac)
 	if err != nil {
 		return nil, err
@@ -26,6 +29,24 @@ func GatewayAccountsFor(gw *sandboxgw.Server) (map[string]GatewayAccount, error)
 		payment.Alipay:    {Client: ali, AppID: ac.AppID, MerchantID: ac.SellerID},
 		payment.WeChatPay: {Client: wx, AppID: wc.AppID, MerchantID: wc.MchID},
 	}, nil
+}
+
+// UseSandboxGateway configures both gateways against a sandbox gateway
+// running outside this process at baseURL with keys k, so that several
+// instances (and their restarts) share one gateway and its trades, as
+// they share Alipay and WeChat Pay in production. Notifications go to
+// notifyBase (the load balancer's URL).
+func (a *App) UseSandboxGateway(baseURL string, k sandboxgw.Keys, notifyBase, returnBase string) error {
+	ac, wc, err := sandboxgw.ClientConfigs(baseURL, k)
+	if err != nil {
+		return err
+	}
+	accs, err := gatewayAccounts(ac, wc)
+	if err != nil {
+		return err
+	}
+	a.ConfigureGateways(GatewayConfig{Accounts: accs, NotifyBase: notifyBase, ReturnBase: returnBase})
+	return nil
 }
 
 // StartSandboxGateway starts the sandbox gateway on a loopback port with

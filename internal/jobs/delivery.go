@@ -20,17 +20,21 @@ func (ProvisionArgs) Kind() string { return "delivery.provision" }
 
 type provisionWorker struct {
 	river.WorkerDefaults[ProvisionArgs]
-	b Backend
+	b       Backend
+	timeout time.Duration
 }
 
 func (w *provisionWorker) Work(ctx context.Context, j *river.Job[ProvisionArgs]) error {
 	return w.b.ProvisionService(ctx, j.Args.ServiceID)
 }
 
-// Timeout bounds one driver call (an ACME order may take minutes).
-func (w *provisionWorker) Timeout(*river.Job[ProvisionArgs]) time.Duration { return 10 * time.Minute }
+// Timeout bounds one driver call (Config.ProvisionTimeout; an ACME order
+// may take minutes). River rescues a provisioning job left running by a
+// dead instance only after this, so it is also how long a crash can
+// delay a delivery (found by the crash harness, issue 18).
+func (w *provisionWorker) Timeout(*river.Job[ProvisionArgs]) time.Duration { return w.timeout }
 
 // addDeliveryWorkers registers the provisioning worker.
-func addDeliveryWorkers(w *river.Workers, b Backend) {
-	river.AddWorker(w, &provisionWorker{b: b})
+func addDeliveryWorkers(w *river.Workers, b Backend, timeout time.Duration) {
+	river.AddWorker(w, &provisionWorker{b: b, timeout: timeout})
 }

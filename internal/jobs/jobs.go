@@ -47,6 +47,16 @@ type Config struct {
 	SweepInterval time.Duration
 	// MaxWorkers for the default queue. Default 10.
 	MaxWorkers int
+	// JobTimeout is the longest one job may run (its context ends then).
+	// Default 5m. A job left running by an instance that died is rescued
+	// (retried) once it has been running for 1.2 × JobTimeout: River's
+	// own default is an hour, which kept a crashed instance's paid orders
+	// unprovisioned that long (found by the crash harness, issue 18).
+	JobTimeout time.Duration
+	// ProvisionTimeout bounds one provisioning job (default 10m: ACME
+	// orders take minutes); a provisioning job left running by a dead
+	// instance is retried only after it.
+	ProvisionTimeout time.Duration
 	// Register adds more workers (later capabilities; tests).
 	Register func(*river.Workers)
 	// Metrics, if set, receives job counters.
@@ -78,25 +88,32 @@ func New(c Config) (*Runner, error) {
 	if c.MaxWorkers <= 0 {
 		c.MaxWorkers = 10
 	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = 5 * time.Minute
+	}
+	if c.ProvisionTimeout <= 0 {
+		c.ProvisionTimeout = 10 * time.Minute
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &sealWorker{b: c.Backend})
 	river.AddWorker(workers, &sweepWorker{b: c.Backend})
 	river.AddWorker(workers, &pruneWorker{b: c.Backend})
 	addNotifyWorkers(workers, c.Backend)
 	addKYCWorkers(workers, c.Backend)
-	addDeliveryWorkers(workers, c.Backend)
+	addDeliveryWorkers(workers, c.Backend, c.ProvisionTimeout)
 	if c.Register != nil {
 		c.Register(workers)
 	}
 	uniq := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Second}}
 	client, err := river.NewClient(c.Driver, &river.Config{
-		Logger:            slog.New(minLevel{slog.LevelWarn, c.Logger.Handler()}).With("component", "river"),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.MaxWorkers}},
-		Workers:           workers,
-		FetchPollInterval: c.PollInterval,
-		FetchCooldown:     c.PollInterval / 5,
-		PollOnly:          true,
-		JobTimeout:        5 * time.Minute,
+		Logger:               slog.New(minLevel{slog.LevelWarn, c.Logger.Handler()}).With("component", "river"),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.MaxWorkers}},
+		Workers:              workers,
+		FetchPollInterval:    c.PollInterval,
+		FetchCooldown:        c.PollInterval / 5,
+		PollOnly:             true,
+		JobTimeout:           c.JobTimeout,
+		RescueStuckJobsAfter: c.JobTimeout + c.JobTimeout/5,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(c.SealInterval), func() (river.JobArgs, *river.InsertOpts) { return SealArgs{}, uniq }, &river.PeriodicJobOpts{ID: "audit.seal", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(c.SweepInterval), func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, uniq }, &river.PeriodicJobOpts{ID: "sweeps.run", RunOnStart: true}),

@@ -49,8 +49,11 @@ func addNotifyWorkers(w *river.Workers, b Backend) {
 	river.AddWorker(w, &notifyRedriveWorker{b: b})
 }
 
-// notifyPeriodic is the redrive, once a minute on the leader.
+// notifyPeriodic is the redrive, once a minute on the leader, and at once
+// when an instance becomes the leader: after a crash, the deliveries whose
+// jobs died with it are due again without waiting a minute more (found by
+// the crash harness, issue 18).
 func notifyPeriodic(uniq *river.InsertOpts) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(time.Minute), func() (river.JobArgs, *river.InsertOpts) { return NotifyRedriveArgs{}, uniq },
-		&river.PeriodicJobOpts{ID: "notify.redrive"})
+		&river.PeriodicJobOpts{ID: "notify.redrive", RunOnStart: true})
 }

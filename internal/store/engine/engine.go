@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"yuanxu/internal/store"
 	"yuanxu/internal/store/postgres"
@@ -20,6 +21,12 @@ type Config struct {
 	DataDir string // the data directory for the default SQLite file
 	// PoolSize caps PostgreSQL connections (0: engine default).
 	PoolSize int
+	// IdleConns is how many idle PostgreSQL connections are kept (0: all
+	// of the pool).
+	IdleConns int
+	// StatementTimeout, when positive, bounds every PostgreSQL statement
+	// (0: the server's or the role's statement_timeout).
+	StatementTimeout time.Duration
 }
 
 // IsPostgres reports whether url selects PostgreSQL.
@@ -39,7 +46,7 @@ func SQLitePath(c Config) string {
 // data directory is created if missing and must be writable.
 func Open(ctx context.Context, c Config) (*store.DB, error) {
 	if IsPostgres(c.URL) {
-		db, err := postgres.Open(ctx, c.URL, postgres.Options{MaxConns: c.PoolSize})
+		db, err := postgres.Open(ctx, c.URL, postgres.Options{MaxConns: c.PoolSize, MaxIdleConns: c.IdleConns, StatementTimeout: c.StatementTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("database %s unreachable: %w", redact(c.URL), err)
 		}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,6 +40,10 @@ type Options struct {
 	MaxConns     int           // default 20
 	MaxIdleConns int           // default MaxConns: idle connections are kept
 	ConnLifetime time.Duration // default 30m
+	// StatementTimeout, when positive, is sent as every connection's
+	// statement_timeout unless the URL sets one; zero keeps the server's
+	// (or the role's) setting.
+	StatementTimeout time.Duration
 }
 
 // Open opens a pool on the PostgreSQL URL and checks that it answers.
@@ -50,6 +56,13 @@ func Open(ctx context.Context, url string, o Options) (*store.DB, error) {
 	}
 	if o.ConnLifetime <= 0 {
 		o.ConnLifetime = 30 * time.Minute
+	}
+	if o.StatementTimeout > 0 && !strings.Contains(url, "statement_timeout=") {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		url += sep + "statement_timeout=" + strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
 	}
 	db, err := sql.Open("pgx", url)
 	if err != nil {

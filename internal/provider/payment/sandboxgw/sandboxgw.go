@@ -58,6 +58,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -299,15 +300,40 @@ func (s *Server) Keys() Keys { return s.keys }
 
 // AlipayConfig is what an Alipay client needs to use this sandbox.
 func (s *Server) AlipayConfig() alipay.Config {
-	return alipay.Config{AppID: s.keys.AlipayAppID, PrivateKey: s.keys.AlipayAppPrivateKey,
-		AlipayPublicKey: publicPEM(&s.alipayKey.PublicKey), SellerID: s.keys.AlipaySellerID, Gateway: s.url + "/gateway.do"}
+	return alipayConfig(s.url, s.keys, &s.alipayKey.PublicKey)
 }
 
 // WeChatConfig is what a WeChat Pay client needs to use this sandbox.
 func (s *Server) WeChatConfig() wechatpay.Config {
-	return wechatpay.Config{MchID: s.keys.WeChatMchID, AppID: s.keys.WeChatAppID, MerchantSerialNo: s.keys.WeChatSerialNo,
-		PrivateKey: s.keys.WeChatMerchantKey, PublicKeyID: s.keys.WeChatPublicKeyID, PublicKey: publicPEM(&s.wechatKey.PublicKey),
-		APIv3Key: s.keys.WeChatAPIv3Key, BaseURL: s.url}
+	return wechatConfig(s.url, s.keys, &s.wechatKey.PublicKey)
+}
+
+// ClientConfigs are the client configurations of a sandbox gateway
+// running elsewhere (another process, shared by several instances of
+// yuanxu) at baseURL with keys k: what [Server.AlipayConfig] and
+// [Server.WeChatConfig] return inside its own process.
+func ClientConfigs(baseURL string, k Keys) (alipay.Config, wechatpay.Config, error) {
+	ak, err := parseKey(k.AlipayPrivateKey)
+	if err != nil {
+		return alipay.Config{}, wechatpay.Config{}, fmt.Errorf("sandboxgw: alipay key: %w", err)
+	}
+	wk, err := parseKey(k.WeChatPlatformKey)
+	if err != nil {
+		return alipay.Config{}, wechatpay.Config{}, fmt.Errorf("sandboxgw: wechat pay key: %w", err)
+	}
+	baseURL = strings.TrimRight(baseURL, "/")
+	return alipayConfig(baseURL, k, &ak.PublicKey), wechatConfig(baseURL, k, &wk.PublicKey), nil
+}
+
+func alipayConfig(url string, k Keys, gateway *rsa.PublicKey) alipay.Config {
+	return alipay.Config{AppID: k.AlipayAppID, PrivateKey: k.AlipayAppPrivateKey,
+		AlipayPublicKey: publicPEM(gateway), SellerID: k.AlipaySellerID, Gateway: url + "/gateway.do"}
+}
+
+func wechatConfig(url string, k Keys, platform *rsa.PublicKey) wechatpay.Config {
+	return wechatpay.Config{MchID: k.WeChatMchID, AppID: k.WeChatAppID, MerchantSerialNo: k.WeChatSerialNo,
+		PrivateKey: k.WeChatMerchantKey, PublicKeyID: k.WeChatPublicKeyID, PublicKey: publicPEM(platform),
+		APIv3Key: k.WeChatAPIv3Key, BaseURL: url}
 }
 
 func (s *Server) routes() http.Handler {
