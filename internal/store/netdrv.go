@@ -268,3 +268,11 @@ func SitesWithDomains(ctx context.Context, q Querier, domains []string, serviceI
 	}
 	return sites(ctx, q, `domains = $1 AND service_id <> $2`, string(doms), serviceID)
 }
+
+// PeerRemove marks a service's peer removed at `at` (its node's agent
+// drops it at the next pull and its addresses are free for the pool);
+// false when there was no peer still in place.
+func (tx *Tx) PeerRemove(ctx context.Context, serviceID string, at time.Time) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE wg_peer SET removed_at_ms = $2 WHERE service_id = $1 AND removed_at_ms IS NULL`, serviceID, Ms(at))
+	return n == 1, err
+}
