@@ -72,6 +72,10 @@ type ACMEConfig struct {
 	DNSCheckWait, PollInterval, StepTimeout time.Duration
 	// Lease bounds how long one worker holds a request (default 15 min).
 	Lease time.Duration
+	// RenewBefore is how long before a certificate ends it is renewed
+	// (CDN sites' certificates and issued DV certificates of active
+	// services; default DefaultCertRenewBefore).
+	RenewBefore time.Duration
 }
 
 type acmeState struct {
@@ -89,6 +93,9 @@ func (a *App) ConfigureACME(ctx context.Context, c ACMEConfig) error {
 	}
 	if c.Lease <= 0 {
 		c.Lease = 15 * time.Minute
+	}
+	if c.RenewBefore <= 0 {
+		c.RenewBefore = DefaultCertRenewBefore
 	}
 	keyEnc, _, err := store.ACMEAccountGet(ctx, a.db, c.DirectoryURL)
 	if store.IsNotFound(err) {

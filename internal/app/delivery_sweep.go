@@ -25,6 +25,7 @@ func (a *App) registerDeliverySweeps() {
 		n, err := a.CDNCheckSweep(ctx, 10)
 		return int64(n), err
 	})
+	a.RegisterSweep("cdn.certificates", a.CDNCertSweep) // netdrv_cdn_tls.go
 }
 
 // deliveryDeadlineSweep records the breach of every paid, provisioning or
