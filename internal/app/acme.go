@@ -141,7 +141,9 @@ func (a *App) ConfigureACME(ctx context.Context, c ACMEConfig) error {
 	if _, ok := drivers[string(catalog.DriverACME)]; !ok {
 		drivers[string(catalog.DriverACME)] = &acmeDriver{a: a}
 	}
-	a.deliveryCfg.Store(&deliveryState{drivers: drivers, failRecord: st.failRecord})
+	next := *st // the CDN settings and the test hook stay
+	next.drivers = drivers
+	a.deliveryCfg.Store(&next)
 	return nil
 }
 
