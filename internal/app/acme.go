@@ -375,12 +375,16 @@ func (a *App) recordACMEStateTx(ctx context.Context, tx *store.Tx, serviceID str
 
 // acmeRejected records the CA's refusal: the request rejected with the
 // CA's reason, the state ca_rejected (a full refund, clause 3.2.2), the
-// delivery failed (staff may still fulfil by hand).
+// delivery failed (staff may still fulfil by hand). A refused renewal is
+// recorded by acmeRenewalFailedTx instead.
 func (a *App) acmeRejected(ctx context.Context, r store.ACMERequestRow, reason string, at time.Time) error {
 	ctx = context.WithoutCancel(ctx)
 	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		cur, err := store.ACMERequestGet(ctx, tx, r.ServiceID)
 		if err != nil {
+			return err
+		}
+		if renewal, err := a.acmeRenewalFailedTx(ctx, tx, cur, reason); renewal || err != nil { // acme_renew.go
 			return err
 		}
 		from, fromAt := cur.State, cur.UpdatedAt

@@ -26,6 +26,7 @@ func (a *App) registerDeliverySweeps() {
 		return int64(n), err
 	})
 	a.RegisterSweep("cdn.certificates", a.CDNCertSweep) // netdrv_cdn_tls.go
+	a.RegisterSweep("acme.renew", a.ACMERenewSweep)     // acme_renew.go
 }
 
 // deliveryDeadlineSweep records the breach of every paid, provisioning or
