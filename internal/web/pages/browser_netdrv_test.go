@@ -22,7 +22,9 @@ func browserGet(b *browsertest.Browser, href string) string {
   return x.status + "\n" + x.getResponseHeader("Content-Type") + "\n" + x.responseText; })()`)
 }
 
-func jsString(s string) string { return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"` }
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}
 
 // buyFor checks out and pays one unit of product/plan by balance for p
 // and returns the service id.
