@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -350,28 +349,11 @@ func TestAgentLoopFollowsPeerChanges(t *testing.T) {
 	if err := os.WriteFile(tokFile, []byte(nc.Token), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	actx, cancel := context.WithCancel(context.Background())
-	var out bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(actx, []string{"agent", "--server", s.URL, "--token-file", tokFile, "--interval", "200ms", "--wg-interface", iface,
+	var out bytes.Buffer // read only once the agent stopped
+	_, stop := inBackground(t, "the agent", func(ctx context.Context) error {
+		return run(ctx, []string{"agent", "--server", s.URL, "--token-file", tokFile, "--interval", "200ms", "--wg-interface", iface,
 			"--wg-netns", ns, "--wg-key-file", filepath.Join(dir, "wg.key")}, func(string) string { return "" }, strings.NewReader(""), &out, &out)
-	}()
-	stopped := false
-	stop := func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(30 * time.Second):
-			return errors.New("the agent did not stop")
-		}
-	}
-	t.Cleanup(func() { _ = stop() })
+	})
 
 	wg := wireguard.Command{Prefix: []string{"ip", "netns", "exec", ns}}
 	waitPeers := func(what string, want ...string) {

@@ -79,25 +79,13 @@ func TestEndedServiceReleasesItsAddresses(t *testing.T) {
 	if n := peers(); n != 1 {
 		t.Fatalf("peers after the reassignment = %d", n)
 	}
-	for _, c := range []struct {
-		name string
-		at   time.Time
-		want string
-	}{
+	s.wantHolders(t, ops, "10.66.0.2", []holderCase{
 		{"first holder", t1, svc1.ID},
 		{"first holder's last instant", end.Add(-time.Millisecond), svc1.ID},
 		{"released", end, ""},
 		{"between holders", t2.Add(-time.Millisecond), ""},
 		{"second holder", t2, svc2.ID},
-	} {
-		h, ok, err := s.a.AddressHolder(ctx, ops, "10.66.0.2", c.at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (c.want == "") == ok || h.ServiceID != c.want {
-			t.Errorf("%s: holder %+v ok %v, want %q", c.name, h, ok, c.want)
-		}
-	}
+	})
 }
 
 // TestAddressHistoryPurgedAfterRetention: a holding that ended is kept

@@ -93,6 +93,15 @@ func (a *App) AgentConfigFor(ctx context.Context, token string) (AgentConfig, er
 		}
 		out.WireGuard = wg
 	case "cdn":
+		// The sites pulled now are served from the agent's apply on: a
+		// site's certificate is ordered from then on (netdrv_cdn_tls.go),
+		// so the CA's HTTP-01 request finds the forwarded path.
+		if err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.SitesServed(ctx, n.ID, tx.Now)
+			return err
+		}); err != nil {
+			return AgentConfig{}, err
+		}
 		sites, err := store.NodeSites(ctx, a.db, n.ID)
 		if err != nil {
 			return AgentConfig{}, err

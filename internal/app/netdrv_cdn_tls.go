@@ -21,7 +21,9 @@ import (
 // ConfigureACME by HTTP-01: the domain points (CNAME) at its edge, and the
 // edge's nginx forwards /.well-known/acme-challenge/ to this server, which
 // answers from the database (ACMEChallengeHandler), so the CA's real
-// validation passes through the same edge visitors use. The key is
+// validation passes through the same edge visitors use; a site is
+// certified only once its edge's agent has pulled it since it was
+// verified (cdn_site.served_at_ms). The key is
 // generated here and stored sealed; the certificate, chain and key reach
 // the edge only in the agent's authenticated pull (AgentConfigFor), and
 // the agent's nginx site then answers HTTPS too. The same path renews a
@@ -36,10 +38,10 @@ import (
 // certificate, as ACME clients commonly do).
 const DefaultCertRenewBefore = 30 * 24 * time.Hour
 
-// siteCertBackoff is the wait after the n-th failed attempt in a row: an
-// hour doubled each time, at most a day.
+// siteCertBackoff is the wait after the n-th failed attempt in a row:
+// five minutes doubled each time, at most a day.
 func siteCertBackoff(n int) time.Duration {
-	d := time.Hour
+	d := 5 * time.Minute
 	for i := 1; i < n && d < 24*time.Hour; i++ {
 		d *= 2
 	}
@@ -165,7 +167,8 @@ func (a *App) issueSiteCert(ctx context.Context, s store.SiteRow) error {
 		if !renewal {
 			return nil
 		}
-		return a.notifyCertRenewed(ctx, tx, s.AccountID, s.ServiceID, r.Domains, r.NotAfter)
+		return a.notifyDelivery(ctx, tx, s.AccountID, notify.EventCertificateRenewed, s.ServiceID,
+			map[string]string{"domains": strings.Join(r.Domains, ", "), "not_after": cstString(r.NotAfter)})
 	})
 }
 
@@ -194,22 +197,6 @@ func (a *App) siteCertFailed(ctx context.Context, cur store.SiteCertRow, cause e
 }
 
 var errSiteCertOrder = errors.New("cdn: the stored order cannot be read")
-
-// notifyCertRenewed tells a customer a certificate of theirs was renewed.
-func (a *App) notifyCertRenewed(ctx context.Context, tx *store.Tx, accountID, serviceID string, domains []string, notAfter time.Time) error {
-	acc, err := store.AccountGet(ctx, tx, accountID)
-	if err != nil {
-		return err
-	}
-	rec := notify.Recipient{AccountID: acc.ID}
-	if rec.Email, err = a.open("account", "email", acc.ID, acc.EmailEnc); err != nil {
-		return err
-	}
-	_, err = a.Notify(ctx, tx, notify.Request{Event: notify.EventCertificateRenewed, Recipient: rec, Lang: langOf(acc.Lang),
-		Subject: notify.Subject{Type: "service", ID: serviceID},
-		Vars:    map[string]string{"domains": strings.Join(domains, ", "), "not_after": cstString(notAfter)}})
-	return err
-}
 
 // AgentTLS is a site's certificate as its edge serves it.
 type AgentTLS struct {

@@ -65,8 +65,9 @@ func (s acmeSUT) edgeTLS(t *testing.T, token, domain string) (*app.AgentTLS, *x5
 	return nil, nil
 }
 
-// TestCDNSiteCertificateIssuedAndRenewed: a verified CDN site gets a
-// certificate from Pebble by HTTP-01 (real validation) with a key we
+// TestCDNSiteCertificateIssuedAndRenewed: a verified CDN site, once its
+// edge's agent has pulled it, gets a certificate from Pebble by HTTP-01
+// (real validation) with a key we
 // generate and keep sealed; only its edge's agent receives certificate and
 // key; the sweep leaves it until DefaultCertRenewBefore its end, then
 // renews it through the same path and tells the customer. A domain the
@@ -96,6 +97,10 @@ func TestCDNSiteCertificateIssuedAndRenewed(t *testing.T) {
 	sweep(0)
 	svc := s.cdnSite(t, p, dnsSrv, "shop.example.test")
 	s.pebble.AddA(t, "shop.example.test", "127.0.0.1") // the domain reaches our challenge handler
+	sweep(0) // verified, but its edge has not pulled it yet
+	if _, err := s.a.AgentConfigFor(ctx, edge.Token); err != nil {
+		t.Fatal(err)
+	}
 	sweep(1)
 	first, leaf := s.edgeTLS(t, edge.Token, "shop.example.test")
 	if first == nil {
@@ -118,6 +123,9 @@ func TestCDNSiteCertificateIssuedAndRenewed(t *testing.T) {
 
 	// A domain the CA cannot reach: refused by Pebble's validation.
 	bad := s.cdnSite(t, p, dnsSrv, "elsewhere.example.test")
+	if _, err := s.a.AgentConfigFor(ctx, edge.Token); err != nil {
+		t.Fatal(err)
+	}
 	sweep(0)
 	if tl, _ := s.edgeTLS(t, edge.Token, "elsewhere.example.test"); tl != nil {
 		t.Fatal("a certificate for a domain that failed validation")

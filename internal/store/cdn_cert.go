@@ -85,11 +85,12 @@ func (tx *Tx) SiteCertPut(ctx context.Context, r SiteCertRow, prev time.Time) (b
 	return n == 1, err
 }
 
-// SitesNeedingCert lists at most limit verified sites of active services
-// whose certificate is missing, names other domains than the site, or
-// ends at or before renewBy — and whose next attempt is due at now.
+// SitesNeedingCert lists at most limit verified sites of active services,
+// pulled by their edge since the verification, whose certificate is
+// missing, names other domains than the site, or ends at or before
+// renewBy — and whose next attempt is due at now.
 func SitesNeedingCert(ctx context.Context, q Querier, renewBy, now time.Time, limit int) ([]SiteRow, error) {
-	return sites(ctx, q, `verified_at_ms IS NOT NULL AND service_id IN (SELECT id FROM service WHERE state = 'active')
+	return sites(ctx, q, `verified_at_ms IS NOT NULL AND served_at_ms IS NOT NULL AND service_id IN (SELECT id FROM service WHERE state = 'active')
  AND NOT EXISTS (SELECT 1 FROM cdn_site_cert c WHERE c.service_id = cdn_site.service_id
    AND (c.next_try_ms > $2 OR (c.cert_pem <> '' AND c.not_after_ms > $1 AND c.domains = cdn_site.domains)))
  ORDER BY service_id LIMIT `+itoa(limit), Ms(renewBy), Ms(now))

@@ -4,8 +4,11 @@
 -- at the CA (stored before anything else so a retry continues it), the
 -- key we generated sealed (AAD cdn_site_cert/key_pem/<service_id>), the
 -- certificate and chain the edge's agent pulls, a lease and back-off
--- (next_try_ms) so one worker acts at a time. The address history is
--- purged by the end of its intervals (retention.network_logs_days).
+-- (next_try_ms) so one worker acts at a time; a site is only certified
+-- once its edge's agent has pulled it since its verification
+-- (cdn_site.served_at_ms), so the CA's HTTP-01 request is forwarded. The
+-- address history is purged by the end of its intervals
+-- (retention.network_logs_days).
 CREATE TABLE cdn_site_cert (
     service_id     TEXT PRIMARY KEY,
     domains        TEXT NOT NULL,      -- JSON list the certificate names
@@ -24,6 +27,9 @@ CREATE INDEX cdn_site_cert_not_after ON cdn_site_cert (not_after_ms);
 
 CREATE INDEX address_assignment_until ON address_assignment (until_ms);
 
+ALTER TABLE cdn_site ADD COLUMN served_at_ms BIGINT;
+
 -- +goose Down
+ALTER TABLE cdn_site DROP COLUMN served_at_ms;
 DROP INDEX address_assignment_until;
 DROP TABLE cdn_site_cert;
