@@ -97,7 +97,7 @@ func TestCDNSiteCertificateIssuedAndRenewed(t *testing.T) {
 	sweep(0)
 	svc := s.cdnSite(t, p, dnsSrv, "shop.example.test")
 	s.pebble.AddA(t, "shop.example.test", "127.0.0.1") // the domain reaches our challenge handler
-	sweep(0) // verified, but its edge has not pulled it yet
+	sweep(0)                                           // verified, but its edge has not pulled it yet
 	if _, err := s.a.AgentConfigFor(ctx, edge.Token); err != nil {
 		t.Fatal(err)
 	}
