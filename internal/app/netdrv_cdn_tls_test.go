@@ -106,6 +106,9 @@ func TestCDNSiteCertificateIssuedAndRenewed(t *testing.T) {
 	if first == nil {
 		t.Fatal("the edge got no certificate")
 	}
+	if v, err := s.a.CDNSite(ctx, p, svc); err != nil || v.HTTPS != "active" || !v.HTTPSNotAfter.Equal(first.NotAfter) || v.HTTPSError != "" {
+		t.Fatalf("the customer's view of HTTPS = %+v, %v", v, err)
+	}
 	if n := countRows(t, s.a, `SELECT COUNT(*) FROM cdn_site_cert WHERE service_id = $1 AND key_pem <> '' AND key_pem NOT LIKE '%PRIVATE%'`, svc); n != 1 {
 		t.Fatal("the key is not stored sealed")
 	}
@@ -132,6 +135,9 @@ func TestCDNSiteCertificateIssuedAndRenewed(t *testing.T) {
 	}
 	if n := countRows(t, s.a, `SELECT COUNT(*) FROM cdn_site_cert WHERE service_id = $1 AND attempts = 1 AND reason <> '' AND cert_pem = ''`, bad); n != 1 {
 		t.Fatal("the failure is not recorded")
+	}
+	if v, err := s.a.CDNSite(ctx, p, bad); err != nil || v.HTTPS != "pending" || v.HTTPSError == "" {
+		t.Fatalf("the customer's view of a failing certificate = %+v, %v", v, err)
 	}
 	before := s.orders.Load()
 	sweep(0) // backing off
