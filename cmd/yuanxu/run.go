@@ -32,6 +32,8 @@ type cli struct {
 	Agreement agreementCmd `cmd:"" help:"Agreement tools: lint an agreement file."`
 
 	Agent agentCmd `cmd:"" help:"Run on a VPN node or CDN edge: pull the node's own configuration with its token and apply it (wg syncconf, nginx reload)."`
+
+	Bench benchCmd `cmd:"" help:"Measure checkout, usage ingestion, refund decisions and portal pages over HTTP against the database engine's own ceiling (docs/BENCHMARKS.md)."`
 }
 
 type adminCmd struct {
@@ -40,6 +42,8 @@ type adminCmd struct {
 	Outbox      outboxCmd      `cmd:"" help:"Print the notification delivery log and, in sandbox mode, the sandbox SMS outbox."`
 	CreateStaff createStaffCmd `cmd:"" name:"create-staff" help:"Create a staff account (the first administrator); password from a prompt or stdin."`
 	Usage       usageCmd       `cmd:"" help:"Record traffic samples without a node (sandbox, demo): record, demo."`
+	Backup      backupCmd      `cmd:"" help:"Write a consistent backup (SQLite snapshot or pg_dump) with the keys sealed under a passphrase; safe while serve runs."`
+	Restore     restoreCmd     `cmd:"" help:"Restore a backup into a new place, write its keys, and verify it."`
 }
 
 // env is what subcommands get from run.

@@ -256,34 +256,40 @@ func (v *verifyCmd) Run(e *env) error {
 		return err
 	}
 	defer db.Close()
-	r, err := db.AuditVerify(e.ctx)
+	return verifyDB(e.ctx, db, e.stdout)
+}
+
+// verifyDB prints the checks of `admin verify` to w and fails at the first
+// broken one; restore runs it on what it restored.
+func verifyDB(ctx context.Context, db *store.DB, w io.Writer) error {
+	r, err := db.AuditVerify(ctx)
 	if err != nil {
 		return err
 	}
 	if r.Break != nil {
-		fmt.Fprintf(e.stdout, "audit chain: BROKEN at batch %d: %s (%d batches verified before it)\n", r.Break.Seq, r.Break.Reason, r.Batches)
+		fmt.Fprintf(w, "audit chain: BROKEN at batch %d: %s (%d batches verified before it)\n", r.Break.Seq, r.Break.Reason, r.Batches)
 		return fmt.Errorf("verify failed: %w", r.Break)
 	}
-	fmt.Fprintf(e.stdout, "audit chain: ok, %d batches, %d events sealed, %d not yet sealed\n", r.Batches, r.Sealed, r.Unsealed)
+	fmt.Fprintf(w, "audit chain: ok, %d batches, %d events sealed, %d not yet sealed\n", r.Batches, r.Sealed, r.Unsealed)
 	// The ledger (DESIGN.md §5): every transaction sums to zero, every
 	// balance equals the sum of its postings, no live balance is negative.
-	l, err := db.LedgerVerify(e.ctx)
+	l, err := db.LedgerVerify(ctx)
 	if err != nil {
 		return err
 	}
 	if !l.OK() {
 		for _, id := range l.Unbalanced {
-			fmt.Fprintf(e.stdout, "ledger: transaction %s does not sum to zero\n", id)
+			fmt.Fprintf(w, "ledger: transaction %s does not sum to zero\n", id)
 		}
 		for acc, v := range l.Mismatched {
-			fmt.Fprintf(e.stdout, "ledger: balance of %s is %d fen, its postings sum to %d\n", acc, v[0], v[1])
+			fmt.Fprintf(w, "ledger: balance of %s is %d fen, its postings sum to %d\n", acc, v[0], v[1])
 		}
 		for acc, v := range l.Negative {
-			fmt.Fprintf(e.stdout, "ledger: balance of %s is negative (%d fen)\n", acc, v)
+			fmt.Fprintf(w, "ledger: balance of %s is negative (%d fen)\n", acc, v)
 		}
 		return fmt.Errorf("verify failed: ledger invariants broken")
 	}
-	fmt.Fprintf(e.stdout, "ledger: ok, %d transactions, %d postings\n", l.Txns, l.Postings)
+	fmt.Fprintf(w, "ledger: ok, %d transactions, %d postings\n", l.Txns, l.Postings)
 	return nil
 }
 

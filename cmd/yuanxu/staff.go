@@ -21,13 +21,10 @@ import (
 // without echo) or, when stdin is not a terminal, from its first line.
 type createStaffCmd struct {
 	dbFlags
-	Email         string   `help:"The staff member's email (their console login)." required:""`
-	Name          string   `help:"Display name." required:""`
-	Roles         []string `help:"Roles, comma-separated (admin, support, support_lead, compliance_officer, compliance_lead, appeal_reviewer, finance, finance_approver, legal, operations, auditor)." required:"" sep:","`
-	SessionKey    string   `name:"session-key" help:"Base64 session key; as for serve."`
-	PIIKeys       string   `name:"pii-keys" help:"PII key ring; as for serve."`
-	BlindIndexKey string   `name:"blind-index-key" help:"Base64 blind-index key; as for serve."`
-	Demo          bool     `help:"Use the secrets a --demo database keeps."`
+	Email string   `help:"The staff member's email (their console login)." required:""`
+	Name  string   `help:"Display name." required:""`
+	Roles []string `help:"Roles, comma-separated (admin, support, support_lead, compliance_officer, compliance_lead, appeal_reviewer, finance, finance_approver, legal, operations, auditor)." required:"" sep:","`
+	secretFlags
 }
 
 func (c *createStaffCmd) Run(e *env) error {

@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -314,6 +316,16 @@ func TestAssignmentNoticeObjectionAndProRata(t *testing.T) {
 	if o.TotalFen != want || want < 2590 || want > 2610 {
 		t.Fatalf("pro rata %d, want %d", o.TotalFen, want)
 	}
+	// The customer leaves: paid back to the balance it paid from, at once.
+	if len(o.Refunds) != 1 || o.Refunds[0].State != app.RefundPaid || o.Refunds[0].AmountFen != want || o.Refunds[0].OrderID != s.svc1.OrderID {
+		t.Fatalf("refunds %+v", o.Refunds)
+	}
+	if sv, err := s.a.Service(ctx, s.a1, s.svc1.ID); err != nil || sv.State != "terminated" {
+		t.Fatalf("service after leaving %+v %v", sv, err)
+	}
+	if r, err := s.a.Refund(ctx, s.a1, o.Refunds[0].ID); err != nil || r.Kind != app.RefundKindAssignment || r.Destination != "original_route" {
+		t.Fatalf("refund %+v %v", r, err)
+	}
 	if _, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID); errs.CodeOf(err) != "announce.already_objected" {
 		t.Fatalf("objected twice: %v", err)
 	}
@@ -328,5 +340,180 @@ func TestAssignmentNoticeObjectionAndProRata(t *testing.T) {
 	all, err := s.a.Assignments(ctx, s.ops)
 	if err != nil || len(all[0].Objections) != 1 {
 		t.Fatalf("staff view %+v %v", all, err)
+	}
+}
+
+// TestMaintenanceWindowOnNodesReachesTheirCustomersOnly: a window naming a
+// node reaches the customers whose services are on it — a cloud server
+// metered on node A, a VPN line whose WireGuard peer is on node B — and no
+// one else: one notice each, the banner (AffectedWindows) for them only.
+// A node that does not exist is refused naming body.nodes.
+func TestMaintenanceWindowOnNodesReachesTheirCustomersOnly(t *testing.T) {
+	t.Parallel()
+	s := newAnnounceApp(t)
+	ctx := context.Background()
+	for _, n := range []string{"nc-a", "nc-b"} {
+		if _, err := s.a.NodeCreate(ctx, s.ops, app.NodeInput{ID: n, Kind: "server", Name: n, Region: "cn-jx-nanchang"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := s.a.DB().InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.ServiceMeterSet(ctx, s.svc1.ID, store.ServiceMeter{NodeID: "nc-a"}); err != nil {
+			return err
+		}
+		return tx.PeerInsert(ctx, store.PeerRow{ServiceID: s.svcVPN.ID, NodeID: "nc-b", AccountID: s.id2, PublicKey: "pk-test-" + s.svcVPN.ID,
+			AddressV4: "10.8.0.2", CreatedAt: tx.Now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := s.clock.Now()
+	schedule := func(nodes ...string) (app.WindowView, error) {
+		return s.a.ScheduleWindow(ctx, s.ops, app.WindowInput{TitleZh: "节点维护", TitleEn: "Node maintenance", Nodes: nodes,
+			Start: now.Add(100 * time.Hour), End: now.Add(102 * time.Hour)})
+	}
+	var e *errs.Error
+	if _, err := schedule("nc-a", "nc-zz"); !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "body.nodes" || e.Fields[0].Rule != "unknown" {
+		t.Fatalf("unknown node: %v", err)
+	}
+	for _, c := range []struct {
+		node     string
+		on, off  account.Principal
+		onID     string
+		services []string
+	}{
+		{"nc-a", s.a1, s.a2, s.id1, []string{s.svc1.ID}},
+		{"nc-b", s.a2, s.a1, s.id2, []string{s.svcVPN.ID}},
+	} {
+		w, err := schedule(c.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.a.MaintenanceWindow(ctx, s.ops, w.ID)
+		if err != nil || len(d.Reach) != 1 || d.Reach[0].AccountID != c.onID {
+			t.Fatalf("%s reach %+v %v", c.node, d.Reach, err)
+		}
+		banner := func(p account.Principal) []app.CustomerWindow {
+			var mine []app.CustomerWindow
+			ws, err := s.a.AffectedWindows(ctx, p, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cw := range ws {
+				if cw.Window.ID == w.ID {
+					mine = append(mine, cw)
+				}
+			}
+			return mine
+		}
+		if got := banner(c.on); len(got) != 1 || len(got[0].Services) != 1 || got[0].Services[0] != c.services[0] {
+			t.Errorf("%s: affected customer's banner %+v", c.node, got)
+		}
+		if got := banner(c.off); len(got) != 0 {
+			t.Errorf("%s: another customer's banner %+v", c.node, got)
+		}
+	}
+	if n := s.notices(t, s.id1, notify.EventMaintenance); n != 1 {
+		t.Errorf("%d maintenance notices to the customer on node A", n)
+	}
+	if n := s.notices(t, s.id2, notify.EventMaintenance); n != 1 {
+		t.Errorf("%d maintenance notices to the customer on node B", n)
+	}
+}
+
+// TestAssignmentObjectionPaysOnceAndWaitsForAnOpenRefund: an objection
+// while a refund request of the same order is open is refund.duplicate and
+// changes nothing; once it is withdrawn, eight concurrent objections leave
+// exactly one objection, one assignment refund and one refund_to_balance
+// transaction, and the balance grows by the pro-rata amount once.
+func TestAssignmentObjectionPaysOnceAndWaitsForAnOpenRefund(t *testing.T) {
+	t.Parallel()
+	s := newAnnounceApp(t)
+	ctx := context.Background()
+	as, err := s.a.CreateAssignment(ctx, s.ops, app.AssignmentInput{Assignee: "受让公司", EffectiveAt: s.clock.Now().AddDate(0, 0, 31)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rq, err := s.a.RequestRefund(ctx, s.a1, refundIn(s.svc1.OrderID, "balance"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID); errs.CodeOf(err) != app.CodeRefundDuplicate {
+		t.Fatalf("objection over an open refund: %v", err)
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM assignment_objection WHERE account_id = $1`, s.id1); n != 0 {
+		t.Fatalf("%d objections recorded", n)
+	}
+	if _, err := s.a.WithdrawRefund(ctx, s.a1, rq.ID); err != nil {
+		t.Fatal(err)
+	}
+	w0, err := s.a.Wallet(ctx, s.a1, s.id1, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b0 := w0.Balance
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	var paid atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o, err := s.a.ObjectToAssignment(ctx, s.a1, as.ID)
+			switch {
+			case err == nil:
+				ok.Add(1)
+				paid.Store(o.TotalFen)
+			case errs.CodeOf(err) != "announce.already_objected":
+				t.Errorf("concurrent objection: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 || paid.Load() < 3800 {
+		t.Fatalf("%d objections succeeded, %d fen", ok.Load(), paid.Load())
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM refund_request WHERE kind = 'assignment' AND order_id = $1`, s.svc1.OrderID); n != 1 {
+		t.Errorf("%d assignment refunds", n)
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM ledger_txn WHERE reason = 'refund_to_balance' AND links LIKE $1`, "%"+s.svc1.OrderID+"%"); n != 1 {
+		t.Errorf("%d refund transactions", n)
+	}
+	w1, err := s.a.Wallet(ctx, s.a1, s.id1, "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1 := w1.Balance
+	if b1.CashFen+b1.RefundCreditFen-b0.CashFen-b0.RefundCreditFen != paid.Load() {
+		t.Errorf("balance %+v → %+v, paid %d", b0, b1, paid.Load())
+	}
+	if r, err := s.a.LedgerVerify(ctx); err != nil || !r.OK() {
+		t.Errorf("ledger %+v %v", r, err)
+	}
+}
+
+// TestAssignmentRefundOfADiscountedOrder: with a coupon the term cost what
+// was paid, so leaving at once refunds exactly what the order captured,
+// never the list price.
+func TestAssignmentRefundOfADiscountedOrder(t *testing.T) {
+	t.Parallel()
+	s := newAnnounceApp(t)
+	ctx := context.Background()
+	_, p := s.buyer(t, 100000)
+	v, _, err := s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{line("cs-nc-bw", "s1", "month")}, CouponCode: "SERVER20", Agreement: ack()},
+		app.Idem{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err = s.a.PayOrder(ctx, p, v.ID, app.PayRequest{Method: app.MethodBalance}); err != nil || v.PaidFen >= 3900 || v.PaidFen == 0 {
+		t.Fatalf("discounted order %+v %v", v, err)
+	}
+	as, err := s.a.CreateAssignment(ctx, s.ops, app.AssignmentInput{Assignee: "受让公司", EffectiveAt: s.clock.Now().AddDate(0, 0, 31)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.a.ObjectToAssignment(ctx, p, as.ID)
+	if err != nil || len(o.Refunds) != 1 || o.Refunds[0].AmountFen != v.PaidFen || o.Refunds[0].State != app.RefundPaid {
+		t.Fatalf("objection %+v %v (paid %d)", o, err, v.PaidFen)
 	}
 }

@@ -16,9 +16,9 @@ import (
 )
 
 // Maintenance windows (clauses 6.2 and 7.3). Publishing a window resolves
-// the services it affects (live services of its products, or of products
-// in its regions; nodes are recorded as free strings until nodes exist)
-// and sends each affected customer one notice (maintenance.scheduled, by
+// the services it affects (live services of its products, of products in
+// its regions, or on its nodes: metered there, a WireGuard peer there or a
+// CDN site it serves — store.ServicesOnNodes) and sends each affected customer one notice (maintenance.scheduled, by
 // email, SMS and inbox). Whether a customer counts as notified is read
 // from that notice's delivery log, never stored: announce.Window.Notified
 // over the first email and SMS deliveries against the customer's
@@ -47,7 +47,7 @@ type WindowInput struct {
 	BodyEn    string    `json:"body_en,omitempty" maxLength:"20000" example:"The network may be down for about 30 minutes."`
 	Products  []string  `json:"products,omitempty" maxItems:"100" example:"[\"cs-nc-bw\"]" doc:"Affected product ids."`
 	Regions   []string  `json:"regions,omitempty" maxItems:"100" example:"[\"cn-jx-nanchang\"]" doc:"Affected regions: every product there."`
-	Nodes     []string  `json:"nodes,omitempty" maxItems:"100" example:"[\"nc-sw-01\"]" doc:"Affected nodes (recorded; not yet resolved to services)."`
+	Nodes     []string  `json:"nodes,omitempty" maxItems:"100" example:"[\"nc-sw-01\"]" doc:"Affected node ids (GET /staff/nodes): every service on them (cloud servers metered there, VPN peers, CDN sites). An unknown id is refused (body.nodes unknown)."`
 	Start     time.Time `json:"start" example:"2026-12-01T01:00:00+08:00"`
 	End       time.Time `json:"end" example:"2026-12-01T03:00:00+08:00"`
 	Emergency bool      `json:"emergency,omitempty" example:"false" doc:"Less notice than maintenance.notice_hours: accepted only when set, flagged, never exempt (7.3)."`
@@ -97,9 +97,14 @@ func (r windowLike) domain() announce.Window {
 
 type windowLike store.WindowRow
 
-// affectedServices returns the live services of the given products, or of
-// products in the given regions, grouped by owner account (sorted ids).
-func (a *App) affectedServices(ctx context.Context, q store.Querier, products, regions []string) (map[string][]store.ServiceRow, []string, error) {
+// affectedServices returns the live services of the given products, of
+// products in the given regions or on the given nodes, grouped by owner
+// account (sorted ids).
+func (a *App) affectedServices(ctx context.Context, q store.Querier, products, regions, nodes []string) (map[string][]store.ServiceRow, []string, error) {
+	onNodes, err := store.ServicesOnNodes(ctx, q, nodes)
+	if err != nil {
+		return nil, nil, err
+	}
 	region := map[string]string{}
 	if len(regions) > 0 {
 		ps, err := store.Products(ctx, q, false)
@@ -119,7 +124,8 @@ func (a *App) affectedServices(ctx context.Context, q store.Querier, products, r
 			return nil, nil, err
 		}
 		for _, r := range rows {
-			if !slices.Contains(products, r.ProductID) && !(region[r.ProductID] != "" && slices.Contains(regions, region[r.ProductID])) {
+			if !slices.Contains(products, r.ProductID) && !(region[r.ProductID] != "" && slices.Contains(regions, region[r.ProductID])) &&
+				!slices.Contains(onNodes, r.ID) {
 				continue
 			}
 			if _, seen := by[r.AccountID]; !seen {
@@ -148,7 +154,8 @@ func serviceNames(rs []store.ServiceRow) string {
 
 // ScheduleWindow publishes a maintenance window (announce.manage, clause
 // 6.2) and, in the same transaction, queues one notice per affected
-// customer. Bad input is announce.invalid (titles, scope) or
+// customer. Bad input is announce.invalid (titles, scope, a node that does
+// not exist: body.nodes unknown) or
 // announce.window_invalid (end before start: body.end after_start; a start
 // in the past: body.start in_future; less notice than the policy in force
 // without emergency: body.start notice_too_short with the hours), all with
@@ -162,6 +169,17 @@ func (a *App) ScheduleWindow(ctx context.Context, p account.Principal, in Window
 	in.Products, in.Regions, in.Nodes = dedupeNonEmpty(in.Products), dedupeNonEmpty(in.Regions), dedupeNonEmpty(in.Nodes)
 	if len(in.Products)+len(in.Regions)+len(in.Nodes) == 0 {
 		fes = append(fes, errs.FieldError{Field: "body.products", Rule: "scope_required"})
+	}
+	var unknown []string
+	for _, n := range in.Nodes {
+		if _, err := store.NodeGet(ctx, a.db, n); store.IsNotFound(err) {
+			unknown = append(unknown, n)
+		} else if err != nil {
+			return WindowView{}, err
+		}
+	}
+	if len(unknown) > 0 {
+		fes = append(fes, errs.FieldError{Field: "body.nodes", Rule: "unknown", Params: map[string]any{"nodes": unknown}})
 	}
 	if len(fes) > 0 {
 		return WindowView{}, errs.E(errs.Op(op), errs.Invalid, CodeAnnounceInvalid, "the maintenance window is not valid", fes)
@@ -183,7 +201,7 @@ func (a *App) ScheduleWindow(ctx context.Context, p account.Principal, in Window
 		if err := tx.WindowInsert(ctx, w); err != nil {
 			return err
 		}
-		by, owners, err := a.affectedServices(ctx, tx, in.Products, in.Regions)
+		by, owners, err := a.affectedServices(ctx, tx, in.Products, in.Regions, in.Nodes)
 		if err != nil {
 			return err
 		}

@@ -193,6 +193,9 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 		}
 		acknowledged = opts.sale.acceptance.Acknowledged
 	}
+	if err := checkReverify(ctx, a.db, tenant); err != nil { // compliance flag, clause 4.2 (issue 16)
+		return OrderView{}, err
+	}
 	facts := order.CheckoutFacts{CustomerID: tenant, KeyClauses: doc.KeyClauses(), Acknowledged: clauseIDs(acknowledged),
 		KYCApproved: a.KYCRequired(ctx, tenant) == nil, Standing: order.Standing{Restricted: standing.Restricted != nil,
 			Suspended: standing.Suspended != nil, Banned: standing.Banned != nil}}

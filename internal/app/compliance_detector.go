@@ -15,8 +15,9 @@ import (
 // value of the same hour of day over the previous week
 // (compliance.DetectorConfig.Evaluate); a surge opens or joins a
 // network_attack case about the service, attributed to its customer. It
-// is a signal, never a measure: the emergency suspension at the extreme
-// level is not built yet. Each service-hour is judged once, whichever
+// is a signal, never a measure — except at the extreme level, where it
+// also suspends that one service as an emergency measure that lapses
+// unless a person confirms it (compliance_emergency.go). Each service-hour is judged once, whichever
 // instance runs the sweep.
 
 // SetDetector sets the detector's parameters (serve flags, tests); zero
@@ -116,8 +117,11 @@ func (a *App) judgeHour(ctx context.Context, cfg compliance.DetectorConfig, serv
 			Target: "service:" + serviceID, ObservedAt: hour, CreatedBy: "detector", CreatedAt: tx.Now,
 			Detail: fmt.Sprintf("outbound %d bytes in the hour from %s; baseline %d (same hour, previous %s); thresholds %.0f× and %d bytes; extreme %v",
 				f.Bytes, hour.Format(time.RFC3339), f.Baseline, cfg.History, cfg.Ratio, cfg.Floor, f.Extreme)}
-		_, err = a.addSignal(ctx, tx, sig, svc.AccountID, serviceID)
-		return err
+		caseID, err := a.addSignal(ctx, tx, sig, svc.AccountID, serviceID)
+		if err != nil || !f.Extreme {
+			return err
+		}
+		return a.emergencySuspend(ctx, tx, caseID, svc, sig.Detail) // compliance_emergency.go
 	})
 	return n, err
 }

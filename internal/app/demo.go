@@ -77,57 +77,11 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-			aid := id.NewAt(tx.Now)
-			row := store.AccountRow{ID: aid, Kind: string(s.kind), State: string(account.StateActive), OwnerID: ids[s.owner], ResellerID: ids[s.reseller], DisplayName: s.name,
-				EmailIndex: c.Index, EmailMasked: c.Masked, EmailVerifiedAt: tx.Now, PasswordHash: hash, PasswordChangedAt: tx.Now,
-				Lang: "zh-CN", AgreementVersion: a.acc().cfg.AgreementVersion, CreatedAt: tx.Now, UpdatedAt: tx.Now}
-			if s.kind != account.KindStaff {
-				row.AgreementAcceptedAt = tx.Now
-			}
-			var err error
-			if s.kind == account.KindReseller {
-				row.EnterpriseName = "示例代理商有限公司"
-			}
-			if s.kind == account.KindEnterprise {
-				row.EnterpriseName = s.name
-				if row.USCC, err = a.seal("account", "uscc", aid, "91360100MA35XXXXX0"); err != nil {
-					return err
-				}
-			}
-			if row.EmailEnc, err = a.seal("account", "email", aid, c.Norm); err != nil {
-				return err
-			}
-			if s.phone != "" {
-				p, err := a.parseContact(s.phone, "phone")
-				if err != nil {
-					return err
-				}
-				row.PhoneIndex, row.PhoneMasked, row.PhoneVerifiedAt = p.Index, p.Masked, tx.Now
-				if row.PhoneEnc, err = a.seal("account", "phone", aid, p.Norm); err != nil {
-					return err
-				}
-			}
-			if err := tx.AccountInsert(ctx, row); err != nil {
-				return err
-			}
-			if s.role != "" {
-				if err := tx.AccountRolesSet(ctx, aid, []string{string(s.role)}); err != nil {
-					return err
-				}
-			}
-			if len(s.scopes) > 0 {
-				if err := tx.AccountScopesSet(ctx, aid, scopeStrings(s.scopes)); err != nil {
-					return err
-				}
-			}
-			ids[s.email] = aid
-			return a.Audit(ctx, tx, AuditEntry{Action: "account.demo_seeded", SubjectType: "account", SubjectID: aid,
-				Data: map[string]any{"kind": s.kind, "role": s.role, "email": c.Masked}})
-		})
+		aid, err := a.seedAccount(ctx, s, c, hash, ids[s.owner], ids[s.reseller])
 		if err != nil {
 			return nil, fmt.Errorf("demo seed %s: %w", s.email, err)
 		}
+		ids[s.email] = aid
 		out = append(out, DemoLogin{Kind: string(s.kind), Role: string(s.role), Login: s.email, Password: pw, Note: s.note})
 	}
 	if err := a.seedDemoKYC(ctx, ids); err != nil {
@@ -152,4 +106,60 @@ func (a *App) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// seedAccount inserts the active account s describes (email c, password
+// hash hash, under ownerID and resellerID when set) with its verified
+// contacts, roles and scopes, audited as account.demo_seeded, and returns
+// its id. Demo and benchmark seeds only: no codes, no agreement screen.
+func (a *App) seedAccount(ctx context.Context, s demoSpec, c contact, hash, ownerID, resellerID string) (string, error) {
+	var aid string
+	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		aid = id.NewAt(tx.Now)
+		row := store.AccountRow{ID: aid, Kind: string(s.kind), State: string(account.StateActive), OwnerID: ownerID, ResellerID: resellerID, DisplayName: s.name,
+			EmailIndex: c.Index, EmailMasked: c.Masked, EmailVerifiedAt: tx.Now, PasswordHash: hash, PasswordChangedAt: tx.Now,
+			Lang: "zh-CN", AgreementVersion: a.acc().cfg.AgreementVersion, CreatedAt: tx.Now, UpdatedAt: tx.Now}
+		if s.kind != account.KindStaff {
+			row.AgreementAcceptedAt = tx.Now
+		}
+		var err error
+		if s.kind == account.KindReseller {
+			row.EnterpriseName = "示例代理商有限公司"
+		}
+		if s.kind == account.KindEnterprise {
+			row.EnterpriseName = s.name
+			if row.USCC, err = a.seal("account", "uscc", aid, "91360100MA35XXXXX0"); err != nil {
+				return err
+			}
+		}
+		if row.EmailEnc, err = a.seal("account", "email", aid, c.Norm); err != nil {
+			return err
+		}
+		if s.phone != "" {
+			p, err := a.parseContact(s.phone, "phone")
+			if err != nil {
+				return err
+			}
+			row.PhoneIndex, row.PhoneMasked, row.PhoneVerifiedAt = p.Index, p.Masked, tx.Now
+			if row.PhoneEnc, err = a.seal("account", "phone", aid, p.Norm); err != nil {
+				return err
+			}
+		}
+		if err := tx.AccountInsert(ctx, row); err != nil {
+			return err
+		}
+		if s.role != "" {
+			if err := tx.AccountRolesSet(ctx, aid, []string{string(s.role)}); err != nil {
+				return err
+			}
+		}
+		if len(s.scopes) > 0 {
+			if err := tx.AccountScopesSet(ctx, aid, scopeStrings(s.scopes)); err != nil {
+				return err
+			}
+		}
+		return a.Audit(ctx, tx, AuditEntry{Action: "account.demo_seeded", SubjectType: "account", SubjectID: aid,
+			Data: map[string]any{"kind": s.kind, "role": s.role, "email": c.Masked}})
+	})
+	return aid, err
 }

@@ -93,6 +93,9 @@ func (a *App) PayWithdrawalToRoute(ctx context.Context, p account.Principal, wit
 		if w.State != WithdrawalApproved || w.Kind != WithdrawalKindRequest {
 			return errs.E(errs.Op(op), errs.Conflict, CodeWithdrawalState, "only an approved withdrawal is paid", map[string]any{"state": w.State})
 		}
+		if err := refuseIfHeld(ctx, tx, w.AccountID); err != nil { // an authority order stops the payout (issue 16)
+			return err
+		}
 		ats, parts, ok, err := routeParts(ctx, tx, w.AccountID, w.AmountFen)
 		if err != nil {
 			return err
@@ -149,6 +152,15 @@ func (a *App) gatewayRefundSweep(ctx context.Context, now time.Time) (int64, err
 		acc, cfg, err := a.gatewayAccount(r.Gateway)
 		if err != nil {
 			continue
+		}
+		if r.State == RefundRequested {
+			// A ban after the approval stops the payout (clause 3.2.4, 4.3).
+			if held, err := a.holdPayoutIfBanned(ctx, r, now); err != nil || held {
+				if err != nil {
+					return n, err
+				}
+				continue
+			}
 		}
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		var res payment.Refund

@@ -417,6 +417,12 @@ func (a *App) KYCSubmit(ctx context.Context, p account.Principal, accountID stri
 			}
 		}
 		prof.Reason, prof.Note = "", ""
+		if flagged, err := reverifyFlagged(ctx, tx, accountID); err != nil {
+			return err
+		} else if flagged && verdict.Decision == kyc.DecisionApprove {
+			// A compliance flag (issue 16): a person reviews the new submission.
+			verdict, same = kyc.Verdict{Decision: kyc.DecisionManual, Reason: kyc.ReasonRiskFlagged, Ref: verdict.Ref}, false
+		}
 		row.VerifierRef = verdict.Ref
 		state := cur
 		if same {

@@ -142,6 +142,9 @@ func (a *App) kycDecide(ctx context.Context, decidedBy, submissionID string, to 
 				return err
 			}
 			prof.ApprovedSubmissionID = r.ID
+			if err := a.clearReverify(ctx, tx, r.AccountID, r.ID); err != nil { // issue 16: verified again
+				return err
+			}
 		}
 		from := prof.State
 		prof.State, prof.Reason, prof.Note, prof.UpdatedAt = string(to), string(d.Reason), d.Note, tx.Now

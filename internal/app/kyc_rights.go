@@ -64,7 +64,7 @@ func builtinLegalHolds() []LegalHold {
 			}
 			return false, nil, nil
 		}},
-	}, commerceLegalHolds()...)
+	}, append(commerceLegalHolds(), complianceLegalHolds()...)...)
 }
 
 // RegisterLegalHold adds a hold that closure and the retention purge

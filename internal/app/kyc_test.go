@@ -285,6 +285,35 @@ func TestKYCClosureRefusedUnderEachHoldAndAllowedWithout(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Hold 3 (issue 16): a violation case still open about the account.
+	c, err := s.a.RaiseFinding(ctx, officer, app.FindingInput{AccountID: r.view.ID, Rule: "spam", Detail: "bulk mail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.a.CloseAccount(ctx, p, r.view.ID)
+	if !errorsAs(err, &e) || fmt.Sprint(e.Params["holds"]) != "["+app.HoldOpenCase+"]" {
+		t.Fatalf("open case: %v", err)
+	}
+	for _, act := range []app.CaseAction{{Action: "review"}, {Action: "dismiss", Text: "not ours"}} {
+		if _, err := s.a.ActOnCase(ctx, officer, c.ID, act); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Hold 4 (issue 16): an authority order holding the account, until lifted.
+	h, err := s.a.PlaceHold(ctx, lead, app.HoldInput{LegalDocInput: app.LegalDocInput{Authority: "某公安分局", DocType: "assist_notice",
+		DocNumber: "协冻字〔2026〕1号"}, AccountID: r.view.ID, Reason: "freeze"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.a.CloseAccount(ctx, p, r.view.ID)
+	if !errorsAs(err, &e) || fmt.Sprint(e.Params["holds"]) != "["+app.HoldAuthority+"]" {
+		t.Fatalf("authority hold: %v", err)
+	}
+	if _, err := s.a.LiftHold(ctx, lead, h.ID, "released by the bureau"); err != nil {
+		t.Fatal(err)
+	}
+
 	// Data export before closing: the customer's own data, in clear.
 	exp, err := s.a.DataExportOf(ctx, p, r.view.ID)
 	if err != nil || len(exp.Submissions) != 1 || exp.Submissions[0].Name != "李四" || exp.Account.Email != r.email {
@@ -298,7 +327,7 @@ func TestKYCClosureRefusedUnderEachHoldAndAllowedWithout(t *testing.T) {
 	if err := s.a.CloseAccount(ctx, p, r.view.ID); err != nil {
 		t.Fatalf("close without hold: %v", err)
 	}
-	if n := countRows(t, s.a, `SELECT COUNT(*) FROM audit_event WHERE action = 'account.closure_refused' AND subject_id = $1`, r.view.ID); n != 2 {
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM audit_event WHERE action = 'account.closure_refused' AND subject_id = $1`, r.view.ID); n != 4 {
 		t.Fatalf("refusals audited = %d", n)
 	}
 	held := true

@@ -367,7 +367,7 @@ func TestNotifyBadInputNeverBlocksTheBusinessTransaction(t *testing.T) {
 	if n := count(t, b.db, "SELECT COUNT(*) FROM river_job WHERE kind = 'notify.deliver'"); n != 0 {
 		t.Errorf("%d jobs for failed deliveries", n)
 	}
-	legal := b.notify(t, notify.Request{Event: notify.EventMeasureImposed, Vars: map[string]string{"case_id": "C1", "measure": "ban", "reason": "spam", "appeal_until": "x"},
+	legal := b.notify(t, notify.Request{Event: notify.EventMeasureImposed, Vars: map[string]string{"case_id": "C1", "measure": "ban", "rule": "spam", "evidence": "-", "reason": "spam", "appeal_until": "x", "appeal_how": "x"},
 		Recipient: notify.Recipient{Phone: "13812345678"}})
 	if d := b.delivery(t, legal.Deliveries[notify.Email]); d.Status != "failed" || d.Reason != "recipient has no email address" {
 		t.Errorf("legal notice without email: %+v", d)

@@ -41,6 +41,12 @@ const (
 
 	RefundKindNoFault        = "no_fault"
 	RefundKindDeliveryBreach = "delivery_breach"
+	// RefundKindAssignment is the pro-rata refund of the unused term a
+	// customer who objects to an assignment leaves with (clause 9.3): no
+	// review (the objection is the customer's right), always to the
+	// original route, for the amount on the request rather than all
+	// that was captured (refundOrder allocates it over the payments).
+	RefundKindAssignment = "assignment"
 )
 
 var refundOpen = []string{RefundUnderReview, RefundApproved, RefundPaying, RefundSwapPending}
@@ -75,7 +81,7 @@ type RefundView struct {
 	ID                string          `json:"id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f90"`
 	OrderID           string          `json:"order_id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f60"`
 	AccountID         string          `json:"account_id" example:"01936a9e-0000-7000-8000-000000000001"`
-	Kind              string          `json:"kind" enum:"no_fault,delivery_breach" example:"no_fault"`
+	Kind              string          `json:"kind" enum:"no_fault,delivery_breach,assignment" example:"no_fault"`
 	State             string          `json:"state" enum:"under_review,approved,rejected,withdrawn,paying,paid,swap_pending,swapped" example:"under_review"`
 	Destination       string          `json:"destination" example:"original_route"`
 	Reason            string          `json:"reason" example:""`
@@ -133,6 +139,9 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 	}
 	f := refund.Facts{OrderState: o.State, Purpose: o.Purpose, OpenRequest: len(open) > 0, OrderedAt: o.CreatedAt, PaidAt: o.PaidAt,
 		DeliveredAt: o.DeliveredAt, DeliverBy: o.DeliverBy, RequestedAt: now, Banned: st.Banned != nil, OpenCases: cases, PaidFen: o.PaidFen}
+	if f.Paused, err = overturnedBans(ctx, q, o.AccountID); err != nil { // compliance_measure.go
+		return refund.Facts{}, nil, nil, err
+	}
 	if o.SwappedFrom != "" {
 		// A swap's replacement keeps the refund anchor of the order it
 		// replaced (A21): the window runs from that order's times.

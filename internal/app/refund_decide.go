@@ -175,16 +175,20 @@ func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.Refun
 	if err != nil {
 		return err
 	}
+	parts, err := refundParts(r, pays)
+	if err != nil {
+		return err
+	}
 	pendingRoute := false
-	for _, py := range pays {
-		if py.State != PaymentSucceeded {
+	for i, py := range pays {
+		if py.State != PaymentSucceeded || parts[i] == 0 {
 			continue
 		}
 		if py.Method == MethodBalance {
 			// To whoever paid (a wholesale reseller's order: the reseller's
 			// wallet; issue 11, SEED A22).
 			t, _, err := wallet.RefundToBalance(wallet.RefundToBalanceParams{Customer: payerOf(py, o), Remaining: wallet.Spent{
-				FromRefundCredit: money.Fen(py.FromRefundCreditFen), FromCash: money.Fen(py.FromCashFen)}, Amount: money.Fen(py.AmountFen),
+				FromRefundCredit: money.Fen(py.FromRefundCreditFen), FromCash: money.Fen(py.FromCashFen)}, Amount: money.Fen(parts[i]),
 				RefundID: r.ID, OrderID: o.ID})
 			if err != nil {
 				return err
@@ -194,7 +198,7 @@ func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.Refun
 			}
 			continue
 		}
-		params := wallet.RefundParams{Customer: o.AccountID, Amount: money.Fen(py.AmountFen), RefundID: r.ID, OrderID: o.ID}
+		params := wallet.RefundParams{Customer: o.AccountID, Amount: money.Fen(parts[i]), RefundID: r.ID, OrderID: o.ID}
 		if r.Destination != policy.DestinationOriginalRoute || to == order.StateSwapped {
 			t, err := wallet.RefundAsCredit(params)
 			if err != nil {
@@ -221,7 +225,7 @@ func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.Refun
 				continue
 			}
 			if err := tx.GatewayRefundInsert(ctx, store.GatewayRefundRow{ID: id.NewAt(tx.Now), RefundRef: payment.NewRef(), AttemptID: at.ID,
-				Gateway: at.Gateway, AmountFen: py.AmountFen, Purpose: "refund", LinkID: r.ID, State: RefundRequested, NextTryAt: tx.Now,
+				Gateway: at.Gateway, AmountFen: parts[i], Purpose: "refund", LinkID: r.ID, State: RefundRequested, NextTryAt: tx.Now,
 				CreatedAt: tx.Now}); err != nil {
 				return err
 			}
@@ -240,8 +244,12 @@ func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.Refun
 			return err
 		}
 	}
-	if err := a.clawbackCommission(ctx, tx, o, r.ID); err != nil {
-		return err
+	if r.Kind != RefundKindAssignment {
+		// An assignment is the company's own act (9.3): the reseller keeps
+		// its commission on the term it sold.
+		if err := a.clawbackCommission(ctx, tx, o, r.ID); err != nil {
+			return err
+		}
 	}
 	if o.ResellerID != "" {
 		if err := a.emitWebhook(ctx, tx, o.ResellerID, webhook.RefundDecided, r.ID, map[string]any{"refund_id": r.ID, "order_id": o.ID,
@@ -267,6 +275,37 @@ func (a *App) refundOrder(ctx context.Context, tx *store.Tx, r, next store.Refun
 		return err
 	}
 	return a.notifyRefund(ctx, tx, r, "approved")
+}
+
+// refundParts is what refundOrder returns of each payment: all of it,
+// except for an assignment refund, whose amount (the pro-rata unused
+// term, clause 9.3) is spread over the succeeded payments in proportion
+// to what each paid (A17), never more than was captured.
+func refundParts(r store.RefundRow, pays []store.PaymentRow) ([]int64, error) {
+	parts := make([]int64, len(pays))
+	weights := make([]money.Fen, len(pays))
+	var captured int64
+	for i, py := range pays {
+		if py.State == PaymentSucceeded {
+			parts[i], weights[i] = py.AmountFen, money.Fen(py.AmountFen)
+			captured += py.AmountFen
+		}
+	}
+	if r.Kind != RefundKindAssignment || captured == 0 {
+		return parts, nil
+	}
+	if r.AmountFen > captured {
+		return nil, errs.E(errs.Op("app.refundParts"), errs.Conflict, "refund.exceeds_captured", "the refund exceeds what the order captured",
+			map[string]any{"amount_fen": r.AmountFen, "captured_fen": captured})
+	}
+	alloc, err := money.Allocate(money.Fen(r.AmountFen), weights)
+	if err != nil {
+		return nil, err
+	}
+	for i := range parts {
+		parts[i] = int64(alloc[i])
+	}
+	return parts, nil
 }
 
 // notifyRefund tells the customer the decision (a legal notice: email,

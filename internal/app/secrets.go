@@ -47,19 +47,14 @@ var ErrSecretsRequired = errors.New("secrets must come from configuration on Pos
 // DESIGN.md §6 allows: into the data directory for a single-instance SQLite
 // install, into the database for --demo (insecure, logged as such).
 func LoadSecrets(ctx context.Context, db *store.DB, c SecretsConfig, log *slog.Logger) (Secrets, error) {
-	set := 0
-	for _, v := range []string{c.SessionKey, c.PIIKeys, c.BlindIndexKey} {
-		if v != "" {
-			set++
-		}
-	}
+	configured, err := c.configured()
 	switch {
-	case set == 3:
+	case err != nil:
+		return Secrets{}, err
+	case configured:
 		s, err := parseSecrets(c.SessionKey, c.PIIKeys, c.BlindIndexKey)
 		s.Source = "config"
 		return s, err
-	case set != 0:
-		return Secrets{}, errors.New("secrets: set all three of session key, PII keys and blind-index key, or none")
 	case c.Demo:
 		log.Warn("using secrets generated into the database: insecure, for trying yuanxu only (--demo)")
 		return demoSecrets(ctx, db)
@@ -70,7 +65,24 @@ func LoadSecrets(ctx context.Context, db *store.DB, c SecretsConfig, log *slog.L
 	}
 }
 
-type secretFile struct {
+// configured reports whether all three secrets are set; some but not all
+// is an error.
+func (c SecretsConfig) configured() (bool, error) {
+	set := 0
+	for _, v := range []string{c.SessionKey, c.PIIKeys, c.BlindIndexKey} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 0 && set != 3 {
+		return false, errors.New("secrets: set all three of session key, PII keys and blind-index key, or none")
+	}
+	return set == 3, nil
+}
+
+// SecretStrings are secrets in configuration syntax: the form kept in a
+// data directory's secrets.json and in a backup's key file.
+type SecretStrings struct {
 	SessionKey    string `json:"session_key"`
 	PIIKeys       string `json:"pii_keys"`
 	BlindIndexKey string `json:"blind_index_key"`
@@ -113,23 +125,19 @@ func dataDirSecrets(dir string, log *slog.Logger) (Secrets, error) {
 	path := filepath.Join(dir, "secrets.json")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		var f secretFile
+		var f SecretStrings
 		if f.SessionKey, f.PIIKeys, f.BlindIndexKey, err = GenerateSecrets(); err != nil {
 			return Secrets{}, err
 		}
-		b, _ = json.MarshalIndent(f, "", "  ")
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o600); err != nil {
-			return Secrets{}, fmt.Errorf("secrets: %w", err)
+		if err := WriteSecretsFile(dir, f); err != nil {
+			return Secrets{}, err
 		}
-		if err := os.Rename(tmp, path); err != nil {
-			return Secrets{}, fmt.Errorf("secrets: %w", err)
-		}
+		b, _ = json.Marshal(f)
 		log.Info("generated secrets for this single-instance install", slog.String("file", path))
 	} else if err != nil {
 		return Secrets{}, fmt.Errorf("secrets: %w", err)
 	}
-	var f secretFile
+	var f SecretStrings
 	if err := json.Unmarshal(b, &f); err != nil {
 		return Secrets{}, fmt.Errorf("secrets: %s is not valid JSON: %w", path, err)
 	}
@@ -139,10 +147,22 @@ func dataDirSecrets(dir string, log *slog.Logger) (Secrets, error) {
 }
 
 func demoSecrets(ctx context.Context, db *store.DB) (Secrets, error) {
-	var f secretFile
-	gs, gp, gb, err := GenerateSecrets()
+	f, err := demoSecretStrings(ctx, db)
 	if err != nil {
 		return Secrets{}, err
+	}
+	s, err := parseSecrets(f.SessionKey, f.PIIKeys, f.BlindIndexKey)
+	s.Source = "demo-db"
+	return s, err
+}
+
+// demoSecretStrings returns the secrets a --demo database keeps, storing a
+// fresh set first if it has none.
+func demoSecretStrings(ctx context.Context, db *store.DB) (SecretStrings, error) {
+	var f SecretStrings
+	gs, gp, gb, err := GenerateSecrets()
+	if err != nil {
+		return f, err
 	}
 	err = db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var err error
@@ -155,12 +175,7 @@ func demoSecrets(ctx context.Context, db *store.DB) (Secrets, error) {
 		f.BlindIndexKey, err = tx.SecretGetOrCreate(ctx, "blind_index_key", gb)
 		return err
 	})
-	if err != nil {
-		return Secrets{}, err
-	}
-	s, err := parseSecrets(f.SessionKey, f.PIIKeys, f.BlindIndexKey)
-	s.Source = "demo-db"
-	return s, err
+	return f, err
 }
 
 // errInvalid is shorthand for a one-field validation error.

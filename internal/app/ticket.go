@@ -221,6 +221,20 @@ func (a *App) TicketCreate(ctx context.Context, p account.Principal, in TicketIn
 	}
 	var out store.TicketRow
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		out, err = a.openTicketTx(ctx, tx, p, v, files, in.Attachments)
+		return err
+	})
+	if err != nil {
+		return TicketView{}, err
+	}
+	return a.TicketGet(ctx, p, out.ID)
+}
+
+// openTicketTx opens a validated ticket for p in tx (TicketCreate's body;
+// an appeal opens its thread with it in its own transaction).
+func (a *App) openTicketTx(ctx context.Context, tx *store.Tx, p account.Principal, v ticket.Input, files []ticket.File, atts []AttachmentInput) (store.TicketRow, error) {
+	var out store.TicketRow
+	err := func() error {
 		tenant := p.TenantID()
 		waiting, _, err := store.TicketList(ctx, tx, store.TicketFilter{OwnerAccountID: tenant, Fair: true, Limit: maxAwaitingPerCustomer})
 		if err != nil {
@@ -247,7 +261,7 @@ func (a *App) TicketCreate(ctx context.Context, p account.Principal, in TicketIn
 		if err := tx.TicketInsert(ctx, r); err != nil {
 			return err
 		}
-		if _, err := a.ticketMessage(ctx, tx, r, creator, "customer", false, v.Body, files, in.Attachments); err != nil {
+		if _, err := a.ticketMessage(ctx, tx, r, creator, "customer", false, v.Body, files, atts); err != nil {
 			return err
 		}
 		out = r
@@ -257,11 +271,8 @@ func (a *App) TicketCreate(ctx context.Context, p account.Principal, in TicketIn
 			return err
 		}
 		return a.notifyTicketCustomer(ctx, tx, r, notify.EventTicketOpened, nil)
-	})
-	if err != nil {
-		return TicketView{}, err
-	}
-	return a.TicketGet(ctx, p, out.ID)
+	}()
+	return out, err
 }
 
 func checkAttachments(in []AttachmentInput) ([]ticket.File, error) {

@@ -1,12 +1,16 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"yuanxu/internal/account"
@@ -112,80 +116,82 @@ func (a *App) RecordUsage(ctx context.Context, samples []usage.Sample) (IngestRe
 	return a.ingest(WithActor(ctx, Actor{ID: "system"}), "", samples, verrs)
 }
 
+// ingestTarget is what storing samples of one service needs, read once
+// per batch.
+type ingestTarget struct {
+	svc   store.ServiceRow
+	meter store.ServiceMeter
+	dir   catalog.Direction
+}
+
+// hourKey is one service's hour in the roll-ups.
+type hourKey struct {
+	service string
+	hour    int64 // Unix ms
+}
+
+// ingest stores a batch in ONE transaction (one commit, one fsync on
+// SQLite, however many samples): each sample is inserted, or recognised as
+// a duplicate, or quarantined (not_on_node, conflict) exactly as before,
+// and the batch's hourly roll-ups are summed in memory and added once per
+// (service, hour) in a fixed order, so concurrent batches lock hour rows
+// in the same order. A storage error rolls the whole batch back (the node
+// resends it; stored samples are immutable, so a resend is safe); before,
+// the samples ahead of the error stayed stored. Quota checks follow, one
+// transaction per touched service.
 func (a *App) ingest(ctx context.Context, nodeID string, samples []usage.Sample, verrs []error) (IngestResult, error) {
 	res := IngestResult{Rejected: []IngestProblem{}}
-	touched := map[string]bool{}
+	targets := map[string]*ingestTarget{}
 	for i, s := range samples {
 		if verrs[i] != nil {
-			res.Rejected = append(res.Rejected, IngestProblem{Index: i, Reason: "invalid", Detail: verrs[i].Error()})
+			continue
+		}
+		if _, seen := targets[s.ServiceID]; seen {
 			continue
 		}
 		svc, err := store.ServiceGet(ctx, a.db, s.ServiceID)
 		if store.IsNotFound(err) {
-			res.Rejected = append(res.Rejected, IngestProblem{Index: i, Reason: "unknown_service"})
+			targets[s.ServiceID] = nil
 			continue
 		}
 		if err != nil {
 			return res, err
 		}
-		meter, err := store.ServiceMeterGet(ctx, a.db, svc.ID)
-		if err != nil {
+		t := &ingestTarget{svc: svc}
+		if t.meter, err = store.ServiceMeterGet(ctx, a.db, svc.ID); err != nil {
 			return res, err
 		}
-		dir, err := a.billedDirection(ctx, svc.ProductID)
-		if err != nil {
+		if t.dir, err = a.billedDirection(ctx, svc.ProductID); err != nil {
 			return res, err
 		}
-		payload, _ := json.Marshal(map[string]any{"interval_start": s.Start, "interval_seconds": s.Seconds, "rx_bytes": s.RxBytes, "tx_bytes": s.TxBytes, "class": s.Class})
-		outcome := ""
-		err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-			outcome = ""
-			reporter := nodeID
-			if nodeID == "" {
-				reporter = meter.NodeID
-			}
-			if meter.NodeID == "" || (nodeID != "" && meter.NodeID != nodeID) {
-				outcome = "not_on_node"
-				return tx.QuarantineInsert(ctx, id.NewAt(tx.Now), svc.ID, s.Start, string(payload), outcome, reporter)
-			}
-			row := store.SampleRow{ServiceID: svc.ID, Start: s.Start, Seconds: s.Seconds, RxBytes: int64(s.RxBytes), TxBytes: int64(s.TxBytes),
-				Class: string(s.Class), BilledBytes: int64(s.Billed(dir)), NodeID: reporter, ReceivedAt: tx.Now}
-			inserted, existing, err := tx.SampleInsert(ctx, row)
-			if err != nil {
-				return err
-			}
-			if !inserted {
-				if existing.Seconds == row.Seconds && existing.RxBytes == row.RxBytes && existing.TxBytes == row.TxBytes && existing.Class == row.Class {
-					outcome = "duplicate"
-					return nil
-				}
-				outcome = "conflict"
-				if err := tx.QuarantineInsert(ctx, id.NewAt(tx.Now), svc.ID, s.Start, string(payload), outcome, reporter); err != nil {
-					return err
-				}
-				return a.Audit(ctx, tx, AuditEntry{Action: "usage.sample_quarantined", SubjectType: "service", SubjectID: svc.ID,
-					Data: map[string]any{"interval_start": s.Start, "reason": outcome}})
-			}
-			if err := addOutHours(ctx, tx, s); err != nil {
-				return err
-			}
-			return addHours(ctx, tx, s, row.BilledBytes)
-		})
-		if err != nil {
-			return res, err
-		}
-		switch outcome {
-		case "":
+		targets[s.ServiceID] = t
+	}
+	outcomes := make([]string, len(samples))
+	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return a.ingestTx(ctx, tx, nodeID, samples, verrs, targets, outcomes)
+	})
+	if err != nil {
+		return res, err
+	}
+	touched := map[string]bool{}
+	for i, s := range samples {
+		t := targets[s.ServiceID]
+		switch {
+		case verrs[i] != nil:
+			res.Rejected = append(res.Rejected, IngestProblem{Index: i, Reason: "invalid", Detail: verrs[i].Error()})
+		case t == nil:
+			res.Rejected = append(res.Rejected, IngestProblem{Index: i, Reason: "unknown_service"})
+		case outcomes[i] == "":
 			res.Accepted++
-			touched[svc.ID] = true
-			if svc.ParentID != "" {
-				touched[svc.ParentID] = true
+			touched[t.svc.ID] = true
+			if t.svc.ParentID != "" {
+				touched[t.svc.ParentID] = true
 			}
-		case "duplicate":
+		case outcomes[i] == "duplicate":
 			res.Duplicates++
 		default:
 			res.Quarantined++
-			res.Rejected = append(res.Rejected, IngestProblem{Index: i, Reason: outcome})
+			res.Rejected = append(res.Rejected, IngestProblem{Index: i, Reason: outcomes[i]})
 		}
 	}
 	for sid := range touched {
@@ -196,39 +202,110 @@ func (a *App) ingest(ctx context.Context, nodeID string, samples []usage.Sample,
 	return res, nil
 }
 
-// addHours splits a sample's billed bytes over the hours it spans by the
-// same rule UsageBetween reads edges with (usage.Sample.BilledAsOf, pro
-// rata by time, rounded down cumulatively), so that roll-ups and samples
-// always agree to the byte and the hours add up to the whole.
-func addHours(ctx context.Context, tx *store.Tx, s usage.Sample, billed int64) error {
-	if billed == 0 {
-		return nil
+// ingestTx stores the valid samples of known services in tx and sets
+// each one's outcome: "" (stored; its hours added to the roll-ups),
+// duplicate, not_on_node or conflict (both quarantined). The samples go in
+// with multi-row inserts (store.SamplesInsert); one that was not inserted
+// is compared with the stored one, as a single insert would have been.
+func (a *App) ingestTx(ctx context.Context, tx *store.Tx, nodeID string, samples []usage.Sample, verrs []error, targets map[string]*ingestTarget,
+	outcomes []string) error {
+	payload := func(s usage.Sample) string {
+		b, _ := json.Marshal(map[string]any{"interval_start": s.Start, "interval_seconds": s.Seconds, "rx_bytes": s.RxBytes, "tx_bytes": s.TxBytes, "class": s.Class})
+		return string(b)
 	}
-	b := usage.Sample{ServiceID: s.ServiceID, Start: s.Start, Seconds: s.Seconds, Class: usage.Customer, TxBytes: uint64(billed)}
-	for h := s.Start.Truncate(time.Hour); h.Before(s.End()); h = h.Add(time.Hour) {
-		part := int64(b.BilledAsOf(catalog.DirectionTx, h.Add(time.Hour)) - b.BilledAsOf(catalog.DirectionTx, h))
-		if err := tx.HourAdd(ctx, s.ServiceID, h, part); err != nil {
+	var rows []store.SampleRow
+	var idx []int
+	for i, s := range samples {
+		outcomes[i] = ""
+		t := targets[s.ServiceID]
+		if verrs[i] != nil || t == nil {
+			continue
+		}
+		reporter := nodeID
+		if nodeID == "" {
+			reporter = t.meter.NodeID
+		}
+		if t.meter.NodeID == "" || (nodeID != "" && t.meter.NodeID != nodeID) {
+			outcomes[i] = "not_on_node"
+			if err := tx.QuarantineInsert(ctx, id.NewAt(tx.Now), t.svc.ID, s.Start, payload(s), outcomes[i], reporter); err != nil {
+				return err
+			}
+			continue
+		}
+		rows = append(rows, store.SampleRow{ServiceID: t.svc.ID, Start: s.Start, Seconds: s.Seconds, RxBytes: int64(s.RxBytes), TxBytes: int64(s.TxBytes),
+			Class: string(s.Class), BilledBytes: int64(s.Billed(t.dir)), NodeID: reporter, ReceivedAt: tx.Now})
+		idx = append(idx, i)
+	}
+	inserted, err := tx.SamplesInsert(ctx, rows)
+	if err != nil {
+		return err
+	}
+	billed, out := map[hourKey]int64{}, map[hourKey]int64{}
+	for k, row := range rows {
+		s := samples[idx[k]]
+		if inserted[k] {
+			if s.Class == usage.Customer {
+				splitHours(s, row.TxBytes, out)
+			}
+			splitHours(s, row.BilledBytes, billed)
+			continue
+		}
+		existing, err := store.SampleGet(ctx, tx, row.ServiceID, row.Start)
+		if err != nil {
+			return err
+		}
+		if existing.Seconds == row.Seconds && existing.RxBytes == row.RxBytes && existing.TxBytes == row.TxBytes && existing.Class == row.Class {
+			outcomes[idx[k]] = "duplicate"
+			continue
+		}
+		outcomes[idx[k]] = "conflict"
+		if err := tx.QuarantineInsert(ctx, id.NewAt(tx.Now), row.ServiceID, s.Start, payload(s), "conflict", row.NodeID); err != nil {
+			return err
+		}
+		if err := a.Audit(ctx, tx, AuditEntry{Action: "usage.sample_quarantined", SubjectType: "service", SubjectID: row.ServiceID,
+			Data: map[string]any{"interval_start": s.Start, "reason": "conflict"}}); err != nil {
+			return err
+		}
+	}
+	if err := addHourSums(ctx, out, tx.HourOutAdd); err != nil {
+		return err
+	}
+	return addHourSums(ctx, billed, tx.HourAdd)
+}
+
+// addHourSums adds each (service, hour) sum with add, in (service, hour)
+// order.
+func addHourSums(ctx context.Context, sums map[hourKey]int64, add func(context.Context, string, time.Time, int64) error) error {
+	keys := slices.SortedFunc(maps.Keys(sums), func(x, y hourKey) int {
+		if c := strings.Compare(x.service, y.service); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.hour, y.hour)
+	})
+	for _, k := range keys {
+		if err := add(ctx, k.service, store.FromMs(k.hour), sums[k]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// addOutHours splits a customer-class sample's outbound bytes over its
-// hours (the traffic detector's input, issue 16), by the same pro rata
-// rule as addHours.
-func addOutHours(ctx context.Context, tx *store.Tx, s usage.Sample) error {
-	if s.Class != usage.Customer || s.TxBytes == 0 {
-		return nil
+// splitHours adds bytes of s to the hours it spans in into, by the same
+// rule UsageBetween reads edges with (usage.Sample.BilledAsOf, pro rata by
+// time, rounded down cumulatively), so that roll-ups and samples always
+// agree to the byte and the hours add up to the whole. Billed bytes feed
+// usage_hour; a customer-class sample's outbound bytes feed usage_hour_out
+// (the traffic detector's input, issue 16).
+func splitHours(s usage.Sample, bytes int64, into map[hourKey]int64) {
+	if bytes == 0 {
+		return
 	}
-	b := usage.Sample{ServiceID: s.ServiceID, Start: s.Start, Seconds: s.Seconds, Class: usage.Customer, TxBytes: s.TxBytes}
+	b := usage.Sample{ServiceID: s.ServiceID, Start: s.Start, Seconds: s.Seconds, Class: usage.Customer, TxBytes: uint64(bytes)}
 	for h := s.Start.Truncate(time.Hour); h.Before(s.End()); h = h.Add(time.Hour) {
-		part := int64(b.BilledAsOf(catalog.DirectionTx, h.Add(time.Hour)) - b.BilledAsOf(catalog.DirectionTx, h))
-		if err := tx.HourOutAdd(ctx, s.ServiceID, h, part); err != nil {
-			return err
+		if part := int64(b.BilledAsOf(catalog.DirectionTx, h.Add(time.Hour)) - b.BilledAsOf(catalog.DirectionTx, h)); part != 0 {
+			into[hourKey{s.ServiceID, store.Ms(h)}] += part
 		}
 	}
-	return nil
 }
 
 // billedDirection is a product's billed direction: a traffic-billed

@@ -11,6 +11,7 @@ import (
 	"yuanxu/internal/app"
 	"yuanxu/internal/errs"
 	"yuanxu/internal/refund"
+	"yuanxu/internal/store"
 )
 
 // nodeToken sets the sandbox node's token.
@@ -24,6 +25,16 @@ func (s commerceSUT) nodeToken(t *testing.T) string {
 	return tok
 }
 
+// newMeteredServer is a commerce app with a buyer that owns a delivered
+// bandwidth server on the sandbox node, and the node's token.
+func newMeteredServer(t *testing.T) (commerceSUT, account.Principal, app.ServiceView, string) {
+	t.Helper()
+	s := newCommerceApp(t)
+	_, p := s.buyer(t, 100000)
+	sv := s.buyService(t, p, "cs-nc-bw", "s1")
+	return s, p, sv, s.nodeToken(t)
+}
+
 func batch(samples ...string) []byte {
 	return []byte(`{"samples":[` + strings.Join(samples, ",") + `]}`)
 }
@@ -34,11 +45,8 @@ func sample(svc string, start time.Time, secs int, rx, tx uint64) string {
 
 func TestUsageIngestionDuplicatesConflictsAndNodes(t *testing.T) {
 	t.Parallel()
-	s := newCommerceApp(t)
+	s, p, sv, tok := newMeteredServer(t)
 	ctx := context.Background()
-	_, p := s.buyer(t, 100000)
-	sv := s.buyService(t, p, "cs-nc-bw", "s1")
-	tok := s.nodeToken(t)
 	t0 := s.clock.Now().Truncate(time.Minute)
 	s.clock.Advance(time.Hour)
 	b := batch(sample(sv.ID, t0, 300, 100, 1000), sample(sv.ID, t0.Add(5*time.Minute), 300, 0, 2000))
@@ -150,5 +158,97 @@ func TestQuotaExhaustionSuspendsAndAPackResumes(t *testing.T) {
 	}
 	if got, _ = s.a.Service(ctx, p, sv.ID); got.State != "active" {
 		t.Fatalf("after the pack: %+v", got)
+	}
+}
+
+// TestUsageBatchStoresNeighboursOfRefusedSamplesAndExactHours: a batch is
+// stored in one transaction, and one sample's fate never decides its
+// neighbours': with a sample repeated in the same batch (a duplicate), a
+// conflicting figure for it (quarantined), an unknown service and an
+// invalid sample in the middle, the valid samples are stored, and the
+// hourly roll-ups summed in memory for the batch equal, hour by hour, what
+// the samples hold — samples straddling an hour split pro rata.
+func TestUsageBatchStoresNeighboursOfRefusedSamplesAndExactHours(t *testing.T) {
+	t.Parallel()
+	s, _, sv, tok := newMeteredServer(t)
+	ctx := context.Background()
+	h0 := s.clock.Now().Truncate(time.Hour).Add(-3 * time.Hour)
+	s.clock.Advance(time.Hour)
+	res, err := s.a.IngestUsage(ctx, tok, batch(
+		sample(sv.ID, h0.Add(50*time.Minute), 1200, 100, 1200), // 10 min in h0, 10 in h0+1
+		sample(sv.ID, h0.Add(50*time.Minute), 1200, 100, 1200), // the same again: a duplicate
+		sample(sv.ID, h0.Add(50*time.Minute), 1200, 100, 7),    // another figure: quarantined
+		sample("nope", h0, 60, 1, 1),                           // unknown service
+		sample(sv.ID, h0.Add(24*time.Hour), 60, 1, 1),          // in the future: invalid
+		sample(sv.ID, h0.Add(70*time.Minute), 3600, 0, 3600),   // 50 min in h0+1, 10 in h0+2
+		sample(sv.ID, h0, 600, 40, 20),                         // inside h0
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 3 || res.Duplicates != 1 || res.Quarantined != 1 || len(res.Rejected) != 3 {
+		t.Fatalf("outcomes: %+v", res)
+	}
+	reasons := map[int]string{}
+	for _, r := range res.Rejected {
+		reasons[r.Index] = r.Reason
+	}
+	if reasons[2] != "conflict" || reasons[3] != "unknown_service" || reasons[4] != "invalid" {
+		t.Fatalf("rejected: %+v", res.Rejected)
+	}
+	// A bandwidth server bills rx+tx; whole hours come from the roll-ups.
+	for _, c := range []struct {
+		from, to time.Time
+		want     int64
+	}{
+		{h0, h0.Add(time.Hour), 60 + 650},                      // the last sample, and 10/20 of the first
+		{h0.Add(time.Hour), h0.Add(2 * time.Hour), 650 + 3000}, // the rest of the first, 50/60 of the second
+		{h0.Add(2 * time.Hour), h0.Add(3 * time.Hour), 600},
+		{h0, h0.Add(3 * time.Hour), 60 + 1300 + 3600},
+	} {
+		if got, err := s.a.UsageBetween(ctx, s.db, sv.ID, c.from, c.to); err != nil || got != c.want {
+			t.Errorf("billed in [%v, %v): %d, %v; want %d", c.from, c.to, got, err, c.want)
+		}
+	}
+	// The outbound roll-ups (the traffic detector's input) likewise.
+	out, err := store.HoursOut(ctx, s.db, sv.ID, h0, h0.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[h0] != 20+600 || out[h0.Add(time.Hour)] != 600+3000 || out[h0.Add(2*time.Hour)] != 600 {
+		t.Fatalf("outbound hours: %v", out)
+	}
+}
+
+// TestUsageBatchAcrossInsertStatements: a batch larger than one insert
+// statement (store.SamplesInsert takes 50 rows a statement) keeps each
+// sample's outcome: a sample repeated in a later statement is a duplicate,
+// a different figure for one stored in an earlier statement is
+// quarantined, and every other sample is counted once.
+func TestUsageBatchAcrossInsertStatements(t *testing.T) {
+	t.Parallel()
+	s, _, sv, tok := newMeteredServer(t)
+	ctx := context.Background()
+	t0 := s.clock.Now().Truncate(time.Hour).Add(-2 * time.Hour)
+	var ss []string
+	var want int64
+	for i := range 120 {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		switch i {
+		case 75:
+			ss = append(ss, sample(sv.ID, t0.Add(10*time.Minute), 60, 1, 10+10)) // sample 10 again
+		case 110:
+			ss = append(ss, sample(sv.ID, t0.Add(55*time.Minute), 60, 1, 999)) // sample 55, another figure
+		default:
+			ss = append(ss, sample(sv.ID, at, 60, 1, uint64(10+i)))
+			want += 1 + int64(10+i)
+		}
+	}
+	res, err := s.a.IngestUsage(ctx, tok, batch(ss...))
+	if err != nil || res.Accepted != 118 || res.Duplicates != 1 || res.Quarantined != 1 || len(res.Rejected) != 1 || res.Rejected[0].Index != 110 {
+		t.Fatalf("outcomes: %+v, %v", res, err)
+	}
+	if got, err := s.a.UsageBetween(ctx, s.db, sv.ID, t0, t0.Add(3*time.Hour)); err != nil || got != want {
+		t.Fatalf("billed %d, %v; want %d", got, err, want)
 	}
 }

@@ -142,6 +142,9 @@ func (a *App) RequestWithdrawal(ctx context.Context, p account.Principal, in Wit
 	}
 	var out store.WithdrawalRow
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := refuseIfHeld(ctx, tx, customer); err != nil { // an authority order (issue 16)
+			return err
+		}
 		b, err := balancesOf(ctx, tx, customer)
 		if err != nil {
 			return err
@@ -296,6 +299,9 @@ func (a *App) DecideWithdrawal(ctx context.Context, p account.Principal, withdra
 			}
 			if w.State != WithdrawalApproved {
 				return bad()
+			}
+			if err := refuseIfHeld(ctx, tx, w.AccountID); err != nil { // an authority order stops the payout (issue 16)
+				return err
 			}
 			from := wallet.WithdrawalsPayable
 			if w.Source == string(wallet.RefundCredit) {

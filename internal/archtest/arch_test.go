@@ -57,6 +57,8 @@ func layer(path string) string {
 		return "jobs"
 	case strings.HasPrefix(p, "internal/archtest"), strings.HasPrefix(p, "e2e"):
 		return "test"
+	case strings.HasPrefix(p, "internal/bench"):
+		return "test" // the performance harness (yuanxu bench) wires app, web and store as webtest does
 	}
 	return "domain"
 }

@@ -125,3 +125,35 @@ func FuzzParseUSCC(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSniffLicence: a business licence upload is outside bytes. Whatever
+// it is, SniffLicence never panics; it accepts only a file within the limit
+// whose leading bytes are PNG, JPEG or PDF (and names that type), and
+// refuses everything else with one of its codes on the licence field.
+func FuzzSniffLicence(f *testing.F) {
+	f.Add([]byte("\x89PNG\r\n\x1a\n"), 64)
+	f.Add([]byte{0xff, 0xd8, 0xff, 0xdb}, 64)
+	f.Add([]byte("%PDF-1.4"), 64)
+	f.Add([]byte("%PDF-1.4 but too long"), 8)
+	f.Add([]byte("<svg onload=alert(1)>"), 64)
+	f.Add([]byte("MZ"), 64)
+	f.Add([]byte{}, 64)
+	f.Fuzz(func(t *testing.T, b []byte, max int) {
+		if max <= 0 {
+			return // a programming error, not outside input
+		}
+		mime, err := kyc.SniffLicence(b, max)
+		if err != nil {
+			var e *errs.Error
+			if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != kyc.FieldLicence ||
+				!slices.Contains([]string{kyc.CodeLicenceEmpty, kyc.CodeLicenceTooLarge, kyc.CodeLicenceType}, e.Code) {
+				t.Fatalf("refusal %#v", err)
+			}
+			return
+		}
+		prefix := map[string]string{kyc.MIMEPNG: "\x89PNG\r\n\x1a\n", kyc.MIMEJPEG: "\xff\xd8\xff", kyc.MIMEPDF: "%PDF-"}[mime]
+		if prefix == "" || !strings.HasPrefix(string(b), prefix) || len(b) > max {
+			t.Fatalf("accepted %d bytes (limit %d) as %q: %q", len(b), max, mime, b)
+		}
+	})
+}

@@ -16,8 +16,8 @@ var enSources = map[Event]Source{
 	},
 	EventMeasureImposed: {
 		Subject:   "Notice of measure: {{.measure}} (case {{.case_id}})",
-		Text:      "After review, we have taken the following measure on your account: {{.measure}}.\n\nCase: {{.case_id}}\nReason: {{.reason}}\n\nYou may appeal until {{.appeal_until}} (Beijing time).",
-		SMS:       "Measure on your account: {{.measure}} (case {{.case_id}}); appeal until {{.appeal_until}}.",
+		Text:      "After review, we have taken the following measure on your account: {{.measure}}.\n\nCase: {{.case_id}}\nUse rule: {{.rule}}\nEvidence: {{.evidence}}\nReason: {{.reason}}\n\nYou may appeal within {{.appeal_until}} after the day you first receive this notice by email or SMS (that day not counted; clause 6.2). To appeal: {{.appeal_how}}",
+		SMS:       "Measure on your account: {{.measure}} (case {{.case_id}}); appeal within {{.appeal_until}} of receipt.",
 		SMSParams: []string{"measure", "case_id", "appeal_until"},
 	},
 	EventAppealDecided: {

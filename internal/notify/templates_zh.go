@@ -18,8 +18,8 @@ var zhSources = map[Event]Source{
 	},
 	EventMeasureImposed: {
 		Subject:   "处置通知：{{.measure}}（案件 {{.case_id}}）",
-		Text:      "经审查，我们对您的账户采取了以下措施：{{.measure}}。\n\n案件编号：{{.case_id}}\n原因：{{.reason}}\n\n如有异议，您可在 {{.appeal_until}}（北京时间）前提出申诉。",
-		SMS:       "您的账户已被采取措施：{{.measure}}（案件{{.case_id}}），可在{{.appeal_until}}前申诉。",
+		Text:      "经审查，我们对您的账户采取了以下措施：{{.measure}}。\n\n案件编号：{{.case_id}}\n违反的使用规则：{{.rule}}\n证据摘要：{{.evidence}}\n原因：{{.reason}}\n\n如有异议，您可在首次通过邮件或短信收到本通知之日起 {{.appeal_until}}内提出申诉（收到当日不计，协议第 6.2 条）。申诉方式：{{.appeal_how}}",
+		SMS:       "您的账户已被采取措施：{{.measure}}（案件{{.case_id}}），可在收到后{{.appeal_until}}内申诉。",
 		SMSParams: []string{"measure", "case_id", "appeal_until"},
 	},
 	EventAppealDecided: {

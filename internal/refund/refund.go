@@ -81,9 +81,37 @@ type Facts struct {
 	UsageKnown  bool
 	Metered     bool // the order has something metered (servers, VPN, CDN)
 	Banned      bool
-	OpenCases   []string
-	PaidFen     int64 // what was captured: the amount refunded in full
-	Lines       []Line
+	// Paused are the spans of bans later overturned on appeal: the window
+	// gets back what of it they took (clause 6.2 reopens the rest of the
+	// refund window).
+	Paused    []Span
+	OpenCases []string
+	PaidFen   int64 // what was captured: the amount refunded in full
+	Lines     []Line
+}
+
+// Span is an interval of time [From, To).
+type Span struct{ From, To time.Time }
+
+// ExtendForPauses moves a window's end by the part of each pause that fell
+// inside the window as it stood (a ban that began before the end and was
+// overturned later gives the customer back the rest of the window from the
+// overturn). Pauses are applied in the order given; zero ones are ignored.
+func ExtendForPauses(start, end time.Time, pauses []Span) time.Time {
+	for _, p := range pauses {
+		if p.From.IsZero() || p.To.IsZero() || !p.To.After(p.From) || p.From.After(end) || !p.To.After(start) {
+			continue
+		}
+		end = end.Add(p.To.Sub(maxTime(p.From, start)))
+	}
+	return end
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // Step is one rule's entry in a trace.
@@ -250,7 +278,7 @@ func windowRule(f Facts, set *policy.Set) Step {
 			anchor = f.DeliveredAt
 		}
 	}
-	end := anchor.Add(w)
+	end := ExtendForPauses(anchor, anchor.Add(w), f.Paused)
 	s.Inputs["window_ends"] = cst(end)
 	if !f.RequestedAt.After(end) && !anchor.IsZero() {
 		s.Outcome = Pass

@@ -142,3 +142,17 @@ func TestPolicyChangesTheRules(t *testing.T) {
 		t.Fatalf("under a 48 h window that covers renewals: %+v", d)
 	}
 }
+
+// BenchmarkEvaluate is the pure refund-eligibility decision (clauses 2.2,
+// 3.1, 3.2) with its trace, on facts that pass every rule: the part of
+// GET /orders/{id}/refund-eligibility that is not storage or HTTP
+// (yuanxu bench measures the whole request).
+func BenchmarkEvaluate(b *testing.B) {
+	set := policy.ProjectDefaults()
+	f := base()
+	for b.Loop() {
+		if d := Evaluate(f, set); d.Outcome == "" {
+			b.Fatal("no outcome")
+		}
+	}
+}

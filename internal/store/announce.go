@@ -380,6 +380,7 @@ type ObjectionAmount struct {
 	ServiceID string `json:"service_id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f70"`
 	OrderID   string `json:"order_id" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f60"`
 	Fen       int64  `json:"fen" example:"2600" doc:"The pro-rata refund of the unused term, in fen."`
+	RefundID  string `json:"refund_id,omitempty" example:"01936a9e-4c1f-7c39-9f1e-1b2c3d4e5f90" doc:"The refund (kind assignment) of the service's order that pays it."`
 }
 
 // ObjectionRow is a customer's objection to an assignment.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -284,4 +285,27 @@ func SitesWithDomains(ctx context.Context, q Querier, domains []string, serviceI
 func (tx *Tx) PeerRemove(ctx context.Context, serviceID string, at time.Time) (bool, error) {
 	n, err := tx.Exec(ctx, `UPDATE wg_peer SET removed_at_ms = $2 WHERE service_id = $1 AND removed_at_ms IS NULL`, serviceID, Ms(at))
 	return n == 1, err
+}
+
+// ServicesOnNodes lists the ids of the services on any of nodes: a
+// service metered on the node (service.node_id: cloud servers), a
+// current WireGuard peer on it (VPN lines) or a CDN site it serves
+// (edges). Nil nodes: nil.
+func ServicesOnNodes(ctx context.Context, q Querier, nodes []string) ([]string, error) {
+	if len(nodes) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(nodes))
+	ph := make([]string, len(nodes))
+	for i, n := range nodes {
+		args[i], ph[i] = n, "$"+itoa(i+1)
+	}
+	in := "(" + strings.Join(ph, ", ") + ")"
+	return collect(ctx, q, `SELECT id FROM service WHERE node_id IN `+in+`
+ UNION SELECT service_id FROM wg_peer WHERE removed_at_ms IS NULL AND node_id IN `+in+`
+ UNION SELECT service_id FROM cdn_site WHERE node_id IN `+in, args, func(s scanner) (string, error) {
+		var id string
+		err := s.Scan(&id)
+		return id, err
+	})
 }

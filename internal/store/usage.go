@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -97,22 +99,77 @@ type SampleRow struct {
 	ReceivedAt                    time.Time
 }
 
-// SampleInsert stores a sample unless one of the same (service, interval
-// start) exists: inserted=false then, with the stored one, for the caller
-// to tell a duplicate from a conflict.
-func (tx *Tx) SampleInsert(ctx context.Context, s SampleRow) (inserted bool, existing SampleRow, err error) {
-	n, err := tx.Exec(ctx, `INSERT INTO usage_sample (service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id,
- received_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (service_id, interval_start_ms) DO NOTHING`,
-		s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes, s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt))
-	if err != nil || n == 1 {
-		return n == 1, SampleRow{}, err
+// samplesPerInsert bounds the rows of one INSERT statement: SQLite names
+// $n parameters and resolves each by a linear lookup while parsing, so a
+// statement's parse time grows with the square of its parameters.
+const samplesPerInsert = 50
+
+// SamplesInsert stores samples with one multi-row INSERT … ON CONFLICT DO
+// NOTHING per samplesPerInsert rows and reports, per sample, whether it
+// was inserted. A sample whose (service, interval start) exists — stored
+// before, or earlier in rows — is not; the caller reads the stored one
+// (SampleGet) to tell a duplicate from a conflict. Rows are inserted in
+// order, so of two samples with the same key in rows the first is stored.
+func (tx *Tx) SamplesInsert(ctx context.Context, rows []SampleRow) ([]bool, error) {
+	inserted := make([]bool, len(rows))
+	type key struct {
+		service string
+		start   int64
 	}
-	var start, recv int64
-	err = tx.QueryRow(ctx, `SELECT service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id, received_at_ms
- FROM usage_sample WHERE service_id = $1 AND interval_start_ms = $2`, s.ServiceID, Ms(s.Start)).Scan(&existing.ServiceID, &start,
-		&existing.Seconds, &existing.RxBytes, &existing.TxBytes, &existing.Class, &existing.BilledBytes, &existing.NodeID, &recv)
-	existing.Start, existing.ReceivedAt = FromMs(start), FromMs(recv)
-	return false, existing, err
+	for lo := 0; lo < len(rows); lo += samplesPerInsert {
+		chunk := rows[lo:min(lo+samplesPerInsert, len(rows))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO usage_sample (service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id,
+ received_at_ms) VALUES `)
+		args := make([]any, 0, len(chunk)*9)
+		for i, s := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			b := i * 9
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8, b+9)
+			args = append(args, s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes, s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt))
+		}
+		q.WriteString(` ON CONFLICT (service_id, interval_start_ms) DO NOTHING RETURNING service_id, interval_start_ms`)
+		rs, err := tx.Query(ctx, q.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		stored := map[key]bool{}
+		for rs.Next() {
+			var k key
+			if err := rs.Scan(&k.service, &k.start); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			stored[k] = true
+		}
+		if err := rs.Close(); err != nil {
+			return nil, err
+		}
+		if err := rs.Err(); err != nil {
+			return nil, err
+		}
+		for i, s := range chunk {
+			k := key{s.ServiceID, Ms(s.Start)}
+			if stored[k] {
+				inserted[lo+i] = true
+				delete(stored, k) // a later sample with the same key was not inserted
+			}
+		}
+	}
+	return inserted, nil
+}
+
+// SampleGet reads the stored sample of a service at an interval start.
+func SampleGet(ctx context.Context, q Querier, serviceID string, start time.Time) (SampleRow, error) {
+	var s SampleRow
+	var startMs, recv int64
+	err := q.QueryRow(ctx, `SELECT service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id, received_at_ms
+ FROM usage_sample WHERE service_id = $1 AND interval_start_ms = $2`, serviceID, Ms(start)).Scan(&s.ServiceID, &startMs,
+		&s.Seconds, &s.RxBytes, &s.TxBytes, &s.Class, &s.BilledBytes, &s.NodeID, &recv)
+	s.Start, s.ReceivedAt = FromMs(startMs), FromMs(recv)
+	return s, err
 }
 
 // QuarantineInsert keeps a refused sample with its reason.

@@ -99,6 +99,8 @@ func (s *server) registerOperations() (err error) {
 	registerUsage(s)       // api_usage.go
 	registerResellers(s)   // api_resellers.go
 	registerCompliance(s)  // api_compliance.go
+	registerAuthority(s)   // api_authority.go
+	registerMeasures(s)    // api_compliance_measures.go
 	registerDelivery(s)    // api_delivery.go
 	registerAnnounce(s)    // api_announce.go
 	registerNetDelivery(s) // api_netdrv.go

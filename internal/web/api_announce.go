@@ -210,8 +210,10 @@ func registerAssignment(s *server) {
 		})
 	register(s, huma.Operation{OperationID: "object-to-assignment", Method: http.MethodPost, Path: "/assignments/{id}/objection", Tags: tag,
 		Security: secAny, Summary: "Object to an assignment and leave",
-		Description: "Before it takes effect (announce.objection_closed, 409, after; announce.already_objected, 409, twice). Records, per live " +
-			"service, the pro-rata refund of the unused term to the original route; the payout itself follows through finance. Needs refund.request.",
+		Description: "Before it takes effect (announce.objection_closed, 409, after; announce.already_objected, 409, twice). You leave at once: " +
+			"per live service the pro-rata refund of the unused term is paid to the original route by one refund of kind assignment per order " +
+			"(the balance part at once, a gateway part by a gateway refund: state paying until it settles) and the services end. An order " +
+			"with a refund request still open is refund.duplicate (409): withdraw it first. Needs refund.request.",
 		Errors: []int{401, 403, 404, 409}, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *assignmentIDInput) (*objectionOutput, error) {
 			p, err := customerPrincipal(ctx, "refund.request")
@@ -221,7 +223,7 @@ func registerAssignment(s *server) {
 			return one(func(v app.ObjectionView) *objectionOutput { return &objectionOutput{Body: v} })(s.app.ObjectToAssignment(ctx, p.Principal, in.ID))
 		})
 	register(s, huma.Operation{OperationID: "staff-list-assignments", Method: http.MethodGet, Path: "/staff/assignments", Tags: []string{"announcements", "staff"},
-		Security: secAny, Summary: "Assignments and objections", Description: "Every objection with its pro-rata amounts. Needs announce.manage.",
+		Security: secAny, Summary: "Assignments and objections", Description: "Every objection with its pro-rata amounts and the state of the refunds that pay them. Needs announce.manage.",
 		Errors: []int{401, 403}},
 		func(ctx context.Context, _ *struct{}) (*assignmentsOutput, error) {
 			p, err := staffCaller(ctx, "announce.manage")

@@ -40,7 +40,7 @@ var refundsTag = &huma.Tag{Name: "refunds", Description: "Refunds (issue 15; cla
 
 // RefundStepBody is one rule of an eligibility trace.
 type RefundStepBody struct {
-	Rule     string            `json:"rule" enum:"state,delivery_breach,purpose,window,usage,standing,class" example:"window" doc:"The rule's stable id."`
+	Rule     string            `json:"rule" enum:"state,delivery_breach,purpose,window,usage,standing,class,assignment_objection" example:"window" doc:"The rule's stable id."`
 	Clause   string            `json:"clause" example:"3.1" doc:"The clause of the agreement that makes the rule."`
 	Outcome  string            `json:"outcome" enum:"pass,fail,review,not_applicable" example:"pass" doc:"pass, fail, review (a person must check) or not_applicable."`
 	Inputs   map[string]string `json:"inputs" example:"{\"requested_at\":\"2026-06-19 23:40:00 +08:00\",\"window_ends\":\"2026-06-20 00:03:10 +08:00\"}" doc:"What the rule read, as shown to people."`

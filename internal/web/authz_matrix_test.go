@@ -118,6 +118,8 @@ type matrixEnv struct {
 	commerce    *matrixCommerce   // the commerce rows' objects (api_commerce_matrix_test.go)
 	resellers   *matrixResellers  // the reseller rows' objects (api_reseller_matrix_test.go)
 	compliance2 *matrixCompliance // the compliance rows' objects (api_compliance_matrix_test.go)
+	authority   *matrixAuthority  // the authority rows' objects (api_authority_matrix_test.go)
+	measures    *matrixMeasures   // the measure and appeal rows' objects (api_measures_matrix_test.go)
 }
 
 // noSuchID is a well-formed id of nothing.
@@ -353,6 +355,8 @@ func newMatrixEnv(t *testing.T, s *webtest.Server) *matrixEnv {
 	env.setupCommerce(t)
 	env.setupResellers(t)
 	env.setupCompliance(t)
+	env.setupAuthority(t)
+	env.setupMeasures(t, sp) // api_measures_matrix_test.go
 	return env
 }
 

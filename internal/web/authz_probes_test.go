@@ -93,7 +93,13 @@ func (env *matrixEnv) send(t *testing.T, p probe, a *actor, cookie string, victi
 	if cp, ok := env.compliancePath(p, a); ok { // api_compliance_matrix_test.go
 		path = cp
 	}
+	if mp, ok := env.measuresPath(p, a); ok { // api_measures_matrix_test.go
+		path = mp
+	}
 	if ap, ok := env.acmePath(p, a); ok { // api_acme_matrix_test.go
+		path = ap
+	}
+	if ap, ok := env.authorityPath(p, a); ok { // api_authority_matrix_test.go
 		path = ap
 	}
 	if np, ok := env.netdrvPath(p, a); ok { // api_netdrv_matrix_test.go
@@ -173,6 +179,9 @@ func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 		return ct, b
 	}
 	if ct, b, ok := env.acmeBody(p, a); ok { // api_acme_matrix_test.go
+		return ct, b
+	}
+	if ct, b, ok := env.authorityBody(p, a); ok { // api_authority_matrix_test.go
 		return ct, b
 	}
 	if ct, b, ok := env.netdrvBody(p, a); ok { // api_netdrv_matrix_test.go

@@ -29,13 +29,14 @@ func init() {
 		"rule.refund.class":           {ZH: "第 {clause} 条：{sentence}", EN: "Clause {clause}: {sentence}"},
 
 		// The rules' names.
-		"refund.rule.state":           {ZH: "订单状态", EN: "the order's state"},
-		"refund.rule.delivery_breach": {ZH: "交付逾期", EN: "late delivery"},
-		"refund.rule.purpose":         {ZH: "仅限新购", EN: "new purchases only"},
-		"refund.rule.window":          {ZH: "退款时限", EN: "the refund window"},
-		"refund.rule.usage":           {ZH: "已用流量", EN: "the traffic used"},
-		"refund.rule.standing":        {ZH: "账户状态", EN: "the account's standing"},
-		"refund.rule.class":           {ZH: "产品退款类别", EN: "the product's refund class"},
-		"refund.rule_with_clause":     {ZH: "{rule}（第 {clause} 条）", EN: "{rule} (clause {clause})"},
+		"refund.rule.state":                {ZH: "订单状态", EN: "the order's state"},
+		"refund.rule.delivery_breach":      {ZH: "交付逾期", EN: "late delivery"},
+		"refund.rule.purpose":              {ZH: "仅限新购", EN: "new purchases only"},
+		"refund.rule.window":               {ZH: "退款时限", EN: "the refund window"},
+		"refund.rule.usage":                {ZH: "已用流量", EN: "the traffic used"},
+		"refund.rule.standing":             {ZH: "账户状态", EN: "the account's standing"},
+		"refund.rule.class":                {ZH: "产品退款类别", EN: "the product's refund class"},
+		"refund.rule.assignment_objection": {ZH: "反对协议转让", EN: "the objection to an assignment"},
+		"refund.rule_with_clause":          {ZH: "{rule}（第 {clause} 条）", EN: "{rule} (clause {clause})"},
 	})
 }

@@ -21,13 +21,14 @@ func init() {
 		"page.refunds.outcome.needs_review":   {ZH: "需人工审核", EN: "Needs a review"},
 
 		// The rules as the trace's headings.
-		"page.refunds.rule_title.state":           {ZH: "订单状态", EN: "Order state"},
-		"page.refunds.rule_title.delivery_breach": {ZH: "交付逾期", EN: "Late delivery"},
-		"page.refunds.rule_title.purpose":         {ZH: "仅限新购", EN: "New purchases only"},
-		"page.refunds.rule_title.window":          {ZH: "退款时限", EN: "Refund window"},
-		"page.refunds.rule_title.usage":           {ZH: "已用流量", EN: "Traffic used"},
-		"page.refunds.rule_title.standing":        {ZH: "账户状态", EN: "Account standing"},
-		"page.refunds.rule_title.class":           {ZH: "产品退款类别", EN: "Refund class of the product"},
+		"page.refunds.rule_title.state":                {ZH: "订单状态", EN: "Order state"},
+		"page.refunds.rule_title.delivery_breach":      {ZH: "交付逾期", EN: "Late delivery"},
+		"page.refunds.rule_title.purpose":              {ZH: "仅限新购", EN: "New purchases only"},
+		"page.refunds.rule_title.window":               {ZH: "退款时限", EN: "Refund window"},
+		"page.refunds.rule_title.usage":                {ZH: "已用流量", EN: "Traffic used"},
+		"page.refunds.rule_title.standing":             {ZH: "账户状态", EN: "Account standing"},
+		"page.refunds.rule_title.class":                {ZH: "产品退款类别", EN: "Refund class of the product"},
+		"page.refunds.rule_title.assignment_objection": {ZH: "反对协议转让（第九条第 3 款）", EN: "Objection to an assignment (clause 9.3)"},
 
 		// What the rules read.
 		"page.refunds.input.order_state":       {ZH: "订单状态", EN: "Order state"},
@@ -144,6 +145,7 @@ func init() {
 		"page.refunds.notice.swapped":                  {ZH: "已更换：新机器已开通，原服务已终止。", EN: "Swapped: the new machine runs and the old service has ended."},
 		"page.refunds.kind.no_fault":                   {ZH: "无理由退款", EN: "No-fault refund"},
 		"page.refunds.kind.delivery_breach":            {ZH: "交付逾期退款", EN: "Late-delivery refund"},
+		"page.refunds.kind.assignment":                 {ZH: "反对转让按比例退款", EN: "Pro-rata refund on objecting to an assignment"},
 		"page.refunds.reason_code.window_passed":       {ZH: "已超过退款时限", EN: "The refund window had passed"},
 		"page.refunds.reason_code.usage_exceeded":      {ZH: "已用流量超过上限", EN: "Traffic used above the limit"},
 		"page.refunds.reason_code.class_excluded":      {ZH: "该类产品不适用无理由退款", EN: "This kind of product has no no-fault refund"},

@@ -39,6 +39,7 @@ func (h *handlers) registerAnnouncePages(handle func(string, http.HandlerFunc), 
 	handle("GET /announcements.atom", h.announcementsAtom)
 	handle("GET /status", h.statusPage)
 	h.registerAnnounceConsole(handle, staff) // announce_console.go
+	h.registerAssignConsole(handle, staff)   // announce_assign_console.go
 }
 
 // MaintenanceBanner lists the current and upcoming windows that affect
@@ -275,6 +276,7 @@ type MyAssignmentRow struct {
 	ID, Assignee, Effective string
 	Objected, Open          bool
 	Refund                  string
+	Refunds                 []ConsoleObjectionRefund // one per order, paid to the original route
 }
 
 func (h *handlers) myMaintenance(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
@@ -324,6 +326,10 @@ func (h *handlers) renderMyMaintenance(w http.ResponseWriter, req *http.Request,
 		if len(x.Objections) > 0 {
 			r.Objected = true
 			r.Refund = fen(x.Objections[0].TotalFen)
+			for _, rf := range x.Objections[0].Refunds {
+				r.Refunds = append(r.Refunds, ConsoleObjectionRefund{ID: rf.ID, OrderID: rf.OrderID, Amount: fen(rf.AmountFen), State: rf.State,
+					StateLabel: i18n.T(v.Lang, "page.console.announce.refund_state."+rf.State, nil)})
+			}
 		}
 		v.Assignments = append(v.Assignments, r)
 	}

@@ -49,11 +49,12 @@ func (h *handlers) registerAnnounceConsole(handle func(string, http.HandlerFunc)
 	handle("POST /console/incidents/{id}", staff(h.consoleIncident))
 }
 
-// announceSubnav is the sub-navigation of the three editors.
+// announceSubnav is the sub-navigation of the editors.
 func announceSubnav(current string) []NavItem {
 	items := []NavItem{{ID: "announcements", LabelKey: "page.console.announce.nav.announcements", Href: "/console/announcements"},
 		{ID: "maintenance", LabelKey: "page.console.announce.nav.maintenance", Href: "/console/maintenance"},
-		{ID: "incidents", LabelKey: "page.console.announce.nav.incidents", Href: "/console/incidents"}}
+		{ID: "incidents", LabelKey: "page.console.announce.nav.incidents", Href: "/console/incidents"},
+		{ID: "assignments", LabelKey: "page.console.announce.nav.assignments", Href: "/console/assignments"}}
 	for i := range items {
 		items[i].Current = items[i].ID == current
 	}
@@ -67,6 +68,10 @@ type ConsoleAnnouncementsView struct {
 	Sub                              []NavItem
 	Items                            []ConsoleAnnouncementRow
 	TitleZh, TitleEn, BodyZh, BodyEn string
+	// EditID is the announcement the form rewrites ("": a new one, from
+	// ?edit=ID); Publish is the checkbox's state.
+	EditID  string
+	Publish bool
 }
 
 // ConsoleAnnouncementRow is one announcement in the console.
@@ -83,8 +88,9 @@ func (h *handlers) consoleAnnouncements(w http.ResponseWriter, req *http.Request
 			return
 		}
 		v.TitleZh, v.TitleEn, v.BodyZh, v.BodyEn = field(req, "title_zh"), field(req, "title_en"), req.PostForm.Get("body_zh"), req.PostForm.Get("body_en")
-		_, err := h.app.SaveAnnouncement(req.Context(), p.Principal, field(req, "id"), app.AnnouncementInput{TitleZh: v.TitleZh, TitleEn: v.TitleEn,
-			BodyZh: v.BodyZh, BodyEn: v.BodyEn, Publish: field(req, "publish") == "1"})
+		v.EditID, v.Publish = field(req, "id"), field(req, "publish") == "1"
+		_, err := h.app.SaveAnnouncement(req.Context(), p.Principal, v.EditID, app.AnnouncementInput{TitleZh: v.TitleZh, TitleEn: v.TitleEn,
+			BodyZh: v.BodyZh, BodyEn: v.BodyEn, Publish: v.Publish})
 		if err == nil {
 			http.Redirect(w, req, "/console/announcements?done=announcement_saved", http.StatusSeeOther)
 			return
@@ -95,7 +101,15 @@ func (h *handlers) consoleAnnouncements(w http.ResponseWriter, req *http.Request
 		}
 		v.Form, status = h.formError(req, v.Lang, err)
 	} else {
-		v.Notice = doneNotice(req, v.Lang)
+		v.Notice, v.Publish = doneNotice(req, v.Lang), true
+		if id := req.URL.Query().Get("edit"); id != "" {
+			a, err := h.app.Announcement(req.Context(), &p.Principal, id)
+			if err != nil {
+				h.actionError(w, req, err)
+				return
+			}
+			v.EditID, v.TitleZh, v.TitleEn, v.BodyZh, v.BodyEn, v.Publish = a.ID, a.TitleZh, a.TitleEn, a.BodyZh, a.BodyEn, !a.PublishedAt.IsZero()
+		}
 	}
 	vs, err := h.app.Announcements(req.Context(), &p.Principal, true, 200)
 	if err != nil {

@@ -111,4 +111,10 @@ func TestBrowserMaintenanceBanner(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// …and only to the affected customer.
+	for _, m := range mp.Messages(t) {
+		if strings.HasPrefix(m.Subject, "维护通知") && (len(m.To) != 1 || m.To[0].Address != indEmail) {
+			t.Errorf("a maintenance notice to %+v", m.To)
+		}
+	}
 }

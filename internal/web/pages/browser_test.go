@@ -189,7 +189,7 @@ func TestBrowserConsoleLogin(t *testing.T) {
 			if got, _ := b.Attr("#otp", "autocomplete"); got != "one-time-code" {
 				t.Errorf("otp autocomplete %q", got)
 			}
-			if got := b.Texts(".site-nav .nav-link"); len(got) != 20 {
+			if got := b.Texts(".site-nav .nav-link"); len(got) != 21 {
 				t.Errorf("console nav %q", got)
 			}
 			loaded(t, b)

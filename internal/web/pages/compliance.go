@@ -192,6 +192,7 @@ type ConsoleCaseView struct {
 	Clause, Reviewer, Decision, Decided, RetainTill string
 	ServiceID                                       string
 	Open, UnderReview, Detected, CanReview          bool
+	CanExport                                       bool // compliance.disclosure.manage (authority.go)
 	Signals                                         []ConsoleSignalRow
 	Evidence                                        []ConsoleEvidenceRow
 }
@@ -214,6 +215,7 @@ func (h *handlers) consoleCasePage(req *http.Request, p webctx.Principal) (Conso
 	st := compliance.CaseState(c.State)
 	v.Open, v.UnderReview, v.Detected = st.Open(), st == compliance.CaseUnderReview, st == compliance.CaseDetected
 	v.CanReview = account.Can(p.Principal, "compliance.case.review", account.Object{}).Allowed
+	v.CanExport = account.Can(p.Principal, "compliance.disclosure.manage", account.Object{}).Allowed
 	for _, s := range c.Signals {
 		v.Signals = append(v.Signals, ConsoleSignalRow{Source: i18n.T(v.Lang, "compliance.source."+s.Source, nil), Observed: shortTime(s.ObservedAt),
 			Detail: s.Detail, Reporter: s.Reporter, By: s.CreatedBy, At: shortTime(s.CreatedAt)})

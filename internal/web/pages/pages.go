@@ -155,6 +155,8 @@ func Register(mux *http.ServeMux, c Config) (err error) {
 	h.registerUsagePages(handle, cust, staff)    // usage_pages.go
 	h.registerResellerPages(handle, cust, staff) // resellers.go
 	h.registerCompliancePages(handle, staff)     // compliance.go
+	h.registerAuthorityPages(handle, staff)      // authority.go
+	h.registerMeasurePages(handle, cust, staff)  // compliance_measures.go
 	h.registerDeliveryPages(handle, cust, staff) // delivery_pages.go
 	h.registerCertPages(handle, cust)            // acme_pages.go
 	h.registerAnnouncePages(handle, cust, staff) // announce.go
@@ -188,6 +190,7 @@ func consoleNav() []NavItem {
 		{ID: "finance", LabelKey: "page.console.nav.finance", Href: "/console/finance"},
 		{ID: "refunds", LabelKey: "layout.console.nav.refunds", Href: "/console/refunds"},
 		{ID: "compliance", LabelKey: "layout.console.nav.compliance", Href: "/console/compliance"},
+		{ID: "measures", LabelKey: "page.console.nav.measures", Href: "/console/measures"},
 		{ID: "tickets", LabelKey: "layout.console.nav.tickets", Href: "/console/tickets"},
 		{ID: "delivery", LabelKey: "layout.console.nav.delivery", Href: "/console/delivery"},
 		{ID: "kyc", LabelKey: "page.console.nav.kyc", Href: "/console/kyc"},

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"yuanxu/internal/bench"
+)
+
+// benchCmd is `yuanxu bench` (issue 19, internal/bench): the hot paths
+// over HTTP against the engine's own ceiling, on this machine, in one run.
+type benchCmd struct {
+	DB       string        `name:"db" help:"Engines to measure: sqlite, postgres or both." enum:"sqlite,postgres,both" default:"sqlite"`
+	Postgres string        `name:"postgres" help:"PostgreSQL server where scratch databases are created and dropped (default: YUANXU_BENCH_POSTGRES)." placeholder:"URL"`
+	Duration time.Duration `help:"How long each case and each ceiling runs." default:"10s"`
+	Quick    bool          `help:"A few seconds in all: 1 s per case, batches of 100 (shape check, not figures)."`
+	JSON     bool          `name:"json" help:"Print the report as JSON instead of a table."`
+	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
+	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
+	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
+	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
+}
+
+func (b *benchCmd) Run(e *env) error {
+	o := bench.Options{Duration: b.Duration, PostgresURL: b.Postgres, Quick: b.Quick}
+	if o.PostgresURL == "" {
+		o.PostgresURL = e.getenv("YUANXU_BENCH_POSTGRES")
+	}
+	switch b.DB {
+	case "both":
+		o.Engines = []string{bench.SQLite, bench.Postgres}
+	default:
+		o.Engines = []string{b.DB}
+	}
+	if b.DB != "sqlite" && o.PostgresURL == "" {
+		return usage("--db %s needs --postgres or YUANXU_BENCH_POSTGRES (a server where scratch databases may be created)", b.DB)
+	}
+	if b.Quick {
+		o.Duration, o.BatchSize = time.Second, 100
+	}
+	if !b.NoServe {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		o.Process = bench.Process{Exe: exe, Env: benchChildEnv}
+	}
+	if b.Profile != "" {
+		f, err := os.Create(b.Profile)
+		if err != nil {
+			return usage("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		o.CPUProfile, o.ProfileCase = f, b.Case
+	}
+	r, err := bench.Run(e.ctx, o, e.stderr)
+	if b.JSONFile != "" {
+		f, ferr := os.Create(b.JSONFile)
+		if ferr != nil {
+			return usage("--json-file: %v", ferr)
+		}
+		jerr := r.WriteJSON(f)
+		if cerr := f.Close(); jerr == nil {
+			jerr = cerr
+		}
+		if jerr != nil {
+			return jerr
+		}
+	}
+	if b.JSON {
+		if jerr := r.WriteJSON(e.stdout); jerr != nil {
+			return jerr
+		}
+	} else if terr := r.WriteTable(e.stdout); terr != nil {
+		return terr
+	}
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	return nil
+}
+
+// benchChildEnv is added to the environment of the serve process bench
+// starts (tests set it to make their binary behave as yuanxu).
+var benchChildEnv []string

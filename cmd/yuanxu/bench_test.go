@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"yuanxu/internal/bench"
+	"yuanxu/internal/store/storetest"
+)
+
+// TestMain lets bench's serve-process measurement re-execute this test
+// binary as yuanxu: with YUANXU_TEST_RUN_MAIN=1 it runs main instead of
+// the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("YUANXU_TEST_RUN_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	benchChildEnv = []string{"YUANXU_TEST_RUN_MAIN=1"}
+	os.Exit(m.Run())
+}
+
+// TestBenchQuick runs `yuanxu bench --quick --json` on each engine and
+// checks the report's shape: every case is there and ran without errors,
+// each ratio is the row's value over the reference it names, and every
+// row with a target from issue 19 has a verdict. It asserts no timing.
+func TestBenchQuick(t *testing.T) {
+	t.Parallel()
+	for _, eng := range []string{bench.SQLite, bench.Postgres} {
+		t.Run(eng, func(t *testing.T) {
+			t.Parallel()
+			args := []string{"bench", "--quick", "--json", "--db", eng}
+			if eng == bench.Postgres {
+				args = append(args, "--postgres", storetest.PostgresURL(t))
+			}
+			var out, errOut bytes.Buffer
+			if err := run(context.Background(), args, os.Getenv, strings.NewReader(""), &out, &errOut); err != nil {
+				t.Fatalf("bench: %v\n%s", err, errOut.String())
+			}
+			if !strings.Contains(errOut.String(), "bench [1/") {
+				t.Errorf("no progress line on stderr: %q", errOut.String())
+			}
+			var r bench.Report
+			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+				t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+			}
+			checkBenchReport(t, eng, r)
+			var table bytes.Buffer
+			if err := r.WriteTable(&table); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"engine", "ratio", "p99 ms", bench.CaseCheckoutHot, bench.CaseUsage, bench.CaseIdleRSS} {
+				if !strings.Contains(table.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, table.String())
+				}
+			}
+		})
+	}
+}
+
+func checkBenchReport(t *testing.T, eng string, r bench.Report) {
+	t.Helper()
+	type key struct {
+		c string
+		n int
+	}
+	rows := map[key]bench.Row{}
+	for _, x := range r.Rows {
+		if x.Engine != eng {
+			t.Errorf("row of engine %q in a %s run", x.Engine, eng)
+		}
+		rows[key{x.Case, x.Clients}] = x
+	}
+	ceilingTx, hasCeiling := rows[key{bench.CaseCeilingTx, 16}]
+	if eng == bench.SQLite {
+		ceilingTx, hasCeiling = rows[key{bench.CaseCeilingTx, 1}]
+	}
+	if hasCeiling && strings.Contains(ceilingTx.Error, "not installed") {
+		hasCeiling = false // a machine without pgbench: ratios are n/a
+	}
+	want := []key{{bench.CaseCeilingUsage, 4}, {bench.CaseCheckout, 1}, {bench.CaseCheckout, 4}, {bench.CaseCheckout, 16},
+		{bench.CaseCheckoutHot, 4}, {bench.CaseCheckoutHot, 16}, {bench.CaseRefund, 4}, {bench.CasePortal, 0}, {bench.CaseUsage, 4},
+		{bench.CaseReady, 0}, {bench.CaseIdleRSS, 0}}
+	for _, k := range want {
+		x, ok := rows[k]
+		if !ok {
+			t.Errorf("no %s row with %d clients", k.c, k.n)
+			continue
+		}
+		if x.Error != "" || x.Errors != 0 {
+			t.Errorf("%s c=%d: %d errors: %s", k.c, k.n, x.Errors, x.Error)
+		}
+		if x.Value <= 0 {
+			t.Errorf("%s c=%d measured nothing: %+v", k.c, k.n, x)
+		}
+	}
+	ratio := func(x, ref bench.Row, versus string) {
+		t.Helper()
+		if x.Ratio == nil || x.Versus != versus {
+			t.Errorf("%s c=%d: ratio %v versus %q, want one versus %q", x.Case, x.Clients, x.Ratio, x.Versus, versus)
+			return
+		}
+		if want := x.Value / ref.Value; math.Abs(*x.Ratio-want) > 1e-9*want {
+			t.Errorf("%s c=%d: ratio %g, want %g", x.Case, x.Clients, *x.Ratio, want)
+		}
+	}
+	for _, n := range []int{1, 4, 16} {
+		if hasCeiling {
+			ref := ceilingTx
+			if eng == bench.Postgres {
+				ref = rows[key{bench.CaseCeilingTx, n}]
+			}
+			ratio(rows[key{bench.CaseCheckout, n}], ref, bench.CaseCeilingTx+" c="+strconv.Itoa(ref.Clients))
+		}
+		if n > 1 {
+			ratio(rows[key{bench.CaseCheckoutHot, n}], rows[key{bench.CaseCheckout, n}], bench.CaseCheckout+" c="+strconv.Itoa(n))
+		}
+	}
+	ratio(rows[key{bench.CaseUsage, 4}], rows[key{bench.CaseCeilingUsage, 4}], bench.CaseCeilingUsage)
+	for _, k := range []key{{bench.CaseCheckoutHot, 16}, {bench.CaseUsage, 4}, {bench.CaseRefund, 4}, {bench.CasePortal, 0}, {bench.CaseIdleRSS, 0}} {
+		if x := rows[k]; x.Goal == "" || x.Verdict == "" {
+			t.Errorf("%s c=%d: goal %q verdict %q, want both", k.c, k.n, x.Goal, x.Verdict)
+		}
+	}
+}

@@ -1,0 +1,344 @@
+// Package bench is the performance harness behind `yuanxu bench` (issue
+// 19): it starts an in-process yuanxu on a loopback port with a fresh
+// database (SQLite or PostgreSQL), seeds the demo catalog and funded,
+// verified buyers, drives the hot paths over HTTP — checkout with balance
+// payment at 1, 4 and 16 clients, the same with every client debiting one
+// shared balance, usage ingestion in batches, refund-eligibility
+// decisions, portal pages at a fixed rate — and measures in the same run
+// the engine's own ceiling on the same machine (pgbench -N; a bare
+// single-writer SQLite transaction loop at synchronous=FULL; a bare
+// batched insert of usage-shaped rows), plus a real serve process's
+// start-to-ready time and idle memory. It reports throughput, p50/p99 and
+// the ratio to the ceiling, with the issue's targets and floors.
+//
+// Figures are never asserted anywhere: they depend on the machine. The
+// package is a harness (like webtest): it wires app, web and store.
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"yuanxu/internal/app"
+	"yuanxu/internal/store/sqlite"
+)
+
+// Engines.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Options choose what runs and for how long.
+type Options struct {
+	Engines []string // SQLite, Postgres
+	// PostgresURL is a server where scratch databases may be created
+	// (and are dropped afterwards); needed for Postgres.
+	PostgresURL string
+	// Duration is how long each case and each ceiling runs.
+	Duration time.Duration
+	// Clients are the checkout concurrencies (default 1, 4, 16).
+	Clients []int
+	// BatchSize is the number of samples in one usage batch (default 1000).
+	BatchSize int
+	// PortalRate is the portal case's requests per second (default 200).
+	PortalRate int
+	// Process, when Exe is set, measures a real serve process.
+	Process Process
+	Quick   bool
+	// CPUProfile, when set, receives a CPU profile (runtime/pprof) of
+	// the process — the in-process server and the load it is under —
+	// taken during the case named ProfileCase on the first engine.
+	CPUProfile  io.Writer
+	ProfileCase string
+}
+
+// profiled runs fn under the CPU profiler when name is the case o
+// profiles (once: the profile is cleared after).
+func (o *Options) profiled(name string, fn func() measured) measured {
+	if o.CPUProfile == nil || name != o.ProfileCase {
+		return fn()
+	}
+	if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+		return fn()
+	}
+	defer func() { pprof.StopCPUProfile(); o.CPUProfile = nil }()
+	return fn()
+}
+
+func (o *Options) defaults() {
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if len(o.Clients) == 0 {
+		o.Clients = []int{1, 4, 16}
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+	if o.PortalRate <= 0 {
+		o.PortalRate = 200
+	}
+}
+
+// usageClients is how many nodes' worth of concurrent batches the usage
+// case and its ceiling send; refundClients the concurrency of refund
+// decisions.
+const (
+	usageClients  = 4
+	refundClients = 4
+)
+
+// Run measures every case on every engine of o and returns the report;
+// progress gets one line per step. A case that fails is reported with its
+// error and the run goes on; Run fails only when an engine cannot start.
+func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
+	o.defaults()
+	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds()}
+	perEngine := 2 + 1 + len(o.Clients) + 3 // ceilings, start, checkout, refund, portal, usage
+	for _, n := range o.Clients {
+		if n > 1 {
+			perEngine++ // checkout-hot
+		}
+	}
+	if o.Process.Exe != "" {
+		perEngine++
+	}
+	steps := len(o.Engines) * perEngine
+	step := 0
+	say := func(format string, args ...any) {
+		step++
+		fmt.Fprintf(progress, "bench [%d/%d] %s\n", step, steps, fmt.Sprintf(format, args...))
+	}
+	for _, eng := range o.Engines {
+		rows, err := runEngine(ctx, &o, eng, say)
+		r.Rows = append(r.Rows, rows...)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", eng, err)
+		}
+	}
+	evaluate(r.Rows)
+	return r, nil
+}
+
+func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...any)) ([]Row, error) {
+	var rows []Row
+	d := o.Duration
+	// The engine's ceilings first, on an idle machine.
+	ceil := map[int]Row{}
+	if eng == Postgres {
+		say("postgres ceiling: pgbench -N at %v clients (%v each)", o.Clients, d)
+		ms, ok, err := pgbenchCeiling(ctx, o.PostgresURL, o.Clients, d)
+		switch {
+		case err != nil:
+			rows = append(rows, failed(eng, CaseCeilingTx, 0, err))
+		case !ok:
+			rows = append(rows, Row{Engine: eng, Case: CaseCeilingTx, Error: "pgbench is not installed: no PostgreSQL ceiling (ratios n/a)"})
+		default:
+			for _, c := range o.Clients {
+				row := rowOf(eng, CaseCeilingTx, c, "tx/s", ms[c])
+				row.Note = "pgbench -N -s 1; p50 is pgbench's average"
+				ceil[c] = row
+				rows = append(rows, row)
+			}
+		}
+	} else {
+		say("sqlite ceiling: bare insert+update transactions, one writer, synchronous=FULL (%v)", d)
+		dir, err := os.MkdirTemp("", "yuanxu-bench-ceiling-*")
+		if err != nil {
+			return rows, err
+		}
+		m, err := sqliteCeiling(ctx, dir, d)
+		if err != nil {
+			rows = append(rows, failed(eng, CaseCeilingTx, 1, err))
+		} else {
+			row := rowOf(eng, CaseCeilingTx, 1, "tx/s", m)
+			row.Note = "one writer: the same ceiling at every client count"
+			rows = append(rows, row)
+			for _, c := range o.Clients {
+				ceil[c] = row
+			}
+		}
+		os.RemoveAll(dir)
+	}
+	say("%s ceiling: bare batched insert of usage-shaped rows (%d clients, batches of %d)", eng, usageClients, o.BatchSize)
+	usageCeil, err := usageCeiling(ctx, o, eng, d)
+	if err != nil {
+		rows = append(rows, failed(eng, CaseCeilingUsage, usageClients, err))
+	} else {
+		rows = append(rows, usageCeil)
+	}
+
+	say("%s: starting an in-process server on a fresh database and seeding %d buyers", eng, maxOf(o.Clients))
+	in, err := startInstance(ctx, eng, o.PostgresURL, maxOf(o.Clients), usageClients)
+	if err != nil {
+		return rows, err
+	}
+	defer in.Close()
+	c := newClient(in)
+
+	distinct := map[int]Row{}
+	for _, n := range o.Clients {
+		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%v)", eng, n, d)
+		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
+			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }))
+		}))
+		if cr, ok := ceil[n]; ok {
+			row.ratioTo(cr, fmt.Sprintf("%s c=%d", cr.Case, cr.Clients))
+		}
+		distinct[n] = row
+		rows = append(rows, row)
+	}
+	for _, n := range o.Clients {
+		if n == 1 {
+			continue // one client is the distinct case
+		}
+		say("%s checkout, %d clients all paying from one shared balance (%v)", eng, n, d)
+		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func() measured {
+			return closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 }))
+		}))
+		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
+		rows = append(rows, row)
+	}
+	say("%s refund-eligibility decisions over HTTP, %d clients (%v)", eng, refundClients, d)
+	if refund, err := c.refundEligibility(); err != nil {
+		rows = append(rows, failed(eng, CaseRefund, refundClients, err))
+	} else {
+		rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", o.profiled(CaseRefund, func() measured {
+			return closedLoop(ctx, refundClients, d, refund)
+		})))
+	}
+	say("%s portal pages at %d requests/s (%v)", eng, o.PortalRate, d)
+	portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
+	portal.Rate = o.PortalRate
+	rows = append(rows, portal)
+	say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%v)", eng, usageClients, o.BatchSize, d)
+	usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(CaseUsage, func() measured {
+		return closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize))
+	}))
+	if usageCeil.Error == "" && usageCeil.Value > 0 {
+		usage.ratioTo(usageCeil, CaseCeilingUsage)
+	}
+	rows = append(rows, usage)
+	in.Close()
+
+	if o.Process.Exe != "" {
+		say("%s: a real serve process on a fresh database: start to ready, idle memory", eng)
+		rows = append(rows, processRows(ctx, o, eng)...)
+	}
+	return rows, nil
+}
+
+// usageCeiling runs batchInsertCeiling on a scratch SQLite file opened as
+// yuanxu opens its own, or in a scratch PostgreSQL database.
+func usageCeiling(ctx context.Context, o *Options, eng string, d time.Duration) (Row, error) {
+	var w *sql.DB
+	if eng == Postgres {
+		u, drop, err := scratchDatabase(ctx, o.PostgresURL, "yuanxu_bench_bare")
+		if err != nil {
+			return Row{}, err
+		}
+		defer drop()
+		if w, err = sql.Open("pgx", u); err != nil {
+			return Row{}, err
+		}
+		defer w.Close()
+	} else {
+		dir, err := os.MkdirTemp("", "yuanxu-bench-ceiling-*")
+		if err != nil {
+			return Row{}, err
+		}
+		defer os.RemoveAll(dir)
+		db, err := sqlite.Open(tempPath(dir, "ceiling-usage.db"), sqlite.Options{})
+		if err != nil {
+			return Row{}, err
+		}
+		defer db.Close()
+		w = db.Writer()
+	}
+	m, err := batchInsertCeiling(ctx, w, eng, "bench_usage_bare", usageClients, o.BatchSize, d)
+	if err != nil {
+		return Row{}, err
+	}
+	return rowOf(eng, CaseCeilingUsage, usageClients, "samples/s", m), nil
+}
+
+// processRows measures a serve process (not sandbox, no demo) on a fresh
+// database of eng.
+func processRows(ctx context.Context, o *Options, eng string) []Row {
+	var args []string
+	if eng == Postgres {
+		u, drop, err := scratchDatabase(ctx, o.PostgresURL, "yuanxu_bench_proc")
+		if err != nil {
+			return []Row{failed(eng, CaseReady, 0, err)}
+		}
+		defer drop()
+		s, p, b, err := app.GenerateSecrets()
+		if err != nil {
+			return []Row{failed(eng, CaseReady, 0, err)}
+		}
+		args = []string{"--db", u, "--session-key", s, "--pii-keys", p, "--blind-index-key", b}
+	} else {
+		dir, err := os.MkdirTemp("", "yuanxu-bench-proc-*")
+		if err != nil {
+			return []Row{failed(eng, CaseReady, 0, err)}
+		}
+		defer os.RemoveAll(dir)
+		args = []string{"--data", dir}
+	}
+	idle := 3 * time.Second
+	if o.Quick {
+		idle = time.Second
+	}
+	res, err := o.Process.measure(ctx, args, idle)
+	if err != nil {
+		return []Row{failed(eng, CaseReady, 0, err)}
+	}
+	return []Row{
+		{Engine: eng, Case: CaseReady, Unit: "ms", Value: float64(res.Ready) / float64(time.Millisecond), Note: "exec to /readyz 200, fresh database (migrations included)"},
+		{Engine: eng, Case: CaseIdleRSS, Unit: "MB", Value: float64(res.RSSByte) / (1 << 20), Note: fmt.Sprintf("VmRSS after %v idle", idle)},
+	}
+}
+
+func maxOf(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// machine describes where the run happened.
+func machine(ctx context.Context, o Options) Machine {
+	m := Machine{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				m.CPU = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if l, _, ok := strings.Cut(string(b), "\n"); ok {
+			m.Memory = strings.Join(strings.Fields(strings.TrimPrefix(l, "MemTotal:")), " ")
+		}
+	}
+	for _, e := range o.Engines {
+		if e != Postgres {
+			continue
+		}
+		if db, err := sql.Open("pgx", o.PostgresURL); err == nil {
+			_ = db.QueryRowContext(ctx, "SHOW server_version").Scan(&m.Postgres)
+			db.Close()
+		}
+	}
+	return m
+}

@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"yuanxu/internal/store/sqlite"
+)
+
+// The engine's own ceiling, measured on the same machine in the same run.
+
+// pgbenchCeiling initialises a scratch database with `pgbench -i -s 1`
+// and runs `pgbench -N` (the simple-update script without the branch and
+// teller hot rows) at clients for d. ok is false when pgbench is not
+// installed.
+func pgbenchCeiling(ctx context.Context, pgURL string, clientCounts []int, d time.Duration) (map[int]measured, bool, error) {
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		return nil, false, nil
+	}
+	u, drop, err := scratchDatabase(ctx, pgURL, "yuanxu_bench_pgbench")
+	if err != nil {
+		return nil, true, err
+	}
+	defer drop()
+	if out, err := exec.CommandContext(ctx, bin, "-i", "-q", "-s", "1", u).CombinedOutput(); err != nil {
+		return nil, true, fmt.Errorf("pgbench -i: %v: %s", err, out)
+	}
+	res := map[int]measured{}
+	secs := max(1, int(d/time.Second))
+	for _, c := range clientCounts {
+		out, err := exec.CommandContext(ctx, bin, "-N", "-n", "-c", strconv.Itoa(c), "-j", strconv.Itoa(min(c, 2)), "-T", strconv.Itoa(secs), u).CombinedOutput()
+		if err != nil {
+			return nil, true, fmt.Errorf("pgbench -N -c %d: %v: %s", c, err, out)
+		}
+		m, err := parsePgbench(string(out), time.Duration(secs)*time.Second)
+		if err != nil {
+			return nil, true, err
+		}
+		res[c] = m
+	}
+	return res, true, nil
+}
+
+var (
+	pgbenchTPS = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	pgbenchLat = regexp.MustCompile(`latency average = ([0-9.]+) ms`)
+)
+
+// parsePgbench reads tps and the average latency from pgbench's report
+// (pgbench prints no percentiles: p50 holds the average, p99 is 0).
+func parsePgbench(out string, d time.Duration) (measured, error) {
+	t := pgbenchTPS.FindStringSubmatch(out)
+	if t == nil {
+		return measured{}, fmt.Errorf("pgbench: no tps in its report: %.300s", out)
+	}
+	tps, _ := strconv.ParseFloat(t[1], 64)
+	m := measured{Elapsed: d, Units: int64(tps * d.Seconds())}
+	if l := pgbenchLat.FindStringSubmatch(out); l != nil {
+		ms, _ := strconv.ParseFloat(l[1], 64)
+		m.lat = []time.Duration{time.Duration(ms * float64(time.Millisecond))}
+	}
+	return m, nil
+}
+
+// sqliteCeiling is a bare single-writer loop on a scratch SQLite file
+// opened exactly as yuanxu opens its own (WAL, synchronous=FULL,
+// BEGIN IMMEDIATE, one writer connection): each transaction inserts one
+// row and updates one balance row, then commits (one fsync per commit).
+func sqliteCeiling(ctx context.Context, dir string, d time.Duration) (measured, error) {
+	db, err := sqlite.Open(tempPath(dir, "ceiling-tx.db"), sqlite.Options{})
+	if err != nil {
+		return measured{}, err
+	}
+	defer db.Close()
+	w := db.Writer()
+	if _, err := w.ExecContext(ctx, `CREATE TABLE acct (id INTEGER PRIMARY KEY, balance_fen INTEGER NOT NULL);
+CREATE TABLE hist (id INTEGER PRIMARY KEY AUTOINCREMENT, acct INTEGER NOT NULL, amount_fen INTEGER NOT NULL, at_ms INTEGER NOT NULL);
+INSERT INTO acct VALUES (1, 1000000000)`); err != nil {
+		return measured{}, err
+	}
+	return closedLoop(ctx, 1, d, func(ctx context.Context, _ int) (int, error) {
+		tx, err := w.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hist (acct, amount_fen, at_ms) VALUES (1, -100, $1)`, time.Now().UnixMilli()); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE acct SET balance_fen = balance_fen - 100 WHERE id = 1`); err != nil {
+			return 0, err
+		}
+		return 1, tx.Commit()
+	}), nil
+}
+
+// batchInsertCeiling inserts batches of size rows shaped like usage
+// samples (service, interval start, seconds, rx, tx, class, billed bytes,
+// node, received at; primary key service and start) into a scratch table
+// of w, one multi-row INSERT and one commit per batch, from clients
+// goroutines: the bare cost of storing what usage ingestion stores.
+// Placeholders are the engine's positional ones: ? on SQLite, where $n
+// are named parameters that the driver binds by a linear lookup each (a
+// batch of 9,000 of them costs seconds), $n on PostgreSQL.
+func batchInsertCeiling(ctx context.Context, w *sql.DB, eng, table string, clients, size int, d time.Duration) (measured, error) {
+	if _, err := w.ExecContext(ctx, `CREATE TABLE `+table+` (service_id TEXT NOT NULL, start_ms BIGINT NOT NULL, seconds BIGINT NOT NULL,
+ rx_bytes BIGINT NOT NULL, tx_bytes BIGINT NOT NULL, class TEXT NOT NULL, billed_bytes BIGINT NOT NULL, node_id TEXT NOT NULL,
+ received_at_ms BIGINT NOT NULL, PRIMARY KEY (service_id, start_ms))`); err != nil {
+		return measured{}, err
+	}
+	defer func() { _, _ = w.ExecContext(context.Background(), `DROP TABLE `+table) }()
+	var q strings.Builder
+	q.WriteString(`INSERT INTO ` + table + ` VALUES `)
+	for i := range size {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		if eng == SQLite {
+			q.WriteString("(?,?,?,?,?,?,?,?,?)")
+			continue
+		}
+		b := i * 9
+		fmt.Fprintf(&q, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8, b+9)
+	}
+	stmt := q.String()
+	next := make([]int64, clients)
+	return closedLoop(ctx, clients, d, func(ctx context.Context, c int) (int, error) {
+		args := make([]any, 0, size*9)
+		now := time.Now().UnixMilli()
+		for i := range size {
+			args = append(args, fmt.Sprintf("svc-%d", c), next[c]+int64(i), 1, 100+i%7, 1000+i%13, "customer", 1000+i%13, "sandbox", now)
+		}
+		next[c] += int64(size)
+		tx, err := w.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, stmt, args...); err != nil {
+			return 0, err
+		}
+		return size, tx.Commit()
+	}), nil
+}

@@ -1,0 +1,131 @@
+package bench
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// op is one unit of load a client issues; it returns how many units of
+// work it did (checkouts: 1, a usage batch: its samples) or an error.
+type op func(ctx context.Context, client int) (units int, err error)
+
+// measured is what a load run observed.
+type measured struct {
+	Units    int64
+	Ops      int64
+	Errors   int64
+	FirstErr error
+	Elapsed  time.Duration
+	lat      []time.Duration
+}
+
+// perSecond is units per second of elapsed wall time.
+func (m measured) perSecond() float64 {
+	if m.Elapsed <= 0 {
+		return 0
+	}
+	return float64(m.Units) / m.Elapsed.Seconds()
+}
+
+// quantile is the q-th latency quantile (nearest rank), in milliseconds.
+func (m measured) quantile(q float64) float64 {
+	if len(m.lat) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(m.lat))+0.999999) - 1
+	i = max(0, min(i, len(m.lat)-1))
+	return float64(m.lat[i]) / float64(time.Millisecond)
+}
+
+func (m *measured) merge(o *measured) {
+	m.Units += o.Units
+	m.Ops += o.Ops
+	m.Errors += o.Errors
+	if m.FirstErr == nil {
+		m.FirstErr = o.FirstErr
+	}
+	m.lat = append(m.lat, o.lat...)
+}
+
+func (m *measured) record(units int, err error, d time.Duration) {
+	m.Ops++
+	if err != nil {
+		m.Errors++
+		if m.FirstErr == nil {
+			m.FirstErr = err
+		}
+		return
+	}
+	m.Units += int64(units)
+	m.lat = append(m.lat, d)
+}
+
+// closedLoop runs clients goroutines, each issuing o back to back until d
+// has passed (a closed loop: a client waits for its answer before the next
+// request). Requests in flight at d finish and count; the elapsed time
+// runs until the last of them, so every client completes at least one.
+func closedLoop(ctx context.Context, clients int, d time.Duration, o op) measured {
+	per := make([]measured, clients)
+	var wg sync.WaitGroup
+	start := time.Now()
+	stop := start.Add(d)
+	for c := range clients {
+		wg.Go(func() {
+			m := &per[c]
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				n, err := o(ctx, c)
+				m.record(n, err, time.Since(t0))
+				if !time.Now().Before(stop) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var all measured
+	for i := range per {
+		all.merge(&per[i])
+	}
+	all.Elapsed = time.Since(start)
+	slices.Sort(all.lat)
+	return all
+}
+
+// fixedRate issues o rate times a second for d (an open loop: requests do
+// not wait for earlier answers). Latency counts from the instant a request
+// was due, so a stalled server is not hidden (no coordinated omission).
+func fixedRate(ctx context.Context, rate int, d time.Duration, o op) measured {
+	interval := time.Second / time.Duration(rate)
+	n := int(d / interval)
+	var mu sync.Mutex
+	var all measured
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		due := start.Add(time.Duration(i) * interval)
+		if w := time.Until(due); w > 0 {
+			select {
+			case <-ctx.Done():
+				break
+			case <-time.After(w):
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			units, err := o(ctx, i)
+			lat := time.Since(due)
+			mu.Lock()
+			all.record(units, err, lat)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	all.Elapsed = time.Since(start)
+	slices.Sort(all.lat)
+	return all
+}

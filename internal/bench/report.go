@@ -1,0 +1,222 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Cases, as they appear in the table and the JSON.
+const (
+	CaseCeilingTx    = "ceiling:tx"    // pgbench -N, or the bare SQLite loop
+	CaseCeilingUsage = "ceiling:batch" // bare batched insert of usage rows
+	CaseCheckout     = "checkout"
+	CaseCheckoutHot  = "checkout-hot" // every client pays from one balance
+	CaseRefund       = "refund-eligibility"
+	CasePortal       = "portal"
+	CaseUsage        = "usage-ingest"
+	CaseReady        = "start-to-ready"
+	CaseIdleRSS      = "idle-rss"
+)
+
+// Report is one run.
+type Report struct {
+	Machine     Machine   `json:"machine"`
+	Started     time.Time `json:"started"`
+	Quick       bool      `json:"quick"`
+	CaseSeconds float64   `json:"case_seconds"`
+	Rows        []Row     `json:"rows"`
+}
+
+// Machine is where a run happened.
+type Machine struct {
+	GOOS     string `json:"goos"`
+	GOARCH   string `json:"goarch"`
+	CPUs     int    `json:"cpus"`
+	CPU      string `json:"cpu,omitempty"`
+	Memory   string `json:"memory,omitempty"`
+	Go       string `json:"go"`
+	Postgres string `json:"postgres,omitempty"`
+}
+
+// Row is one measured case. Value is in Unit (a rate, or ms / MB for the
+// process rows); Ratio is Value over the reference named by Versus (the
+// engine's ceiling, or the distinct-buyers checkout for checkout-hot), nil
+// when there is none.
+type Row struct {
+	Engine  string   `json:"engine"`
+	Case    string   `json:"case"`
+	Clients int      `json:"clients,omitempty"`
+	Rate    int      `json:"rate_per_s,omitempty"`
+	Unit    string   `json:"unit"`
+	Value   float64  `json:"value"`
+	Ops     int64    `json:"ops"`
+	Errors  int64    `json:"errors"`
+	P50Ms   float64  `json:"p50_ms"`
+	P99Ms   float64  `json:"p99_ms"`
+	Versus  string   `json:"versus,omitempty"`
+	Ratio   *float64 `json:"ratio,omitempty"`
+	Goal    string   `json:"goal,omitempty"`
+	Verdict string   `json:"verdict,omitempty"`
+	Note    string   `json:"note,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+func rowOf(eng, name string, clients int, unit string, m measured) Row {
+	r := Row{Engine: eng, Case: name, Clients: clients, Unit: unit, Value: m.perSecond(), Ops: m.Ops, Errors: m.Errors,
+		P50Ms: m.quantile(0.50), P99Ms: m.quantile(0.99)}
+	if m.FirstErr != nil {
+		r.Error = m.FirstErr.Error()
+	}
+	if name == CaseCeilingTx && len(m.lat) == 1 { // pgbench: an average only
+		r.P99Ms = 0
+	}
+	return r
+}
+
+func failed(eng, name string, clients int, err error) Row {
+	return Row{Engine: eng, Case: name, Clients: clients, Error: err.Error()}
+}
+
+// ratioTo sets r's ratio to ref's value.
+func (r *Row) ratioTo(ref Row, name string) {
+	if ref.Value <= 0 {
+		return
+	}
+	x := r.Value / ref.Value
+	r.Ratio, r.Versus = &x, name
+}
+
+// goal is a target and a floor from issue 19 for one kind of row.
+type goal struct {
+	text          string
+	target, floor func(Row) bool
+}
+
+func ratioAtLeast(x float64) func(Row) bool {
+	return func(r Row) bool { return r.Ratio != nil && *r.Ratio >= x }
+}
+
+func p99Under(ms float64) func(Row) bool {
+	return func(r Row) bool { return r.Ops > 0 && r.P99Ms < ms }
+}
+
+func valueUnder(x float64) func(Row) bool {
+	return func(r Row) bool { return r.Value > 0 && r.Value < x }
+}
+
+func both(a, b func(Row) bool) func(Row) bool { return func(r Row) bool { return a(r) && b(r) } }
+
+// goalFor is the issue's target and floor for r, if it has one.
+func goalFor(r Row) (goal, bool) {
+	switch {
+	case r.Case == CaseCheckout && r.Clients == 16 && r.Engine == Postgres:
+		return goal{"≥35% of pgbench -N c=16, p99<50ms (floor 15%)", both(ratioAtLeast(0.35), p99Under(50)), ratioAtLeast(0.15)}, true
+	case r.Case == CaseCheckout && r.Clients == 16 && r.Engine == SQLite:
+		return goal{"≥2× the one-fsync-per-commit ceiling (floor: above it)", ratioAtLeast(2), func(r Row) bool { return r.Ratio != nil && *r.Ratio > 1 }}, true
+	case r.Case == CaseCheckoutHot && r.Clients == 16:
+		return goal{"≥80% of distinct buyers (floor 60%)", ratioAtLeast(0.8), ratioAtLeast(0.6)}, true
+	case r.Case == CaseUsage:
+		return goal{"≥100,000 samples/s and ≥50% of the bare insert (floor 50,000/s)",
+			func(r Row) bool { return r.Value >= 100000 && r.Ratio != nil && *r.Ratio >= 0.5 }, func(r Row) bool { return r.Value >= 50000 }}, true
+	case r.Case == CaseRefund:
+		return goal{"p99 <5 ms (floor 20 ms)", p99Under(5), p99Under(20)}, true
+	case r.Case == CasePortal:
+		return goal{"p99 <25 ms at 200/s (floor 50 ms)", p99Under(25), p99Under(50)}, true
+	case r.Case == CaseIdleRSS:
+		return goal{"<60 MB (floor 100 MB)", valueUnder(60), valueUnder(100)}, true
+	case r.Case == CaseReady && r.Engine == SQLite:
+		return goal{"<1 s (floor 2 s)", valueUnder(1000), valueUnder(2000)}, true
+	}
+	return goal{}, false
+}
+
+// evaluate fills each row's goal and verdict.
+func evaluate(rows []Row) {
+	for i := range rows {
+		g, ok := goalFor(rows[i])
+		if !ok {
+			continue
+		}
+		rows[i].Goal = g.text
+		switch {
+		case rows[i].Error != "" && rows[i].Ops == 0 && rows[i].Value == 0:
+			rows[i].Verdict = "not measured"
+		case g.target(rows[i]):
+			rows[i].Verdict = "target met"
+		case g.floor(rows[i]):
+			rows[i].Verdict = "floor met, target not"
+		default:
+			rows[i].Verdict = "BELOW FLOOR"
+		}
+	}
+}
+
+// WriteJSON writes r as indented JSON.
+func (r Report) WriteJSON(w io.Writer) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(r)
+}
+
+// WriteTable writes r as an aligned text table, then the errors.
+func (r Report) WriteTable(w io.Writer) error {
+	m := r.Machine
+	fmt.Fprintf(w, "yuanxu bench — %s/%s, %d CPUs (%s), %s, %s", m.GOOS, m.GOARCH, m.CPUs, m.CPU, m.Memory, m.Go)
+	if m.Postgres != "" {
+		fmt.Fprintf(w, ", PostgreSQL %s", m.Postgres)
+	}
+	fmt.Fprintf(w, "; %.0f s per case%s\n\n", r.CaseSeconds, map[bool]string{true: " (quick)"}[r.Quick])
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "engine\tcase\tclients\tvalue\tunit\tp50 ms\tp99 ms\tratio\tversus\terrors\tverdict\t")
+	for _, x := range r.Rows {
+		clients := ""
+		if x.Clients > 0 {
+			clients = fmt.Sprint(x.Clients)
+		} else if x.Rate > 0 {
+			clients = fmt.Sprintf("%d/s", x.Rate)
+		}
+		ratio := "n/a"
+		if x.Ratio != nil {
+			ratio = fmt.Sprintf("%.2f", *x.Ratio)
+		}
+		lat := func(v float64) string {
+			if v == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", v)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", x.Engine, x.Case, clients, formatValue(x.Value), x.Unit,
+			lat(x.P50Ms), lat(x.P99Ms), ratio, x.Versus, x.Errors, x.Verdict)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var notes []string
+	for _, x := range r.Rows {
+		if x.Goal != "" {
+			notes = append(notes, fmt.Sprintf("  %s %s: goal %s", x.Engine, x.Case, x.Goal))
+		}
+		if x.Error != "" {
+			notes = append(notes, fmt.Sprintf("  %s %s: error: %s", x.Engine, x.Case, x.Error))
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
+	}
+	return nil
+}
+
+func formatValue(v float64) string {
+	switch {
+	case v == 0:
+		return "-"
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	default:
+		return fmt.Sprintf("%.1f", v)
+	}
+}

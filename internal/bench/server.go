@@ -1,0 +1,181 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the pgx database/sql driver, for scratch databases
+
+	"yuanxu/internal/account"
+	"yuanxu/internal/app"
+	"yuanxu/internal/store"
+	"yuanxu/internal/store/engine"
+	"yuanxu/internal/web"
+)
+
+// instance is an in-process yuanxu server on a loopback port with a fresh
+// database and the bench fixture.
+type instance struct {
+	URL     string
+	App     *app.App
+	DB      *store.DB
+	Fixture app.BenchFixture
+	// Dir is the temporary directory of a SQLite instance (its database
+	// file and the ceiling's scratch files).
+	Dir   string
+	close []func()
+}
+
+// Close stops everything startInstance started, in reverse; a second
+// call does nothing.
+func (in *instance) Close() {
+	for i := len(in.close) - 1; i >= 0; i-- {
+		in.close[i]()
+	}
+	in.close = nil
+}
+
+// startInstance opens a fresh database on eng (SQLite in a temporary
+// directory; PostgreSQL as a scratch database next to pgURL's, dropped on
+// Close), migrates it, starts a sandbox app and web.NewServer on
+// 127.0.0.1:0 and seeds buyers and services (app.SeedBench).
+func startInstance(ctx context.Context, eng, pgURL string, buyers, services int) (_ *instance, err error) {
+	in := &instance{}
+	defer func() {
+		if err != nil {
+			in.Close()
+		}
+	}()
+	cfg := engine.Config{PoolSize: 20}
+	if eng == Postgres {
+		u, drop, err := scratchDatabase(ctx, pgURL, "yuanxu_bench")
+		if err != nil {
+			return nil, err
+		}
+		in.close = append(in.close, drop)
+		cfg.URL = u
+	} else {
+		dir, err := os.MkdirTemp("", "yuanxu-bench-*")
+		if err != nil {
+			return nil, err
+		}
+		in.Dir = dir
+		in.close = append(in.close, func() { os.RemoveAll(dir) })
+		cfg.DataDir = dir
+	}
+	db, err := engine.Open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	in.DB = db
+	in.close = append(in.close, func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	secrets, err := app.NewSecrets()
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	a, err := app.New(ctx, app.Config{DB: db, Logger: log, Secrets: secrets, Sandbox: true})
+	if err != nil {
+		return nil, err
+	}
+	in.App = a
+	if err := a.ConfigureAccounts(app.AccountConfig{Hash: account.TestParams}); err != nil {
+		return nil, err
+	}
+	if err := a.Start(ctx); err != nil {
+		return nil, err
+	}
+	in.close = append(in.close, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.Stop(sctx)
+	})
+	h, err := web.NewServer(web.Config{App: a, Logger: log, Version: "bench"})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := web.NewHTTPServer(ln.Addr().String(), h)
+	go func() { _ = srv.Serve(ln) }()
+	in.close = append(in.close, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	in.URL = "http://" + ln.Addr().String()
+	if in.Fixture, err = a.SeedBench(ctx, buyers, services); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	return in, nil
+}
+
+// scratchDatabase creates an empty database named prefix_<random> on the
+// server of base (a postgres:// URL) and returns its URL and a func that
+// drops it.
+func scratchDatabase(ctx context.Context, base, prefix string) (string, func(), error) {
+	u, err := url.Parse(base)
+	if err != nil || base == "" {
+		return "", nil, fmt.Errorf("bench: a PostgreSQL URL is needed (--postgres or YUANXU_BENCH_POSTGRES): %q", base)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := prefix + "_" + hex.EncodeToString(b[:])
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("bench: create scratch database: %w", err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = admin.ExecContext(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close()
+	}
+	return u.String(), drop, nil
+}
+
+// waitReady polls base/readyz until it answers 200 or d passes.
+func waitReady(ctx context.Context, hc *http.Client, base string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
+		if res, err := hc.Do(req); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return errors.New("bench: the server was not ready in time")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// tempPath is a path in dir, for ceiling scratch files.
+func tempPath(dir, name string) string { return filepath.Join(dir, name) }
