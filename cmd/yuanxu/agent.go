@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -46,6 +49,9 @@ type agentCmd struct {
 	NginxConfig     string   `name:"nginx-config" help:"CDN edges: nginx -c." placeholder:"FILE"`
 	NginxErrorLog   string   `name:"nginx-error-log" help:"CDN edges: nginx -e." placeholder:"FILE"`
 	HTTPListen      []string `name:"http-listen" help:"CDN edges: nginx listen addresses for HTTP." default:"80" sep:","`
+	HTTPSListen     []string `name:"https-listen" help:"CDN edges: nginx listen addresses for HTTPS (sites with a certificate)." default:"443" sep:","`
+	TLSDir          string   `name:"tls-dir" help:"CDN edges: where sites' certificates and keys are written (keys 0600)." default:"/etc/yuanxu/tls" type:"path"`
+	ACMEForward     bool     `name:"acme-forward" help:"CDN edges: forward /.well-known/acme-challenge/ of every site to --server, so the CA can validate the sites' certificates through this edge." default:"true" negatable:""`
 	DefaultStatus   int      `name:"default-status" help:"CDN edges: the status of the catch-all server for unknown hosts (0: none)." default:"0"`
 	AllowPrivateOrg bool     `name:"allow-private-origins" help:"CDN edges: allow loopback and private origins (tests, private networks)."`
 }
@@ -265,11 +271,25 @@ func (a *agent) applyVPN(ctx context.Context, cfg app.AgentConfig) error {
 
 func (a *agent) applyCDN(ctx context.Context, cfg app.AgentConfig) error {
 	var sites []cdn.Site
+	keep := map[string]bool{}
 	for _, s := range cfg.Sites {
-		sites = append(sites, cdn.Site{ID: s.ID, Hosts: s.Domains, Origin: s.Origin, HostHeader: cdn.HostHeaderCustomer})
+		site := cdn.Site{ID: s.ID, Hosts: s.Domains, Origin: s.Origin, HostHeader: cdn.HostHeaderCustomer}
+		if s.TLS != nil {
+			files, err := a.writeTLS(s.ID, s.TLS)
+			if err != nil {
+				return err
+			}
+			keep[filepath.Base(files.CertFile)], keep[filepath.Base(files.KeyFile)] = true, true
+			site.TLS = files
+		}
+		sites = append(sites, site)
 	}
-	data, err := cdn.Render(sites, cdn.RenderOptions{HTTPListen: a.cmd.HTTPListen, DefaultStatus: a.cmd.DefaultStatus,
-		AllowPrivateOrigins: a.cmd.AllowPrivateOrg})
+	ro := cdn.RenderOptions{HTTPListen: a.cmd.HTTPListen, HTTPSListen: a.cmd.HTTPSListen, DefaultStatus: a.cmd.DefaultStatus,
+		AllowPrivateOrigins: a.cmd.AllowPrivateOrg}
+	if a.cmd.ACMEForward {
+		ro.ACMEChallengeUpstream = a.base.String()
+	}
+	data, err := cdn.Render(sites, ro)
 	if err != nil {
 		return err
 	}
@@ -278,6 +298,52 @@ func (a *agent) applyCDN(ctx context.Context, cfg app.AgentConfig) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "agent: node %s: %d sites (reloaded: %v)\n", cfg.NodeID, len(sites), changed)
+	a.pruneTLS(keep)
+	fmt.Fprintf(a.out, "agent: node %s: %d sites, %d with HTTPS (reloaded: %v)\n", cfg.NodeID, len(sites), len(keep)/2, changed)
 	return nil
+}
+
+// tlsFileName is what writeTLS names a site's files: the site id and the
+// certificate's digest, so a renewed certificate is a new file and the
+// sites file changes with it (nginx reloads).
+var tlsFileName = regexp.MustCompile(`^s[0-9a-z]+-[0-9a-f]{16}\.(crt|key)$`)
+
+// writeTLS writes a site's certificate (leaf and chain, 0644) and key
+// (0600) into --tls-dir, unless they are there already.
+func (a *agent) writeTLS(siteID string, t *app.AgentTLS) (*cdn.TLSFiles, error) {
+	if err := os.MkdirAll(a.cmd.TLSDir, 0o700); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(t.CertificatePEM + t.KeyPEM))
+	base := filepath.Join(a.cmd.TLSDir, siteID+"-"+hex.EncodeToString(sum[:8]))
+	files := &cdn.TLSFiles{CertFile: base + ".crt", KeyFile: base + ".key"}
+	for _, f := range []struct {
+		path string
+		data string
+		perm os.FileMode
+	}{{files.KeyFile, t.KeyPEM, 0o600}, {files.CertFile, t.CertificatePEM, 0o644}} {
+		if old, err := os.ReadFile(f.path); err == nil && string(old) == f.data {
+			continue
+		}
+		if err := cdn.WriteFileAtomic(f.path, []byte(f.data), f.perm); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// pruneTLS removes certificates and keys writeTLS wrote that no site uses
+// any more (a renewed certificate's predecessor, a site gone).
+func (a *agent) pruneTLS(keep map[string]bool) {
+	ents, err := os.ReadDir(a.cmd.TLSDir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if n := e.Name(); tlsFileName.MatchString(n) && !keep[n] {
+			if err := os.Remove(filepath.Join(a.cmd.TLSDir, n)); err != nil {
+				fmt.Fprintf(a.out, "agent: removing %s: %v\n", n, err)
+			}
+		}
+	}
 }

@@ -19,7 +19,9 @@ import (
 
 	"github.com/miekg/dns"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/webtest"
 )
 
 // txtZone is a DNS server on loopback answering TXT queries from a map
@@ -70,6 +72,50 @@ func startTXTZone(t *testing.T) *txtZone {
 	}
 	z.addr = pc.LocalAddr().String()
 	return z
+}
+
+// publish sets the TXT value of name.
+func (z *txtZone) publish(name, value string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.txt[strings.ToLower(name)+"."] = value
+}
+
+// cdnEdge is what setupCDNEdge made.
+type cdnEdge struct {
+	svc       string // the CDN service, its domain onboarded, not verified
+	site      app.CDNSiteView
+	tokenFile string // the edge's token
+}
+
+// setupCDNEdge configures the CDN delivery against zone (private
+// origins allowed), puts the demo CDN product on the nginx driver,
+// creates edge gz-edge-1 (its token in a file) and a loopback origin
+// answering "origin saw host <Host>", and has cust buy a CDN service and
+// onboard shop.example.test onto it.
+func setupCDNEdge(t *testing.T, s *webtest.Server, cust, ops, admin account.Principal, zone *txtZone) cdnEdge {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.App.ConfigureDelivery(app.DeliveryConfig{CDNZone: "cdn.yuanxu.test", CDNResolver: zone.addr, CDNAllowPrivateOrigins: true}); err != nil {
+		t.Fatal(err)
+	}
+	useDriver(t, s.App, admin, "cdn-traffic", "nginx")
+	edge, err := s.App.NodeCreate(ctx, ops, app.NodeInput{ID: "gz-edge-1", Kind: "cdn", Name: "edge 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "origin saw host %s", r.Host)
+	}))
+	t.Cleanup(origin.Close)
+	e := cdnEdge{svc: buyOne(t, s.App, cust, "cdn-traffic", "c1t"), tokenFile: filepath.Join(t.TempDir(), "token")}
+	if e.site, err = s.App.CDNOnboard(ctx, cust, e.svc, app.CDNSiteInput{Domain: "shop.example.test", Origin: origin.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.tokenFile, []byte(edge.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // privateNginx starts nginx with its own prefix and main configuration
@@ -214,38 +260,15 @@ func TestAgentServesVerifiedSiteThroughNginx(t *testing.T) {
 	zone := startTXTZone(t)
 	s, cust, _, ops, admin := agentServer(t)
 	ctx := context.Background()
-	if err := s.App.ConfigureDelivery(app.DeliveryConfig{CDNZone: "cdn.yuanxu.test", CDNResolver: zone.addr, CDNAllowPrivateOrigins: true}); err != nil {
-		t.Fatal(err)
-	}
-	useDriver(t, s.App, admin, "cdn-traffic", "nginx")
-	edge, err := s.App.NodeCreate(ctx, ops, app.NodeInput{ID: "gz-edge-1", Kind: "cdn", Name: "edge 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "origin saw host %s", r.Host)
-	}))
-	t.Cleanup(origin.Close)
-	svc := buyOne(t, s.App, cust, "cdn-traffic", "c1t")
-	site, err := s.App.CDNOnboard(ctx, cust, svc, app.CDNSiteInput{Domain: "shop.example.test", Origin: origin.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	dir := t.TempDir()
-	tok := filepath.Join(dir, "token")
-	if err := os.WriteFile(tok, []byte(edge.Token), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	e := setupCDNEdge(t, s, cust, ops, admin, zone)
+	svc, site, tok := e.svc, e.site, e.tokenFile
 	args := append([]string{"--server", s.URL, "--token-file", tok, "--once"}, nginxFlags...)
 	if out, err := runAgent(t, args...); err != nil {
 		t.Fatalf("agent: %v\n%s", err, out)
 	}
 	getVia(t, port, "shop.example.test", http.StatusNotFound) // not verified: not served
 
-	zone.mu.Lock()
-	zone.txt[site.TXTName+"."] = site.TXTValue
-	zone.mu.Unlock()
+	zone.publish(site.TXTName, site.TXTValue)
 	if v, err := s.App.CDNCheck(ctx, cust, svc); err != nil || !v.Verified {
 		t.Fatalf("check = %+v, %v", v, err)
 	}

@@ -322,3 +322,101 @@ func TestAgentRefusesPlainHTTPToOtherHosts(t *testing.T) {
 		t.Fatalf("no token = %v", err)
 	}
 }
+
+// TestAgentLoopFollowsPeerChanges: `yuanxu agent` left running (every
+// 200 ms) against a VPN node picks up a line bought after it started,
+// drops the line that ended (the grace period over, on the sandbox clock)
+// and picks up the next customer's line on the address that ended line
+// freed — without being restarted.
+func TestAgentLoopFollowsPeerChanges(t *testing.T) {
+	t.Parallel()
+	ns, iface := wgNamespace(t)
+	s, cust, _, ops, admin := agentServer(t)
+	ctx := context.Background()
+	useDriver(t, s.App, admin, "vpn-domestic", "wireguard")
+	nc, err := s.App.NodeCreate(ctx, ops, app.NodeInput{ID: "nc-vpn-loop", Kind: "vpn", Name: "loop", Region: "cn-jx-nanchang"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.VPNNodeConfigure(ctx, ops, "nc-vpn-loop", app.VPNNodeInput{Endpoint: "loop.example.test:51820", ListenPort: 51820,
+		PoolV4: "10.68.0.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	first := buyOne(t, s.App, cust, "vpn-domestic", "v10")
+
+	dir := t.TempDir()
+	tokFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokFile, []byte(nc.Token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer // read only once the agent stopped
+	_, stop := inBackground(t, "the agent", func(ctx context.Context) error {
+		return run(ctx, []string{"agent", "--server", s.URL, "--token-file", tokFile, "--interval", "200ms", "--wg-interface", iface,
+			"--wg-netns", ns, "--wg-key-file", filepath.Join(dir, "wg.key")}, func(string) string { return "" }, strings.NewReader(""), &out, &out)
+	})
+
+	wg := wireguard.Command{Prefix: []string{"ip", "netns", "exec", ns}}
+	waitPeers := func(what string, want ...string) {
+		t.Helper()
+		slices.Sort(want)
+		deadline := time.Now().Add(20 * time.Second)
+		var got []string
+		for {
+			got = got[:0]
+			peers, err := wg.Peers(ctx, iface)
+			if err == nil {
+				for _, p := range peers {
+					for _, pfx := range p.AllowedIPs {
+						got = append(got, pfx.String())
+					}
+				}
+				slices.Sort(got)
+				if slices.Equal(got, want) {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				err := stop()
+				t.Fatalf("%s: the interface carries %v (%v), want %v; agent: %v\n%s", what, got, err, want, err, out.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	addr := func(svc string) string {
+		t.Helper()
+		d, err := s.App.ServiceDelivery(ctx, cust, svc)
+		if err != nil || len(d.Addresses) != 1 {
+			t.Fatalf("delivery of %s = %+v, %v", svc, d, err)
+		}
+		return d.Addresses[0] + "/32"
+	}
+	firstAddr := addr(first)
+	waitPeers("the first line", firstAddr)
+
+	if _, err := s.App.SandboxAdvance(ctx, 20*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	second := buyOne(t, s.App, cust, "vpn-domestic", "v10")
+	waitPeers("a line bought while the agent runs", firstAddr, addr(second))
+
+	v, err := s.App.Service(ctx, cust, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.App.SandboxAdvance(ctx, v.ExpiresAt.Add(app.DefaultServiceLifecycle.Grace).Sub(s.App.Now())+time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if v, err = s.App.Service(ctx, cust, first); err != nil || v.State != "terminated" {
+		t.Fatalf("first line after its grace period: %+v, %v", v, err)
+	}
+	waitPeers("after the first line ended", addr(second))
+
+	third := buyOne(t, s.App, cust, "vpn-domestic", "v10")
+	if addr(third) != firstAddr {
+		t.Errorf("the freed address %s was not reused (got %s)", firstAddr, addr(third))
+	}
+	waitPeers("the freed address's new holder", addr(second), addr(third))
+	if err := stop(); err != nil {
+		t.Fatalf("the agent's loop ended with %v\n%s", err, out.String())
+	}
+}

@@ -123,12 +123,10 @@ func freeAddr(t *testing.T) string {
 func startServe(t *testing.T, envv map[string]string, args ...string) (base string, stop func() error) {
 	t.Helper()
 	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
+	done, stop := inBackground(t, "serve", func(ctx context.Context) error {
 		_, _, err := runArgs(t, ctx, envv, append([]string{"serve", "--addr", addr}, args...)...)
-		done <- err
-	}()
+		return err
+	})
 	base = "http://" + addr
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -141,17 +139,27 @@ func startServe(t *testing.T, envv map[string]string, args ...string) (base stri
 		}
 		select {
 		case err := <-done:
-			cancel()
 			t.Fatalf("serve exited early: %v", err)
 		default:
 		}
 		if time.Now().After(deadline) {
-			cancel()
 			t.Fatal("serve did not become ready")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	var stopped bool
+	return base, stop
+}
+
+// inBackground runs fn in a goroutine until stop cancels its context.
+// stop waits (at most 40 s) and returns fn's error the first time, nil
+// afterwards; it also runs at cleanup. done receives fn's error if fn
+// ends by itself.
+func inBackground(t *testing.T, what string, fn func(ctx context.Context) error) (done <-chan error, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan error, 1)
+	go func() { ch <- fn(ctx) }()
+	stopped := false
 	stop = func() error {
 		if stopped {
 			return nil
@@ -159,14 +167,14 @@ func startServe(t *testing.T, envv map[string]string, args ...string) (base stri
 		stopped = true
 		cancel()
 		select {
-		case err := <-done:
+		case err := <-ch:
 			return err
 		case <-time.After(40 * time.Second):
-			return fmt.Errorf("serve did not stop")
+			return fmt.Errorf("%s did not stop", what)
 		}
 	}
 	t.Cleanup(func() { _ = stop() })
-	return base, stop
+	return ch, stop
 }
 
 // TestServeDemoThenVerify: a demo server is ready, answers on the sandbox

@@ -72,6 +72,10 @@ type ACMEConfig struct {
 	DNSCheckWait, PollInterval, StepTimeout time.Duration
 	// Lease bounds how long one worker holds a request (default 15 min).
 	Lease time.Duration
+	// RenewBefore is how long before a certificate ends it is renewed
+	// (CDN sites' certificates and issued DV certificates of active
+	// services; default DefaultCertRenewBefore).
+	RenewBefore time.Duration
 }
 
 type acmeState struct {
@@ -89,6 +93,9 @@ func (a *App) ConfigureACME(ctx context.Context, c ACMEConfig) error {
 	}
 	if c.Lease <= 0 {
 		c.Lease = 15 * time.Minute
+	}
+	if c.RenewBefore <= 0 {
+		c.RenewBefore = DefaultCertRenewBefore
 	}
 	keyEnc, _, err := store.ACMEAccountGet(ctx, a.db, c.DirectoryURL)
 	if store.IsNotFound(err) {
@@ -134,7 +141,9 @@ func (a *App) ConfigureACME(ctx context.Context, c ACMEConfig) error {
 	if _, ok := drivers[string(catalog.DriverACME)]; !ok {
 		drivers[string(catalog.DriverACME)] = &acmeDriver{a: a}
 	}
-	a.deliveryCfg.Store(&deliveryState{drivers: drivers, failRecord: st.failRecord})
+	next := *st // the CDN settings and the test hook stay
+	next.drivers = drivers
+	a.deliveryCfg.Store(&next)
 	return nil
 }
 
@@ -366,12 +375,16 @@ func (a *App) recordACMEStateTx(ctx context.Context, tx *store.Tx, serviceID str
 
 // acmeRejected records the CA's refusal: the request rejected with the
 // CA's reason, the state ca_rejected (a full refund, clause 3.2.2), the
-// delivery failed (staff may still fulfil by hand).
+// delivery failed (staff may still fulfil by hand). A refused renewal is
+// recorded by acmeRenewalFailedTx instead.
 func (a *App) acmeRejected(ctx context.Context, r store.ACMERequestRow, reason string, at time.Time) error {
 	ctx = context.WithoutCancel(ctx)
 	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		cur, err := store.ACMERequestGet(ctx, tx, r.ServiceID)
 		if err != nil {
+			return err
+		}
+		if renewal, err := a.acmeRenewalFailedTx(ctx, tx, cur, reason); renewal || err != nil { // acme_renew.go
 			return err
 		}
 		from, fromAt := cur.State, cur.UpdatedAt

@@ -20,10 +20,13 @@ import (
 func (a *App) registerDeliverySweeps() {
 	a.RegisterSweep("delivery.deadline", a.deliveryDeadlineSweep)
 	a.RegisterSweep("delivery.accept", a.deliveryAcceptSweep)
+	a.RegisterSweep("delivery.address_history_purge", a.addressHistoryPurgeSweep)                  // delivery_release.go
 	a.RegisterSweep("cdn.ownership_check", func(ctx context.Context, _ time.Time) (int64, error) { // netdrv_cdn.go
 		n, err := a.CDNCheckSweep(ctx, 10)
 		return int64(n), err
 	})
+	a.RegisterSweep("cdn.certificates", a.CDNCertSweep) // netdrv_cdn_tls.go
+	a.RegisterSweep("acme.renew", a.ACMERenewSweep)     // acme_renew.go
 }
 
 // deliveryDeadlineSweep records the breach of every paid, provisioning or

@@ -360,18 +360,27 @@ func TestAddressHistoryAfterReassignment(t *testing.T) {
 	if _, err := s.a.Fulfil(ctx, ops, a2.ID, app.FulfilInput{Addresses: []string{"203.0.113.77"}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name string
-		at   time.Time
-		want string
-	}{
+	s.wantHolders(t, ops, "203.0.113.77", []holderCase{
 		{"before anyone", t1.Add(-time.Millisecond), ""},
 		{"first holder", t1, a1.ID},
 		{"first holder's last instant", t2.Add(-time.Millisecond), a1.ID},
 		{"second holder", t2, a2.ID},
 		{"later", t2.Add(30 * 24 * time.Hour), a2.ID},
-	} {
-		h, ok, err := s.a.AddressHolder(ctx, ops, "203.0.113.77", c.at)
+	})
+}
+
+// holderCase: who (a service id, "" for nobody) held an address at.
+type holderCase struct {
+	name string
+	at   time.Time
+	want string
+}
+
+// wantHolders checks the address history's answer for address in each case.
+func (s commerceSUT) wantHolders(t *testing.T, staff account.Principal, address string, cases []holderCase) {
+	t.Helper()
+	for _, c := range cases {
+		h, ok, err := s.a.AddressHolder(context.Background(), staff, address, c.at)
 		if err != nil {
 			t.Fatal(err)
 		}

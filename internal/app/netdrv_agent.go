@@ -35,6 +35,9 @@ type AgentSite struct {
 	ID      string   `json:"id" example:"s0193a1b2c3d4"`
 	Domains []string `json:"domains" example:"[\"www.example.cn\"]"`
 	Origin  string   `json:"origin" example:"https://203.0.113.10:443"`
+	// TLS is the site's certificate and key once issued: the edge serves
+	// HTTPS with it (absent: HTTP only).
+	TLS *AgentTLS `json:"tls,omitempty"`
 }
 
 // AgentConfig is what a node's agent applies.
@@ -90,13 +93,34 @@ func (a *App) AgentConfigFor(ctx context.Context, token string) (AgentConfig, er
 		}
 		out.WireGuard = wg
 	case "cdn":
+		// The sites pulled now are served from the agent's apply on: a
+		// site's certificate is ordered from then on (netdrv_cdn_tls.go),
+		// so the CA's HTTP-01 request finds the forwarded path.
+		if err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			_, err := tx.SitesServed(ctx, n.ID, tx.Now)
+			return err
+		}); err != nil {
+			return AgentConfig{}, err
+		}
 		sites, err := store.NodeSites(ctx, a.db, n.ID)
+		if err != nil {
+			return AgentConfig{}, err
+		}
+		ids := make([]string, 0, len(sites))
+		for _, s := range sites {
+			ids = append(ids, s.ServiceID)
+		}
+		certs, err := store.SiteCertsOf(ctx, a.db, ids)
 		if err != nil {
 			return AgentConfig{}, err
 		}
 		out.Sites = []AgentSite{}
 		for _, s := range sites {
-			out.Sites = append(out.Sites, AgentSite{ID: siteID(s.ServiceID), Domains: s.Domains, Origin: s.Origin})
+			tls, err := a.siteTLS(certs[s.ServiceID], s)
+			if err != nil {
+				return AgentConfig{}, err
+			}
+			out.Sites = append(out.Sites, AgentSite{ID: siteID(s.ServiceID), Domains: s.Domains, Origin: s.Origin, TLS: tls})
 		}
 	}
 	return out, nil

@@ -47,11 +47,18 @@ type CDNSiteView struct {
 	CNAMETarget string    `json:"cname_target" example:"s0193a1b2.cdn.yuanxu.invalid" doc:"Point the domain here (CNAME) once verified."`
 	Verified    bool      `json:"verified" example:"false"`
 	VerifiedAt  time.Time `json:"verified_at,omitzero" example:"2026-06-01T10:00:00+08:00"`
+	// HTTPS is the site's certificate: none (not verified, or ACME is not
+	// configured), pending (being obtained; a failure's reason in
+	// HTTPSError) or active (served by the edge until HTTPSNotAfter,
+	// renewed before).
+	HTTPS         string    `json:"https" enum:"none,pending,active" example:"active"`
+	HTTPSNotAfter time.Time `json:"https_not_after,omitzero" example:"2026-08-30T09:00:00+08:00"`
+	HTTPSError    string    `json:"https_error,omitempty" example:""`
 }
 
 func cdnSiteView(r store.SiteRow) CDNSiteView {
 	v := CDNSiteView{ServiceID: r.ServiceID, Domains: r.Domains, Origin: r.Origin, CNAMETarget: r.CNAMETarget, Verified: !r.VerifiedAt.IsZero(),
-		VerifiedAt: r.VerifiedAt}
+		VerifiedAt: r.VerifiedAt, HTTPS: "none"}
 	if len(r.Domains) > 0 {
 		if rec, err := cdn.OwnershipRecord(r.Domains[0], r.Token); err == nil {
 			v.TXTName, v.TXTValue = rec.Name, rec.Value
@@ -181,8 +188,8 @@ func (a *App) CDNOnboard(ctx context.Context, p account.Principal, serviceID str
 	return cdnSiteView(out), nil
 }
 
-// CDNSite reads a CDN service's site (service.read; cdn.no_site, 404,
-// before onboarding).
+// CDNSite reads a CDN service's site with the state of its HTTPS
+// certificate (service.read; cdn.no_site, 404, before onboarding).
 func (a *App) CDNSite(ctx context.Context, p account.Principal, serviceID string) (CDNSiteView, error) {
 	if _, err := a.loadService(ctx, a.db, p, serviceID, "service.read", "account.read_any"); err != nil {
 		return CDNSiteView{}, err
@@ -194,7 +201,23 @@ func (a *App) CDNSite(ctx context.Context, p account.Principal, serviceID string
 	if err != nil {
 		return CDNSiteView{}, err
 	}
-	return cdnSiteView(s), nil
+	v := cdnSiteView(s)
+	v.HTTPS = "none"
+	if v.Verified && a.acmeCfg.Load() != nil {
+		v.HTTPS = "pending"
+	}
+	c, err := store.SiteCertGet(ctx, a.db, serviceID)
+	if err == nil {
+		if tls, _ := a.siteTLS(c, s); tls != nil {
+			v.HTTPS, v.HTTPSNotAfter = "active", c.NotAfter
+		}
+		if c.Attempts > 0 {
+			v.HTTPSError = c.Reason
+		}
+	} else if !store.IsNotFound(err) {
+		return v, err
+	}
+	return v, nil
 }
 
 // CDNCheck checks a site's ownership TXT record through the configured
@@ -216,10 +239,7 @@ func (a *App) CDNCheck(ctx context.Context, p account.Principal, serviceID strin
 	if err := a.verifySite(ctx, s); err != nil {
 		return CDNSiteView{}, err
 	}
-	if s, err = store.SiteGet(ctx, a.db, serviceID); err != nil {
-		return CDNSiteView{}, err
-	}
-	return cdnSiteView(s), nil
+	return a.CDNSite(ctx, p, serviceID)
 }
 
 // verifySite checks s's TXT record and, when it is there, records the

@@ -164,7 +164,7 @@ func (a *App) terminateService(ctx context.Context, tx *store.Tx, serviceID, why
 	if err := a.serviceEvent(ctx, tx, svc.ID, "terminated", why, map[string]any{"data_kept_until": tx.Now.Add(l.Retention)}); err != nil {
 		return err
 	}
-	if _, err := tx.AssignmentsClose(ctx, svc.ID, tx.Now); err != nil { // the address history ends its holdings (issue 13)
+	if err := a.releaseAddressesTx(ctx, tx, svc.ID); err != nil { // delivery_release.go
 		return err
 	}
 	if err := a.notifyService(ctx, tx, svc, notify.EventServiceStateChange, map[string]string{"change": "terminated", "reason": "",

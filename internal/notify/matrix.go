@@ -43,6 +43,7 @@ func DefaultMatrix() Matrix {
 		EventResellerOrderPlaced:    {Email, InApp},
 		EventDeliveryBreached:       {Email, SMS, InApp},
 		EventCertificateIssued:      {Email, SMS},
+		EventCertificateRenewed:     {Email, InApp},
 		EventMaintenanceUpdate:      {Email, SMS, InApp},
 		EventOutageDecided:          {Email, InApp},
 		EventAssignment:             {Email, SMS, InApp},

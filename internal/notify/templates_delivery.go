@@ -32,4 +32,18 @@ func init() {
 		SMS:       "Your certificate {{.domains}} was issued; it was emailed to you and can be downloaded from the console.",
 		SMSParams: []string{"domains"},
 	}
+	zhSources[EventCertificateRenewed] = Source{
+		Subject: "您的证书已续期：{{.domains}}",
+		Text: "{{.domains}} 的证书已在到期前自动续期，新证书有效期至 {{.not_after}}（北京时间）。" +
+			"CDN 站点的新证书已自动部署到边缘节点，您无需操作；DV 证书请在控制台服务页面下载新证书。",
+		SMS:       "您的证书{{.domains}}已续期。",
+		SMSParams: []string{"domains"},
+	}
+	enSources[EventCertificateRenewed] = Source{
+		Subject: "Your certificate was renewed: {{.domains}}",
+		Text: "The certificate for {{.domains}} was renewed before it ended; the new one is valid until {{.not_after}} (Beijing time). " +
+			"A CDN site's new certificate is deployed to its edge for you; download a DV certificate's new one from the service page.",
+		SMS:       "Your certificate {{.domains}} was renewed.",
+		SMSParams: []string{"domains"},
+	}
 }

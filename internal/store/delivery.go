@@ -225,7 +225,11 @@ func Assignments(ctx context.Context, q Querier, address, serviceID string) ([]A
 	if address == "" {
 		cond, arg = "service_id = $1", serviceID
 	}
-	rows, err := q.Query(ctx, `SELECT id, address, service_id, account_id, from_ms, until_ms FROM address_assignment WHERE `+cond+` ORDER BY from_ms, id`, arg)
+	return assignments(ctx, q, cond+` ORDER BY from_ms, id`, arg)
+}
+
+func assignments(ctx context.Context, q Querier, where string, args ...any) ([]AssignmentRow, error) {
+	rows, err := q.Query(ctx, `SELECT id, address, service_id, account_id, from_ms, until_ms FROM address_assignment WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -385,5 +389,25 @@ func NodeGet(ctx context.Context, q Querier, id string) (NodeRow, error) {
 // ok=false when it was revoked already or does not exist.
 func (tx *Tx) NodeRevoke(ctx context.Context, id string, at time.Time) (bool, error) {
 	n, err := tx.Exec(ctx, `UPDATE node SET disabled_at_ms = $2 WHERE id = $1 AND disabled_at_ms IS NULL`, id, Ms(at))
+	return n == 1, err
+}
+
+// SandboxRelease gives the address leased to token back to the sandbox
+// pool; false when nothing was leased.
+func (tx *Tx) SandboxRelease(ctx context.Context, token string) (bool, error) {
+	n, err := tx.Exec(ctx, `DELETE FROM sandbox_lease WHERE token = $1`, token)
+	return n == 1, err
+}
+
+// AssignmentsEndedBy lists at most limit holdings of the address history
+// that ended at or before `by`, earliest end first (the retention purge;
+// open holdings are never listed).
+func AssignmentsEndedBy(ctx context.Context, q Querier, by time.Time, limit int) ([]AssignmentRow, error) {
+	return assignments(ctx, q, `until_ms IS NOT NULL AND until_ms <= $1 ORDER BY until_ms, id LIMIT `+itoa(limit), Ms(by))
+}
+
+// AssignmentDelete deletes one ended holding (an open one stays).
+func (tx *Tx) AssignmentDelete(ctx context.Context, id string) (bool, error) {
+	n, err := tx.Exec(ctx, `DELETE FROM address_assignment WHERE id = $1 AND until_ms IS NOT NULL`, id)
 	return n == 1, err
 }

@@ -198,10 +198,19 @@ func (tx *Tx) SitePut(ctx context.Context, r SiteRow) error {
 	return err
 }
 
-// SiteVerify records the ownership check's success once.
+// SiteVerify records the ownership check's success once (the site is not
+// served by its edge until the edge's agent pulls it again).
 func (tx *Tx) SiteVerify(ctx context.Context, serviceID string, at time.Time) (bool, error) {
-	n, err := tx.Exec(ctx, `UPDATE cdn_site SET verified_at_ms = $2, updated_at_ms = $2 WHERE service_id = $1 AND verified_at_ms IS NULL`, serviceID, Ms(at))
+	n, err := tx.Exec(ctx, `UPDATE cdn_site SET verified_at_ms = $2, served_at_ms = NULL, updated_at_ms = $2
+ WHERE service_id = $1 AND verified_at_ms IS NULL`, serviceID, Ms(at))
 	return n == 1, err
+}
+
+// SitesServed records that a node's agent pulled its verified sites at
+// `at` (for each site, the first pull since its verification).
+func (tx *Tx) SitesServed(ctx context.Context, nodeID string, at time.Time) (int64, error) {
+	return tx.Exec(ctx, `UPDATE cdn_site SET served_at_ms = $2 WHERE node_id = $1 AND verified_at_ms IS NOT NULL AND served_at_ms IS NULL`,
+		nodeID, Ms(at))
 }
 
 // SiteGet reads a service's site (errs.ErrNotFound: none).
@@ -268,6 +277,14 @@ func SitesWithDomains(ctx context.Context, q Querier, domains []string, serviceI
 		return nil, err
 	}
 	return sites(ctx, q, `domains = $1 AND service_id <> $2`, string(doms), serviceID)
+}
+
+// PeerRemove marks a service's peer removed at `at` (its node's agent
+// drops it at the next pull and its addresses are free for the pool);
+// false when there was no peer still in place.
+func (tx *Tx) PeerRemove(ctx context.Context, serviceID string, at time.Time) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE wg_peer SET removed_at_ms = $2 WHERE service_id = $1 AND removed_at_ms IS NULL`, serviceID, Ms(at))
+	return n == 1, err
 }
 
 // ServicesOnNodes lists the ids of the services on any of nodes: a

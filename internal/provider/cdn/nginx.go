@@ -68,6 +68,13 @@ type RenderOptions struct {
 	OriginCAFile string
 	// AllowPrivateOrigins is ParseOrigin's option of that name.
 	AllowPrivateOrigins bool
+	// ACMEChallengeUpstream, when set, is the control plane's base URL
+	// (http(s)://host[:port], as ParseOrigin reads it; private addresses
+	// allowed, it is the edge's own setting): every site forwards
+	// /.well-known/acme-challenge/ there over HTTP, so that a CA
+	// validating a site's certificate by HTTP-01 reaches the server that
+	// ordered it through this edge.
+	ACMEChallengeUpstream string
 }
 
 // FileName is the conventional name of the rendered file inside nginx's
@@ -101,6 +108,14 @@ func Render(sites []Site, o RenderOptions) ([]byte, error) {
 	}
 	if o.DefaultStatus != 0 && (o.DefaultStatus < 200 || o.DefaultStatus > 599) {
 		return nil, errs.Invalidf("cdn.config_invalid", "default_status", "range", map[string]any{"min": 200, "max": 599})
+	}
+	var acmeUp *Origin
+	if o.ACMEChallengeUpstream != "" {
+		up, err := parseOrigin("acme_challenge_upstream", o.ACMEChallengeUpstream, OriginOptions{AllowPrivateOrigins: true})
+		if err != nil {
+			return nil, errs.Invalidf("cdn.config_invalid", "acme_challenge_upstream", ruleOf(err), nil)
+		}
+		acmeUp = &up
 	}
 	type site struct {
 		Site
@@ -192,6 +207,15 @@ func Render(sites []Site, o RenderOptions) ([]byte, error) {
 		if s.TLS != nil {
 			w.directive(1, "ssl_certificate", s.TLS.CertFile)
 			w.directive(1, "ssl_certificate_key", s.TLS.KeyFile)
+		}
+		if acmeUp != nil {
+			w.line(1, "location /.well-known/acme-challenge/ {")
+			w.directive(2, "proxy_pass", acmeUp.String())
+			w.directive(2, "proxy_set_header", "Host", "$proxy_host")
+			if acmeUp.Scheme == "https" {
+				w.directive(2, "proxy_ssl_server_name", "on")
+			}
+			w.line(1, "}")
 		}
 		w.line(1, "location / {")
 		w.directive(2, "proxy_pass", s.origin.String())
@@ -287,6 +311,14 @@ func safePath(p string) bool {
 		}
 	}
 	return true
+}
+
+// ruleOf is the rule of a validation error's first field ("format").
+func ruleOf(err error) string {
+	if e, ok := err.(*errs.Error); ok && len(e.Fields) > 0 {
+		return e.Fields[0].Rule
+	}
+	return "format"
 }
 
 // confWriter writes nginx directives, refusing any argument that could

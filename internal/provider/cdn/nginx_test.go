@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"yuanxu/internal/errs"
 	"yuanxu/internal/provider/cdn"
 )
 
@@ -171,7 +172,7 @@ func checkDirectives(t *testing.T, conf string) {
 		line = strings.TrimSpace(line)
 		switch {
 		case line == "", strings.HasPrefix(line, "#"):
-		case line == "server {" && depth == 0, line == "location / {" && depth == 1:
+		case line == "server {" && depth == 0, (line == "location / {" || line == "location /.well-known/acme-challenge/ {") && depth == 1:
 			depth++
 		case line == "}":
 			depth--
@@ -230,5 +231,40 @@ func TestWriteAtomic(t *testing.T) {
 	}
 	if err := cdn.WriteAtomic(filepath.Join(dir, "missing", "x.conf"), nil); err == nil {
 		t.Error("writing into a missing directory succeeded")
+	}
+}
+
+// TestRenderForwardsACMEChallenges: with a control-plane upstream every
+// site forwards /.well-known/acme-challenge/ there (HTTP-01 through the
+// edge); a bad upstream is refused.
+func TestRenderForwardsACMEChallenges(t *testing.T) {
+	t.Parallel()
+	sites := []cdn.Site{{ID: "site-a", Hosts: []string{"blog.example.org"}, Origin: "http://203.0.114.9:8080/"}}
+	for _, c := range []struct {
+		upstream string
+		want     []string
+		code     string
+	}{
+		{"http://127.0.0.1:8080", []string{"location /.well-known/acme-challenge/ {\n        proxy_pass http://127.0.0.1:8080;\n        proxy_set_header Host $proxy_host;\n    }"}, ""},
+		{"https://billing.example.cn", []string{"proxy_pass https://billing.example.cn;", "proxy_ssl_server_name on;"}, ""},
+		{"ftp://billing.example.cn", nil, "cdn.config_invalid"},
+		{"https://billing.example.cn/x;y", nil, "cdn.config_invalid"},
+	} {
+		got, err := cdn.Render(sites, cdn.RenderOptions{ACMEChallengeUpstream: c.upstream})
+		if c.code != "" {
+			if errs.CodeOf(err) != c.code {
+				t.Errorf("%s: err = %v, want %s", c.upstream, err, c.code)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.upstream, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(got), w) {
+				t.Errorf("%s: no %q in\n%s", c.upstream, w, got)
+			}
+		}
+		checkDirectives(t, string(got))
 	}
 }

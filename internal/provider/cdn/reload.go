@@ -16,8 +16,12 @@ import (
 // sees either the old file or the new one, never a part: it writes a
 // temporary file in the same directory, syncs it, renames it over path
 // and syncs the directory. The file's mode is 0644 (nginx workers may run
-// as another user; keys are not written here).
-func WriteAtomic(path string, data []byte) error {
+// as another user); write keys with WriteFileAtomic and 0600.
+func WriteAtomic(path string, data []byte) error { return WriteFileAtomic(path, data, 0o644) }
+
+// WriteFileAtomic is WriteAtomic with the file mode perm (a private key:
+// 0600, read by nginx's master process, which runs as root).
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -34,7 +38,7 @@ func WriteAtomic(path string, data []byte) error {
 		f.Close()
 		return fmt.Errorf("cdn: %w", err)
 	}
-	if err := f.Chmod(0o644); err != nil {
+	if err := f.Chmod(perm); err != nil {
 		f.Close()
 		return fmt.Errorf("cdn: %w", err)
 	}

@@ -50,6 +50,8 @@ func init() {
 //	GET  /console/nodes                    nodes
 //	POST /console/nodes                    create a node (its token shown once)
 //	POST /console/nodes/{id}/revoke        revoke a node's token
+//	GET  /console/nodes/{id}/wireguard     a VPN node's WireGuard interface (netdrv_console.go)
+//	POST /console/nodes/{id}/wireguard     save it
 func (h *handlers) registerDeliveryPages(handle func(string, http.HandlerFunc), cust, staff func(func(http.ResponseWriter, *http.Request, webctx.Principal)) http.HandlerFunc) {
 	handle("POST /services/{id}/credentials", cust(h.svcCredentials))
 	handle("POST /services/{id}/delivery-problem", cust(h.svcDeliveryProblem))
@@ -60,6 +62,8 @@ func (h *handlers) registerDeliveryPages(handle func(string, http.HandlerFunc), 
 	handle("GET /console/nodes", staff(h.consoleNodes))
 	handle("POST /console/nodes", staff(h.consoleNodeCreate))
 	handle("POST /console/nodes/{id}/revoke", staff(h.consoleNodeRevoke))
+	handle("GET /console/nodes/{id}/wireguard", staff(h.consoleNodeWireGuard))
+	handle("POST /console/nodes/{id}/wireguard", staff(h.consoleNodeWireGuardSave))
 }
 
 // SvcDelivery is a service's delivery as the portal shows it.

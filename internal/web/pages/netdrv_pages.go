@@ -46,6 +46,7 @@ type SvcNet struct {
 	CDN           bool
 	CDNSite       *app.CDNSiteView
 	CDNVerifiedAt string
+	CDNHTTPSUntil string
 }
 
 func (h *handlers) netDelivery(ctx context.Context, p webctx.Principal, v *SvcDelivery, d app.ServiceDeliveryView) error {
@@ -62,7 +63,7 @@ func (h *handlers) netDelivery(ctx context.Context, p webctx.Principal, v *SvcDe
 		if err != nil {
 			return err
 		}
-		v.CDNSite, v.CDNVerifiedAt = &site, shortTime(site.VerifiedAt)
+		v.CDNSite, v.CDNVerifiedAt, v.CDNHTTPSUntil = &site, shortTime(site.VerifiedAt), shortTime(site.HTTPSNotAfter)
 	}
 	return nil
 }

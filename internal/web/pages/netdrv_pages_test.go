@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"yuanxu/internal/app"
 	"yuanxu/internal/money"
 )
 
@@ -24,25 +23,7 @@ func TestServicePageWireGuardAndCDN(t *testing.T) {
 	if _, err := s.App.SandboxTopUp(ctx, p, money.Fen(100000)); err != nil {
 		t.Fatal(err)
 	}
-	buy := func(product, plan string) string {
-		o, _, err := s.App.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{{ProductID: product, PlanID: plan, Cycle: "month", Quantity: 1}},
-			Agreement: app.AgreementAck{Acknowledged: app.DefaultKeyClauses()}}, app.Idem{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o, err = s.App.PayOrder(ctx, p, o.ID, app.PayRequest{Method: app.MethodBalance}); err != nil {
-			t.Fatal(err)
-		}
-		svcs, _ := s.App.Services(ctx, p, app.ServiceListFilter{})
-		for _, v := range svcs {
-			if v.OrderID == o.ID {
-				return v.ID
-			}
-		}
-		t.Fatalf("no service of %s", o.ID)
-		return ""
-	}
-	vpn, cdnSvc := buy("vpn-wireguard", "w10"), buy("cdn-edge", "e100")
+	vpn, cdnSvc := buyFor(t, s, p, "vpn-wireguard", "w10", "month"), buyFor(t, s, p, "cdn-edge", "e100", "month")
 
 	cl := shopClient(t, s, demoIndividual, "en")
 	if _, err := s.App.SandboxAdvance(ctx, 6*time.Minute); err != nil { // the sign-in is no longer recent
