@@ -70,28 +70,12 @@ func (a *App) endAccountAfterBan(ctx context.Context, tx *store.Tx, m store.Comp
 		return false, err
 	}
 	var held *errs.Error // the authority order refuseIfHeld names, if one
-	if err := refuseIfHeld(ctx, tx, m.AccountID); err != nil && !errors.As(err, &held) {
+	if err := refuseIfHeld(ctx, tx, m.AccountID); err != nil && (!errors.As(err, &held) || held.Code != compliance.CodeHeld) {
 		return false, err
 	}
 	if l.row.State != string(account.StateClosed) {
-		if err := account.MoveState(account.State(l.row.State), account.StateClosed); err != nil {
-			return false, err
-		}
-		row := l.row
-		row.State, row.UpdatedAt = string(account.StateClosed), tx.Now
-		if err := tx.AccountUpdate(ctx, row); err != nil {
-			return false, err
-		}
-		n, err := tx.SessionEndAll(ctx, m.AccountID, string(account.EndDisabled), "")
+		n, err := endAccount(ctx, tx, l.row)
 		if err != nil {
-			return false, err
-		}
-		prof, err := kycProfile(ctx, tx, m.AccountID)
-		if err != nil {
-			return false, err
-		}
-		prof.ClosedAt, prof.UpdatedAt = tx.Now, tx.Now
-		if err := tx.KYCProfilePut(ctx, prof); err != nil {
 			return false, err
 		}
 		if err := a.Audit(ctx, tx, AuditEntry{Action: "account.closed", SubjectType: "account", SubjectID: m.AccountID,
