@@ -185,3 +185,37 @@ func TestBanNotFinalWhileAppealPending(t *testing.T) {
 		t.Fatalf("pending appeal: balance %+v", b)
 	}
 }
+
+// The demo has a customer under a restriction to look at by hand (on
+// /measures and /console/measures), seeded once, who can sign in and
+// read its measure; the other demo customers carry none.
+func TestDemoComplianceSeedsARestriction(t *testing.T) {
+	t.Parallel()
+	s := newAccountApp(t)
+	ctx := context.Background()
+	if _, err := s.a.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logins, err := s.a.SeedDemoCompliance(ctx)
+	if err != nil || len(logins) != 1 {
+		t.Fatalf("logins = %+v, %v", logins, err)
+	}
+	if again, err := s.a.SeedDemoCompliance(ctx); err != nil || len(again) != 0 {
+		t.Fatalf("second seed = %+v, %v", again, err)
+	}
+	res, err := s.a.Login(ipCtx("127.0.0.1"), app.LoginInput{Login: logins[0].Login, Password: logins[0].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := s.a.Authenticate(ctx, res.SessionToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := s.a.MyMeasures(ctx, p)
+	if err != nil || len(mine) != 1 || mine[0].Kind != "restrict" || mine[0].State != "in_force" || mine[0].Rule != "spam" || mine[0].Notice != "pending" {
+		t.Fatalf("demo measures = %+v, %v", mine, err)
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM compliance_measure`); n != 1 {
+		t.Fatalf("%d measures in the demo, want the one", n)
+	}
+}
