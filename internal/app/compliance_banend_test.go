@@ -25,10 +25,15 @@ type banSUT struct {
 	m        app.MeasureView
 }
 
-func newBanSUT(t *testing.T, cashFen int64) banSUT {
+func newBanSUT(t *testing.T, cashFen, creditFen int64) banSUT {
 	t.Helper()
 	s := banSUT{commerceSUT: newCommerceApp(t)}
 	s.r, s.p = s.buyer(t, cashFen)
+	if creditFen > 0 {
+		if err := s.a.CreditRefundCreditForTest(context.Background(), s.r.view.ID, money.Fen(creditFen)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	officer := s.staff(t, nil, "officer", account.RoleComplianceOfficer)
 	s.lead = s.staff(t, nil, "lead", account.RoleComplianceLead)
 	s.reviewer = s.staff(t, nil, "reviewer", account.RoleAppealReviewer)
@@ -82,11 +87,12 @@ func (s banSUT) sweep(t *testing.T) {
 }
 
 // An appeal upheld makes the ban final: the account ends at once, the
-// frozen cash becomes a closure pay-back to its original route (nothing
-// forfeited), the customer is told, and later sweeps pay nothing twice.
+// frozen cash and refund credit become closure pay-backs to their original
+// routes (nothing forfeited, refund credit included: DESIGN.md §3), the
+// customer is told, and later sweeps pay nothing twice.
 func TestBanUpheldEndsAccountAndPaysBack(t *testing.T) {
 	t.Parallel()
-	s := newBanSUT(t, 20000)
+	s := newBanSUT(t, 20000, 3000)
 	ctx := context.Background()
 	ap, err := s.a.FileAppeal(ctx, s.p, app.AppealInput{MeasureID: s.m.ID, Statement: "it was a newsletter"})
 	if err != nil {
@@ -102,21 +108,28 @@ func TestBanUpheldEndsAccountAndPaysBack(t *testing.T) {
 	if st := s.accountState(t); st != "closed" {
 		t.Fatalf("account after the upheld ban = %s", st)
 	}
-	if b := s.ledger(t); b != (wallet.Balances{}) || s.paidBack(t) != 20000 {
+	if b := s.ledger(t); b != (wallet.Balances{}) || s.paidBack(t) != 23000 {
 		t.Fatalf("balance %+v, paid back %d", b, s.paidBack(t))
+	}
+	if n := countRows(t, s.a, `SELECT COUNT(*) FROM withdrawal WHERE account_id = $1 AND kind = 'closure' AND source = 'refund_credit' AND amount_fen = 3000`,
+		s.r.view.ID); n != 1 {
+		t.Fatal("the refund credit was not paid back")
 	}
 	s.clock.Advance(30 * 24 * time.Hour)
 	s.sweep(t)
-	if n := s.paidBack(t); n != 20000 {
+	if n := s.paidBack(t); n != 23000 {
 		t.Fatalf("paid back %d after the sweep", n)
 	}
-	for action, want := range map[string]int{"account.closed": 1, "withdrawal.closure_payback": 1, "compliance.payback_held": 0} {
+	for action, want := range map[string]int{"account.closed": 1, "withdrawal.closure_payback": 2, "compliance.payback_held": 0} {
 		if n := auditCount(t, s.a.DB(), action); n != want {
 			t.Fatalf("%d %s events, want %d", n, action, want)
 		}
 	}
 	if n := countRows(t, s.a, `SELECT COUNT(*) FROM notification WHERE event = 'account.ended_after_ban' AND account_id = $1`, s.r.view.ID); n != 1 {
 		t.Fatalf("%d account-ended notices", n)
+	}
+	if r, err := s.a.AuditVerify(ctx); err != nil || r.Break != nil {
+		t.Fatalf("audit chain: %+v, %v", r, err)
 	}
 }
 
@@ -125,7 +138,7 @@ func TestBanUpheldEndsAccountAndPaysBack(t *testing.T) {
 // balance stays frozen, the hold is shown — until it is lifted.
 func TestBanLapsedUnderAuthorityHoldPaysBackOnLift(t *testing.T) {
 	t.Parallel()
-	s := newBanSUT(t, 15000)
+	s := newBanSUT(t, 15000, 0)
 	ctx := context.Background()
 	h, err := s.a.PlaceHold(ctx, s.lead, app.HoldInput{LegalDocInput: legalDoc("协冻字〔2026〕91号"), AccountID: s.r.view.ID, Reason: "fraud investigation"})
 	if err != nil {
@@ -170,7 +183,7 @@ func TestBanLapsedUnderAuthorityHoldPaysBackOnLift(t *testing.T) {
 // nothing is paid.
 func TestBanNotFinalWhileAppealPending(t *testing.T) {
 	t.Parallel()
-	s := newBanSUT(t, 10000)
+	s := newBanSUT(t, 10000, 0)
 	ctx := context.Background()
 	if _, err := s.a.FileAppeal(ctx, s.p, app.AppealInput{MeasureID: s.m.ID, Statement: "it was a newsletter"}); err != nil {
 		t.Fatal(err)
