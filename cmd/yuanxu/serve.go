@@ -151,6 +151,11 @@ func (s *serveCmd) Run(e *env) error {
 		if demoLogins, err = a.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("demo seed: %w", err)
 		}
+		more, err := a.SeedDemoCompliance(ctx) // a customer under a measure (compliance_demo.go)
+		if err != nil {
+			return fmt.Errorf("demo seed: %w", err)
+		}
+		demoLogins = append(demoLogins, more...)
 	}
 	h, err := web.NewServer(web.Config{App: a, Logger: log, Metrics: reg, TrustedProxies: proxies, Version: Version, TLS: s.TLSCert != "",
 		Callbacks: callbacks(a)})

@@ -225,6 +225,19 @@ func (a *App) DecideAppeal(ctx context.Context, p account.Principal, appealID st
 		if ok, err := tx.AppealUpdate(ctx, ap, from, prev); err != nil || !ok {
 			return conflictOr(err)
 		}
+		if to == compliance.AppealUpheld && m.Kind == string(compliance.MeasureBan) {
+			// The decision is final: the account ends and its balance is
+			// paid back, unless an authority order holds it (DESIGN.md §3).
+			cur, err := store.ComplianceMeasureGet(ctx, tx, ap.MeasureID)
+			if err != nil {
+				return err
+			}
+			if cur.State == string(compliance.MeasureInForce) {
+				if _, err := a.endAccountAfterBan(ctx, tx, cur, banFinalUpheld); err != nil {
+					return err
+				}
+			}
+		}
 		if to == compliance.AppealOverturned {
 			m, err := store.ComplianceMeasureGet(ctx, tx, ap.MeasureID)
 			if err != nil {

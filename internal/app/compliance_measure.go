@@ -67,6 +67,10 @@ type MeasureView struct {
 	CreatedAt      time.Time `json:"created_at" example:"2026-09-29T09:00:00+08:00"`
 	EndedAt        time.Time `json:"ended_at,omitzero" example:""`
 	EndReason      string    `json:"end_reason,omitempty" example:""`
+	// AccountEnded: the ban became final (appeal upheld, or the window
+	// closed with none) and the account ended (compliance_banend.go).
+	AccountEnded bool   `json:"account_ended" example:"false" doc:"A ban made final: the account has ended and its balance is paid back to its original routes."`
+	PaybackHeld  string `json:"payback_held,omitempty" example:"" doc:"The authority order (authority and document number) holding the ended account's balance: nothing is paid until it is lifted."`
 }
 
 // ImposeMeasure puts a measure on the account of a confirmed case. A ban
@@ -349,6 +353,9 @@ func (a *App) measureView(ctx context.Context, m store.ComplianceMeasureRow) (Me
 	}
 	v.Rule, v.Clause = c.Rule, string(compliance.Rule(c.Rule).Clause())
 	if v.Evidence, err = evidenceSummary(ctx, a.db, c.ID); err != nil {
+		return v, err
+	}
+	if err := a.banEndView(ctx, &v); err != nil {
 		return v, err
 	}
 	if m.NotificationID == "" {

@@ -6,6 +6,7 @@ import (
 
 	"yuanxu/internal/money"
 	"yuanxu/internal/store"
+	"yuanxu/internal/wallet"
 )
 
 // CreditCashForTest credits a customer's cash from the sandbox gateway, as
@@ -13,6 +14,23 @@ import (
 func (a *App) CreditCashForTest(ctx context.Context, customer string, amount money.Fen) error {
 	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		return a.seedBalance(ctx, tx, customer, amount, "test")
+	})
+}
+
+// CreditRefundCreditForTest credits a customer's refund credit (by a
+// ledger adjustment), as a refund to the balance would.
+func (a *App) CreditRefundCreditForTest(ctx context.Context, customer string, amount money.Fen) error {
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		b, err := balancesOf(ctx, tx, customer)
+		if err != nil {
+			return err
+		}
+		t, err := wallet.Adjust(wallet.AdjustParams{Balances: b, Account: wallet.RefundCredit, Amount: amount, Memo: "test", AdjustmentID: "test"})
+		if err != nil {
+			return err
+		}
+		_, err = a.post(ctx, tx, t)
+		return err
 	})
 }
 

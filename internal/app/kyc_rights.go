@@ -139,26 +139,13 @@ func (a *App) CloseAccount(ctx context.Context, p account.Principal, accountID s
 			return a.Audit(ctx, tx, AuditEntry{Action: "account.closure_refused", SubjectType: "account", SubjectID: accountID,
 				Data: map[string]any{"holds": holds}})
 		}
-		row := l.row
-		row.State, row.UpdatedAt = string(account.StateClosed), tx.Now
-		if err := tx.AccountUpdate(ctx, row); err != nil {
-			return err
-		}
-		n, err := tx.SessionEndAll(ctx, accountID, string(account.EndDisabled), "")
+		n, err := endAccount(ctx, tx, l.row)
 		if err != nil {
 			return err
 		}
 		// What is left of the balance goes back to its routes (DESIGN.md
 		// §3 "when an account ends"): refund credit included.
 		if err := a.closeWallet(ctx, tx, accountID); err != nil {
-			return err
-		}
-		prof, err := kycProfile(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		prof.ClosedAt, prof.UpdatedAt = tx.Now, tx.Now
-		if err := tx.KYCProfilePut(ctx, prof); err != nil {
 			return err
 		}
 		return a.Audit(ctx, tx, AuditEntry{Action: "account.closed", SubjectType: "account", SubjectID: accountID,
@@ -168,6 +155,30 @@ func (a *App) CloseAccount(ctx context.Context, p account.Principal, accountID s
 		return err
 	}
 	return refusal
+}
+
+// endAccount closes the account row in tx: its state becomes closed, its
+// sessions end and the retention of its KYC data starts (the closure at
+// the holder's request and the end after a final ban share it; the
+// balance is the caller's). It returns how many sessions ended.
+func endAccount(ctx context.Context, tx *store.Tx, row store.AccountRow) (int64, error) {
+	if err := account.MoveState(account.State(row.State), account.StateClosed); err != nil {
+		return 0, err
+	}
+	row.State, row.UpdatedAt = string(account.StateClosed), tx.Now
+	if err := tx.AccountUpdate(ctx, row); err != nil {
+		return 0, err
+	}
+	n, err := tx.SessionEndAll(ctx, row.ID, string(account.EndDisabled), "")
+	if err != nil {
+		return 0, err
+	}
+	prof, err := kycProfile(ctx, tx, row.ID)
+	if err != nil {
+		return 0, err
+	}
+	prof.ClosedAt, prof.UpdatedAt = tx.Now, tx.Now
+	return n, tx.KYCProfilePut(ctx, prof)
 }
 
 // DataExport is a customer's copy of its personal information (PIPL art.

@@ -94,6 +94,7 @@ func (a *App) registerBuiltinSweeps() {
 	a.RegisterSweep("webhook.deliver", a.webhookSweep)
 	a.RegisterSweep("compliance.traffic_detector", a.detectorSweep)
 	a.RegisterSweep("compliance.measures", a.measureSweep)                   // compliance_emergency.go
+	a.RegisterSweep("compliance.ban_end", a.banEndSweep)                     // compliance_banend.go
 	a.registerDeliverySweeps()                                               // delivery_sweep.go
 	a.RegisterSweep("announce.maintenance_reminders", a.windowReminderSweep) // announce_window.go
 }

@@ -24,6 +24,7 @@ const (
 	EventDeliveryCompleted   Event = "delivery.completed"
 	EventMeasureImposed      Event = "compliance.measure_imposed"
 	EventAppealDecided       Event = "appeal.decided"
+	EventAccountEnded        Event = "account.ended_after_ban" // 6.2, DESIGN.md §3: the ban is final, the balance paid back or held
 	EventRefundDecided       Event = "refund.decided"
 	EventMaintenance         Event = "maintenance.scheduled"
 	EventAgreementRevised    Event = "agreement.revised"
@@ -73,6 +74,8 @@ var Specs = []EventSpec{
 		Clause: "4.2"},
 	{Event: EventAppealDecided, Category: Legal, Vars: []string{"appeal_id", "outcome"},
 		Sample: map[string]string{"appeal_id": "AP-77", "outcome": "overturned"}, Clause: "6.2"},
+	{Event: EventAccountEnded, Category: Legal, Vars: []string{"measure_id", "why", "payback"},
+		Sample: map[string]string{"measure_id": "M-12", "why": "upheld", "payback": "paid_back"}, Clause: "6.2"},
 	{Event: EventRefundDecided, Category: Legal, Vars: []string{"refund_id", "outcome", "amount"},
 		Sample: map[string]string{"refund_id": "RF-3001", "outcome": "approved", "amount": "¥99.00"}, Clause: "3.1"},
 	{Event: EventMaintenance, Category: Legal, Vars: []string{"start", "end", "services"},

@@ -21,6 +21,7 @@ func DefaultMatrix() Matrix {
 		EventDeliveryCompleted:   {Email, InApp},
 		EventMeasureImposed:      {Email, SMS, InApp},
 		EventAppealDecided:       {Email, SMS, InApp},
+		EventAccountEnded:        {Email, SMS, InApp},
 		EventRefundDecided:       {Email, SMS, InApp},
 		EventMaintenance:         {Email, SMS, InApp},
 		EventAgreementRevised:    {Email, InApp},

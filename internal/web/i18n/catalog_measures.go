@@ -68,6 +68,8 @@ func init() {
 		"page.console.measures.measure":     {ZH: "处置", EN: "Measure"},
 		"page.console.measures.none":        {ZH: "暂无处置。", EN: "No measures."},
 		"page.console.measures.emergency":   {ZH: "紧急", EN: "Emergency"},
+		"page.console.measures.ended":       {ZH: "封禁已终局：账户已终止，余额原路退还", EN: "Ban final: the account has ended, its balance is paid back to its routes"},
+		"page.console.measures.held":        {ZH: "有权机关文书冻结，暂不退还：{order}", EN: "Pay-back held by an authority order: {order}"},
 		"page.console.measures.confirm":     {ZH: "确认（{until} 前）", EN: "Confirm (before {until})"},
 		"page.console.measures.impose":      {ZH: "采取处置", EN: "Impose a measure"},
 		"page.console.measures.case":        {ZH: "已确认的案件编号", EN: "Confirmed case id"},

@@ -45,6 +45,10 @@ type MeasureRow struct {
 	Notice, NoticeLabel, NoticeAt, AppealDue, Created, Ended, Account, Service  string
 	ConfirmBy, ImposedBy                                                        string
 	Emergency, InForce, Unconfirmed, Appealable                                 bool
+	// AccountEnded: a ban made final ended the account; PaybackHeld names
+	// the authority order holding its balance (compliance_banend.go).
+	AccountEnded bool
+	PaybackHeld  string
 }
 
 // AppealRow is an appeal as the pages show it.
@@ -60,9 +64,9 @@ func measureRow(lang i18n.Lang, m app.MeasureView) MeasureRow {
 		Reason: m.Reason, Evidence: m.Evidence, Notice: m.Notice, NoticeLabel: i18n.T(lang, "measure.notice."+m.Notice, nil),
 		NoticeAt: shortTime(m.NoticeAt), AppealDue: m.AppealDueDay, Created: shortTime(m.CreatedAt), Ended: shortTime(m.EndedAt),
 		Account: m.AccountID, Service: m.ServiceID, ConfirmBy: shortTime(m.ConfirmBy), ImposedBy: m.ImposedBy, Emergency: m.Emergency,
-		InForce: m.State == string(compliance.MeasureInForce)}
+		InForce: m.State == string(compliance.MeasureInForce), AccountEnded: m.AccountEnded, PaybackHeld: m.PaybackHeld}
 	r.Unconfirmed = r.Emergency && r.InForce && m.ConfirmedBy == ""
-	r.Appealable = r.InForce && !r.Unconfirmed
+	r.Appealable = r.InForce && !r.Unconfirmed && !r.AccountEnded
 	return r
 }
 
