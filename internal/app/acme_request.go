@@ -59,6 +59,7 @@ type CertificateView struct {
 	NotBefore      time.Time           `json:"not_before,omitzero" example:"2026-06-01T09:00:00+08:00"`
 	NotAfter       time.Time           `json:"not_after,omitzero" example:"2026-08-30T09:00:00+08:00"`
 	HasPrivateKey  bool                `json:"has_private_key" example:"true" doc:"We generated the key: read it with GET …/certificate/key after re-authenticating."`
+	RenewalDue     bool                `json:"renewal_due" example:"false" doc:"Proved by a TXT record the customer adds and ending within the renewal notice period: it is not renewed automatically, the customer must renew it."`
 	CertStates     []CertStateView     `json:"cert_states,omitempty"`
 }
 
@@ -244,6 +245,7 @@ func (a *App) Certificate(ctx context.Context, p account.Principal, serviceID st
 			v.DNSMode = "cname"
 		}
 		v.CertificatePEM, v.ChainPEM, v.NotBefore, v.NotAfter, v.HasPrivateKey = r.CertPEM, r.ChainPEM, r.NotBefore, r.NotAfter, r.KeyEnc != ""
+		v.RenewalDue = a.txtRenewalDue(r)
 		if r.OrderJSON != "" && r.State != ACMEIssued && r.State != ACMERejected {
 			var o acme.Order
 			if err := json.Unmarshal([]byte(r.OrderJSON), &o); err == nil {

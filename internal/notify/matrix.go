@@ -44,6 +44,7 @@ func DefaultMatrix() Matrix {
 		EventDeliveryBreached:       {Email, SMS, InApp},
 		EventCertificateIssued:      {Email, SMS},
 		EventCertificateRenewed:     {Email, InApp},
+		EventCertificateRenewalDue:  {Email, SMS, InApp},
 		EventMaintenanceUpdate:      {Email, SMS, InApp},
 		EventOutageDecided:          {Email, InApp},
 		EventAssignment:             {Email, SMS, InApp},
