@@ -190,6 +190,7 @@ func (a *App) ConfirmCertificateChallenge(ctx context.Context, p account.Princip
 	if p.Kind == account.KindStaff {
 		return CertificateView{}, errNotFound("service")
 	}
+	renewal := false
 	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		r, err := store.ACMERequestGet(ctx, tx, serviceID)
 		if store.IsNotFound(err) || (err == nil && r.State != ACMEAwaitingCustomer) {
@@ -206,6 +207,9 @@ func (a *App) ConfirmCertificateChallenge(ctx context.Context, p account.Princip
 		if ok, err := tx.ACMERequestUpdate(ctx, r, from, fromAt); err != nil || !ok {
 			return conflictOr(err)
 		}
+		if renewal = r.CertPEM != ""; renewal { // delivered already: the driver goes on below (RenewCertificate)
+			return a.Audit(ctx, tx, AuditEntry{Action: "service.cert_confirmed", SubjectType: "service", SubjectID: serviceID, Data: map[string]any{"renewal": true}})
+		}
 		rec, err := store.ProvisionGet(ctx, tx, serviceID)
 		if err != nil {
 			return err
@@ -220,6 +224,9 @@ func (a *App) ConfirmCertificateChallenge(ctx context.Context, p account.Princip
 	})
 	if err != nil {
 		return CertificateView{}, err
+	}
+	if renewal {
+		a.continueRenewal(ctx, serviceID)
 	}
 	return a.Certificate(ctx, p, serviceID)
 }

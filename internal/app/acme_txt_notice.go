@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"yuanxu/internal/account"
+	"yuanxu/internal/errs"
 	"yuanxu/internal/notify"
 	"yuanxu/internal/provider/acme"
 	"yuanxu/internal/store"
@@ -87,4 +89,65 @@ func (a *App) txtRenewalDue(r store.ACMERequestRow) bool {
 	}
 	return r.State == ACMEIssued && r.DNSMode == string(acme.CustomerTXT) && !r.NotAfter.IsZero() &&
 		!a.Now().Before(r.NotAfter.Add(-time.Duration(days)*24*time.Hour))
+}
+
+// CodeACMENotRenewable refuses a customer's renewal of a certificate that
+// is not an issued one proved by their own TXT record (the others are
+// renewed automatically).
+const CodeACMENotRenewable = "acme.not_renewable"
+
+// RenewCertificate is the customer's renewal of an issued certificate
+// proved by a TXT record they add (service.manage): the request goes back
+// to submitted with no order, as the acme.renew sweep does for the other
+// modes, and the driver opens a new order at once, which waits for the
+// customer's new TXT record (the service page lists it; then
+// ConfirmCertificateChallenge). The old certificate stays downloadable
+// until the new one is issued, and the delivery stays delivered. Anything
+// else is acme.not_renewable (409).
+func (a *App) RenewCertificate(ctx context.Context, p account.Principal, serviceID string) (CertificateView, error) {
+	const op = "app.RenewCertificate"
+	if _, _, err := a.acmeService(ctx, p, serviceID, "service.manage", "service.manage"); err != nil {
+		return CertificateView{}, err
+	}
+	if p.Kind == account.KindStaff {
+		return CertificateView{}, errNotFound("service")
+	}
+	if a.acmeCfg.Load() == nil {
+		return CertificateView{}, errs.E(errs.Op(op), errs.Unavailable, CodeACMENotConfigured, "certificates by ACME are not configured")
+	}
+	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		r, err := store.ACMERequestGet(ctx, tx, serviceID)
+		if store.IsNotFound(err) || (err == nil && (r.State != ACMEIssued || r.DNSMode != string(acme.CustomerTXT) || r.CertPEM == "")) {
+			return errs.E(errs.Op(op), errs.Conflict, CodeACMENotRenewable, "only an issued certificate proved by your TXT record is renewed by hand")
+		}
+		if err != nil {
+			return err
+		}
+		from, fromAt := r.State, r.UpdatedAt
+		r.State, r.OrderJSON, r.Reason, r.UpdatedAt = ACMESubmitted, "", "renewal", tx.Now
+		if !r.UpdatedAt.After(fromAt) {
+			r.UpdatedAt = fromAt.Add(time.Millisecond)
+		}
+		if ok, err := tx.ACMERequestUpdate(ctx, r, from, fromAt); err != nil || !ok {
+			return conflictOr(err)
+		}
+		return a.Audit(ctx, tx, AuditEntry{Action: "service.cert_renewal_requested", SubjectType: "service", SubjectID: serviceID,
+			Data: map[string]any{"domains": r.Domains, "not_after": r.NotAfter}})
+	})
+	if err != nil {
+		return CertificateView{}, err
+	}
+	a.continueRenewal(ctx, serviceID)
+	return a.Certificate(ctx, p, serviceID)
+}
+
+// continueRenewal runs the acme driver for a renewal the customer moved
+// on (requested, or confirmed the new TXT record). A failure is logged:
+// a refused renewal is recorded on the request by the driver, and an
+// interrupted one is continued by the acme.renew sweep.
+func (a *App) continueRenewal(ctx context.Context, serviceID string) {
+	d := &acmeDriver{a: a}
+	if _, err := d.Provision(WithActor(context.WithoutCancel(ctx), Actor{ID: "system"}), ProvisionRequest{Token: serviceID, ServiceID: serviceID}); err != nil {
+		a.log.LogAttrs(ctx, slog.LevelWarn, "acme: renewal", slog.String("service", serviceID), slog.String("err", err.Error()))
+	}
 }

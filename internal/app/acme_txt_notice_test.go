@@ -47,7 +47,10 @@ func (s acmeSUT) issueTXT(t *testing.T, p account.Principal, domain string) (str
 // gets one certificate.renewal_due notice by email and SMS — once, not
 // again on the next sweeps — audited; the certificate view says when it
 // ends and that renewal is due, and a certificate proved by HTTP-01 gets
-// no such notice.
+// no such notice. The customer then renews: a new order waits for the new
+// TXT record, and once it is confirmed a new certificate is issued (the
+// delivery stays delivered), which gets a notice of its own in its turn.
+// A certificate that is not due by the customer's hand is not renewable.
 func TestACMETXTRenewalNotice(t *testing.T) {
 	t.Parallel()
 	s := newACMEApp(t, false)
@@ -102,5 +105,37 @@ func TestACMETXTRenewalNotice(t *testing.T) {
 	c, err := s.a.Certificate(ctx, p, svcID)
 	if err != nil || !c.RenewalDue || !c.NotAfter.Equal(v.NotAfter) || c.State != "issued" {
 		t.Fatalf("certificate after the notice = %+v, %v", c, err)
+	}
+
+	_, err = s.a.RenewCertificate(ctx, p, auto.ID)
+	wantCode(t, err, app.CodeACMENotRenewable)
+	r, err := s.a.RenewCertificate(ctx, p, svcID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pebble reuses a still valid authorisation half of the time: then
+	// there is no new record to publish, the customer confirms all the same.
+	if r.State != "awaiting_customer" || len(r.Records) > 1 || r.CertificatePEM != c.CertificatePEM {
+		t.Fatalf("renewal awaiting the record = %+v", r)
+	}
+	for _, rec := range r.Records {
+		s.pebble.AddTXT(t, rec.Name, rec.Value)
+	}
+	if r, err = s.a.ConfirmCertificateChallenge(ctx, p, svcID); err != nil {
+		t.Fatal(err)
+	}
+	if r.State != "issued" || r.CertificatePEM == c.CertificatePEM || r.NotAfter.Before(c.NotAfter) {
+		t.Fatalf("renewed certificate = %+v", r)
+	}
+	if d, err := s.a.ServiceDelivery(ctx, p, svcID); err != nil || d.Status != "delivered" {
+		t.Fatalf("delivery after the renewal = %+v, %v", d, err)
+	}
+	if due := r.NotAfter.Add(-lead); due.After(s.clock.Now()) {
+		s.clock.Advance(due.Sub(s.clock.Now()))
+	}
+	sweep(1)
+	sweep(0)
+	if n := notices(svcID); n != 2 {
+		t.Fatalf("%d renewal notices after the renewal, want 2", n)
 	}
 }

@@ -155,12 +155,13 @@ func ACMETXT(ctx context.Context, q Querier, name string) ([]string, error) {
 // should be renewed: an active service, a certificate held, not leased,
 // and either issued and ending at or before renewBy, or a renewal under
 // way (submitted, confirmed) — in both cases untouched since retryBy, so a
-// failed attempt waits. Requests of dns mode skipMode are left out (the
-// customer must act for those).
+// failed attempt waits. Issued certificates of dns mode skipMode are left
+// out (the customer must ask for those); a renewal the customer asked for
+// and then left interrupted is continued like the others.
 func ACMERenewalsDue(ctx context.Context, q Querier, renewBy, retryBy, now time.Time, skipMode string, limit int) ([]string, error) {
 	rows, err := q.Query(ctx, `SELECT r.service_id FROM acme_cert_request r JOIN service s ON s.id = r.service_id
- WHERE s.state = 'active' AND r.cert_pem <> '' AND r.dns_mode <> $4 AND r.lease_until_ms <= $3 AND r.updated_at_ms <= $2
- AND ((r.state = 'issued' AND r.not_after_ms <= $1) OR r.state IN ('submitted', 'confirmed'))
+ WHERE s.state = 'active' AND r.cert_pem <> '' AND r.lease_until_ms <= $3 AND r.updated_at_ms <= $2
+ AND ((r.state = 'issued' AND r.not_after_ms <= $1 AND r.dns_mode <> $4) OR r.state IN ('submitted', 'confirmed'))
  ORDER BY r.not_after_ms LIMIT `+itoa(limit), Ms(renewBy), Ms(retryBy), Ms(now), skipMode)
 	if err != nil {
 		return nil, err
