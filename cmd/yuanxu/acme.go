@@ -28,6 +28,7 @@ type acmeFlags struct {
 	ACMEResolver  string        `name:"acme-resolver" help:"DNS server (host:port) that checks dns-01 records before the CA is asked; empty skips the check." placeholder:"ADDR"`
 	ACMEDNSWait   time.Duration `name:"acme-dns-wait" help:"How long the dns-01 record check keeps retrying." default:"30s"`
 	ACMERenew     time.Duration `name:"acme-renew-before" help:"Renew certificates (CDN sites', and DV certificates of active services) this long before they end." default:"720h"`
+	ACMETXTNotice int           `name:"acme-txt-notice-days" help:"Tell customers this many days before a DV certificate proved by their own TXT record ends to renew it (it is not renewed automatically)." default:"30"`
 }
 
 // configure installs the acme driver and starts the zone's DNS server;
@@ -59,7 +60,7 @@ func (f acmeFlags) configure(ctx context.Context, a *app.App, log *slog.Logger) 
 		hc.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
 	}
 	if err := a.ConfigureACME(ctx, app.ACMEConfig{DirectoryURL: f.ACMEDirectory, HTTPClient: hc, Email: f.ACMEEmail, Zone: f.ACMEZone,
-		Resolver: f.ACMEResolver, DNSCheckWait: f.ACMEDNSWait, RenewBefore: f.ACMERenew}); err != nil {
+		Resolver: f.ACMEResolver, DNSCheckWait: f.ACMEDNSWait, RenewBefore: f.ACMERenew, TXTNoticeDays: f.ACMETXTNotice}); err != nil {
 		return stop, fmt.Errorf("acme: %w", err)
 	}
 	log.Info("acme driver configured", slog.String("directory", f.ACMEDirectory), slog.String("zone", f.ACMEZone))

@@ -76,6 +76,11 @@ type ACMEConfig struct {
 	// (CDN sites' certificates and issued DV certificates of active
 	// services; default DefaultCertRenewBefore).
 	RenewBefore time.Duration
+	// TXTNoticeDays is how many days before a certificate proved by a TXT
+	// record the customer adds ends that the customer is told to renew it
+	// (it is not renewed automatically; acme_txt_notice.go; default
+	// DefaultTXTNoticeDays).
+	TXTNoticeDays int
 }
 
 type acmeState struct {
@@ -96,6 +101,9 @@ func (a *App) ConfigureACME(ctx context.Context, c ACMEConfig) error {
 	}
 	if c.RenewBefore <= 0 {
 		c.RenewBefore = DefaultCertRenewBefore
+	}
+	if c.TXTNoticeDays <= 0 {
+		c.TXTNoticeDays = DefaultTXTNoticeDays
 	}
 	keyEnc, _, err := store.ACMEAccountGet(ctx, a.db, c.DirectoryURL)
 	if store.IsNotFound(err) {

@@ -22,7 +22,9 @@ import (
 // for the first issue, clause 3.2.2): the request returns to issued with
 // the reason, and the next attempt waits acmeRenewRetry. Certificates
 // proved by a TXT record the customer adds are not renewed here: the
-// customer must publish a new value each time.
+// customer must publish a new value each time, so they are told to
+// (ACMETXTNoticeSweep) and renew from the service page (RenewCertificate);
+// such a renewal left interrupted is continued here.
 
 // acmeRenewRetry is how long a failed or interrupted renewal waits.
 const acmeRenewRetry = 6 * time.Hour

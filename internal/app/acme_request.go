@@ -59,6 +59,7 @@ type CertificateView struct {
 	NotBefore      time.Time           `json:"not_before,omitzero" example:"2026-06-01T09:00:00+08:00"`
 	NotAfter       time.Time           `json:"not_after,omitzero" example:"2026-08-30T09:00:00+08:00"`
 	HasPrivateKey  bool                `json:"has_private_key" example:"true" doc:"We generated the key: read it with GET …/certificate/key after re-authenticating."`
+	RenewalDue     bool                `json:"renewal_due" example:"false" doc:"Proved by a TXT record the customer adds and ending within the renewal notice period: it is not renewed automatically, the customer must renew it."`
 	CertStates     []CertStateView     `json:"cert_states,omitempty"`
 }
 
@@ -189,6 +190,7 @@ func (a *App) ConfirmCertificateChallenge(ctx context.Context, p account.Princip
 	if p.Kind == account.KindStaff {
 		return CertificateView{}, errNotFound("service")
 	}
+	renewal := false
 	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 		r, err := store.ACMERequestGet(ctx, tx, serviceID)
 		if store.IsNotFound(err) || (err == nil && r.State != ACMEAwaitingCustomer) {
@@ -205,6 +207,9 @@ func (a *App) ConfirmCertificateChallenge(ctx context.Context, p account.Princip
 		if ok, err := tx.ACMERequestUpdate(ctx, r, from, fromAt); err != nil || !ok {
 			return conflictOr(err)
 		}
+		if renewal = r.CertPEM != ""; renewal { // delivered already: the driver goes on below (RenewCertificate)
+			return a.Audit(ctx, tx, AuditEntry{Action: "service.cert_confirmed", SubjectType: "service", SubjectID: serviceID, Data: map[string]any{"renewal": true}})
+		}
 		rec, err := store.ProvisionGet(ctx, tx, serviceID)
 		if err != nil {
 			return err
@@ -219,6 +224,9 @@ func (a *App) ConfirmCertificateChallenge(ctx context.Context, p account.Princip
 	})
 	if err != nil {
 		return CertificateView{}, err
+	}
+	if renewal {
+		a.continueRenewal(ctx, serviceID)
 	}
 	return a.Certificate(ctx, p, serviceID)
 }
@@ -244,6 +252,7 @@ func (a *App) Certificate(ctx context.Context, p account.Principal, serviceID st
 			v.DNSMode = "cname"
 		}
 		v.CertificatePEM, v.ChainPEM, v.NotBefore, v.NotAfter, v.HasPrivateKey = r.CertPEM, r.ChainPEM, r.NotBefore, r.NotAfter, r.KeyEnc != ""
+		v.RenewalDue = a.txtRenewalDue(r)
 		if r.OrderJSON != "" && r.State != ACMEIssued && r.State != ACMERejected {
 			var o acme.Order
 			if err := json.Unmarshal([]byte(r.OrderJSON), &o); err == nil {

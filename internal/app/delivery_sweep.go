@@ -25,8 +25,9 @@ func (a *App) registerDeliverySweeps() {
 		n, err := a.CDNCheckSweep(ctx, 10)
 		return int64(n), err
 	})
-	a.RegisterSweep("cdn.certificates", a.CDNCertSweep) // netdrv_cdn_tls.go
-	a.RegisterSweep("acme.renew", a.ACMERenewSweep)     // acme_renew.go
+	a.RegisterSweep("cdn.certificates", a.CDNCertSweep)              // netdrv_cdn_tls.go
+	a.RegisterSweep("acme.renew", a.ACMERenewSweep)                  // acme_renew.go
+	a.RegisterSweep("acme.txt_renewal_notice", a.ACMETXTNoticeSweep) // acme_txt_notice.go
 }
 
 // deliveryDeadlineSweep records the breach of every paid, provisioning or

@@ -51,6 +51,10 @@ const (
 	// A certificate renewed before it ended: a CDN site's HTTPS
 	// certificate or a DV certificate (templates_delivery.go).
 	EventCertificateRenewed Event = "certificate.renewed"
+	// A DV certificate proved by a TXT record the customer adds ends soon:
+	// it is not renewed automatically, the customer must ask for the
+	// renewal and publish a new record (templates_delivery.go).
+	EventCertificateRenewalDue Event = "certificate.renewal_due"
 	// Traffic quotas (issue 14; templates in templates_service.go).
 	EventQuotaLevel Event = "usage.quota_level"
 	// Resellers (issue 11; templates in templates_reseller.go).
@@ -112,6 +116,8 @@ var Specs = []EventSpec{
 		Sample: map[string]string{"domains": "shop.example.com", "not_after": "2026-08-30 09:00",
 			"certificate": "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"}, Clause: "2.2"},
 	{Event: EventCertificateRenewed, Category: Transactional, Vars: []string{"domains", "not_after"},
+		Sample: map[string]string{"domains": "shop.example.com", "not_after": "2026-11-28 09:00"}, Clause: "2.2"},
+	{Event: EventCertificateRenewalDue, Category: Transactional, Vars: []string{"domains", "not_after"},
 		Sample: map[string]string{"domains": "shop.example.com", "not_after": "2026-11-28 09:00"}, Clause: "2.2"},
 	{Event: EventQuotaLevel, Category: Transactional, Vars: []string{"service", "percent", "used", "total"},
 		Sample: map[string]string{"service": "南昌云服务器 2C4G", "percent": "80", "used": "400.0 GiB", "total": "500.0 GiB"}, Clause: "3.2.3"},

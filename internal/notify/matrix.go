@@ -45,6 +45,7 @@ func DefaultMatrix() Matrix {
 		EventDeliveryBreached:       {Email, SMS, InApp},
 		EventCertificateIssued:      {Email, SMS},
 		EventCertificateRenewed:     {Email, InApp},
+		EventCertificateRenewalDue:  {Email, SMS, InApp},
 		EventMaintenanceUpdate:      {Email, SMS, InApp},
 		EventOutageDecided:          {Email, InApp},
 		EventAssignment:             {Email, SMS, InApp},

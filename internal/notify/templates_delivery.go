@@ -46,4 +46,19 @@ func init() {
 		SMS:       "Your certificate {{.domains}} was renewed.",
 		SMSParams: []string{"domains"},
 	}
+	zhSources[EventCertificateRenewalDue] = Source{
+		Subject: "您的证书即将到期，请申请续期：{{.domains}}",
+		Text: "{{.domains}} 的 DV 证书将于 {{.not_after}}（北京时间）到期。该证书通过您自行添加的 DNS TXT 记录验证域名，无法自动续期。" +
+			"请登录控制台，在该服务页面点击“续期”提交申请，再按提示添加新的 TXT 记录；新证书签发后我们会通过邮件发送给您。",
+		SMS:       "您的证书{{.domains}}将于{{.not_after}}到期，请登录控制台在服务页面申请续期。",
+		SMSParams: []string{"domains", "not_after"},
+	}
+	enSources[EventCertificateRenewalDue] = Source{
+		Subject: "Your certificate ends soon; please renew it: {{.domains}}",
+		Text: "The DV certificate for {{.domains}} ends on {{.not_after}} (Beijing time). It was proved by a DNS TXT record you add, so it cannot be " +
+			"renewed automatically. Sign in, choose \"Renew\" on the service page, then publish the new TXT record shown there; we email the new " +
+			"certificate once it is issued.",
+		SMS:       "Your certificate {{.domains}} ends on {{.not_after}}; renew it from the service page in the console.",
+		SMSParams: []string{"domains", "not_after"},
+	}
 }

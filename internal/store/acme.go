@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -154,12 +155,13 @@ func ACMETXT(ctx context.Context, q Querier, name string) ([]string, error) {
 // should be renewed: an active service, a certificate held, not leased,
 // and either issued and ending at or before renewBy, or a renewal under
 // way (submitted, confirmed) — in both cases untouched since retryBy, so a
-// failed attempt waits. Requests of dns mode skipMode are left out (the
-// customer must act for those).
+// failed attempt waits. Issued certificates of dns mode skipMode are left
+// out (the customer must ask for those); a renewal the customer asked for
+// and then left interrupted is continued like the others.
 func ACMERenewalsDue(ctx context.Context, q Querier, renewBy, retryBy, now time.Time, skipMode string, limit int) ([]string, error) {
 	rows, err := q.Query(ctx, `SELECT r.service_id FROM acme_cert_request r JOIN service s ON s.id = r.service_id
- WHERE s.state = 'active' AND r.cert_pem <> '' AND r.dns_mode <> $4 AND r.lease_until_ms <= $3 AND r.updated_at_ms <= $2
- AND ((r.state = 'issued' AND r.not_after_ms <= $1) OR r.state IN ('submitted', 'confirmed'))
+ WHERE s.state = 'active' AND r.cert_pem <> '' AND r.lease_until_ms <= $3 AND r.updated_at_ms <= $2
+ AND ((r.state = 'issued' AND r.not_after_ms <= $1 AND r.dns_mode <> $4) OR r.state IN ('submitted', 'confirmed'))
  ORDER BY r.not_after_ms LIMIT `+itoa(limit), Ms(renewBy), Ms(retryBy), Ms(now), skipMode)
 	if err != nil {
 		return nil, err
@@ -174,4 +176,51 @@ func ACMERenewalsDue(ctx context.Context, q Querier, renewBy, retryBy, now time.
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// ACMERenewalNoticesDue lists the services whose issued certificate, proved
+// in mode (the customer's TXT record), ends after now and by noticeBy and
+// whose customer was not told about that certificate yet
+// (acme_renewal_notice), soonest end first.
+func ACMERenewalNoticesDue(ctx context.Context, q Querier, noticeBy, now time.Time, mode string, limit int) ([]string, error) {
+	rows, err := q.Query(ctx, `SELECT r.service_id FROM acme_cert_request r JOIN service s ON s.id = r.service_id
+ WHERE s.state = 'active' AND r.state = 'issued' AND r.cert_pem <> '' AND r.dns_mode = $3 AND r.not_after_ms <= $1 AND r.not_after_ms > $2
+ AND NOT EXISTS (SELECT 1 FROM acme_renewal_notice n WHERE n.service_id = r.service_id AND n.not_after_ms = r.not_after_ms)
+ ORDER BY r.not_after_ms, r.service_id LIMIT `+itoa(limit), Ms(noticeBy), Ms(now), mode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// ACMERenewalNoticeInsert records that the customer was told about the
+// certificate of serviceID ending at notAfter; ok=false when it was
+// recorded already (another instance or an earlier run told them).
+func (tx *Tx) ACMERenewalNoticeInsert(ctx context.Context, serviceID string, notAfter time.Time, notificationID string) (bool, error) {
+	n, err := tx.Exec(ctx, `INSERT INTO acme_renewal_notice (service_id, not_after_ms, notification_id, created_at_ms) VALUES ($1, $2, $3, $4)
+ ON CONFLICT DO NOTHING`, serviceID, Ms(notAfter), notificationID, Ms(tx.Now))
+	return n == 1, err
+}
+
+// ACMERenewalNoticedAt returns when the customer was told about the
+// certificate of serviceID ending at notAfter (zero: not told).
+func ACMERenewalNoticedAt(ctx context.Context, q Querier, serviceID string, notAfter time.Time) (time.Time, error) {
+	var at int64
+	err := q.QueryRow(ctx, `SELECT created_at_ms FROM acme_renewal_notice WHERE service_id = $1 AND not_after_ms = $2`, serviceID, Ms(notAfter)).Scan(&at)
+	if IsNotFound(err) || errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return FromMs(at), nil
 }

@@ -142,6 +142,16 @@ func (tx *Tx) WindowUpdate(ctx context.Context, r WindowRow, from string, prev t
 	return n == 1, err
 }
 
+// WindowTextsUpdate rewrites the titles and bodies of a window and
+// nothing else: its state, times and updated_at (the optimistic lock of
+// WindowUpdate) are left alone, so a concurrent action is never refused
+// because of an edit of texts.
+func (tx *Tx) WindowTextsUpdate(ctx context.Context, id, titleZh, titleEn, bodyZh, bodyEn string) error {
+	_, err := tx.Exec(ctx, `UPDATE maintenance_window SET title_zh = $2, title_en = $3, body_zh = $4, body_en = $5 WHERE id = $1`,
+		id, titleZh, titleEn, bodyZh, bodyEn)
+	return err
+}
+
 // WindowGet reads one window.
 func WindowGet(ctx context.Context, q Querier, id string) (WindowRow, error) {
 	r, err := scanWindow(q.QueryRow(ctx, `SELECT `+windowCols+` FROM maintenance_window WHERE id = $1`, id))
@@ -272,6 +282,14 @@ func (tx *Tx) IncidentResolve(ctx context.Context, id, cause string, ended time.
 	n, err := tx.Exec(ctx, `UPDATE incident SET state = 'resolved', cause = $2, ended_at_ms = $3, resolved_by = $4, updated_at_ms = $5
  WHERE id = $1 AND state = 'open'`, id, cause, Ms(ended), by, Ms(tx.Now))
 	return n == 1, err
+}
+
+// IncidentTextsUpdate rewrites the titles and bodies of an incident and
+// nothing else (its cause, state and times stay).
+func (tx *Tx) IncidentTextsUpdate(ctx context.Context, id, titleZh, titleEn, bodyZh, bodyEn string) error {
+	_, err := tx.Exec(ctx, `UPDATE incident SET title_zh = $2, title_en = $3, body_zh = $4, body_en = $5, updated_at_ms = $6 WHERE id = $1`,
+		id, titleZh, titleEn, bodyZh, bodyEn, Ms(tx.Now))
+	return err
 }
 
 // IncidentGet reads one incident.

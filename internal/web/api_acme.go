@@ -86,6 +86,20 @@ func registerCertificates(s *server) {
 			}
 			return certificateOut(s.app.ConfirmCertificateChallenge(ctx, p.Principal, in.ID))
 		})
+	commerceRegister(s, huma.Operation{OperationID: "renew-certificate", Method: http.MethodPost, Path: "/services/{id}/certificate/renew",
+		Tags: tag, Security: secAny, Summary: "Renew a certificate proved by your TXT record",
+		Description: "Such a certificate is not renewed automatically (you are told certificate.renewal_due days before it ends, and " +
+			"renewal_due is set on the certificate): a new order is opened at once and waits for the new TXT record shown in records, " +
+			"then POST …/certificate/confirm. The old certificate stays downloadable until the new one is issued. Any other certificate " +
+			"is acme.not_renewable (409). Needs service.manage.",
+		Errors: []int{401, 403, 404, 409, 503}, DefaultStatus: http.StatusAccepted},
+		func(ctx context.Context, in *serviceIDInput) (*certificateOutput, error) {
+			p, err := customerObjectPrincipal(ctx, "service")
+			if err != nil {
+				return nil, err
+			}
+			return certificateOut(s.app.RenewCertificate(ctx, p.Principal, in.ID))
+		})
 	commerceRegister(s, huma.Operation{OperationID: "get-certificate-key", Method: http.MethodGet, Path: "/services/{id}/certificate/key", Tags: tag,
 		Security: secSession, Summary: "Read the private key we generated",
 		Description: "Decrypted for a browser session re-authenticated within the last 5 minutes (POST /me/reauthenticate; " +

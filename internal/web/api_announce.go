@@ -172,6 +172,7 @@ func registerAnnounce(s *server) {
 		})
 	registerAnnounceStaff(s)
 	registerAssignment(s)
+	registerAnnounceEdit(s) // api_announce_edit.go
 }
 
 type assignmentsOutput struct {

@@ -181,6 +181,9 @@ func (env *matrixEnv) body(p probe, a *actor) (contentType, body string) {
 	if ct, b, ok := env.acmeBody(p, a); ok { // api_acme_matrix_test.go
 		return ct, b
 	}
+	if ct, b, ok := env.announceBody(p, a); ok { // api_announce_matrix_test.go
+		return ct, b
+	}
 	if ct, b, ok := env.authorityBody(p, a); ok { // api_authority_matrix_test.go
 		return ct, b
 	}

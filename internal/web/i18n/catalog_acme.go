@@ -23,6 +23,7 @@ func init() {
 		"error.acme.not_acme_product":      {ZH: "该服务不是通过 ACME 签发的证书。", EN: "This service is not a certificate issued by ACME."},
 		"error.acme.request_exists":        {ZH: "该服务已提交过证书申请。", EN: "A certificate request was already submitted for this service."},
 		"error.acme.not_awaiting_customer": {ZH: "该证书当前不需要您添加 DNS 记录。", EN: "This certificate is not waiting for your DNS record."},
+		"error.acme.not_renewable":         {ZH: "只有已签发、通过您自行添加的 TXT 记录验证的证书需要您手动续期；其他证书会自动续期。", EN: "Only an issued certificate proved by your own TXT record is renewed by hand; the others are renewed automatically."},
 		"error.acme.busy":                  {ZH: "该证书正在处理中，请稍后再试。", EN: "This certificate is being processed; try again shortly."},
 		"error.acme.no_private_key":        {ZH: "该证书使用您自己的 CSR，我们不持有其私钥。", EN: "This certificate uses your own CSR: we hold no private key for it."},
 		"error.acme.no_request":            {ZH: "该服务尚未提交证书申请。", EN: "No certificate request was submitted for this service."},

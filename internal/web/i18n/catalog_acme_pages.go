@@ -37,5 +37,8 @@ func init() {
 		"page.cert.key_show":                {ZH: "查看私钥", EN: "Show the private key"},
 		"page.cert.requested":               {ZH: "证书申请已提交。", EN: "The certificate request was submitted."},
 		"page.cert.confirmed":               {ZH: "已通知证书颁发机构验证。", EN: "The certificate authority was asked to validate."},
+		"page.cert.renewal_due":             {ZH: "该证书将于 {date}（北京时间）到期，且通过您自行添加的 TXT 记录验证，不会自动续期：请续期。", EN: "This certificate expires on {date} (Beijing time) and, proved by your own TXT record, is not renewed automatically: renew it."},
+		"page.cert.renew":                   {ZH: "续期", EN: "Renew"},
+		"page.cert.renewal_requested":       {ZH: "已申请续期：请添加下方新的 TXT 记录后点击确认（若无新记录，直接确认）。", EN: "Renewal requested: publish the new TXT record below, then confirm (with no new record, confirm at once)."},
 	})
 }

@@ -145,5 +145,9 @@ func init() {
 		"page.console.announce.notice.window_changed":     {ZH: "维护窗口已更新，已通知受影响客户。", EN: "The window is updated; affected customers are told."},
 		"page.console.announce.notice.incident_opened":    {ZH: "故障已记录。", EN: "The incident is recorded."},
 		"page.console.announce.notice.incident_resolved":  {ZH: "故障已恢复，第七条已适用。", EN: "The incident is resolved; clause 7 is applied."},
+		"page.console.announce.notice.texts_saved":        {ZH: "文字已更正；时间安排和通知记录不变，不会重新通知客户。", EN: "The texts are corrected; the schedule and the notice record are unchanged and customers are not notified again."},
+		"page.console.announce.texts":                     {ZH: "更正标题和正文", EN: "Correct the titles and bodies"},
+		"page.console.announce.texts_lead":                {ZH: "仅修改中英文标题和正文，不改变时间、范围、状态或原因标签；已发出的通知保留原文字。", EN: "Only the zh-CN and English titles and bodies change, never the times, scope, state or cause tag; notices already sent keep their texts."},
+		"page.console.announce.texts_save":                {ZH: "保存文字", EN: "Save the texts"},
 	})
 }

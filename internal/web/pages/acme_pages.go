@@ -23,6 +23,7 @@ import (
 func init() {
 	notices["cert_requested"] = "page.cert.requested"
 	notices["cert_confirmed"] = "page.cert.confirmed"
+	notices["cert_renewal"] = "page.cert.renewal_requested"
 }
 
 // SvcCert is a certificate's part of the service page.
@@ -38,6 +39,8 @@ type SvcCert struct {
 	Key               string // set after re-authentication only
 	CanRequest        bool   // the form is offered
 	CanConfirm        bool
+	RenewalDue        bool // proved by the customer's TXT record and ending soon: "expires on …, renew"
+	CanRenew          bool
 	DownloadHref      string
 	// The form as typed.
 	TypedDomains, TypedChallenge, TypedMode, TypedCSR string
@@ -47,11 +50,13 @@ type SvcCert struct {
 //
 //	POST /services/{id}/certificate           the request (domains, challenge, CSR)
 //	POST /services/{id}/certificate/confirm   the DNS record is published
+//	POST /services/{id}/certificate/renew     the customer renews a TXT-proved certificate
 //	GET  /services/{id}/certificate.pem       the certificate and chain
 //	POST /services/{id}/certificate/key       the password again, then the page with the key
 func (h *handlers) registerCertPages(handle func(string, http.HandlerFunc), cust func(func(http.ResponseWriter, *http.Request, webctx.Principal)) http.HandlerFunc) {
 	handle("POST /services/{id}/certificate", cust(h.certRequest))
 	handle("POST /services/{id}/certificate/confirm", cust(h.certConfirm))
+	handle("POST /services/{id}/certificate/renew", cust(h.certRenew))
 	handle("GET /services/{id}/certificate.pem", cust(h.certDownload))
 	handle("POST /services/{id}/certificate/key", cust(h.certKey))
 }
@@ -69,7 +74,7 @@ func (h *handlers) svcCert(ctx context.Context, p webctx.Principal, lang i18n.La
 	v := &SvcCert{State: c.State, StateLabel: i18n.T(lang, "page.cert.state."+c.State, nil), Domains: c.Domains, Challenge: c.Challenge,
 		DNSMode: c.DNSMode, Records: c.Records, Reason: c.Reason, NotAfter: shortTime(c.NotAfter), HasKey: c.HasPrivateKey,
 		CanRequest: c.State == "awaiting_request" && p.Holds("service.manage"), CanConfirm: c.State == "awaiting_customer" && p.Holds("service.manage"),
-		TypedChallenge: "http-01", TypedMode: "txt"}
+		TypedChallenge: "http-01", TypedMode: "txt", RenewalDue: c.RenewalDue, CanRenew: c.RenewalDue && p.Holds("service.manage")}
 	if c.CertificatePEM != "" {
 		v.DownloadHref = "/services/" + url.PathEscape(serviceID) + "/certificate.pem"
 	}
@@ -133,6 +138,19 @@ func (h *handlers) certConfirm(w http.ResponseWriter, req *http.Request, p webct
 		return
 	}
 	http.Redirect(w, req, "/services/"+url.PathEscape(req.PathValue("id"))+"?notice=cert_confirmed#certificate", http.StatusSeeOther)
+}
+
+// certRenew renews a certificate proved by the customer's TXT record
+// (app.RenewCertificate): the page then lists the new record to publish.
+func (h *handlers) certRenew(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
+	if !h.parseForm(w, req) {
+		return
+	}
+	if _, err := h.app.RenewCertificate(req.Context(), p.Principal, req.PathValue("id")); err != nil {
+		h.certFail(w, req, p, err, nil)
+		return
+	}
+	http.Redirect(w, req, "/services/"+url.PathEscape(req.PathValue("id"))+"?notice=cert_renewal#certificate", http.StatusSeeOther)
 }
 
 // certDownload sends the certificate and chain (PEM), never a key.

@@ -31,7 +31,7 @@ func init() {
 	for _, n := range []string{tmplConsoleAnnouncements, tmplConsoleMaintenance, tmplConsoleWindow, tmplConsoleIncidents, tmplConsoleIncident} {
 		pageFiles[n] = [2]string{"layout_console.html", n + ".html"}
 	}
-	for _, n := range []string{"announcement_saved", "window_scheduled", "window_changed", "incident_opened", "incident_resolved"} {
+	for _, n := range []string{"announcement_saved", "window_scheduled", "window_changed", "incident_opened", "incident_resolved", "texts_saved"} {
 		notices[n] = "page.console.announce.notice." + n
 	}
 }
@@ -187,6 +187,27 @@ type ConsoleWindowView struct {
 	Reach                            []ReachRow
 	Reached, Total                   int
 	CanStart, CanExtend, CanComplete bool
+	Texts                            TextsForm
+}
+
+// TextsForm is the form that corrects the zh-CN and English texts of a
+// window or an incident (app.EditWindowTexts, app.EditIncidentTexts).
+type TextsForm struct {
+	Action                           string // the page's own path
+	TitleZh, TitleEn, BodyZh, BodyEn string
+}
+
+// textsForm fills the texts form: with what was submitted when it was
+// refused, else with the stored texts.
+func textsForm(action string, sub *app.TextsInput, titleZh, titleEn, bodyZh, bodyEn string) TextsForm {
+	if sub != nil {
+		titleZh, titleEn, bodyZh, bodyEn = sub.TitleZh, sub.TitleEn, sub.BodyZh, sub.BodyEn
+	}
+	return TextsForm{Action: action, TitleZh: titleZh, TitleEn: titleEn, BodyZh: bodyZh, BodyEn: bodyEn}
+}
+
+func textsOf(req *http.Request) *app.TextsInput {
+	return &app.TextsInput{TitleZh: field(req, "title_zh"), TitleEn: field(req, "title_en"), BodyZh: field(req, "body_zh"), BodyEn: field(req, "body_en")}
 }
 
 // ReachRow says whether and when one affected customer was reached.
@@ -200,13 +221,21 @@ func (h *handlers) consoleWindow(w http.ResponseWriter, req *http.Request, p web
 	ctx := req.Context()
 	status := http.StatusOK
 	var form Form
+	var texts *app.TextsInput // as submitted, when refused
 	if req.Method == http.MethodPost {
 		if !h.parseForm(w, req) {
 			return
 		}
-		_, err := h.app.ActOnWindow(ctx, p.Principal, req.PathValue("id"), app.WindowAction{Action: field(req, "action"), End: parseLocal(field(req, "end"))})
+		done := "window_changed"
+		var err error
+		if field(req, "form") == "texts" {
+			texts, done = textsOf(req), "texts_saved"
+			_, err = h.app.EditWindowTexts(ctx, p.Principal, req.PathValue("id"), *texts)
+		} else {
+			_, err = h.app.ActOnWindow(ctx, p.Principal, req.PathValue("id"), app.WindowAction{Action: field(req, "action"), End: parseLocal(field(req, "end"))})
+		}
 		if err == nil {
-			http.Redirect(w, req, "/console/maintenance/"+req.PathValue("id")+"?done=window_changed", http.StatusSeeOther)
+			http.Redirect(w, req, "/console/maintenance/"+req.PathValue("id")+"?done="+done, http.StatusSeeOther)
 			return
 		}
 		if s := statusOfErr(err); s == http.StatusForbidden || s == http.StatusNotFound {
@@ -226,6 +255,7 @@ func (h *handlers) consoleWindow(w http.ResponseWriter, req *http.Request, p web
 		v.Notice = doneNotice(req, v.Lang)
 	}
 	x := d.Window
+	v.Texts = textsForm("/console/maintenance/"+x.ID, texts, x.TitleZh, x.TitleEn, x.BodyZh, x.BodyEn)
 	v.Window = ConsoleWindowRow{ID: x.ID, Title: x.Title(string(v.Lang)), Start: shortTime(x.Start), End: shortTime(x.End),
 		StateLabel: i18n.T(v.Lang, "page.status.state."+x.State, nil), Emergency: x.Emergency}
 	v.CanStart = x.State == app.WindowScheduled
@@ -337,6 +367,7 @@ type ConsoleIncidentView struct {
 	Causes   []Option
 	Cause    string
 	Services []IncidentServiceRow
+	Texts    TextsForm
 }
 
 // IncidentServiceRow is one affected service and its clause-7 decision.
@@ -349,14 +380,22 @@ func (h *handlers) consoleIncident(w http.ResponseWriter, req *http.Request, p w
 	ctx := req.Context()
 	status := http.StatusOK
 	var form Form
+	var texts *app.TextsInput // as submitted, when refused
 	if req.Method == http.MethodPost {
 		if !h.parseForm(w, req) {
 			return
 		}
-		_, err := h.app.ResolveIncident(ctx, p.Principal, req.PathValue("id"), app.ResolveInput{EndedAt: parseLocal(field(req, "ended_at")),
-			Cause: field(req, "cause")})
+		done := "incident_resolved"
+		var err error
+		if field(req, "form") == "texts" {
+			texts, done = textsOf(req), "texts_saved"
+			_, err = h.app.EditIncidentTexts(ctx, p.Principal, req.PathValue("id"), *texts)
+		} else {
+			_, err = h.app.ResolveIncident(ctx, p.Principal, req.PathValue("id"), app.ResolveInput{EndedAt: parseLocal(field(req, "ended_at")),
+				Cause: field(req, "cause")})
+		}
 		if err == nil {
-			http.Redirect(w, req, "/console/incidents/"+req.PathValue("id")+"?done=incident_resolved", http.StatusSeeOther)
+			http.Redirect(w, req, "/console/incidents/"+req.PathValue("id")+"?done="+done, http.StatusSeeOther)
 			return
 		}
 		if s := statusOfErr(err); s == http.StatusForbidden || s == http.StatusNotFound {
@@ -371,7 +410,7 @@ func (h *handlers) consoleIncident(w http.ResponseWriter, req *http.Request, p w
 		return
 	}
 	v := ConsoleIncidentView{Page: h.page(req, "page.console.announce.incident.title", consoleNav(), "announce"), Form: form, Sub: announceSubnav("incidents"),
-		Incident: incidentRow(i18n.FromRequest(req), x), Cause: x.Cause}
+		Incident: incidentRow(i18n.FromRequest(req), x), Cause: x.Cause, Texts: textsForm("/console/incidents/"+x.ID, texts, x.TitleZh, x.TitleEn, x.BodyZh, x.BodyEn)}
 	v.Causes = h.causeOptions(v.Lang)
 	if req.Method == http.MethodGet {
 		v.Notice = doneNotice(req, v.Lang)
