@@ -319,8 +319,19 @@ func TestPersonalInformationWrittenOnPurposeStaysMasked(t *testing.T) {
 		"account_ids": []string{acct.ID}, "fields": []string{"identity", "contact"}}), http.StatusCreated)
 	keep("disclosures", lead.Do(t, "GET", "/api/v1/staff/compliance/disclosures", nil), http.StatusOK)
 
+	// Where the answers show the values, they show them masked.
+	masked := map[string][]string{
+		"kyc":        {pii.MaskName(name), pii.MaskIDNumber(idNumber), pii.MaskPhone(phone)},
+		"withdrawal": {"****" + bankAccount[len(bankAccount)-4:]},
+		"disclosure": {pii.MaskPhone(officerTel)},
+	}
 	for _, a := range answers {
 		what, body, _ := strings.Cut(a, "\n")
+		for _, m := range masked[what] {
+			if !strings.Contains(body, m) {
+				t.Errorf("%s: answer lacks the masked %q: %s", what, m, body)
+			}
+		}
 		for _, sec := range secrets {
 			if strings.Contains(body, sec) {
 				t.Errorf("%s: answer carries %s in clear: %s", what, sec, body)
