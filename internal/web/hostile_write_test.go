@@ -229,7 +229,9 @@ func TestEveryWriteLeaksNoPersonalInformation(t *testing.T) {
 // and an authority disclosure naming its officer — sent with fresh values,
 // answer them only masked (pii.MaskPhone, MaskIDNumber, MaskEmail; bank
 // accounts and officers' numbers never in clear), as do the views that
-// list them afterwards, and none of the values reaches the debug log.
+// list them afterwards; the same flows refused (a malformed number, a
+// wrong code, an amount beyond the balance, bad kinds) answer problems that
+// name fields, never the values; and no value reaches the debug log.
 func TestPersonalInformationWrittenOnPurposeStaysMasked(t *testing.T) {
 	t.Parallel()
 	logs := &kycLeakLog{}
@@ -247,10 +249,23 @@ func TestPersonalInformationWrittenOnPurposeStaysMasked(t *testing.T) {
 		contact     = "whistle.x18@reporter.example"
 	)
 	idNumber := app.DemoResidentID("19850917", 777)
-	secrets := []string{phone, newPhone, name, bankAccount, officerTel, contact, idNumber}
+	// Refused bodies carry values of their own: a problem must not echo them.
+	const (
+		badPhone     = "1397766554" // ten digits
+		badBank      = "6217000010011223344"
+		badOfficer   = "13822334455"
+		badContact   = "refused.x18@reporter.example"
+		refusedPhone = "13955667788" // well formed, sent with a wrong code
+	)
+	secrets := []string{phone, newPhone, name, bankAccount, officerTel, contact, idNumber, badPhone, badBank, badOfficer, badContact, refusedPhone}
 	var answers []string
+	// keep checks an answer's status (0: any refusal but 429) and keeps its
+	// body for the scan.
 	keep := func(what string, res *webtest.Response, want int) *webtest.Response {
 		t.Helper()
+		if want == 0 && res.Status >= 400 && res.Status < 500 && res.Status != http.StatusTooManyRequests {
+			want = res.Status // any refusal
+		}
 		if res.Status != want {
 			t.Fatalf("%s: status %d, want %d: %s", what, res.Status, want, res.Body)
 		}
@@ -318,6 +333,20 @@ func TestPersonalInformationWrittenOnPurposeStaysMasked(t *testing.T) {
 		"doc_number": "协查字〔2026〕18号", "doc_filename": "n.pdf", "doc_content": "JVBERi0xLjQKJSVFT0YK", "officer": "王警官 " + officerTel,
 		"account_ids": []string{acct.ID}, "fields": []string{"identity", "contact"}}), http.StatusCreated)
 	keep("disclosures", lead.Do(t, "GET", "/api/v1/staff/compliance/disclosures", nil), http.StatusOK)
+
+	// The same flows refused: malformed or unverified values, bad amounts
+	// and kinds; the problems name fields, never the values.
+	anon := client(s, langs[1])
+	keep("bad phone code", anon.Do(t, "POST", "/api/v1/auth/codes", map[string]string{"purpose": "register_phone", "target": badPhone}), 0)
+	keep("bad registration", anon.Do(t, "POST", "/api/v1/accounts", registration("x18.bad@example.com", badPhone, webtest.Password,
+		noSuchID, "000000", noSuchID, "000000")), 0)
+	keep("wrong code phone change", c.Do(t, "POST", "/api/v1/me/phone", map[string]any{"address": refusedPhone, "code_id": nt.ID, "code": "000000"}), 0)
+	keep("bad withdrawal", c.Do(t, "POST", "/api/v1/withdrawals", map[string]any{"amount_fen": 99999999, "destination": "中国银行 " + badBank}), 0)
+	keep("bad abuse report", anon.Do(t, "POST", "/api/v1/abuse-reports", map[string]any{"rule": "nonsense", "target": "x18.leak.example",
+		"detail": "x", "contact": badContact}), 0)
+	keep("bad disclosure", lead.Do(t, "POST", "/api/v1/staff/compliance/disclosures", map[string]any{"authority": "海淀分局", "doc_type": "nonsense",
+		"doc_number": "", "doc_filename": "n.exe", "doc_content": "TVqQ", "officer": "王警官 " + badOfficer, "account_ids": []string{},
+		"fields": []string{"everything"}}), 0)
 
 	// Where the answers show the values, they show them masked.
 	masked := map[string][]string{
