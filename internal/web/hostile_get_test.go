@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -132,12 +131,7 @@ var revealRoutes = []string{"/api/v1/me/data-export", "/api/v1/staff/withdrawals
 // resident ID number or bank account in clear.
 func TestEveryGETChangesNothingAndLeaksNothing(t *testing.T) {
 	t.Parallel()
-	logs := &kycLeakLog{}
-	s := webtest.NewServer(t, &webtest.Options{Sandbox: true, TrustedProxies: loopback,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if _, err := s.App.SeedDemo(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s, logs := newLeakScanServer(t)
 	secrets := []string{"13800000001", "13800000002", "13800000004", "13800000005",
 		app.DemoResidentID("19900307", 123), app.DemoResidentID("19920512", 321)}
 

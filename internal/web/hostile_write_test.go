@@ -73,6 +73,19 @@ func (d openAPIDocument) exampleOf(schema map[string]any, depth int) any {
 	return nil
 }
 
+// newLeakScanServer is a sandbox server with the demo seed whose log, at
+// debug level, the leak scans read back.
+func newLeakScanServer(t *testing.T) (*webtest.Server, *kycLeakLog) {
+	t.Helper()
+	logs := &kycLeakLog{}
+	s := webtest.NewServer(t, &webtest.Options{Sandbox: true, TrustedProxies: loopback,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if _, err := s.App.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, logs
+}
+
 // TestEveryWriteLeaksNoPersonalInformation (issue 18, hostile input): every
 // POST, PUT, PATCH and DELETE operation of the OpenAPI document, sent with
 // a body built from its schema's examples by an anonymous client, a demo
@@ -83,12 +96,7 @@ func (d openAPIDocument) exampleOf(schema map[string]any, depth int) any {
 // unmask), and none of them reaches the debug log. No answer is a 5xx.
 func TestEveryWriteLeaksNoPersonalInformation(t *testing.T) {
 	t.Parallel()
-	logs := &kycLeakLog{}
-	s := webtest.NewServer(t, &webtest.Options{Sandbox: true, TrustedProxies: loopback,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if _, err := s.App.SeedDemo(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s, logs := newLeakScanServer(t)
 	const bankAccount = "6225880199887766"
 	secrets := []string{"13800000001", "13800000002", "13800000004", "13800000005",
 		app.DemoResidentID("19900307", 123), app.DemoResidentID("19920512", 321), bankAccount}
@@ -234,12 +242,7 @@ func TestEveryWriteLeaksNoPersonalInformation(t *testing.T) {
 // name fields, never the values; and no value reaches the debug log.
 func TestPersonalInformationWrittenOnPurposeStaysMasked(t *testing.T) {
 	t.Parallel()
-	logs := &kycLeakLog{}
-	s := webtest.NewServer(t, &webtest.Options{Sandbox: true, TrustedProxies: loopback,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if _, err := s.App.SeedDemo(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s, logs := newLeakScanServer(t)
 	email, phone := webtest.Unique()
 	_, newPhone := webtest.Unique()
 	const (
