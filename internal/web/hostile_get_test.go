@@ -31,6 +31,18 @@ var readSideEffects = map[string]string{
 	"sweep_run":       "background sweeps record when they ran",
 }
 
+// readSideEffectColumns are columns the background workers write on their
+// own schedule, which a slow run (under -race, on a loaded machine) may see
+// change in the middle of the GET requests; the rest of their rows, and
+// their row counts, must stay unchanged.
+var readSideEffectColumns = map[string][]string{
+	// The delivery worker retries a queued notification with backoff,
+	// taking and releasing leases; a new notification still changes the
+	// row count and the notification table.
+	"notify_delivery": {"status", "attempts", "reason", "provider", "provider_message_id", "next_attempt_at_ms",
+		"lease_until_ms", "lease_token", "updated_at_ms", "sent_at_ms", "delivered_at_ms", "first_delivered_at_ms", "failed_at_ms", "bounced_at_ms"},
+}
+
 // dbDigest hashes every row of every table but readSideEffects and River's
 // own (the job queue's leader election and periodic bookkeeping tick on
 // their own), table by table.
@@ -78,7 +90,13 @@ func tableDigest(t *testing.T, db *sql.DB, table string) string {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		lines = append(lines, fmt.Sprintf("%q", vals))
+		kept := vals[:0:0]
+		for i, v := range vals {
+			if !slices.Contains(readSideEffectColumns[table], cols[i]) {
+				kept = append(kept, v)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%q", kept))
 	}
 	sort.Strings(lines) // row order is not state
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))

@@ -222,6 +222,9 @@ func TestEveryWriteLeaksNoPersonalInformation(t *testing.T) {
 			t.Errorf("the debug log carries %s in clear", sec)
 		}
 	}
+	if !strings.Contains(log, `"level":"DEBUG"`) {
+		t.Error("the debug log is empty: the scan proves nothing")
+	}
 	// Most bodies of examples are refused (403, 404, 422): the scan covers
 	// the problems they answer, but must also have seen writes succeed.
 	if accepted < 60 {
