@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"slices"
@@ -30,6 +29,18 @@ var readSideEffects = map[string]string{
 	"audit_batch":     "the audit sealer runs in the background",
 	"rate_limit":      "counters of the rate limiter",
 	"sweep_run":       "background sweeps record when they ran",
+}
+
+// readSideEffectColumns are columns the background workers write on their
+// own schedule, which a slow run (under -race, on a loaded machine) may see
+// change in the middle of the GET requests; the rest of their rows, and
+// their row counts, must stay unchanged.
+var readSideEffectColumns = map[string][]string{
+	// The delivery worker retries a queued notification with backoff,
+	// taking and releasing leases; a new notification still changes the
+	// row count and the notification table.
+	"notify_delivery": {"status", "attempts", "reason", "provider", "provider_message_id", "next_attempt_at_ms",
+		"lease_until_ms", "lease_token", "updated_at_ms", "sent_at_ms", "delivered_at_ms", "first_delivered_at_ms", "failed_at_ms", "bounced_at_ms"},
 }
 
 // dbDigest hashes every row of every table but readSideEffects and River's
@@ -79,7 +90,13 @@ func tableDigest(t *testing.T, db *sql.DB, table string) string {
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		lines = append(lines, fmt.Sprintf("%q", vals))
+		kept := vals[:0:0]
+		for i, v := range vals {
+			if !slices.Contains(readSideEffectColumns[table], cols[i]) {
+				kept = append(kept, v)
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%q", kept))
 	}
 	sort.Strings(lines) // row order is not state
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
@@ -132,12 +149,7 @@ var revealRoutes = []string{"/api/v1/me/data-export", "/api/v1/staff/withdrawals
 // resident ID number or bank account in clear.
 func TestEveryGETChangesNothingAndLeaksNothing(t *testing.T) {
 	t.Parallel()
-	logs := &kycLeakLog{}
-	s := webtest.NewServer(t, &webtest.Options{Sandbox: true, TrustedProxies: loopback,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if _, err := s.App.SeedDemo(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s, logs := newLeakScanServer(t)
 	secrets := []string{"13800000001", "13800000002", "13800000004", "13800000005",
 		app.DemoResidentID("19900307", 123), app.DemoResidentID("19920512", 321)}
 
