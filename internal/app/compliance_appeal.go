@@ -291,11 +291,17 @@ func (a *App) appealView(ctx context.Context, r store.AppealRow) (AppealView, er
 	return v, err
 }
 
-func (a *App) appealByID(ctx context.Context, appealID string) (AppealView, error) {
+// appealRow reads one appeal row; a missing one is appeal.not_found.
+func (a *App) appealRow(ctx context.Context, appealID string) (store.AppealRow, error) {
 	r, err := store.AppealGet(ctx, a.db, appealID)
 	if store.IsNotFound(err) {
-		return AppealView{}, errNotFound("appeal")
+		return r, errNotFound("appeal")
 	}
+	return r, err
+}
+
+func (a *App) appealByID(ctx context.Context, appealID string) (AppealView, error) {
+	r, err := a.appealRow(ctx, appealID)
 	if err != nil {
 		return AppealView{}, err
 	}
@@ -306,10 +312,7 @@ func (a *App) appealByID(ctx context.Context, appealID string) (AppealView, erro
 // or the customer who filed it (a missing one and someone else's are both
 // appeal.not_found).
 func (a *App) Appeal(ctx context.Context, p account.Principal, appealID string) (AppealView, error) {
-	r, err := store.AppealGet(ctx, a.db, appealID)
-	if store.IsNotFound(err) {
-		return AppealView{}, errNotFound("appeal")
-	}
+	r, err := a.appealRow(ctx, appealID)
 	if err != nil {
 		return AppealView{}, err
 	}
