@@ -49,6 +49,23 @@ func parseStored(r store.AgreementVersionRow) (*agreement.Document, error) {
 	return d, nil
 }
 
+// docOf returns the parsed document of r, which may be a head row (no
+// source): a version parsed before is found by its SHA256; otherwise the
+// source is read from q and parsed.
+func docOf(ctx context.Context, q store.Querier, r store.AgreementVersionRow) (*agreement.Document, error) {
+	if d, ok := parsedDocs.Load(r.SHA256); ok { // keyed by the text's hash: a draft edited since has another
+		return d.(*agreement.Document), nil
+	}
+	if r.Source == "" {
+		full, err := store.AgreementVersionGet(ctx, q, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		r = full
+	}
+	return parseStored(r)
+}
+
 func versionView(r store.AgreementVersionRow, doc *agreement.Document) AgreementVersion {
 	return AgreementVersion{ID: r.ID, Origin: r.Origin, Title: r.Title, SHA256: r.SHA256, Note: r.Note, State: agreement.State(r.State),
 		PreparedBy: r.PreparedBy, SignedOffBy: r.SignedOffBy, Material: r.Material, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
@@ -126,14 +143,14 @@ func (s agreementSource) VersionInForce(ctx context.Context, at time.Time) (stri
 }
 
 func (s agreementSource) SetForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
-	r, err := store.AgreementVersionGet(ctx, s.a.db, versionID)
+	r, err := store.AgreementVersionHead(ctx, s.a.db, versionID)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return nil, errs.E(errs.Op("app.SetForVersion"), errs.NotFound, "policy.version_not_found", "no agreement version "+versionID, errs.ErrNotFound)
 		}
 		return nil, err
 	}
-	doc, err := parseStored(r)
+	doc, err := docOf(ctx, s.a.db, r)
 	if err != nil {
 		return nil, err
 	}

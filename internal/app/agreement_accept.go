@@ -38,9 +38,9 @@ func (a *App) prepareAcceptance(ctx context.Context, q store.Querier, accountID 
 	var r store.AgreementVersionRow
 	var err error
 	if in.VersionID == "" {
-		r, err = store.AgreementVersionInForce(ctx, q, now)
+		r, err = store.AgreementVersionInForceHead(ctx, q, now)
 	} else {
-		r, err = store.AgreementVersionGet(ctx, q, in.VersionID)
+		r, err = store.AgreementVersionHead(ctx, q, in.VersionID)
 	}
 	if store.IsNotFound(err) || err == nil && r.State == string(agreement.StateDraft) {
 		return store.AcceptanceRow{}, errVersionNotFound()
@@ -48,7 +48,7 @@ func (a *App) prepareAcceptance(ctx context.Context, q store.Querier, accountID 
 	if err != nil {
 		return store.AcceptanceRow{}, err
 	}
-	doc, err := parseStored(r)
+	doc, err := docOf(ctx, q, r)
 	if err != nil {
 		return store.AcceptanceRow{}, err
 	}

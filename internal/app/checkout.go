@@ -40,6 +40,7 @@ const idemCheckout = "checkout"
 // licence covers, a pack that may not attach. Prices come from the
 // catalog; stock and the coupon's use are taken by conditional updates.
 func (a *App) Checkout(ctx context.Context, p account.Principal, in CheckoutRequest, idem Idem) (view OrderView, replayed bool, err error) {
+	ctx = withAccountMemo(ctx)
 	tenant := p.TenantID()
 	obj, err := a.customerObject(ctx, "order", tenant)
 	if err != nil {
@@ -159,7 +160,7 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	}
 	now := a.Now()
 	// The version the customer is shown and accepts: the one in force.
-	vr, err := store.AgreementVersionInForce(ctx, a.db, now)
+	vr, err := store.AgreementVersionInForceHead(ctx, a.db, now)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return OrderView{}, errVersionNotFound()
@@ -170,14 +171,11 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 		return OrderView{}, fieldErr("app.Checkout", "agreement.version_not_in_force", errs.Conflict, "body.agreement.version_id", "in_force",
 			"the agreement version shown is no longer in force; read the current one and accept it", map[string]any{"in_force": vr.ID})
 	}
-	doc, err := parseStored(vr)
+	doc, err := docOf(ctx, a.db, vr)
 	if err != nil {
 		return OrderView{}, err
 	}
-	set, err := agreementSource{a}.SetForVersion(ctx, vr.ID)
-	if err != nil {
-		return OrderView{}, err
-	}
+	set := doc.Policy
 	products := map[string]ProductView{}
 	specs := make([]order.LineSpec, len(in.Lines))
 	standing := p.Standing

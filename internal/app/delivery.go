@@ -70,6 +70,18 @@ type Driver interface {
 	Local() bool
 }
 
+// TxDriver is a Driver whose whole effect is rows in yuanxu's own
+// database (the sandbox driver's address lease). It delivers inside the
+// payment's transaction (ADR 0010): the effect, the delivery record and the
+// payment commit together, so a paid sandbox order is delivered by the time
+// the customer's request is answered and no job is needed. ProvisionTx
+// makes the same effect as Provision, with tx's writes; it may be called
+// again for the same token after a rolled-back attempt.
+type TxDriver interface {
+	Driver
+	ProvisionTx(ctx context.Context, tx *store.Tx, req ProvisionRequest) (ProvisionResult, error)
+}
+
 // DeliveryConfig configures the drivers.
 type DeliveryConfig struct {
 	// SandboxPool is the prefix the sandbox driver leases test addresses
@@ -165,20 +177,22 @@ type sandboxDriver struct {
 func (d *sandboxDriver) Local() bool { return true }
 
 func (d *sandboxDriver) Provision(ctx context.Context, req ProvisionRequest) (ProvisionResult, error) {
-	var addr string
+	var res ProvisionResult
 	err := d.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		a, ok, err := tx.SandboxLease(ctx, req.Token, d.pool, tx.Now)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errs.E(errs.Op("app.sandboxDriver"), errs.Unavailable, "delivery.pool_exhausted", "the sandbox address pool is exhausted")
-		}
-		addr = a
-		return nil
+		var err error
+		res, err = d.ProvisionTx(ctx, tx, req)
+		return err
 	})
+	return res, err
+}
+
+func (d *sandboxDriver) ProvisionTx(ctx context.Context, tx *store.Tx, req ProvisionRequest) (ProvisionResult, error) {
+	addr, ok, err := tx.SandboxLease(ctx, req.Token, d.pool, tx.Now)
 	if err != nil {
 		return ProvisionResult{}, err
+	}
+	if !ok {
+		return ProvisionResult{}, errs.E(errs.Op("app.sandboxDriver"), errs.Unavailable, "delivery.pool_exhausted", "the sandbox address pool is exhausted")
 	}
 	res := ProvisionResult{Complete: true, Sandbox: true, Notes: "sandbox delivery: test resources, not a real machine"}
 	if req.Kind != string(catalog.KindCertificate) {
@@ -223,7 +237,8 @@ func (a *App) startDelivery(ctx context.Context, tx *store.Tx, r store.OrderRow,
 	if err != nil {
 		return err
 	}
-	var queued []string
+	var queued, inTx []string
+	inTxReq := map[string]inTxDelivery{}
 	for _, s := range svcs {
 		if s.OrderID != r.ID || s.State != string(service.StatePending) {
 			continue
@@ -242,10 +257,16 @@ func (a *App) startDelivery(ctx context.Context, tx *store.Tx, r store.OrderRow,
 		if err := tx.ProvisionInsert(ctx, rec); err != nil {
 			return err
 		}
+		queued = append(queued, s.ID)
+		if _, ok := a.delivery().drivers[pv.Driver].(TxDriver); ok {
+			inTx = append(inTx, s.ID)
+			inTxReq[s.ID] = inTxDelivery{rec: rec, req: ProvisionRequest{Token: s.ID, ServiceID: s.ID, OrderID: r.ID, AccountID: r.AccountID,
+				ProductID: s.ProductID, PlanID: s.PlanID, Kind: s.Kind, Spec: pv.Spec}}
+			continue
+		}
 		if err := a.jobs.Enqueue(ctx, tx.SQL(), jobs.ProvisionArgs{ServiceID: s.ID}, nil); err != nil {
 			return err
 		}
-		queued = append(queued, s.ID)
 	}
 	if len(queued) == 0 {
 		return a.completeOrder(ctx, tx, r, o)
@@ -260,11 +281,76 @@ func (a *App) startDelivery(ctx context.Context, tx *store.Tx, r store.OrderRow,
 		Data: map[string]any{"services": queued, "deliver_by": o.DeliverBy, "clause": string(order.DeliveryClause)}}); err != nil {
 		return err
 	}
+	if err := a.deliverInTx(ctx, tx, r, inTx, inTxReq); err != nil {
+		return err
+	}
 	tx.AfterCommit(func() {
 		for _, sid := range queued {
+			if _, ok := inTxReq[sid]; ok {
+				continue
+			}
 			a.provisionInline(context.WithoutCancel(ctx), sid)
 		}
 	})
+	return nil
+}
+
+// inTxDelivery is a service deliverInTx delivers: its provisioning record
+// as just inserted and the driver's request.
+type inTxDelivery struct {
+	rec store.ProvisionRow
+	req ProvisionRequest
+}
+
+// deliverInTx delivers the services whose driver is a TxDriver inside the
+// payment's transaction, each in a savepoint: a failed attempt (the pool
+// exhausted, a record that cannot be written) is rolled back alone and
+// the service falls back to the provisioning job, exactly as if the
+// driver ran outside the transaction; the payment is never failed by it.
+func (a *App) deliverInTx(ctx context.Context, tx *store.Tx, r store.OrderRow, ids []string, reqs map[string]inTxDelivery) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	set, err := agreementSource{a}.SetForVersion(ctx, r.AgreementVersionID) // the order's version, as policy.For reads it
+	if err != nil {
+		return err
+	}
+	window := set.Duration("inspection.window")
+	sctx := WithActor(ctx, Actor{ID: "system"})
+	for _, sid := range ids {
+		req, rec := reqs[sid].req, reqs[sid].rec
+		drv := a.delivery().drivers[rec.Driver].(TxDriver)
+		err = tx.Nested(ctx, func() error {
+			if f := a.delivery().failRecord; f != nil {
+				if err := f(); err != nil {
+					return err
+				}
+			}
+			res, err := drv.ProvisionTx(sctx, tx, req)
+			if err != nil {
+				return err
+			}
+			if !res.Complete {
+				return errs.E(errs.Op("app.deliverInTx"), errs.Unavailable, "delivery.pending", "the driver left the delivery pending")
+			}
+			return a.recordDeliveryTx(sctx, tx, sid, res, rec.Driver, "system", window)
+		})
+		if err == nil {
+			continue
+		}
+		a.log.LogAttrs(ctx, slog.LevelWarn, "provisioning: delivery in the payment's transaction failed; the job takes over",
+			slog.String("service", sid), slog.String("err", err.Error()))
+		rec.Attempts, rec.LastError, rec.UpdatedAt = rec.Attempts+1, err.Error(), tx.Now
+		if ok, uerr := tx.ProvisionUpdate(ctx, rec, ProvQueued); uerr != nil || !ok {
+			return conflictOr(uerr)
+		}
+		if err := tx.ProvisioningAttemptInsert(ctx, id.NewAt(tx.Now), sid, rec.Driver, "error", err.Error(), tx.Now); err != nil {
+			return err
+		}
+		if err := a.jobs.Enqueue(ctx, tx.SQL(), jobs.ProvisionArgs{ServiceID: sid}, nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

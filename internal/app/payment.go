@@ -54,6 +54,7 @@ type PayRequest struct {
 // (kyc.required_before, clause 2.1) and an order that has not expired.
 func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string, in PayRequest) (OrderView, error) {
 	const op = "app.PayOrder"
+	ctx = withAccountMemo(ctx)
 	r, err := a.loadOrder(ctx, a.db, p, orderID, "order.pay", "order.pay")
 	if err != nil {
 		return OrderView{}, err

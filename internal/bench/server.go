@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -94,6 +95,12 @@ func startInstance(ctx context.Context, eng, pgURL string, buyers, services int)
 	}
 	in.App = a
 	if err := a.ConfigureAccounts(app.AccountConfig{Hash: account.TestParams}); err != nil {
+		return nil, err
+	}
+	// Every checkout delivers a sandbox server with an address of its own:
+	// the default /24 would be exhausted after ~250 checkouts, and the rest
+	// would measure failing deliveries and their retries.
+	if err := a.ConfigureDelivery(app.DeliveryConfig{SandboxPool: netip.MustParsePrefix("198.18.0.0/16")}); err != nil {
 		return nil, err
 	}
 	if err := a.Start(ctx); err != nil {

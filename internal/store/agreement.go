@@ -89,17 +89,34 @@ func AgreementVersionGet(ctx context.Context, q Querier, id string) (AgreementVe
 	return scanAgreementVersion(q.QueryRow(ctx, `SELECT `+agreementCols+` FROM agreement_version WHERE id = $1`, id))
 }
 
+// AgreementVersionHead reads one version without its source (Source is
+// ""): a published version's text never changes, so callers that have it
+// parsed by its SHA256 need not transfer it again.
+func AgreementVersionHead(ctx context.Context, q Querier, id string) (AgreementVersionRow, error) {
+	return scanAgreementVersion(q.QueryRow(ctx, `SELECT `+agreementListCols+` FROM agreement_version WHERE id = $1`, id))
+}
+
+// AgreementVersionInForceHead is AgreementVersionInForce without the
+// source (Source is "").
+func AgreementVersionInForceHead(ctx context.Context, q Querier, at time.Time) (AgreementVersionRow, error) {
+	return agreementVersionInForce(ctx, q, agreementListCols, at)
+}
+
 // AgreementVersionInForce returns the version that governs instant at: the
 // effective or superseded version with the latest effective_at not after
 // at; before the first one took effect, the first one (the versions before
 // it do not exist). errs.ErrNotFound when no version ever took effect.
 func AgreementVersionInForce(ctx context.Context, q Querier, at time.Time) (AgreementVersionRow, error) {
-	r, err := scanAgreementVersion(q.QueryRow(ctx, `SELECT `+agreementCols+` FROM agreement_version
+	return agreementVersionInForce(ctx, q, agreementCols, at)
+}
+
+func agreementVersionInForce(ctx context.Context, q Querier, cols string, at time.Time) (AgreementVersionRow, error) {
+	r, err := scanAgreementVersion(q.QueryRow(ctx, `SELECT `+cols+` FROM agreement_version
  WHERE state IN ('effective', 'superseded') AND effective_at_ms <= $1 ORDER BY effective_at_ms DESC, id DESC LIMIT 1`, Ms(at)))
 	if !IsNotFound(err) {
 		return r, err
 	}
-	return scanAgreementVersion(q.QueryRow(ctx, `SELECT `+agreementCols+` FROM agreement_version
+	return scanAgreementVersion(q.QueryRow(ctx, `SELECT `+cols+` FROM agreement_version
  WHERE state IN ('effective', 'superseded') ORDER BY effective_at_ms, id LIMIT 1`))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"strings"
 	"time"
@@ -249,36 +250,26 @@ func assignments(ctx context.Context, q Querier, where string, args ...any) ([]A
 }
 
 // SandboxLease returns the address leased to token, leasing a free
-// address of pool when it has none: the search starts at a place derived
-// from the token (so concurrent leases rarely want the same address; a
-// clash is a unique violation that InTx retries) and wraps around.
-// ok=false: the pool is exhausted. The lease is the sandbox driver's
-// effect: made once per token, whatever happens to the caller's record.
+// address of pool when it has none. The search starts at a place derived
+// from the token (so concurrent leases rarely want the same address) and
+// walks the pool in windows of leaseWindow addresses: one query finds which
+// of a window's addresses are taken, then the first free one is inserted
+// with ON CONFLICT DO NOTHING (an address or token taken meanwhile by a
+// concurrent lease is simply skipped, or answered if it was this token's).
+// The cost does not grow with the number of leases. ok=false: the pool is
+// exhausted. The lease is the sandbox driver's effect: made once per token,
+// whatever happens to the caller's record.
 func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at time.Time) (string, bool, error) {
-	var addr string
-	err := tx.QueryRow(ctx, `SELECT address FROM sandbox_lease WHERE token = $1`, token).Scan(&addr)
-	if err == nil {
-		return addr, true, nil
-	}
-	if !IsNotFound(err) {
-		return "", false, err
-	}
-	used := map[string]bool{}
-	rows, err := tx.Query(ctx, `SELECT address FROM sandbox_lease`)
-	if err != nil {
-		return "", false, err
-	}
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			rows.Close()
-			return "", false, err
+	mine := func() (string, bool, error) {
+		var addr string
+		err := tx.QueryRow(ctx, `SELECT address FROM sandbox_lease WHERE token = $1`, token).Scan(&addr)
+		if IsNotFound(err) {
+			return "", false, nil
 		}
-		used[a] = true
+		return addr, err == nil, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return "", false, err
+	if addr, ok, err := mine(); ok || err != nil {
+		return addr, ok, err
 	}
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(token))
@@ -286,15 +277,55 @@ func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at 
 	if len(pool) > 0 {
 		start = int(h.Sum32() % uint32(len(pool)))
 	}
-	for i := range pool {
-		a := pool[(start+i)%len(pool)]
-		if used[a] {
-			continue
+	n := min(leaseWindow, len(pool))
+	for off := 0; off < len(pool); off += n {
+		window := make([]any, n)
+		for i := range window {
+			window[i] = pool[(start+off+i)%len(pool)]
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3)`, token, a, Ms(at))
-		return a, err == nil, err
+		used, err := tx.leasedAmong(ctx, window)
+		if err != nil {
+			return "", false, err
+		}
+		for _, a := range window {
+			if used[a.(string)] {
+				continue
+			}
+			k, err := tx.Exec(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, token, a, Ms(at))
+			if err != nil {
+				return "", false, err
+			}
+			if k == 1 {
+				return a.(string), true, nil
+			}
+			if addr, ok, err := mine(); ok || err != nil { // this token leased meanwhile
+				return addr, ok, err
+			}
+		}
 	}
 	return "", false, nil
+}
+
+// leaseWindow is how many pool addresses SandboxLease checks per query.
+const leaseWindow = 32
+
+// leasedAmong reports which of addrs are leased.
+func (tx *Tx) leasedAmong(ctx context.Context, addrs []any) (map[string]bool, error) {
+	q := `SELECT address FROM sandbox_lease WHERE address IN (` + dollarList(1, len(addrs)) + `)`
+	rows, err := tx.Query(ctx, q, addrs...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	used := map[string]bool{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		used[a] = true
+	}
+	return used, rows.Err()
 }
 
 // BreachRow is the recorded breach of an order's delivery deadline.
@@ -410,4 +441,16 @@ func AssignmentsEndedBy(ctx context.Context, q Querier, by time.Time, limit int)
 func (tx *Tx) AssignmentDelete(ctx context.Context, id string) (bool, error) {
 	n, err := tx.Exec(ctx, `DELETE FROM address_assignment WHERE id = $1 AND until_ms IS NOT NULL`, id)
 	return n == 1, err
+}
+
+// dollarList is "$first, $first+1, …" for n parameters.
+func dollarList(first, n int) string {
+	b := make([]byte, 0, n*5)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, "$%d", first+i)
+	}
+	return string(b)
 }

@@ -2,6 +2,10 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +18,8 @@ import (
 // the first holding, and the provisioning record's conditional update.
 func runDelivery(t *testing.T, h Harness) {
 	t.Run("SandboxLeaseOncePerToken", func(t *testing.T) { t.Parallel(); testSandboxLease(t, h.New(t)) })
+	t.Run("SandboxLeaseWholePoolConcurrently", func(t *testing.T) { t.Parallel(); testSandboxLeaseWholePool(t, h.New(t)) })
+	t.Run("NestedRollsBackOnlyItself", func(t *testing.T) { t.Parallel(); testNested(t, h.New(t)) })
 	t.Run("AssignmentHandOverClosesTheFirst", func(t *testing.T) { t.Parallel(); testAssignmentHandOver(t, h.New(t)) })
 	t.Run("ProvisionUpdateIsConditional", func(t *testing.T) { t.Parallel(); testProvisionConditional(t, h.New(t)) })
 }
@@ -36,6 +42,97 @@ func testSandboxLease(t *testing.T, db *store.DB) {
 	_, ok := lease("t3")
 	if a1 == "" || a2 == "" || a1 == a2 || again != a1 || (a1 != pool[0] && a1 != pool[1]) || (a2 != pool[0] && a2 != pool[1]) || ok {
 		t.Fatalf("leases %s %s %s, third ok %v", a1, again, a2, ok)
+	}
+}
+
+// testSandboxLeaseWholePool: a pool larger than one search window
+// (several windows, wrapping around from each token's start) is leased to
+// the last address by concurrent callers, every address once, each token
+// answered its own address again; then the pool is exhausted.
+func testSandboxLeaseWholePool(t *testing.T, db *store.DB) {
+	const n = 75
+	pool := make([]string, n)
+	for i := range pool {
+		pool[i] = fmt.Sprintf("198.18.1.%d", i+1)
+	}
+	lease := func(token string) (string, bool, error) {
+		var a string
+		var ok bool
+		err := db.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			a, ok, err = tx.SandboxLease(ctx, token, pool, tx.Now)
+			return err
+		})
+		return a, ok, err
+	}
+	got := make([]string, n)
+	var wg sync.WaitGroup
+	errc := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			a, ok, err := lease(fmt.Sprintf("token-%d", i))
+			if err != nil || !ok {
+				errc <- fmt.Errorf("lease %d: %q %v %v", i, a, ok, err)
+				return
+			}
+			got[i] = a
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i, a := range got {
+		if seen[a] || !slices.Contains(pool, a) {
+			t.Fatalf("lease %d = %q: twice or outside the pool", i, a)
+		}
+		seen[a] = true
+		if again, ok, err := lease(fmt.Sprintf("token-%d", i)); err != nil || !ok || again != a {
+			t.Fatalf("lease %d again = %q %v %v, want %q", i, again, ok, err, a)
+		}
+	}
+	if a, ok, err := lease("one-too-many"); err != nil || ok {
+		t.Fatalf("lease past the pool = %q %v %v", a, ok, err)
+	}
+}
+
+// testNested: a failing Nested step leaves nothing of its own writes and
+// drops its AfterCommit functions, while the transaction around it and a
+// succeeding step commit.
+func testNested(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	var ran []string
+	err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.AuditInsert(ctx, Event(tx.Now, "nested.outer")); err != nil {
+			return err
+		}
+		boom := errors.New("boom")
+		if err := tx.Nested(ctx, func() error {
+			if err := tx.AuditInsert(ctx, Event(tx.Now, "nested.failed")); err != nil {
+				return err
+			}
+			tx.AfterCommit(func() { ran = append(ran, "failed") })
+			return boom
+		}); !errors.Is(err, boom) {
+			return fmt.Errorf("nested error = %v", err)
+		}
+		return tx.Nested(ctx, func() error {
+			tx.AfterCommit(func() { ran = append(ran, "kept") })
+			return tx.AuditInsert(ctx, Event(tx.Now, "nested.kept"))
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for action, want := range map[string]int{"nested.outer": 1, "nested.failed": 0, "nested.kept": 1} {
+		if n := countEvents(t, db, action); n != want {
+			t.Errorf("%s events = %d, want %d", action, n, want)
+		}
+	}
+	if !slices.Equal(ran, []string{"kept"}) {
+		t.Errorf("after-commit functions run = %v", ran)
 	}
 }
 
