@@ -74,8 +74,8 @@ func TestInTxDeliveryFailureFallsBackToTheJob(t *testing.T) {
 		for q, want := range map[string]int{
 			`SELECT COUNT(*) FROM sandbox_lease WHERE token = $1`: 0,
 			`SELECT COUNT(*) FROM service_delivery WHERE service_id = $1 AND state = 'queued' AND attempts = 1 AND last_error LIKE '%pool is exhausted%'`: 1,
-			`SELECT COUNT(*) FROM provisioning_attempt WHERE service_id = $1 AND outcome = 'error'`:                                                     1,
-			`SELECT COUNT(*) FROM payment WHERE order_id = (SELECT order_id FROM service WHERE id = $1) AND state = 'succeeded'`:                        1,
+			`SELECT COUNT(*) FROM provisioning_attempt WHERE service_id = $1 AND outcome = 'error'`:                                                       1,
+			`SELECT COUNT(*) FROM payment WHERE order_id = (SELECT order_id FROM service WHERE id = $1) AND state = 'succeeded'`:                          1,
 		} {
 			if n := countRows(t, s.a, q, svc.ID); n != want {
 				t.Errorf("%s = %d, want %d", q, n, want)
