@@ -311,11 +311,21 @@ func (a *App) deliverInTx(ctx context.Context, tx *store.Tx, r store.OrderRow, i
 	if len(ids) == 0 {
 		return nil
 	}
-	set, err := agreementSource{a}.SetForVersion(ctx, r.AgreementVersionID) // the order's version, as policy.For reads it
+	// The order's version, as policy.For reads it — through tx: a read on
+	// the pool while tx holds a connection could wait for a connection that
+	// other payments hold the same way.
+	vr, err := store.AgreementVersionHead(ctx, tx, r.AgreementVersionID)
 	if err != nil {
 		return err
 	}
-	window := set.Duration("inspection.window")
+	doc, err := docOf(ctx, tx, vr)
+	if err != nil {
+		return err
+	}
+	if doc.Policy == nil {
+		return errs.E(errs.Op("app.deliverInTx"), errs.Internal, "policy.version_missing", "version "+vr.ID+" has no policy")
+	}
+	window := doc.Policy.Duration("inspection.window")
 	sctx := WithActor(ctx, Actor{ID: "system"})
 	for _, sid := range ids {
 		req, rec := reqs[sid].req, reqs[sid].rec

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/riverqueue/river"
 	"time"
 
 	"yuanxu/internal/errs"
@@ -202,6 +203,7 @@ func (a *App) Notify(ctx context.Context, tx *store.Tx, r notify.Request) (Notif
 			prefs.MarketingOptOut[notify.Channel(c)] = true
 		}
 	}
+	var sends []river.JobArgs
 	for _, ch := range n.matrix.Channels(r.Event) {
 		raw := r.Recipient.Address(ch)
 		switch {
@@ -212,19 +214,28 @@ func (a *App) Notify(ctx context.Context, tx *store.Tx, r notify.Request) (Notif
 			rec.Skipped[ch] = "no address"
 			continue
 		}
-		did, err := a.notifyChannel(ctx, tx, n, rec.NotificationID, r, lang, ch, raw)
+		did, queued, err := a.notifyChannel(ctx, tx, n, rec.NotificationID, r, lang, ch, raw)
 		if err != nil {
 			return rec, err
 		}
 		rec.Deliveries[ch] = did
+		if queued {
+			sends = append(sends, jobs.NotifyArgs{DeliveryID: did})
+		}
+	}
+	// One insert for every channel's job (River inserts many rows in one
+	// statement).
+	if err := a.jobs.EnqueueMany(ctx, tx.SQL(), sends...); err != nil {
+		return rec, err
 	}
 	return rec, a.Audit(ctx, tx, AuditEntry{Action: "notify.queued", SubjectType: "notification", SubjectID: rec.NotificationID,
 		Data: map[string]any{"event": r.Event, "lang": lang, "deliveries": rec.Deliveries, "skipped": rec.Skipped}})
 }
 
-// notifyChannel writes one delivery row (and the inbox item, or the job).
-func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid string, r notify.Request, lang notify.Lang, ch notify.Channel, raw string) (string, error) {
-	did := id.NewAt(tx.Now)
+// notifyChannel writes one delivery row (and the inbox item); queued says
+// the delivery needs a job to send it.
+func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid string, r notify.Request, lang notify.Lang, ch notify.Channel, raw string) (did string, queued bool, err error) {
+	did = id.NewAt(tx.Now)
 	d := store.Delivery{ID: did, NotificationID: nid, Channel: string(ch), Status: string(notify.StatusQueued), CreatedAt: tx.Now,
 		MessageKey: notify.IdempotencyKey(did), NextAttemptAt: time.UnixMilli(0)}
 	if ch == notify.Email {
@@ -238,10 +249,10 @@ func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid 
 	case notify.InApp:
 		rd, err := n.cat.Render(r.Event, lang, r.Vars, notify.RenderOptions{Brand: n.cfg.Brand})
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		if err := tx.InboxInsert(ctx, store.InboxItem{NotificationID: nid, AccountID: raw, Event: string(r.Event), Title: rd.Subject, Body: rd.Text, CreatedAt: tx.Now}); err != nil {
-			return "", err
+			return "", false, err
 		}
 		d.AddressMasked, d.Provider = raw, "inbox"
 		d.Status, d.SentAt, d.DeliveredAt, d.FirstDeliveredAt = string(notify.StatusDelivered), tx.Now, tx.Now, tx.Now
@@ -276,19 +287,14 @@ func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid 
 		}
 		sealed, err := a.secrets.PII.SealString(addr, pii.AAD{Table: "notify_delivery", Column: "address", Row: did})
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		d.Address = sealed
 	}
 	if err := tx.DeliveryInsert(ctx, d); err != nil {
-		return "", err
+		return "", false, err
 	}
-	if d.Status == string(notify.StatusQueued) {
-		if err := a.jobs.Enqueue(ctx, tx.SQL(), jobs.NotifyArgs{DeliveryID: did}, nil); err != nil {
-			return "", err
-		}
-	}
-	return did, nil
+	return did, d.Status == string(notify.StatusQueued), nil
 }
 
 // NotifyDeliveries reads the delivery log (addresses masked).

@@ -177,6 +177,23 @@ func (r *Runner) Enqueue(ctx context.Context, tx *sql.Tx, args river.JobArgs, op
 	return err
 }
 
+// EnqueueMany inserts jobs inside the business transaction tx with one
+// statement (none: nothing happens).
+func (r *Runner) EnqueueMany(ctx context.Context, tx *sql.Tx, args ...river.JobArgs) error {
+	switch len(args) {
+	case 0:
+		return nil
+	case 1:
+		return r.Enqueue(ctx, tx, args[0], nil)
+	}
+	ps := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		ps[i] = river.InsertManyParams{Args: a}
+	}
+	_, err := r.client.InsertManyTx(ctx, tx, ps)
+	return err
+}
+
 // Client exposes River for tests and later capabilities.
 func (r *Runner) Client() *river.Client[*sql.Tx] { return r.client }
 
