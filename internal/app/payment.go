@@ -146,13 +146,20 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 		case MethodAlipay, MethodWeChatPay:
 			part = 0
 		}
+		post := func() error { return nil }
 		if part > 0 {
-			if err := a.payFromBalance(ctx, tx, &r, part); err != nil {
+			if post, err = a.payFromBalanceLast(ctx, tx, &r, part); err != nil {
 				return err
 			}
 		}
 		if gateway == "" {
-			return a.markPaid(ctx, tx, r)
+			if err := a.markPaid(ctx, tx, r); err != nil {
+				return err
+			}
+			return post() // last: the balance row's lock is held only from here to the commit
+		}
+		if err := post(); err != nil {
+			return err
 		}
 		if attempt, err = a.payByGateway(ctx, tx, r, gateway, in.Kind, due-part); err != nil {
 			return err
@@ -180,32 +187,56 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 // payFromBalance debits amount from the customer's balance for order r,
 // records the payment with the parts it took, and raises r.PaidFen.
 func (a *App) payFromBalance(ctx context.Context, tx *store.Tx, r *store.OrderRow, amount int64) error {
+	post, err := a.payFromBalanceLast(ctx, tx, r, amount)
+	if err != nil {
+		return err
+	}
+	return post()
+}
+
+// payFromBalanceLast is payFromBalance with the ledger posting itself —
+// the conditional debit of the payer's cash — returned as post, for the
+// caller to run as the last write of its transaction. That debit locks
+// the payer's balance row until commit, and it is the one row concurrent
+// payments from one balance wait for (PostgreSQL); everything else the
+// payment does (the order paid, its services delivered) runs before it
+// takes the lock. The decision is the same either way: the posting is
+// conditional, so a balance drained meanwhile is insufficient_balance and
+// the whole transaction rolls back. The caller must call post before
+// committing.
+func (a *App) payFromBalanceLast(ctx context.Context, tx *store.Tx, r *store.OrderRow, amount int64) (post func() error, err error) {
 	payer := r.AccountID
 	if r.ResellerMode == "wholesale" {
 		payer = r.ResellerID // a wholesale order is paid from the reseller's own wallet (issue 11)
 	}
 	b, err := balancesOf(ctx, tx, payer)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t, spent, err := wallet.Spend(b, money.Fen(amount), r.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	txnID, err := a.post(ctx, tx, t)
-	if err != nil {
-		return err
+	if err := t.Validate(); err != nil {
+		return nil, err
 	}
+	txnID := id.NewAt(tx.Now)
 	pay := store.PaymentRow{ID: id.NewAt(tx.Now), OrderID: r.ID, AccountID: payer, Method: MethodBalance, State: PaymentSucceeded,
 		AmountFen: amount, FromRefundCreditFen: int64(spent.FromRefundCredit), FromCashFen: int64(spent.FromCash), LedgerTxnID: txnID,
 		CreatedAt: tx.Now, SettledAt: tx.Now}
 	if err := tx.PaymentInsert(ctx, pay); err != nil {
-		return err
+		return nil, err
 	}
 	r.PaidFen += amount
-	return a.Audit(ctx, tx, AuditEntry{Action: "payment.succeeded", SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
+	if err := a.Audit(ctx, tx, AuditEntry{Action: "payment.succeeded", SubjectType: "order", SubjectID: r.ID, Data: map[string]any{
 		"payment": pay.ID, "method": MethodBalance, "amount_fen": amount, "from_refund_credit_fen": pay.FromRefundCreditFen,
-		"from_cash_fen": pay.FromCashFen, "txn": txnID}})
+		"from_cash_fen": pay.FromCashFen, "txn": txnID}}); err != nil {
+		return nil, err
+	}
+	return func() error {
+		_, err := a.postAs(ctx, tx, t, txnID)
+		return err
+	}, nil
 }
 
 // markPaid moves a fully paid order to paid and sets its delivery

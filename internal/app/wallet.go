@@ -25,10 +25,16 @@ import (
 // caller's transaction must then roll back (it does by returning the
 // error).
 func (a *App) post(ctx context.Context, tx *store.Tx, t wallet.Txn) (string, error) {
+	return a.postAs(ctx, tx, t, id.NewAt(tx.Now))
+}
+
+// postAs is post with the ledger transaction's id chosen by the caller
+// (recorded elsewhere before the posting itself runs).
+func (a *App) postAs(ctx context.Context, tx *store.Tx, t wallet.Txn, txnID string) (string, error) {
 	if err := t.Validate(); err != nil {
 		return "", err
 	}
-	row := store.LedgerTxnRow{ID: id.NewAt(tx.Now), Reason: string(t.Reason), Memo: t.Memo, Links: t.Links,
+	row := store.LedgerTxnRow{ID: txnID, Reason: string(t.Reason), Memo: t.Memo, Links: t.Links,
 		CreatedBy: ActorFrom(ctx).ID, CreatedAt: tx.Now}
 	if row.Links == nil {
 		row.Links = map[string]string{}
