@@ -150,7 +150,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 			}
 		}
 	} else {
-		say("sqlite ceiling: bare insert+update transactions, one writer, synchronous=FULL (%v)", d)
+		say("sqlite ceiling: bare insert+update transactions, one writer, synchronous=FULL (%v); then fsync alone", d)
 		dir, err := os.MkdirTemp("", "yuanxu-bench-ceiling-*")
 		if err != nil {
 			return rows, err
@@ -165,6 +165,13 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 			for _, c := range o.Clients {
 				ceil[c] = row
 			}
+		}
+		if m, err := fsyncProbe(ctx, dir, min(d, 3*time.Second)); err != nil {
+			rows = append(rows, failed(eng, CaseFsync, 1, err))
+		} else {
+			row := rowOf(eng, CaseFsync, 1, "fsync/s", m)
+			row.Note = "4 KiB write + fsync in the data directory's file system, one at a time: what one durable commit costs the disk"
+			rows = append(rows, row)
 		}
 		os.RemoveAll(dir)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -98,6 +99,26 @@ INSERT INTO acct VALUES (1, 1000000000)`); err != nil {
 			return 0, err
 		}
 		return 1, tx.Commit()
+	}), nil
+}
+
+// fsyncProbe times what one durable commit costs the disk under dir: a
+// loop of a 4 KiB write and fsync on a scratch file, one at a time. When
+// it is far faster than the bare SQLite loop, that ceiling is bound by the
+// CPU rather than by the disk, and group commit (which saves fsyncs) has
+// little to save on this machine.
+func fsyncProbe(ctx context.Context, dir string, d time.Duration) (measured, error) {
+	f, err := os.Create(tempPath(dir, "fsync-probe"))
+	if err != nil {
+		return measured{}, err
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	return closedLoop(ctx, 1, d, func(ctx context.Context, _ int) (int, error) {
+		if _, err := f.WriteAt(buf, 0); err != nil {
+			return 0, err
+		}
+		return 1, f.Sync()
 	}), nil
 }
 

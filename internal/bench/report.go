@@ -13,6 +13,7 @@ import (
 const (
 	CaseCeilingTx    = "ceiling:tx"    // pgbench -N, or the bare SQLite loop
 	CaseCeilingUsage = "ceiling:batch" // bare batched insert of usage rows
+	CaseFsync        = "probe:fsync"   // a 4 KiB write and fsync, one at a time (SQLite's disk)
 	CaseCheckout     = "checkout"
 	CaseCheckoutHot  = "checkout-hot" // every client pays from one balance
 	CaseRefund       = "refund-eligibility"
