@@ -511,20 +511,19 @@ func (a *App) recordDeliveryTx(ctx context.Context, tx *store.Tx, serviceID stri
 	if err := tx.ProvisioningAttemptInsert(ctx, id.NewAt(tx.Now), serviceID, driver, "delivered", by, tx.Now); err != nil {
 		return err
 	}
-	svc, err := store.ServiceGet(ctx, tx, serviceID)
-	if err != nil {
-		return err
-	}
-	pv, err := loadProduct(ctx, tx, svc.ProductID)
-	if err != nil {
-		return err
-	}
-	r, err := a.mutateService(ctx, tx, serviceID, func(_ *store.ServiceRow, s *service.Service) error {
-		return s.Activate(tx.Now, firstTermEnd(pv, svc.Cycle, tx.Now))
+	// The service activated from the delivery instant, its first term from
+	// its product; r is the row as written (svc names what the rest needs).
+	r, err := a.mutateService(ctx, tx, serviceID, func(row *store.ServiceRow, s *service.Service) error {
+		pv, err := loadProduct(ctx, tx, row.ProductID)
+		if err != nil {
+			return err
+		}
+		return s.Activate(tx.Now, firstTermEnd(pv, row.Cycle, tx.Now))
 	})
 	if err != nil {
 		return err
 	}
+	svc := r
 	if cur.Sandbox {
 		// Sandbox services sit on the sandbox node, which reports (or lets
 		// yuanxu admin usage record) their traffic.
