@@ -69,6 +69,7 @@ type DB struct {
 	read    *sql.DB
 	clock   atomic.Pointer[clockBox]
 	log     atomic.Pointer[slog.Logger]
+	gc      atomic.Pointer[groupCommit] // nil: every InTx is its own transaction
 }
 
 type clockBox struct{ clock.Clock }
@@ -125,14 +126,22 @@ const maxAttempts = 5
 //
 // Contract for fn: it touches nothing outside tx — no network, no provider
 // call, no clock read other than tx.Now — because InTx may run it again after
-// a retryable conflict, and the store is free to batch several fns into one
-// physical transaction (group commit) later. Side effects leave through the
-// outbox and jobs enqueued on tx, or through tx.AfterCommit for in-memory
-// state.
+// a retryable conflict, and on SQLite the store batches concurrent fns into
+// one physical transaction, a savepoint each (group commit, ADR 0010; see
+// groupcommit.go for what a member may rely on). Side effects leave through
+// the outbox and jobs enqueued on tx, or through tx.AfterCommit for
+// in-memory state.
+//
+// InTx returns nil only once fn's writes are committed (durably, under the
+// engine's synchronous setting); an error means none of them are.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = db.inTxOnce(ctx, fn)
+		if gc := db.gc.Load(); gc != nil {
+			err = gc.run(ctx, fn)
+		} else {
+			err = db.inTxOnce(ctx, fn)
+		}
 		if err == nil || !errors.Is(err, errs.ErrConflict) || ctx.Err() != nil || !db.retryable(err) {
 			return err
 		}
@@ -194,8 +203,9 @@ func (db *DB) wrapErr(err error) error {
 	return t
 }
 
-// Tx is one write transaction. Now is the business instant of the whole
-// transaction, read once from the DB's clock when it began.
+// Tx is one write transaction as fn sees it. Now is its business instant,
+// read once from the DB's clock when fn started (under group commit each
+// member of a shared physical transaction reads its own).
 type Tx struct {
 	tx    *sql.Tx
 	db    *DB
@@ -207,7 +217,9 @@ type Tx struct {
 func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
 
 // SQL exposes the raw transaction for libraries that enqueue inside it
-// (River's InsertTx). Do not commit or roll it back.
+// (River's InsertTx). Do not commit or roll it back, and do not keep it
+// past fn: under group commit it is shared with the other members of the
+// group, and this member's part of it is a savepoint.
 func (tx *Tx) SQL() *sql.Tx { return tx.tx }
 
 // AfterCommit registers f to run after a successful commit (never on

@@ -27,6 +27,9 @@ type Config struct {
 	// StatementTimeout, when positive, bounds every PostgreSQL statement
 	// (0: the server's or the role's statement_timeout).
 	StatementTimeout time.Duration
+	// SQLiteNoGroupCommit turns SQLite group commit off: one physical
+	// commit per InTx (ADR 0010). PostgreSQL ignores it.
+	SQLiteNoGroupCommit bool
 }
 
 // IsPostgres reports whether url selects PostgreSQL.
@@ -60,7 +63,7 @@ func Open(ctx context.Context, c Config) (*store.DB, error) {
 	if err := checkWritable(dir); err != nil {
 		return nil, err
 	}
-	return sqlite.Open(path, sqlite.Options{})
+	return sqlite.Open(path, sqlite.Options{NoGroupCommit: c.SQLiteNoGroupCommit})
 }
 
 func checkWritable(dir string) error {

@@ -1,6 +1,7 @@
 // Package sqlite opens yuanxu's embedded SQLite engine (modernc.org/sqlite,
 // pure Go): WAL, synchronous=FULL, immediate write transactions, a busy
-// timeout, one writer connection and a read-only pool.
+// timeout, one writer connection and a read-only pool; concurrent InTx calls
+// share one physical transaction (group commit) unless NoGroupCommit.
 package sqlite
 
 import (
@@ -40,6 +41,11 @@ func Migrations() fs.FS {
 type Options struct {
 	ReadConns   int // read-only pool size; default 4
 	BusyTimeout int // milliseconds; default 10000
+	// NoGroupCommit makes every InTx its own physical transaction, one
+	// fsync each, instead of sharing one with the InTx calls running
+	// concurrently, a savepoint each (group commit, ADR 0010; on by
+	// default: it keeps synchronous=FULL durability for every caller).
+	NoGroupCommit bool
 }
 
 // Open opens (creating if needed) the SQLite database file at path. The
@@ -80,7 +86,11 @@ func Open(path string, o Options) (*store.DB, error) {
 	}
 	read.SetMaxOpenConns(o.ReadConns)
 	read.SetMaxIdleConns(o.ReadConns)
-	return store.New(Dialect(), write, read), nil
+	db := store.New(Dialect(), write, read)
+	if !o.NoGroupCommit {
+		db.SetGroupCommit(store.DefaultGroupCommitMembers)
+	}
+	return db, nil
 }
 
 // Dialect describes SQLite to the store.
