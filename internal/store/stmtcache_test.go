@@ -73,11 +73,15 @@ func warm(t *testing.T, db *store.DB, queries ...string) {
 // TestStmtCacheNestedUseInTx: a cached statement used again while its
 // rows are still open in the same transaction (a nested query, a second
 // QueryRow before the first is scanned, an Exec) gives every caller its
-// own correct rows, on both engines; on SQLite the cached statements are
-// used (hits).
+// own correct rows, and the cached statements are used (hits). SQLite
+// only: there is no cache on PostgreSQL, whose connection cannot run a
+// query while another's rows are open anyway ("conn busy").
 func TestStmtCacheNestedUseInTx(t *testing.T) {
 	t.Parallel()
 	for _, h := range storetest.Engines() {
+		if h.Name != "sqlite" {
+			continue
+		}
 		t.Run(h.Name, func(t *testing.T) {
 			t.Parallel()
 			db, ctx := h.New(t), context.Background()
@@ -147,7 +151,7 @@ func TestStmtCacheNestedUseInTx(t *testing.T) {
 			if err := db.QueryRow(ctx, `SELECT SUM(v) FROM stmtcache_probe`).Scan(&sum); err != nil || sum != 30 {
 				t.Fatalf("stored sum %d (%v), want 3 rounds × (1+2+3+4) = 30", sum, err)
 			}
-			if _, _, after, _ := store.StmtCacheStats(db); cached && after <= before {
+			if _, _, after, _ := store.StmtCacheStats(db); !cached || after <= before {
 				t.Fatalf("SQLite: no cached statement was used (hits %d → %d)", before, after)
 			}
 		})

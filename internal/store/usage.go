@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -99,66 +99,128 @@ type SampleRow struct {
 	ReceivedAt                    time.Time
 }
 
-// samplesPerInsert bounds the rows of one INSERT statement: SQLite names
-// $n parameters and resolves each by a linear lookup while parsing, so a
-// statement's parse time grows with the square of its parameters.
-const samplesPerInsert = 50
+// maxSamplesPerInsert is the largest SQLite statement of SamplesInsert
+// (512 rows, 4,608 parameters, under SQLite's 32,766).
+const maxSamplesPerInsert = 512
 
-// SamplesInsert stores samples with one multi-row INSERT … ON CONFLICT DO
-// NOTHING per samplesPerInsert rows and reports, per sample, whether it
+// sampleColumns are usage_sample's columns in the order SamplesInsert
+// binds them.
+const sampleColumns = `service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id, received_at_ms`
+
+// sqliteSampleInserts[k] inserts 2^k rows with anonymous ? parameters:
+// SQLite resolves a named $n parameter by a linear search of the names
+// when parsing and again when binding, so a statement's cost grows with
+// the square of its $n parameters, while ? costs the same each. A batch
+// goes in as statements of power-of-two sizes (1,000 rows: 512 + 256 +
+// 128 + 64 + 32 + 8), so the few texts are prepared once and then served
+// from the statement cache (stmtcache.go).
+var sqliteSampleInserts = sync.OnceValue(func() []string {
+	var out []string
+	for n := 1; n <= maxSamplesPerInsert; n *= 2 {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO usage_sample (` + sampleColumns + `) VALUES `)
+		for i := range n {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?,?,?)")
+		}
+		q.WriteString(` ON CONFLICT (service_id, interval_start_ms) DO NOTHING RETURNING service_id, interval_start_ms`)
+		out = append(out, q.String())
+	}
+	return out
+})
+
+// postgresSamplesInsert inserts any number of rows in one statement from
+// one array per column, in the arrays' order (WITH ORDINALITY … ORDER BY).
+const postgresSamplesInsert = `INSERT INTO usage_sample (` + sampleColumns + `)
+ SELECT s, st, sec, rx, tx, cl, bb, nd, ra FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
+ $7::bigint[], $8::text[], $9::bigint[]) WITH ORDINALITY AS u(s, st, sec, rx, tx, cl, bb, nd, ra, ord) ORDER BY ord
+ ON CONFLICT (service_id, interval_start_ms) DO NOTHING RETURNING service_id, interval_start_ms`
+
+// sampleKey is a sample's primary key.
+type sampleKey struct {
+	service string
+	start   int64
+}
+
+// SamplesInsert stores samples with INSERT … ON CONFLICT DO NOTHING (one
+// statement on PostgreSQL, statements of power-of-two sizes up to
+// maxSamplesPerInsert rows on SQLite) and reports, per sample, whether it
 // was inserted. A sample whose (service, interval start) exists — stored
 // before, or earlier in rows — is not; the caller reads the stored one
 // (SampleGet) to tell a duplicate from a conflict. Rows are inserted in
 // order, so of two samples with the same key in rows the first is stored.
 func (tx *Tx) SamplesInsert(ctx context.Context, rows []SampleRow) ([]bool, error) {
 	inserted := make([]bool, len(rows))
-	type key struct {
-		service string
-		start   int64
+	if len(rows) == 0 {
+		return inserted, nil
 	}
-	for lo := 0; lo < len(rows); lo += samplesPerInsert {
-		chunk := rows[lo:min(lo+samplesPerInsert, len(rows))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO usage_sample (service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id,
- received_at_ms) VALUES `)
-		args := make([]any, 0, len(chunk)*9)
-		for i, s := range chunk {
-			if i > 0 {
-				q.WriteByte(',')
-			}
-			b := i * 9
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8, b+9)
+	if tx.Engine() == Postgres {
+		return inserted, tx.samplesInsertChunk(ctx, postgresSamplesInsert, samplesArrays(rows), rows, inserted)
+	}
+	texts := sqliteSampleInserts()
+	args := make([]any, 0, 9*min(len(rows), maxSamplesPerInsert))
+	for lo := 0; lo < len(rows); {
+		k := len(texts) - 1
+		for 1<<k > len(rows)-lo {
+			k--
+		}
+		chunk := rows[lo : lo+1<<k]
+		args = args[:0]
+		for _, s := range chunk {
 			args = append(args, s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes, s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt))
 		}
-		q.WriteString(` ON CONFLICT (service_id, interval_start_ms) DO NOTHING RETURNING service_id, interval_start_ms`)
-		rs, err := tx.Query(ctx, q.String(), args...)
-		if err != nil {
+		if err := tx.samplesInsertChunk(ctx, texts[k], args, chunk, inserted[lo:lo+len(chunk)]); err != nil {
 			return nil, err
 		}
-		stored := map[key]bool{}
-		for rs.Next() {
-			var k key
-			if err := rs.Scan(&k.service, &k.start); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			stored[k] = true
-		}
-		if err := rs.Close(); err != nil {
-			return nil, err
-		}
-		if err := rs.Err(); err != nil {
-			return nil, err
-		}
-		for i, s := range chunk {
-			k := key{s.ServiceID, Ms(s.Start)}
-			if stored[k] {
-				inserted[lo+i] = true
-				delete(stored, k) // a later sample with the same key was not inserted
-			}
-		}
+		lo += len(chunk)
 	}
 	return inserted, nil
+}
+
+// samplesArrays is rows as the nine column arrays of postgresSamplesInsert.
+func samplesArrays(rows []SampleRow) []any {
+	n := len(rows)
+	svc, class, node := make([]string, n), make([]string, n), make([]string, n)
+	start, secs, rx, txb, billed, recv := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, s := range rows {
+		svc[i], start[i], secs[i], rx[i], txb[i] = s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes
+		class[i], billed[i], node[i], recv[i] = s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt)
+	}
+	return []any{svc, start, secs, rx, txb, class, billed, node, recv}
+}
+
+// samplesInsertChunk runs one insert of chunk and marks in inserted (as
+// long as chunk) the rows it returned.
+func (tx *Tx) samplesInsertChunk(ctx context.Context, query string, args []any, chunk []SampleRow, inserted []bool) error {
+	rs, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	stored := make(map[sampleKey]bool, len(chunk))
+	for rs.Next() {
+		var k sampleKey
+		if err := rs.Scan(&k.service, &k.start); err != nil {
+			rs.Close()
+			return err
+		}
+		stored[k] = true
+	}
+	if err := rs.Close(); err != nil {
+		return err
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	for i, s := range chunk {
+		k := sampleKey{s.ServiceID, Ms(s.Start)}
+		if stored[k] {
+			inserted[i] = true
+			delete(stored, k) // a later sample with the same key was not inserted
+		}
+	}
+	return nil
 }
 
 // SampleGet reads the stored sample of a service at an interval start.
