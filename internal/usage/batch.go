@@ -34,17 +34,20 @@ const CodeBatchInvalid = "usage.batch_invalid"
 // JSON numbers allow) are refused by the uint64 decoding.
 func ParseBatch(data []byte, now time.Time) ([]Sample, []error, error) {
 	const op = errs.Op("usage.ParseBatch")
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var b struct {
 		Samples []wireSample `json:"samples"`
 	}
-	if err := dec.Decode(&b); err != nil {
-		return nil, nil, errs.E(op, errs.Invalid, CodeBatchInvalid, "the batch is not valid JSON of the expected shape",
-			errs.FieldError{Field: "body", Rule: "format"}, err)
-	}
-	if dec.More() {
-		return nil, nil, errs.E(op, errs.Invalid, CodeBatchInvalid, "trailing data after the batch", errs.FieldError{Field: "body", Rule: "format"})
+	var fast bool
+	if b.Samples, fast = decodeFast(data); !fast { // batch_fast.go: the usual shape without reflection
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&b); err != nil {
+			return nil, nil, errs.E(op, errs.Invalid, CodeBatchInvalid, "the batch is not valid JSON of the expected shape",
+				errs.FieldError{Field: "body", Rule: "format"}, err)
+		}
+		if dec.More() {
+			return nil, nil, errs.E(op, errs.Invalid, CodeBatchInvalid, "trailing data after the batch", errs.FieldError{Field: "body", Rule: "format"})
+		}
 	}
 	if len(b.Samples) == 0 || len(b.Samples) > MaxBatch {
 		return nil, nil, errs.E(op, errs.Invalid, CodeBatchInvalid, "a batch has 1 to 1000 samples",
