@@ -113,9 +113,9 @@ const sampleColumns = `service_id, interval_start_ms, interval_seconds, rx_bytes
 // the square of its $n parameters, while ? costs the same each. A batch
 // goes in as statements of power-of-two sizes (1,000 rows: 512 + 256 +
 // 128 + 64 + 32 + 8), so the few texts are prepared once and then served
-// from the statement cache (stmtcache.go).
-var sqliteSampleInserts = sync.OnceValue(func() []string {
-	var out []string
+// from the statement cache (stmtcache.go). plain has no RETURNING clause,
+// returning does.
+var sqliteSampleInserts = sync.OnceValue(func() (texts struct{ plain, returning []string }) {
 	for n := 1; n <= maxSamplesPerInsert; n *= 2 {
 		var q strings.Builder
 		q.WriteString(`INSERT INTO usage_sample (` + sampleColumns + `) VALUES `)
@@ -125,10 +125,11 @@ var sqliteSampleInserts = sync.OnceValue(func() []string {
 			}
 			q.WriteString("(?,?,?,?,?,?,?,?,?)")
 		}
-		q.WriteString(` ON CONFLICT (service_id, interval_start_ms) DO NOTHING RETURNING service_id, interval_start_ms`)
-		out = append(out, q.String())
+		q.WriteString(` ON CONFLICT (service_id, interval_start_ms) DO NOTHING`)
+		texts.plain = append(texts.plain, q.String())
+		texts.returning = append(texts.returning, q.String()+` RETURNING service_id, interval_start_ms`)
 	}
-	return out
+	return texts
 })
 
 // postgresSamplesInsert inserts any number of rows in one statement from
@@ -159,24 +160,65 @@ func (tx *Tx) SamplesInsert(ctx context.Context, rows []SampleRow) ([]bool, erro
 	if tx.Engine() == Postgres {
 		return inserted, tx.samplesInsertChunk(ctx, postgresSamplesInsert, samplesArrays(rows), rows, inserted)
 	}
+	// Most batches are all new: insert them without RETURNING (reading the
+	// returned rows back cost more than the inserts' bookkeeping) inside a
+	// savepoint, and only when fewer rows went in than were sent roll back
+	// to it and insert again, returning which went in.
 	texts := sqliteSampleInserts()
-	args := make([]any, 0, 9*min(len(rows), maxSamplesPerInsert))
-	for lo := 0; lo < len(rows); {
-		k := len(texts) - 1
-		for 1<<k > len(rows)-lo {
-			k--
+	if _, err := tx.Exec(ctx, `SAVEPOINT samples_insert`); err != nil {
+		return nil, err
+	}
+	var stored int64
+	err := tx.sqliteSamplesChunks(rows, func(k, lo int, args []any) error {
+		n, err := tx.Exec(ctx, texts.plain[k], args...)
+		stored += n
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if stored == int64(len(rows)) {
+		for i := range inserted {
+			inserted[i] = true
 		}
-		chunk := rows[lo : lo+1<<k]
-		args = args[:0]
-		for _, s := range chunk {
-			args = append(args, s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes, s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt))
-		}
-		if err := tx.samplesInsertChunk(ctx, texts[k], args, chunk, inserted[lo:lo+len(chunk)]); err != nil {
-			return nil, err
-		}
-		lo += len(chunk)
+		_, err := tx.Exec(ctx, `RELEASE samples_insert`)
+		return inserted, err
+	}
+	if _, err := tx.Exec(ctx, `ROLLBACK TO samples_insert`); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `RELEASE samples_insert`); err != nil {
+		return nil, err
+	}
+	err = tx.sqliteSamplesChunks(rows, func(k, lo int, args []any) error {
+		return tx.samplesInsertChunk(ctx, texts.returning[k], args, rows[lo:lo+1<<k], inserted[lo:lo+1<<k])
+	})
+	if err != nil {
+		return nil, err
 	}
 	return inserted, nil
+}
+
+// sqliteSamplesChunks cuts rows into chunks of power-of-two sizes, largest
+// first, and calls run with each one's size exponent k, its first index
+// and its arguments (valid during the call).
+func (tx *Tx) sqliteSamplesChunks(rows []SampleRow, run func(k, lo int, args []any) error) error {
+	args := make([]any, 0, 9*min(len(rows), maxSamplesPerInsert))
+	for lo := 0; lo < len(rows); {
+		k := 0
+		for 1<<(k+1) <= min(len(rows)-lo, maxSamplesPerInsert) {
+			k++
+		}
+		args = args[:0]
+		for _, s := range rows[lo : lo+1<<k] {
+			args = append(args, s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes, s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt))
+		}
+		if err := run(k, lo, args); err != nil {
+			return err
+		}
+		lo += 1 << k
+	}
+	return nil
 }
 
 // samplesArrays is rows as the nine column arrays of postgresSamplesInsert.

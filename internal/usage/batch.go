@@ -3,7 +3,7 @@ package usage
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"time"
 
 	"yuanxu/internal/errs"
@@ -60,16 +60,18 @@ func ParseBatch(data []byte, now time.Time) ([]Sample, []error, error) {
 		if s.Class == "" {
 			s.Class = Customer
 		}
-		field := fmt.Sprintf("body.samples[%d]", i)
+		field := func() string { return "body.samples[" + strconv.Itoa(i) + "]" } // built only for an error
 		if w.RxBytes == nil || w.TxBytes == nil {
 			verr[i] = errs.E(op, errs.Invalid, CodeSampleInvalid, "rx_bytes and tx_bytes are required",
-				errs.FieldError{Field: field + ".rx_bytes", Rule: "required"})
+				errs.FieldError{Field: field() + ".rx_bytes", Rule: "required"})
 			out[i] = s
 			continue
 		}
 		s.RxBytes, s.TxBytes = *w.RxBytes, *w.TxBytes
 		out[i] = s
-		verr[i] = s.Validate(now, field)
+		if verr[i] = s.Validate(now, ""); verr[i] != nil { // Validate is pure: again, naming the fields
+			verr[i] = s.Validate(now, field())
+		}
 	}
 	return out, verr, nil
 }
