@@ -133,11 +133,15 @@ var sqliteSampleInserts = sync.OnceValue(func() (texts struct{ plain, returning 
 })
 
 // postgresSamplesInsert inserts any number of rows in one statement from
-// one array per column, in the arrays' order (WITH ORDINALITY … ORDER BY).
-const postgresSamplesInsert = `INSERT INTO usage_sample (` + sampleColumns + `)
+// one array per column, in the arrays' order (WITH ORDINALITY … ORDER BY);
+// postgresSamplesInsertReturning also returns which went in.
+const (
+	postgresSamplesInsert = `INSERT INTO usage_sample (` + sampleColumns + `)
  SELECT s, st, sec, rx, tx, cl, bb, nd, ra FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
  $7::bigint[], $8::text[], $9::bigint[]) WITH ORDINALITY AS u(s, st, sec, rx, tx, cl, bb, nd, ra, ord) ORDER BY ord
- ON CONFLICT (service_id, interval_start_ms) DO NOTHING RETURNING service_id, interval_start_ms`
+ ON CONFLICT (service_id, interval_start_ms) DO NOTHING`
+	postgresSamplesInsertReturning = postgresSamplesInsert + ` RETURNING service_id, interval_start_ms`
+)
 
 // sampleKey is a sample's primary key.
 type sampleKey struct {
@@ -152,28 +156,20 @@ type sampleKey struct {
 // before, or earlier in rows — is not; the caller reads the stored one
 // (SampleGet) to tell a duplicate from a conflict. Rows are inserted in
 // order, so of two samples with the same key in rows the first is stored.
+//
+// Most batches are all new, so the rows go in without RETURNING (reading
+// the returned rows back cost more than the inserts) inside a savepoint;
+// only when fewer rows went in than were sent does it roll back to the
+// savepoint and insert them again, returning which went in.
 func (tx *Tx) SamplesInsert(ctx context.Context, rows []SampleRow) ([]bool, error) {
 	inserted := make([]bool, len(rows))
 	if len(rows) == 0 {
 		return inserted, nil
 	}
-	if tx.Engine() == Postgres {
-		return inserted, tx.samplesInsertChunk(ctx, postgresSamplesInsert, samplesArrays(rows), rows, inserted)
-	}
-	// Most batches are all new: insert them without RETURNING (reading the
-	// returned rows back cost more than the inserts' bookkeeping) inside a
-	// savepoint, and only when fewer rows went in than were sent roll back
-	// to it and insert again, returning which went in.
-	texts := sqliteSampleInserts()
 	if _, err := tx.Exec(ctx, `SAVEPOINT samples_insert`); err != nil {
 		return nil, err
 	}
-	var stored int64
-	err := tx.sqliteSamplesChunks(rows, func(k, lo int, args []any) error {
-		n, err := tx.Exec(ctx, texts.plain[k], args...)
-		stored += n
-		return err
-	})
+	stored, err := tx.samplesInsert(ctx, rows, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -181,22 +177,40 @@ func (tx *Tx) SamplesInsert(ctx context.Context, rows []SampleRow) ([]bool, erro
 		for i := range inserted {
 			inserted[i] = true
 		}
-		_, err := tx.Exec(ctx, `RELEASE samples_insert`)
+		_, err := tx.Exec(ctx, `RELEASE SAVEPOINT samples_insert`)
 		return inserted, err
 	}
-	if _, err := tx.Exec(ctx, `ROLLBACK TO samples_insert`); err != nil {
-		return nil, err
+	for _, q := range []string{`ROLLBACK TO SAVEPOINT samples_insert`, `RELEASE SAVEPOINT samples_insert`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := tx.Exec(ctx, `RELEASE samples_insert`); err != nil {
-		return nil, err
-	}
-	err = tx.sqliteSamplesChunks(rows, func(k, lo int, args []any) error {
-		return tx.samplesInsertChunk(ctx, texts.returning[k], args, rows[lo:lo+1<<k], inserted[lo:lo+1<<k])
-	})
-	if err != nil {
+	if _, err := tx.samplesInsert(ctx, rows, inserted); err != nil {
 		return nil, err
 	}
 	return inserted, nil
+}
+
+// samplesInsert inserts rows and returns how many went in; with inserted
+// (as long as rows) it also marks which, with RETURNING.
+func (tx *Tx) samplesInsert(ctx context.Context, rows []SampleRow, inserted []bool) (int64, error) {
+	if tx.Engine() == Postgres {
+		if inserted == nil {
+			return tx.Exec(ctx, postgresSamplesInsert, samplesArrays(rows)...)
+		}
+		return 0, tx.samplesInsertChunk(ctx, postgresSamplesInsertReturning, samplesArrays(rows), rows, inserted)
+	}
+	texts := sqliteSampleInserts()
+	var stored int64
+	err := tx.sqliteSamplesChunks(rows, func(k, lo int, args []any) error {
+		if inserted == nil {
+			n, err := tx.Exec(ctx, texts.plain[k], args...)
+			stored += n
+			return err
+		}
+		return tx.samplesInsertChunk(ctx, texts.returning[k], args, rows[lo:lo+1<<k], inserted[lo:lo+1<<k])
+	})
+	return stored, err
 }
 
 // sqliteSamplesChunks cuts rows into chunks of power-of-two sizes, largest
