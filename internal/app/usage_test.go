@@ -221,7 +221,8 @@ func TestUsageBatchStoresNeighboursOfRefusedSamplesAndExactHours(t *testing.T) {
 }
 
 // TestUsageBatchAcrossInsertStatements: a batch larger than one insert
-// statement (store.SamplesInsert takes 50 rows a statement) keeps each
+// statement (store.SamplesInsert takes statements of 64, 32, 16 and 8 rows
+// on SQLite for 120 samples) keeps each
 // sample's outcome: a sample repeated in a later statement is a duplicate,
 // a different figure for one stored in an earlier statement is
 // quarantined, and every other sample is counted once.
@@ -250,5 +251,55 @@ func TestUsageBatchAcrossInsertStatements(t *testing.T) {
 	}
 	if got, err := s.a.UsageBetween(ctx, s.db, sv.ID, t0, t0.Add(3*time.Hour)); err != nil || got != want {
 		t.Fatalf("billed %d, %v; want %d", got, err, want)
+	}
+}
+
+// TestUsageLargestBatchMixedOutcomes: a batch of the largest size (1,000
+// samples: several insert statements on SQLite, one on PostgreSQL) that
+// resends an earlier batch — identical samples are duplicates, a changed
+// one is a conflict — and repeats samples of its own across statements
+// (an identical repeat is a duplicate, a changed one a conflict) keeps
+// every outcome and bills each stored sample once.
+func TestUsageLargestBatchMixedOutcomes(t *testing.T) {
+	t.Parallel()
+	s, _, sv, tok := newMeteredServer(t)
+	ctx := context.Background()
+	t0 := s.clock.Now().Truncate(time.Hour).Add(-3 * time.Hour)
+	at := func(k int) time.Time { return t0.Add(time.Duration(k) * 5 * time.Second) }
+	var first []string
+	var want int64
+	for k := range 100 {
+		first = append(first, sample(sv.ID, at(k), 5, 1, uint64(k)))
+		want += 1 + int64(k)
+	}
+	if res, err := s.a.IngestUsage(ctx, tok, batch(first...)); err != nil || res.Accepted != 100 {
+		t.Fatalf("first batch: %+v, %v", res, err)
+	}
+	var ss []string
+	for k := range 1000 {
+		switch {
+		case k == 50:
+			ss = append(ss, sample(sv.ID, at(k), 5, 1, 12345)) // resent with another figure: conflict
+		case k < 100:
+			ss = append(ss, first[k]) // resent as it was: duplicate
+		case k == 600:
+			ss = append(ss, sample(sv.ID, at(599), 5, 1, 599)) // sample 599 again: duplicate
+		case k == 700:
+			ss = append(ss, sample(sv.ID, at(650), 5, 2, 650)) // sample 650, another figure: conflict
+		default:
+			ss = append(ss, sample(sv.ID, at(k), 5, 1, uint64(k)))
+			want += 1 + int64(k)
+		}
+	}
+	res, err := s.a.IngestUsage(ctx, tok, batch(ss...))
+	if err != nil || res.Accepted != 898 || res.Duplicates != 100 || res.Quarantined != 2 || len(res.Rejected) != 2 ||
+		res.Rejected[0].Index != 50 || res.Rejected[0].Reason != "conflict" || res.Rejected[1].Index != 700 || res.Rejected[1].Reason != "conflict" {
+		t.Fatalf("outcomes: accepted %d, duplicates %d, quarantined %d, rejected %+v, %v", res.Accepted, res.Duplicates, res.Quarantined, res.Rejected, err)
+	}
+	if got, err := s.a.UsageBetween(ctx, s.db, sv.ID, t0, t0.Add(3*time.Hour)); err != nil || got != want {
+		t.Fatalf("billed %d, %v; want %d", got, err, want)
+	}
+	if n, err := store.QuarantineCount(ctx, s.db, sv.ID); err != nil || n != 2 {
+		t.Fatalf("quarantined rows: %d, %v; want 2", n, err)
 	}
 }

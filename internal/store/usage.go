@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -99,66 +99,184 @@ type SampleRow struct {
 	ReceivedAt                    time.Time
 }
 
-// samplesPerInsert bounds the rows of one INSERT statement: SQLite names
-// $n parameters and resolves each by a linear lookup while parsing, so a
-// statement's parse time grows with the square of its parameters.
-const samplesPerInsert = 50
+// maxSamplesPerInsert is the largest SQLite statement of SamplesInsert
+// (512 rows, 4,608 parameters, under SQLite's 32,766).
+const maxSamplesPerInsert = 512
 
-// SamplesInsert stores samples with one multi-row INSERT … ON CONFLICT DO
-// NOTHING per samplesPerInsert rows and reports, per sample, whether it
+// sampleColumns are usage_sample's columns in the order SamplesInsert
+// binds them.
+const sampleColumns = `service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id, received_at_ms`
+
+// sqliteSampleInserts[k] inserts 2^k rows with anonymous ? parameters:
+// SQLite resolves a named $n parameter by a linear search of the names
+// when parsing and again when binding, so a statement's cost grows with
+// the square of its $n parameters, while ? costs the same each. A batch
+// goes in as statements of power-of-two sizes (1,000 rows: 512 + 256 +
+// 128 + 64 + 32 + 8), so the few texts are prepared once and then served
+// from the statement cache (stmtcache.go). plain has no RETURNING clause,
+// returning does.
+var sqliteSampleInserts = sync.OnceValue(func() (texts struct{ plain, returning []string }) {
+	for n := 1; n <= maxSamplesPerInsert; n *= 2 {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO usage_sample (` + sampleColumns + `) VALUES `)
+		for i := range n {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,?,?,?,?,?,?)")
+		}
+		q.WriteString(` ON CONFLICT (service_id, interval_start_ms) DO NOTHING`)
+		texts.plain = append(texts.plain, q.String())
+		texts.returning = append(texts.returning, q.String()+` RETURNING service_id, interval_start_ms`)
+	}
+	return texts
+})
+
+// postgresSamplesInsert inserts any number of rows in one statement from
+// one array per column, in the arrays' order (WITH ORDINALITY … ORDER BY);
+// postgresSamplesInsertReturning also returns which went in.
+const (
+	postgresSamplesInsert = `INSERT INTO usage_sample (` + sampleColumns + `)
+ SELECT s, st, sec, rx, tx, cl, bb, nd, ra FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[],
+ $7::bigint[], $8::text[], $9::bigint[]) WITH ORDINALITY AS u(s, st, sec, rx, tx, cl, bb, nd, ra, ord) ORDER BY ord
+ ON CONFLICT (service_id, interval_start_ms) DO NOTHING`
+	postgresSamplesInsertReturning = postgresSamplesInsert + ` RETURNING service_id, interval_start_ms`
+)
+
+// sampleKey is a sample's primary key.
+type sampleKey struct {
+	service string
+	start   int64
+}
+
+// SamplesInsert stores samples with INSERT … ON CONFLICT DO NOTHING (one
+// statement on PostgreSQL, statements of power-of-two sizes up to
+// maxSamplesPerInsert rows on SQLite) and reports, per sample, whether it
 // was inserted. A sample whose (service, interval start) exists — stored
 // before, or earlier in rows — is not; the caller reads the stored one
 // (SampleGet) to tell a duplicate from a conflict. Rows are inserted in
 // order, so of two samples with the same key in rows the first is stored.
+//
+// Most batches are all new, so the rows go in without RETURNING (reading
+// the returned rows back cost more than the inserts) inside a savepoint;
+// only when fewer rows went in than were sent does it roll back to the
+// savepoint and insert them again, returning which went in.
 func (tx *Tx) SamplesInsert(ctx context.Context, rows []SampleRow) ([]bool, error) {
 	inserted := make([]bool, len(rows))
-	type key struct {
-		service string
-		start   int64
+	if len(rows) == 0 {
+		return inserted, nil
 	}
-	for lo := 0; lo < len(rows); lo += samplesPerInsert {
-		chunk := rows[lo:min(lo+samplesPerInsert, len(rows))]
-		var q strings.Builder
-		q.WriteString(`INSERT INTO usage_sample (service_id, interval_start_ms, interval_seconds, rx_bytes, tx_bytes, class, billed_bytes, node_id,
- received_at_ms) VALUES `)
-		args := make([]any, 0, len(chunk)*9)
-		for i, s := range chunk {
-			if i > 0 {
-				q.WriteByte(',')
-			}
-			b := i * 9
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8, b+9)
-			args = append(args, s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes, s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt))
+	if _, err := tx.Exec(ctx, `SAVEPOINT samples_insert`); err != nil {
+		return nil, err
+	}
+	stored, err := tx.samplesInsert(ctx, rows, nil)
+	if err != nil {
+		return nil, err
+	}
+	if stored == int64(len(rows)) {
+		for i := range inserted {
+			inserted[i] = true
 		}
-		q.WriteString(` ON CONFLICT (service_id, interval_start_ms) DO NOTHING RETURNING service_id, interval_start_ms`)
-		rs, err := tx.Query(ctx, q.String(), args...)
-		if err != nil {
+		_, err := tx.Exec(ctx, `RELEASE SAVEPOINT samples_insert`)
+		return inserted, err
+	}
+	for _, q := range []string{`ROLLBACK TO SAVEPOINT samples_insert`, `RELEASE SAVEPOINT samples_insert`} {
+		if _, err := tx.Exec(ctx, q); err != nil {
 			return nil, err
 		}
-		stored := map[key]bool{}
-		for rs.Next() {
-			var k key
-			if err := rs.Scan(&k.service, &k.start); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			stored[k] = true
-		}
-		if err := rs.Close(); err != nil {
-			return nil, err
-		}
-		if err := rs.Err(); err != nil {
-			return nil, err
-		}
-		for i, s := range chunk {
-			k := key{s.ServiceID, Ms(s.Start)}
-			if stored[k] {
-				inserted[lo+i] = true
-				delete(stored, k) // a later sample with the same key was not inserted
-			}
-		}
+	}
+	if _, err := tx.samplesInsert(ctx, rows, inserted); err != nil {
+		return nil, err
 	}
 	return inserted, nil
+}
+
+// samplesInsert inserts rows and returns how many went in; with inserted
+// (as long as rows) it also marks which, with RETURNING.
+func (tx *Tx) samplesInsert(ctx context.Context, rows []SampleRow, inserted []bool) (int64, error) {
+	if tx.Engine() == Postgres {
+		if inserted == nil {
+			return tx.Exec(ctx, postgresSamplesInsert, samplesArrays(rows)...)
+		}
+		return 0, tx.samplesInsertChunk(ctx, postgresSamplesInsertReturning, samplesArrays(rows), rows, inserted)
+	}
+	texts := sqliteSampleInserts()
+	var stored int64
+	err := tx.sqliteSamplesChunks(rows, func(k, lo int, args []any) error {
+		if inserted == nil {
+			n, err := tx.Exec(ctx, texts.plain[k], args...)
+			stored += n
+			return err
+		}
+		return tx.samplesInsertChunk(ctx, texts.returning[k], args, rows[lo:lo+1<<k], inserted[lo:lo+1<<k])
+	})
+	return stored, err
+}
+
+// sqliteSamplesChunks cuts rows into chunks of power-of-two sizes, largest
+// first, and calls run with each one's size exponent k, its first index
+// and its arguments (valid during the call).
+func (tx *Tx) sqliteSamplesChunks(rows []SampleRow, run func(k, lo int, args []any) error) error {
+	args := make([]any, 0, 9*min(len(rows), maxSamplesPerInsert))
+	for lo := 0; lo < len(rows); {
+		k := 0
+		for 1<<(k+1) <= min(len(rows)-lo, maxSamplesPerInsert) {
+			k++
+		}
+		args = args[:0]
+		for _, s := range rows[lo : lo+1<<k] {
+			args = append(args, s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes, s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt))
+		}
+		if err := run(k, lo, args); err != nil {
+			return err
+		}
+		lo += 1 << k
+	}
+	return nil
+}
+
+// samplesArrays is rows as the nine column arrays of postgresSamplesInsert.
+func samplesArrays(rows []SampleRow) []any {
+	n := len(rows)
+	svc, class, node := make([]string, n), make([]string, n), make([]string, n)
+	start, secs, rx, txb, billed, recv := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, s := range rows {
+		svc[i], start[i], secs[i], rx[i], txb[i] = s.ServiceID, Ms(s.Start), s.Seconds, s.RxBytes, s.TxBytes
+		class[i], billed[i], node[i], recv[i] = s.Class, s.BilledBytes, s.NodeID, Ms(s.ReceivedAt)
+	}
+	return []any{svc, start, secs, rx, txb, class, billed, node, recv}
+}
+
+// samplesInsertChunk runs one insert of chunk and marks in inserted (as
+// long as chunk) the rows it returned.
+func (tx *Tx) samplesInsertChunk(ctx context.Context, query string, args []any, chunk []SampleRow, inserted []bool) error {
+	rs, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	stored := make(map[sampleKey]bool, len(chunk))
+	for rs.Next() {
+		var k sampleKey
+		if err := rs.Scan(&k.service, &k.start); err != nil {
+			rs.Close()
+			return err
+		}
+		stored[k] = true
+	}
+	if err := rs.Close(); err != nil {
+		return err
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	for i, s := range chunk {
+		k := sampleKey{s.ServiceID, Ms(s.Start)}
+		if stored[k] {
+			inserted[i] = true
+			delete(stored, k) // a later sample with the same key was not inserted
+		}
+	}
+	return nil
 }
 
 // SampleGet reads the stored sample of a service at an interval start.
