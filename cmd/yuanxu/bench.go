@@ -16,6 +16,7 @@ type benchCmd struct {
 	Duration time.Duration `help:"How long each case and each ceiling runs." default:"10s"`
 	Quick    bool          `help:"A few seconds in all: 1 s per case, batches of 100 (shape check, not figures)."`
 	JSON     bool          `name:"json" help:"Print the report as JSON instead of a table."`
+	Markdown bool          `name:"markdown" help:"Print the report as Markdown (a table and charts, as docs/BENCHMARKS.md records runs) instead of a text table."`
 	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
 	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
 	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
@@ -71,6 +72,10 @@ func (b *benchCmd) Run(e *env) error {
 	if b.JSON {
 		if jerr := r.WriteJSON(e.stdout); jerr != nil {
 			return jerr
+		}
+	} else if b.Markdown {
+		if merr := r.WriteMarkdown(e.stdout); merr != nil {
+			return merr
 		}
 	} else if terr := r.WriteTable(e.stdout); terr != nil {
 		return terr

@@ -1,0 +1,40 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestWriteMarkdown: the Markdown report holds every row with its verdict
+// (below-floor ones in bold), ratio bars proportional to the ratio, and a
+// latency past its floor marked.
+func TestWriteMarkdown(t *testing.T) {
+	t.Parallel()
+	half, twice := 0.5, 2.0
+	r := Report{Machine: Machine{GOOS: "linux", GOARCH: "amd64", CPUs: 2, Go: "go1.26"}, CaseSeconds: 5, Rows: []Row{
+		{Engine: SQLite, Case: CaseCheckout, Clients: 16, Unit: "checkouts/s", Value: 1234.5, Ops: 10, P50Ms: 3.2, P99Ms: 12, Ratio: &half, Versus: "ceiling:tx c=1"},
+		{Engine: SQLite, Case: CaseCheckoutHot, Clients: 16, Unit: "checkouts/s", Value: 50, Ops: 10, Ratio: &twice},
+		{Engine: SQLite, Case: CasePortal, Rate: 200, Unit: "pages/s", Value: 200, Ops: 10, P50Ms: 5, P99Ms: 75},
+		{Engine: SQLite, Case: CaseRefund, Clients: 4, Unit: "decisions/s", Value: 900, Ops: 10, P99Ms: 4},
+	}}
+	evaluate(r.Rows)
+	var b strings.Builder
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"| sqlite | checkout | 16 | 1,234 | checkouts/s | 3.20 | 12.0 | 0.500 | ceiling:tx c=1 | 0 |",
+		"| sqlite | portal | 200/s | 200 | pages/s |",
+		"**BELOW FLOOR**",
+		"target met",
+		"sqlite   checkout      c=16  |" + strings.Repeat("█", 20) + strings.Repeat(" ", 20) + "| 0.500\n",
+		"|" + strings.Repeat("█", 40) + "| 2.000 (>1)",
+		"|" + strings.Repeat("█", 40) + "|» 75.0 ms (floor 50 ms)",
+		"|" + strings.Repeat("█", 8) + strings.Repeat(" ", 32) + "| 4.0 ms (floor 20 ms)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
