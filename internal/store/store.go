@@ -64,11 +64,12 @@ type Capabilities struct {
 // DB is an open database: a writer pool and a reader pool (the same pool on
 // PostgreSQL; on SQLite one writer connection and a read-only pool).
 type DB struct {
-	dialect        Dialect
-	write          *sql.DB
-	read           *sql.DB
-	clock          atomic.Pointer[clockBox]
-	log            atomic.Pointer[slog.Logger]
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	clock   atomic.Pointer[clockBox]
+	log     atomic.Pointer[slog.Logger]
+
 	wstmts, rstmts *stmtCache // prepared statements per pool, SQLite only (stmtcache.go)
 }
 
@@ -289,8 +290,9 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
 
 // Row is a single-row result with translated errors.
 type Row struct {
-	row  *sql.Row
-	db   *DB
+	row *sql.Row
+	db  *DB
+
 	done func() // releases a cached statement (stmtcache.go)
 }
 
@@ -310,7 +312,8 @@ func (r *Row) Scan(dest ...any) error {
 // Rows is a result set with translated errors.
 type Rows struct {
 	*sql.Rows
-	db   *DB
+	db *DB
+
 	done func() // releases a cached statement (stmtcache.go)
 }
 
