@@ -100,14 +100,15 @@ type agreementSource struct{ a *App }
 var _ policy.Source = agreementSource{}
 
 func (s agreementSource) VersionForOrder(ctx context.Context, orderID string) (string, error) {
-	r, err := store.OrderGet(ctx, s.a.db, orderID)
-	if store.IsNotFound(err) {
-		return "", errs.E(errs.Op("app.VersionForOrder"), errs.NotFound, "order.not_found", "no order "+orderID, errs.ErrNotFound)
-	}
-	if err != nil {
-		return "", err
-	}
-	return r.AgreementVersionID, nil
+	// One column, memoized for a safe request (request_memo.go): an
+	// order's recorded version never changes.
+	return memoized(ctx, "order.version:"+orderID, func() (string, error) {
+		v, err := store.OrderAgreementVersion(ctx, s.a.db, orderID)
+		if store.IsNotFound(err) {
+			return "", errs.E(errs.Op("app.VersionForOrder"), errs.NotFound, "order.not_found", "no order "+orderID, errs.ErrNotFound)
+		}
+		return v, err
+	})
 }
 
 func (s agreementSource) VersionAcceptedBefore(ctx context.Context, customerID string, at time.Time) (string, bool, error) {
@@ -126,6 +127,10 @@ func (s agreementSource) VersionInForce(ctx context.Context, at time.Time) (stri
 }
 
 func (s agreementSource) SetForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
+	return memoized(ctx, "agreement.set:"+versionID, func() (*policy.Set, error) { return s.setForVersion(ctx, versionID) })
+}
+
+func (s agreementSource) setForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
 	r, err := store.AgreementVersionGet(ctx, s.a.db, versionID)
 	if err != nil {
 		if store.IsNotFound(err) {
@@ -151,8 +156,13 @@ func canDraft(p *account.Principal) bool {
 	return p != nil && account.Can(*p, "agreement.draft", account.Object{Type: "agreement_version"}).Allowed
 }
 
-// AgreementCurrent returns the version in force now, parsed.
+// AgreementCurrent returns the version in force now, parsed. Within a safe
+// request it is read once (request_memo.go): "now" is the request's.
 func (a *App) AgreementCurrent(ctx context.Context) (AgreementVersion, error) {
+	return memoized(ctx, "agreement.current", func() (AgreementVersion, error) { return a.agreementCurrent(ctx) })
+}
+
+func (a *App) agreementCurrent(ctx context.Context) (AgreementVersion, error) {
 	r, err := store.AgreementVersionInForce(ctx, a.db, a.Now())
 	if err != nil {
 		if store.IsNotFound(err) {
