@@ -32,21 +32,43 @@ type AgreementVersion struct {
 	Doc                             *agreement.Document
 }
 
-// parsedDocs caches parsed documents by SHA256 of their source: a
-// document is immutable and content-addressed, so every App may share it.
-var parsedDocs sync.Map // sha256 of the stored source → *agreement.Document
+// parsedDocs caches parsed documents, with their source, by SHA256 of
+// their source: a document is immutable and content-addressed, so every App
+// may share it.
+var parsedDocs sync.Map // sha256 of the stored source → parsedDoc
+
+type parsedDoc struct {
+	doc    *agreement.Document
+	source string
+}
 
 // parseStored parses a stored version's source (cached).
 func parseStored(r store.AgreementVersionRow) (*agreement.Document, error) {
 	if d, ok := parsedDocs.Load(r.SHA256); ok {
-		return d.(*agreement.Document), nil
+		return d.(parsedDoc).doc, nil
 	}
 	d, err := agreement.Parse("version "+r.ID, []byte(r.Source))
 	if err != nil {
 		return nil, errs.E(errs.Op("app.parseStored"), errs.Internal, "agreement.stored_unparsable", "stored version "+r.ID+" does not parse", err)
 	}
-	parsedDocs.Store(r.SHA256, d)
+	parsedDocs.Store(r.SHA256, parsedDoc{doc: d, source: r.Source})
 	return d, nil
+}
+
+// completeHead completes a version row read without its source
+// (store.AgreementVersionHead*) from the parse cache — the SHA256 names the
+// source exactly — or, on a miss, reads the whole row by id and parses it.
+func (a *App) completeHead(ctx context.Context, head store.AgreementVersionRow) (store.AgreementVersionRow, *agreement.Document, error) {
+	if d, ok := parsedDocs.Load(head.SHA256); ok {
+		head.Source = d.(parsedDoc).source
+		return head, d.(parsedDoc).doc, nil
+	}
+	r, err := store.AgreementVersionGet(ctx, a.db, head.ID)
+	if err != nil {
+		return r, nil, err
+	}
+	doc, err := parseStored(r)
+	return r, doc, err
 }
 
 func versionView(r store.AgreementVersionRow, doc *agreement.Document) AgreementVersion {
@@ -131,15 +153,18 @@ func (s agreementSource) SetForVersion(ctx context.Context, versionID string) (*
 }
 
 func (s agreementSource) setForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
-	r, err := store.AgreementVersionGet(ctx, s.a.db, versionID)
+	h, err := store.AgreementVersionHeadGet(ctx, s.a.db, versionID)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return nil, errs.E(errs.Op("app.SetForVersion"), errs.NotFound, "policy.version_not_found", "no agreement version "+versionID, errs.ErrNotFound)
 		}
 		return nil, err
 	}
-	doc, err := parseStored(r)
+	_, doc, err := s.a.completeHead(ctx, h)
 	if err != nil {
+		if store.IsNotFound(err) {
+			return nil, errs.E(errs.Op("app.SetForVersion"), errs.NotFound, "policy.version_not_found", "no agreement version "+versionID, errs.ErrNotFound)
+		}
 		return nil, err
 	}
 	return doc.Policy, nil
@@ -163,14 +188,14 @@ func (a *App) AgreementCurrent(ctx context.Context) (AgreementVersion, error) {
 }
 
 func (a *App) agreementCurrent(ctx context.Context) (AgreementVersion, error) {
-	r, err := store.AgreementVersionInForce(ctx, a.db, a.Now())
+	h, err := store.AgreementVersionHeadInForce(ctx, a.db, a.Now())
 	if err != nil {
 		if store.IsNotFound(err) {
 			return AgreementVersion{}, errVersionNotFound()
 		}
 		return AgreementVersion{}, err
 	}
-	doc, err := parseStored(r)
+	r, doc, err := a.completeHead(ctx, h)
 	if err != nil {
 		return AgreementVersion{}, err
 	}

@@ -66,6 +66,20 @@ func memoized[T any](ctx context.Context, key string, load func() (T, error)) (T
 	return v, err
 }
 
+// memoSeed records v under key when ctx carries a memo and the key has no
+// value yet: a read that another read of the request already answered.
+func memoSeed[T any](ctx context.Context, key string, v T) {
+	m, _ := ctx.Value(memoKey{}).(*requestMemo)
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	if _, ok := m.vals[key]; !ok {
+		m.vals[key] = memoEntry{v: v}
+	}
+	m.mu.Unlock()
+}
+
 // readAccount is loadAccount on the database (never a transaction),
 // memoized for the request.
 func (a *App) readAccount(ctx context.Context, id string) (loaded, error) {
