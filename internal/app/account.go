@@ -185,33 +185,28 @@ func loadStanding(ctx context.Context, q store.Querier, id string) (account.Stan
 	return standingOf(ms), err
 }
 
-// loadRow completes an account row with roles, scopes and standing.
+// loadRow completes an account row with roles, scopes and standing (and,
+// for a sub-user, its enterprise's standing merged in), in one statement.
 func loadRow(ctx context.Context, q store.Querier, row store.AccountRow) (loaded, error) {
 	l := loaded{row: row}
-	roles, err := store.AccountRoles(ctx, q, row.ID)
+	owner := ""
+	if row.Kind == string(account.KindSubUser) && row.OwnerID != "" {
+		owner = row.OwnerID
+	}
+	az, err := store.AccountAuthzOf(ctx, q, row.ID, owner)
 	if err != nil {
 		return l, err
 	}
-	for _, r := range roles {
+	for _, r := range az.Roles {
 		l.roles = append(l.roles, account.Role(r))
 	}
-	scopes, err := store.AccountScopes(ctx, q, row.ID)
-	if err != nil {
-		return l, err
-	}
-	for _, s := range scopes {
+	for _, s := range az.Scopes {
 		l.scopes = append(l.scopes, account.Scope(s))
 	}
-	if l.standing, err = loadStanding(ctx, q, row.ID); err != nil {
-		return l, err
-	}
+	l.standing = standingOf(az.Own)
 	l.effective = l.standing
-	if row.Kind == string(account.KindSubUser) && row.OwnerID != "" {
-		ent, err := loadStanding(ctx, q, row.OwnerID)
-		if err != nil {
-			return l, err
-		}
-		l.effective = l.standing.Merge(ent)
+	if owner != "" {
+		l.effective = l.standing.Merge(standingOf(az.Owner))
 	}
 	return l, nil
 }

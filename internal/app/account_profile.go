@@ -16,7 +16,7 @@ func (a *App) Me(ctx context.Context, p account.Principal) (AccountView, error) 
 	if err := a.Authorize(ctx, p, "profile.manage", p.SelfObject()); err != nil {
 		return AccountView{}, err
 	}
-	l, err := loadAccount(ctx, a.db, p.AccountID)
+	l, err := a.readAccount(ctx, p.AccountID)
 	if err != nil {
 		return AccountView{}, err
 	}

@@ -52,7 +52,7 @@ func (a *App) Authenticate(ctx context.Context, sessionToken string) (account.Pr
 	if err := s.Check(now); err != nil {
 		return account.Principal{}, SessionView{}, err
 	}
-	l, err := loadAccount(ctx, a.db, sr.AccountID)
+	l, err := a.readAccount(ctx, sr.AccountID) // memoized for a safe request: the checks after authentication share it
 	if err != nil {
 		return account.Principal{}, SessionView{}, err
 	}

@@ -32,29 +32,52 @@ type AgreementVersion struct {
 	Doc                             *agreement.Document
 }
 
-// parsedDocs caches parsed documents by SHA256 of their source: a
-// document is immutable and content-addressed, so every App may share it.
-var parsedDocs sync.Map // sha256 of the stored source → *agreement.Document
+// parsedDocs caches parsed documents, with their source, by SHA256 of
+// their source: a document is immutable and content-addressed, so every App
+// may share it.
+var parsedDocs sync.Map // sha256 of the stored source → parsedDoc
+
+type parsedDoc struct {
+	doc    *agreement.Document
+	source string
+}
 
 // parseStored parses a stored version's source (cached).
 func parseStored(r store.AgreementVersionRow) (*agreement.Document, error) {
 	if d, ok := parsedDocs.Load(r.SHA256); ok {
-		return d.(*agreement.Document), nil
+		return d.(parsedDoc).doc, nil
 	}
 	d, err := agreement.Parse("version "+r.ID, []byte(r.Source))
 	if err != nil {
 		return nil, errs.E(errs.Op("app.parseStored"), errs.Internal, "agreement.stored_unparsable", "stored version "+r.ID+" does not parse", err)
 	}
-	parsedDocs.Store(r.SHA256, d)
+	parsedDocs.Store(r.SHA256, parsedDoc{doc: d, source: r.Source})
 	return d, nil
 }
 
+// completeHead completes a version row read without its source
+// (store.AgreementVersionHead*) from the parse cache — the SHA256 names the
+// source exactly — or, on a miss, reads the whole row by id and parses it.
+func (a *App) completeHead(ctx context.Context, head store.AgreementVersionRow) (store.AgreementVersionRow, *agreement.Document, error) {
+	if d, ok := parsedDocs.Load(head.SHA256); ok {
+		head.Source = d.(parsedDoc).source
+		return head, d.(parsedDoc).doc, nil
+	}
+	r, err := store.AgreementVersionGet(ctx, a.db, head.ID)
+	if err != nil {
+		return r, nil, err
+	}
+	doc, err := parseStored(r)
+	return r, doc, err
+}
+
 // docOf returns the parsed document of r, which may be a head row (no
-// source): a version parsed before is found by its SHA256; otherwise the
-// source is read from q and parsed.
+// source): from the parse cache by its SHA256, or else by reading the
+// whole row through q (inside a transaction, q is the transaction: a read
+// on the pool while it holds a connection could wait for itself).
 func docOf(ctx context.Context, q store.Querier, r store.AgreementVersionRow) (*agreement.Document, error) {
-	if d, ok := parsedDocs.Load(r.SHA256); ok { // keyed by the text's hash: a draft edited since has another
-		return d.(*agreement.Document), nil
+	if d, ok := parsedDocs.Load(r.SHA256); ok {
+		return d.(parsedDoc).doc, nil
 	}
 	if r.Source == "" {
 		full, err := store.AgreementVersionGet(ctx, q, r.ID)
@@ -117,14 +140,15 @@ type agreementSource struct{ a *App }
 var _ policy.Source = agreementSource{}
 
 func (s agreementSource) VersionForOrder(ctx context.Context, orderID string) (string, error) {
-	r, err := store.OrderGet(ctx, s.a.db, orderID)
-	if store.IsNotFound(err) {
-		return "", errs.E(errs.Op("app.VersionForOrder"), errs.NotFound, "order.not_found", "no order "+orderID, errs.ErrNotFound)
-	}
-	if err != nil {
-		return "", err
-	}
-	return r.AgreementVersionID, nil
+	// One column, memoized for a safe request (request_memo.go): an
+	// order's recorded version never changes.
+	return memoized(ctx, "order.version:"+orderID, func() (string, error) {
+		v, err := store.OrderAgreementVersion(ctx, s.a.db, orderID)
+		if store.IsNotFound(err) {
+			return "", errs.E(errs.Op("app.VersionForOrder"), errs.NotFound, "order.not_found", "no order "+orderID, errs.ErrNotFound)
+		}
+		return v, err
+	})
 }
 
 func (s agreementSource) VersionAcceptedBefore(ctx context.Context, customerID string, at time.Time) (string, bool, error) {
@@ -143,15 +167,22 @@ func (s agreementSource) VersionInForce(ctx context.Context, at time.Time) (stri
 }
 
 func (s agreementSource) SetForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
-	r, err := store.AgreementVersionHead(ctx, s.a.db, versionID)
+	return memoized(ctx, "agreement.set:"+versionID, func() (*policy.Set, error) { return s.setForVersion(ctx, versionID) })
+}
+
+func (s agreementSource) setForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
+	h, err := store.AgreementVersionHeadGet(ctx, s.a.db, versionID)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return nil, errs.E(errs.Op("app.SetForVersion"), errs.NotFound, "policy.version_not_found", "no agreement version "+versionID, errs.ErrNotFound)
 		}
 		return nil, err
 	}
-	doc, err := docOf(ctx, s.a.db, r)
+	_, doc, err := s.a.completeHead(ctx, h)
 	if err != nil {
+		if store.IsNotFound(err) {
+			return nil, errs.E(errs.Op("app.SetForVersion"), errs.NotFound, "policy.version_not_found", "no agreement version "+versionID, errs.ErrNotFound)
+		}
 		return nil, err
 	}
 	return doc.Policy, nil
@@ -168,16 +199,21 @@ func canDraft(p *account.Principal) bool {
 	return p != nil && account.Can(*p, "agreement.draft", account.Object{Type: "agreement_version"}).Allowed
 }
 
-// AgreementCurrent returns the version in force now, parsed.
+// AgreementCurrent returns the version in force now, parsed. Within a safe
+// request it is read once (request_memo.go): "now" is the request's.
 func (a *App) AgreementCurrent(ctx context.Context) (AgreementVersion, error) {
-	r, err := store.AgreementVersionInForce(ctx, a.db, a.Now())
+	return memoized(ctx, "agreement.current", func() (AgreementVersion, error) { return a.agreementCurrent(ctx) })
+}
+
+func (a *App) agreementCurrent(ctx context.Context) (AgreementVersion, error) {
+	h, err := store.AgreementVersionHeadInForce(ctx, a.db, a.Now())
 	if err != nil {
 		if store.IsNotFound(err) {
 			return AgreementVersion{}, errVersionNotFound()
 		}
 		return AgreementVersion{}, err
 	}
-	doc, err := parseStored(r)
+	r, doc, err := a.completeHead(ctx, h)
 	if err != nil {
 		return AgreementVersion{}, err
 	}

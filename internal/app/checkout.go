@@ -160,7 +160,7 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	}
 	now := a.Now()
 	// The version the customer is shown and accepts: the one in force.
-	vr, err := store.AgreementVersionInForceHead(ctx, a.db, now)
+	vr, err := store.AgreementVersionHeadInForce(ctx, a.db, now)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return OrderView{}, errVersionNotFound()

@@ -314,7 +314,7 @@ func (a *App) deliverInTx(ctx context.Context, tx *store.Tx, r store.OrderRow, i
 	// The order's version, as policy.For reads it — through tx: a read on
 	// the pool while tx holds a connection could wait for a connection that
 	// other payments hold the same way.
-	vr, err := store.AgreementVersionHead(ctx, tx, r.AgreementVersionID)
+	vr, err := store.AgreementVersionHeadGet(ctx, tx, r.AgreementVersionID)
 	if err != nil {
 		return err
 	}

@@ -196,6 +196,9 @@ func (a *App) RefundPreview(ctx context.Context, p account.Principal, orderID st
 	if err != nil {
 		return refund.Decision{}, err
 	}
+	// The policy resolver asks for the order's version again: a safe
+	// request has it from the row just read (request_memo.go).
+	memoSeed(ctx, "order.version:"+o.ID, o.AgreementVersionID)
 	f, set, _, err := a.refundFacts(ctx, a.db, o, a.Now(), false)
 	if err != nil {
 		return refund.Decision{}, err

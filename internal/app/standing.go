@@ -15,7 +15,7 @@ import (
 // with its enterprise's), for refunds, checkout and compliance. It does no
 // authorisation: callers are use cases that have authorised already.
 func (a *App) StandingOf(ctx context.Context, accountID string) (account.Standing, error) {
-	l, err := loadAccount(ctx, a.db, accountID)
+	l, err := a.readAccount(ctx, accountID)
 	if err != nil {
 		return account.Standing{}, err
 	}

@@ -171,7 +171,7 @@ func (a *App) authorizeCustomerObject(ctx context.Context, p account.Principal, 
 		}
 		// Staff see customers' objects only: a missing account, or a
 		// staff member's, has none.
-		l, err := loadAccount(ctx, a.db, accountID)
+		l, err := a.readAccount(ctx, accountID)
 		if err != nil || l.row.Kind == string(account.KindStaff) {
 			return errNotFound(typ)
 		}
@@ -187,7 +187,7 @@ func (a *App) authorizeCustomerObject(ctx context.Context, p account.Principal, 
 // customerObject is the authorisation object of something a customer
 // owns: its owner, the owner's enterprise and reseller.
 func (a *App) customerObject(ctx context.Context, typ, accountID string) (account.Object, error) {
-	l, err := loadAccount(ctx, a.db, accountID)
+	l, err := a.readAccount(ctx, accountID)
 	if err != nil {
 		if errs.CodeOf(err) == "account.not_found" {
 			return account.Object{}, errNotFound(typ)

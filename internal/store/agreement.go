@@ -89,19 +89,6 @@ func AgreementVersionGet(ctx context.Context, q Querier, id string) (AgreementVe
 	return scanAgreementVersion(q.QueryRow(ctx, `SELECT `+agreementCols+` FROM agreement_version WHERE id = $1`, id))
 }
 
-// AgreementVersionHead reads one version without its source (Source is
-// ""): a published version's text never changes, so callers that have it
-// parsed by its SHA256 need not transfer it again.
-func AgreementVersionHead(ctx context.Context, q Querier, id string) (AgreementVersionRow, error) {
-	return scanAgreementVersion(q.QueryRow(ctx, `SELECT `+agreementListCols+` FROM agreement_version WHERE id = $1`, id))
-}
-
-// AgreementVersionInForceHead is AgreementVersionInForce without the
-// source (Source is "").
-func AgreementVersionInForceHead(ctx context.Context, q Querier, at time.Time) (AgreementVersionRow, error) {
-	return agreementVersionInForce(ctx, q, agreementListCols, at)
-}
-
 // AgreementVersionInForce returns the version that governs instant at: the
 // effective or superseded version with the latest effective_at not after
 // at; before the first one took effect, the first one (the versions before

@@ -236,30 +236,18 @@ func LedgerTxns(ctx context.Context, q Querier, f LedgerFilter) ([]LedgerTxnRow,
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(out))
 	for i := range out {
-		if out[i].Postings, err = ledgerPostings(ctx, q, out[i].ID); err != nil {
-			return nil, err
-		}
+		ids[i] = out[i].ID
 	}
-	return out, nil
-}
-
-func ledgerPostings(ctx context.Context, q Querier, txnID string) ([]LedgerPostingRow, error) {
-	rows, err := q.Query(ctx, `SELECT account, amount_fen, rolled FROM ledger_posting WHERE txn_id = $1 ORDER BY seq`, txnID)
+	posts, err := ledgerPostingsOf(ctx, q, ids) // one statement for the page (batch_read.go)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []LedgerPostingRow
-	for rows.Next() {
-		var p LedgerPostingRow
-		var rolled int64
-		if err := rows.Scan(&p.Account, &p.AmountFen, &rolled); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	for i := range out {
+		out[i].Postings = posts[out[i].ID]
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LedgerReport is what LedgerVerify found: every transaction whose

@@ -194,10 +194,16 @@ func Orders(ctx context.Context, q Querier, f OrderFilter) ([]OrderRow, error) {
 	if err != nil || !f.WithLines {
 		return out, err
 	}
+	ids := make([]string, len(out))
 	for i := range out {
-		if out[i].Lines, err = orderLines(ctx, q, out[i].ID); err != nil {
-			return nil, err
-		}
+		ids[i] = out[i].ID
+	}
+	lines, err := orderLinesOf(ctx, q, ids) // one statement for the page (batch_read.go)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Lines = lines[out[i].ID]
 	}
 	return out, nil
 }

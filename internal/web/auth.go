@@ -78,6 +78,12 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A safe request shares its reads (account, agreement
+			// version) between its checks; see app.WithRequestMemo.
+			ctx = app.WithRequestMemo(ctx)
+			r = r.WithContext(ctx)
+		}
 		var (
 			p   Principal
 			err error

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"text/template/parse"
 
 	"yuanxu/internal/web/i18n"
@@ -73,35 +74,70 @@ var pageFiles = map[string][2]string{
 	tmplConsoleKYCDetail:    {"layout_console.html", "console_kyc_detail.html"},
 }
 
-// renderer holds every page template parsed once per language, so that the
+// renderer holds every page template, one set per language, so that the
 // template func t is bound to the language and needs no argument for it.
+//
+// Register parses and checks every page once (in the default language: the
+// trees do not depend on the language, only the funcs bound to them do) and
+// fails on any error, as before; the sets a page is rendered from are then
+// built on its first render in each language and kept. Keeping all of them
+// parsed from the start held ~14 MB of parse trees (two languages × every
+// page × the layout and partials each page repeats) resident in an idle
+// instance (issue 19, idle memory).
 type renderer struct {
-	sets   map[i18n.Lang]map[string]*template.Template
+	sets   map[i18n.Lang]map[string]*lazyTemplate
 	assets *assets
 	log    *slog.Logger
 }
 
+// lazyTemplate is one page's template set in one language, parsed once on
+// first use.
+type lazyTemplate struct {
+	once  sync.Once
+	lang  i18n.Lang
+	name  string
+	files [2]string
+	t     *template.Template
+	err   error
+}
+
 func newRenderer(as *assets, log *slog.Logger) (*renderer, error) {
-	r := &renderer{sets: map[i18n.Lang]map[string]*template.Template{}, assets: as, log: log}
+	r := &renderer{sets: map[i18n.Lang]map[string]*lazyTemplate{}, assets: as, log: log}
+	for name, files := range pageFiles {
+		if _, err := r.parse(i18n.Langs[0], name, files); err != nil {
+			return nil, err
+		}
+	}
 	for _, lang := range i18n.Langs {
-		set := map[string]*template.Template{}
+		set := make(map[string]*lazyTemplate, len(pageFiles))
 		for name, files := range pageFiles {
-			t, err := template.New(name).Funcs(r.funcs(lang)).ParseFS(templateFS,
-				"templates/partials.html", "templates/"+files[0], "templates/"+files[1])
-			if err != nil {
-				return nil, fmt.Errorf("pages: parsing %s: %w", name, err)
-			}
-			if t.Lookup("layout") == nil || t.Lookup("content") == nil {
-				return nil, fmt.Errorf("pages: %s defines no layout or no content", name)
-			}
-			if err := r.check(t); err != nil {
-				return nil, fmt.Errorf("pages: %s: %w", name, err)
-			}
-			set[name] = t
+			set[name] = &lazyTemplate{lang: lang, name: name, files: files}
 		}
 		r.sets[lang] = set
 	}
 	return r, nil
+}
+
+// parse parses and checks one page's templates with lang's funcs.
+func (r *renderer) parse(lang i18n.Lang, name string, files [2]string) (*template.Template, error) {
+	t, err := template.New(name).Funcs(r.funcs(lang)).ParseFS(templateFS,
+		"templates/partials.html", "templates/"+files[0], "templates/"+files[1])
+	if err != nil {
+		return nil, fmt.Errorf("pages: parsing %s: %w", name, err)
+	}
+	if t.Lookup("layout") == nil || t.Lookup("content") == nil {
+		return nil, fmt.Errorf("pages: %s defines no layout or no content", name)
+	}
+	if err := r.check(t); err != nil {
+		return nil, fmt.Errorf("pages: %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// template returns lt's parsed set, parsing it on first use.
+func (r *renderer) template(lt *lazyTemplate) (*template.Template, error) {
+	lt.once.Do(func() { lt.t, lt.err = r.parse(lt.lang, lt.name, lt.files) })
+	return lt.t, lt.err
 }
 
 // funcs are the template funcs for one language.
@@ -226,11 +262,19 @@ func walkBranch(b *parse.BranchNode, visit func(fn, arg string)) {
 // half-rendered page reaches the client.
 func (r *renderer) render(w http.ResponseWriter, req *http.Request, status int, name string, lang i18n.Lang, data any) {
 	var buf bytes.Buffer
-	t := r.sets[lang][name]
-	if t == nil {
-		t = r.sets[i18n.ZH][name]
+	lt := r.sets[lang][name]
+	if lt == nil {
+		lt = r.sets[i18n.ZH][name]
 	}
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	err := errors.New("no such page template")
+	var t *template.Template
+	if lt != nil {
+		t, err = r.template(lt)
+	}
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout", data)
+	}
+	if err != nil {
 		r.log.ErrorContext(req.Context(), "rendering page failed",
 			slog.String("template", name), slog.String("path", req.URL.Path), slog.Any("error", err))
 		http.Error(w, i18n.T(lang, "page.error.internal.plain", nil), http.StatusInternalServerError)

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"sync"
+)
+
+// A request memo holds what one safe request (GET or HEAD) read from the
+// database — the signed-in account with its roles, scopes and standing,
+// the owner accounts of the objects it authorises on, the agreement
+// versions whose policy it applies — so that the several checks of one
+// request share one read instead of repeating it (issue 19: a portal
+// page read the account three times, a refund preview its order's
+// agreement version twice).
+//
+// It lives exactly as long as the request's context: nothing is shared
+// between requests or between instances, so a session revoked, a ban
+// imposed, a role removed or a version put in force on any instance takes
+// effect on the next request exactly as without it. Within the request,
+// everything is as of the first read, as the principal itself always was
+// (it is read once, at authentication). Only the web layer installs a memo
+// (WithRequestMemo), and only for safe methods; a request that changes
+// state never has one, and reads inside a transaction never consult it.
+
+type memoKey struct{}
+
+type requestMemo struct {
+	mu   sync.Mutex
+	vals map[string]memoEntry
+}
+
+type memoEntry struct {
+	v   any
+	err error
+}
+
+// WithRequestMemo returns ctx carrying a fresh request memo. Call it once
+// per safe (GET, HEAD) request, before authentication; never for a request
+// that may write.
+func WithRequestMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &requestMemo{vals: make(map[string]memoEntry, 8)})
+}
+
+// memoized returns load's result for key, calling load at most once per
+// request when ctx carries a memo (and every time when it does not).
+// Errors are remembered too, except a cancelled context's: a request sees
+// one answer per key.
+func memoized[T any](ctx context.Context, key string, load func() (T, error)) (T, error) {
+	m, _ := ctx.Value(memoKey{}).(*requestMemo)
+	if m == nil {
+		return load()
+	}
+	m.mu.Lock()
+	if e, ok := m.vals[key]; ok {
+		m.mu.Unlock()
+		v, _ := e.v.(T)
+		return v, e.err
+	}
+	m.mu.Unlock()
+	v, err := load()
+	if ctx.Err() == nil {
+		m.mu.Lock()
+		m.vals[key] = memoEntry{v: v, err: err}
+		m.mu.Unlock()
+	}
+	return v, err
+}
+
+// memoSeed records v under key when ctx carries a memo and the key has no
+// value yet: a read that another read of the request already answered.
+func memoSeed[T any](ctx context.Context, key string, v T) {
+	m, _ := ctx.Value(memoKey{}).(*requestMemo)
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	if _, ok := m.vals[key]; !ok {
+		m.vals[key] = memoEntry{v: v}
+	}
+	m.mu.Unlock()
+}
+
+// readAccount is loadAccount on the database (never a transaction),
+// memoized for the request.
+func (a *App) readAccount(ctx context.Context, id string) (loaded, error) {
+	return memoized(ctx, "account:"+id, func() (loaded, error) { return loadAccount(ctx, a.db, id) })
+}
