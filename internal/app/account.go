@@ -9,7 +9,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"yuanxu/internal/account"
@@ -211,46 +210,8 @@ func loadRow(ctx context.Context, q store.Querier, row store.AccountRow) (loaded
 	return l, nil
 }
 
-// accountMemo keeps the accounts one use case has read outside any
-// transaction (withAccountMemo), so that its authorisation and its checks
-// (KYC, standing) read an account once. Reads inside a transaction never
-// use it: they must see the transaction's own state.
-type accountMemo struct {
-	mu   sync.Mutex
-	seen map[string]loaded
-}
-
-type accountMemoKey struct{}
-
-// withAccountMemo returns ctx with a fresh memo, for one use case call
-// that reads the same account several times and changes no account
-// outside a transaction before reading it again.
-func withAccountMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, accountMemoKey{}, &accountMemo{seen: map[string]loaded{}})
-}
-
 // loadAccount reads an account by id; a missing one is account.not_found.
 func loadAccount(ctx context.Context, q store.Querier, id string) (loaded, error) {
-	m, _ := ctx.Value(accountMemoKey{}).(*accountMemo)
-	if _, inTx := q.(*store.Tx); m == nil || inTx {
-		return loadAccountRow(ctx, q, id)
-	}
-	m.mu.Lock()
-	l, ok := m.seen[id]
-	m.mu.Unlock()
-	if ok {
-		return l, nil
-	}
-	l, err := loadAccountRow(ctx, q, id)
-	if err == nil {
-		m.mu.Lock()
-		m.seen[id] = l
-		m.mu.Unlock()
-	}
-	return l, err
-}
-
-func loadAccountRow(ctx context.Context, q store.Querier, id string) (loaded, error) {
 	row, err := store.AccountGet(ctx, q, id)
 	if store.IsNotFound(err) {
 		return loaded{}, errNotFound("account")

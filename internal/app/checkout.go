@@ -40,7 +40,7 @@ const idemCheckout = "checkout"
 // licence covers, a pack that may not attach. Prices come from the
 // catalog; stock and the coupon's use are taken by conditional updates.
 func (a *App) Checkout(ctx context.Context, p account.Principal, in CheckoutRequest, idem Idem) (view OrderView, replayed bool, err error) {
-	ctx = withAccountMemo(ctx)
+	ctx = WithRequestMemo(ctx) // the reads before the transaction share one account read (request_memo.go)
 	tenant := p.TenantID()
 	obj, err := a.customerObject(ctx, "order", tenant)
 	if err != nil {

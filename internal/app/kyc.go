@@ -546,7 +546,7 @@ func (a *App) KYCStatus(ctx context.Context, p account.Principal, accountID stri
 // enterprise's verification. It does no authorisation: checkout calls it
 // after authorising the order.
 func (a *App) KYCRequired(ctx context.Context, accountID string) error {
-	l, err := loadAccount(ctx, a.db, accountID)
+	l, err := a.readAccount(ctx, accountID)
 	if err != nil {
 		return err
 	}

@@ -18,9 +18,12 @@ import (
 // imposed, a role removed or a version put in force on any instance takes
 // effect on the next request exactly as without it. Within the request,
 // everything is as of the first read, as the principal itself always was
-// (it is read once, at authentication). Only the web layer installs a memo
-// (WithRequestMemo), and only for safe methods; a request that changes
-// state never has one, and reads inside a transaction never consult it.
+// (it is read once, at authentication). The web layer installs a memo
+// (WithRequestMemo) for safe methods; of the use cases that write, only
+// Checkout and PayOrder install one, for the checks they read before their
+// transaction (the account read by authorisation, KYC and the view after
+// it), which change nothing they read. Reads inside a transaction never
+// consult it.
 
 type memoKey struct{}
 
