@@ -156,7 +156,7 @@ func (s agreementSource) VersionAcceptedBefore(ctx context.Context, customerID s
 }
 
 func (s agreementSource) VersionInForce(ctx context.Context, at time.Time) (string, error) {
-	r, err := store.AgreementVersionInForce(ctx, s.a.db, at)
+	r, err := store.AgreementVersionHeadInForce(ctx, s.a.db, at) // the id only: not the source text
 	if err != nil {
 		if store.IsNotFound(err) {
 			return "", errs.E(errs.Op("app.VersionInForce"), errs.NotFound, "agreement.none_in_force", "no agreement version in force", errs.ErrNotFound)

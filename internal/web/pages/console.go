@@ -140,15 +140,17 @@ func (h *handlers) consoleHome(w http.ResponseWriter, req *http.Request, _ webct
 // policyInForce returns the policy of the agreement version in force at
 // business time now, and that version's id.
 func (h *handlers) policyInForce(ctx context.Context) (*policy.Set, string, error) {
-	// AgreementCurrent is the version in force now, parsed (its policy
-	// included), read once per page request (app's request memo): the
-	// banners and the page share it.
-	v, err := h.app.AgreementCurrent(ctx)
+	src := h.app.Policy().Source
+	id, err := src.VersionInForce(ctx, h.app.Now())
 	if err != nil {
 		return nil, "", fmt.Errorf("policy in force: %w", err)
 	}
-	if v.Doc == nil || v.Doc.Policy == nil {
-		return nil, "", fmt.Errorf("policy of version %s is missing", v.ID)
+	set, err := src.SetForVersion(ctx, id)
+	if err != nil {
+		return nil, "", fmt.Errorf("policy of version %s: %w", id, err)
 	}
-	return v.Doc.Policy, v.ID, nil
+	if set == nil {
+		return nil, "", fmt.Errorf("policy of version %s is missing", id)
+	}
+	return set, id, nil
 }
