@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -98,19 +97,7 @@ func TestInTxDeliveryFailureFallsBackToTheJob(t *testing.T) {
 	t.Run("record fails", func(t *testing.T) {
 		t.Parallel()
 		s := newCommerceApp(t)
-		failed := false
-		s.a.FailRecordForTest(func() error {
-			if !failed {
-				failed = true
-				return errors.New("crash before the record")
-			}
-			return nil
-		})
-		_, p := s.buyer(t, 100000)
-		o := s.buy(t, p, "cs-nc-bw", "s1", "month")
-		if o.State != "provisioning" || !failed {
-			t.Fatalf("order = %s (failed %v)", o.State, failed)
-		}
+		_, p, o := s.buyWithFailedRecord(t)
 		svc := s.serviceOf(t, p, o.ID)
 		if n := countRows(t, s.a, `SELECT COUNT(*) FROM sandbox_lease WHERE token = $1`, svc.ID); n != 0 {
 			t.Errorf("leases after the rolled-back attempt = %d", n)

@@ -96,19 +96,7 @@ func TestCrashBetweenEffectAndRecordProvisionsOnce(t *testing.T) {
 	ctx := context.Background()
 	d := newCounting(nil, true)
 	s.a.SetDriverForTest("sandbox", d)
-	failed := false
-	s.a.FailRecordForTest(func() error {
-		if !failed {
-			failed = true
-			return errors.New("crash before the record")
-		}
-		return nil
-	})
-	_, p := s.buyer(t, 100000)
-	o := s.buy(t, p, "cs-nc-bw", "s1", "month")
-	if o.State != "provisioning" || !failed {
-		t.Fatalf("order after a failed record = %s (failed %v)", o.State, failed)
-	}
+	_, p, o := s.buyWithFailedRecord(t)
 	svc := s.serviceOf(t, p, o.ID)
 	if svc.State != "pending" {
 		t.Fatalf("service before delivery = %s", svc.State)
@@ -496,4 +484,25 @@ func TestProvisioningJobDeliversAsynchronousDrivers(t *testing.T) {
 	if _, effects := d.counts(svc.ID); effects != 1 {
 		t.Fatalf("effects = %d", effects)
 	}
+}
+
+// buyWithFailedRecord makes the first record step fail (a crash between
+// the driver's effect and the record), then has a new buyer buy a sandbox
+// server: the order is paid and waits in provisioning.
+func (s commerceSUT) buyWithFailedRecord(t *testing.T) (registered, account.Principal, app.OrderView) {
+	t.Helper()
+	failed := false
+	s.a.FailRecordForTest(func() error {
+		if !failed {
+			failed = true
+			return errors.New("crash before the record")
+		}
+		return nil
+	})
+	r, p := s.buyer(t, 100000)
+	o := s.buy(t, p, "cs-nc-bw", "s1", "month")
+	if o.State != "provisioning" || !failed {
+		t.Fatalf("order after a failed record = %s (failed %v)", o.State, failed)
+	}
+	return r, p, o
 }

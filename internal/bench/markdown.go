@@ -24,16 +24,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("| engine | case | clients | value | unit | p50 ms | p99 ms | ratio | versus | errors | goal (issue 19) | verdict |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.Rows {
-		clients := ""
-		if x.Clients > 0 {
-			clients = fmt.Sprint(x.Clients)
-		} else if x.Rate > 0 {
-			clients = fmt.Sprintf("%d/s", x.Rate)
-		}
-		ratio := "n/a"
-		if x.Ratio != nil {
-			ratio = fmt.Sprintf("%.3f", *x.Ratio)
-		}
+		clients, ratio := x.clientsLabel(), x.ratioLabel("%.3f")
 		verdict := x.Verdict
 		if verdict == "BELOW FLOOR" {
 			verdict = "**BELOW FLOOR**"

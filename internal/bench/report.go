@@ -174,16 +174,7 @@ func (r Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "engine\tcase\tclients\tvalue\tunit\tp50 ms\tp99 ms\tratio\tversus\terrors\tverdict\t")
 	for _, x := range r.Rows {
-		clients := ""
-		if x.Clients > 0 {
-			clients = fmt.Sprint(x.Clients)
-		} else if x.Rate > 0 {
-			clients = fmt.Sprintf("%d/s", x.Rate)
-		}
-		ratio := "n/a"
-		if x.Ratio != nil {
-			ratio = fmt.Sprintf("%.2f", *x.Ratio)
-		}
+		clients, ratio := x.clientsLabel(), x.ratioLabel("%.2f")
 		lat := func(v float64) string {
 			if v == 0 {
 				return "-"
@@ -209,6 +200,25 @@ func (r Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
 	}
 	return nil
+}
+
+// clientsLabel is the row's concurrency: clients, or a fixed rate.
+func (x Row) clientsLabel() string {
+	switch {
+	case x.Clients > 0:
+		return fmt.Sprint(x.Clients)
+	case x.Rate > 0:
+		return fmt.Sprintf("%d/s", x.Rate)
+	}
+	return ""
+}
+
+// ratioLabel is the ratio in format, or n/a.
+func (x Row) ratioLabel(format string) string {
+	if x.Ratio == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf(format, *x.Ratio)
 }
 
 func formatValue(v float64) string {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"strings"
-	"time"
 )
 
 // Batched child reads for list pages: one statement for the lines (or
@@ -40,14 +39,10 @@ func orderLinesOf(ctx context.Context, q Querier, ids []string) (map[string][]Or
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var l OrderLineRow
-		var oid string
-		var sla int64
-		if err := rows.Scan(&oid, &l.Idx, &l.ProductID, &l.PlanID, &l.ProductName, &l.PlanName, &l.Kind, &l.Cycle, &l.Quantity,
-			&l.UnitPriceFen, &l.TotalFen, &l.RefundClass, &l.RefundClause, &sla, &l.AttachTo); err != nil {
+		oid, l, err := scanOrderLine(rows)
+		if err != nil {
 			return nil, err
 		}
-		l.DeliverySLA = time.Duration(sla) * time.Millisecond
 		out[oid] = append(out[oid], l)
 	}
 	return out, rows.Err()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"hash/fnv"
 	"strings"
 	"time"
@@ -311,7 +310,7 @@ const leaseWindow = 32
 
 // leasedAmong reports which of addrs are leased.
 func (tx *Tx) leasedAmong(ctx context.Context, addrs []any) (map[string]bool, error) {
-	q := `SELECT address FROM sandbox_lease WHERE address IN (` + dollarList(1, len(addrs)) + `)`
+	q := `SELECT address FROM sandbox_lease WHERE address IN (` + inList(0, len(addrs)) + `)`
 	rows, err := tx.Query(ctx, q, addrs...)
 	if err != nil {
 		return nil, err
@@ -441,16 +440,4 @@ func AssignmentsEndedBy(ctx context.Context, q Querier, by time.Time, limit int)
 func (tx *Tx) AssignmentDelete(ctx context.Context, id string) (bool, error) {
 	n, err := tx.Exec(ctx, `DELETE FROM address_assignment WHERE id = $1 AND until_ms IS NOT NULL`, id)
 	return n == 1, err
-}
-
-// dollarList is "$first, $first+1, …" for n parameters.
-func dollarList(first, n int) string {
-	b := make([]byte, 0, n*5)
-	for i := range n {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = fmt.Appendf(b, "$%d", first+i)
-	}
-	return string(b)
 }

@@ -119,14 +119,10 @@ func orderLines(ctx context.Context, q Querier, orderID string) ([]OrderLineRow,
 	defer rows.Close()
 	var out []OrderLineRow
 	for rows.Next() {
-		var l OrderLineRow
-		var oid string
-		var sla int64
-		if err := rows.Scan(&oid, &l.Idx, &l.ProductID, &l.PlanID, &l.ProductName, &l.PlanName, &l.Kind, &l.Cycle, &l.Quantity,
-			&l.UnitPriceFen, &l.TotalFen, &l.RefundClass, &l.RefundClause, &sla, &l.AttachTo); err != nil {
+		_, l, err := scanOrderLine(rows)
+		if err != nil {
 			return nil, err
 		}
-		l.DeliverySLA = time.Duration(sla) * time.Millisecond
 		out = append(out, l)
 	}
 	return out, rows.Err()
@@ -298,4 +294,17 @@ func Payments(ctx context.Context, q Querier, orderID string) ([]PaymentRow, err
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// scanOrderLine reads one row of orderLineCols: the order id and the line.
+func scanOrderLine(s scanner) (string, OrderLineRow, error) {
+	var l OrderLineRow
+	var oid string
+	var sla int64
+	if err := s.Scan(&oid, &l.Idx, &l.ProductID, &l.PlanID, &l.ProductName, &l.PlanName, &l.Kind, &l.Cycle, &l.Quantity,
+		&l.UnitPriceFen, &l.TotalFen, &l.RefundClass, &l.RefundClause, &sla, &l.AttachTo); err != nil {
+		return "", l, err
+	}
+	l.DeliverySLA = time.Duration(sla) * time.Millisecond
+	return oid, l, nil
 }
