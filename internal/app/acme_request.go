@@ -167,11 +167,19 @@ func (a *App) SubmitCertificateRequest(ctx context.Context, p account.Principal,
 	return a.Certificate(ctx, p, serviceID)
 }
 
-// requeueDelivery puts a pending delivery back in the queue with a job.
+// requeueDelivery puts a pending delivery back in the queue with a job. A
+// delivery still queued — its first job may be running the driver right
+// now, which would answer for the state before this change — is marked
+// too (a later updated_at), so that job's pending answer is not recorded
+// over the requeue (ProvisionService) and the new job asks the driver again.
 func (a *App) requeueDelivery(ctx context.Context, tx *store.Tx, rec store.ProvisionRow, why string) error {
-	if rec.State == ProvPending {
-		rec.State, rec.Notes, rec.UpdatedAt = ProvQueued, why, tx.Now
-		if ok, err := tx.ProvisionUpdate(ctx, rec, ProvPending); err != nil || !ok {
+	if from := rec.State; from == ProvPending || from == ProvQueued {
+		next := tx.Now.Truncate(time.Millisecond) // stored in milliseconds
+		if !next.After(rec.UpdatedAt) {
+			next = rec.UpdatedAt.Add(time.Millisecond) // a change within the same millisecond still shows
+		}
+		rec.State, rec.Notes, rec.UpdatedAt = ProvQueued, why, next
+		if ok, err := tx.ProvisionUpdate(ctx, rec, from); err != nil || !ok {
 			return conflictOr(err)
 		}
 	}

@@ -435,6 +435,13 @@ func (a *App) ProvisionService(ctx context.Context, serviceID string) error {
 			if err != nil || cur.State != ProvQueued {
 				return err
 			}
+			if !cur.UpdatedAt.Equal(rec.UpdatedAt) {
+				// Requeued while the driver ran (requeueDelivery: the customer's
+				// certificate request arrived): the driver answered for the
+				// state before it, and the job enqueued with the requeue asks
+				// again. Recording pending now would strand the service.
+				return nil
+			}
 			cur.State, cur.Attempts, cur.Notes, cur.LastError, cur.UpdatedAt = ProvPending, cur.Attempts+1, res.Notes, "", tx.Now
 			if ok, err := tx.ProvisionUpdate(ctx, cur, ProvQueued); err != nil || !ok {
 				return conflictOr(err)

@@ -96,3 +96,15 @@ func (a *App) DeliverOrderForTest(ctx context.Context, orderID string) error {
 
 // ACMEDriverForTest is the installed acme driver (nil before ConfigureACME).
 func (a *App) ACMEDriverForTest() Driver { return a.delivery().drivers["acme"] }
+
+// RequeueDeliveryForTest requeues a service's delivery as a customer's
+// certificate request does (requeueDelivery), in its own transaction.
+func (a *App) RequeueDeliveryForTest(ctx context.Context, serviceID, why string) error {
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		rec, err := store.ProvisionGet(ctx, tx, serviceID)
+		if err != nil {
+			return err
+		}
+		return a.requeueDelivery(ctx, tx, rec, why)
+	})
+}
