@@ -20,7 +20,7 @@ type benchCmd struct {
 	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
 	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
 	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
-	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
+	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N, checkout-2step-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
 }
 
 func (b *benchCmd) Run(e *env) error {

@@ -85,7 +85,7 @@ func checkBenchReport(t *testing.T, eng string, r bench.Report) {
 		hasCeiling = false // a machine without pgbench: ratios are n/a
 	}
 	want := []key{{bench.CaseCeilingUsage, 4}, {bench.CaseCheckout, 1}, {bench.CaseCheckout, 4}, {bench.CaseCheckout, 16},
-		{bench.CaseCheckoutHot, 4}, {bench.CaseCheckoutHot, 16}, {bench.CaseRefund, 4}, {bench.CasePortal, 0}, {bench.CaseUsage, 4},
+		{bench.CaseCheckoutHot, 4}, {bench.CaseCheckoutHot, 16}, {bench.CaseCheckout2Step, 16}, {bench.CaseRefund, 4}, {bench.CasePortal, 0}, {bench.CaseUsage, 4},
 		{bench.CaseReady, 0}, {bench.CaseIdleRSS, 0}}
 	for _, k := range want {
 		x, ok := rows[k]
@@ -122,6 +122,7 @@ func checkBenchReport(t *testing.T, eng string, r bench.Report) {
 			ratio(rows[key{bench.CaseCheckoutHot, n}], rows[key{bench.CaseCheckout, n}], bench.CaseCheckout+" c="+strconv.Itoa(n))
 		}
 	}
+	ratio(rows[key{bench.CaseCheckout2Step, 16}], rows[key{bench.CaseCheckout, 16}], bench.CaseCheckout+" c=16")
 	ratio(rows[key{bench.CaseUsage, 4}], rows[key{bench.CaseCeilingUsage, 4}], bench.CaseCeilingUsage)
 	for _, k := range []key{{bench.CaseCheckoutHot, 16}, {bench.CaseUsage, 4}, {bench.CaseRefund, 4}, {bench.CasePortal, 0}, {bench.CaseIdleRSS, 0}} {
 		if x := rows[k]; x.Goal == "" || x.Verdict == "" {

@@ -39,6 +39,12 @@ const idemCheckout = "checkout"
 // key clauses not acknowledged, KYC not approved, standing, a product no
 // licence covers, a pack that may not attach. Prices come from the
 // catalog; stock and the coupon's use are taken by conditional updates.
+//
+// With in.Pay (balance only; order.pay is needed too) the order is paid in
+// the same transaction (payAtCheckout) and answered paid — delivered
+// already when every driver delivers in the transaction: one request and
+// one commit where placing and paying take two of each. It is all or
+// nothing: a balance that does not cover the total places no order.
 func (a *App) Checkout(ctx context.Context, p account.Principal, in CheckoutRequest, idem Idem) (view OrderView, replayed bool, err error) {
 	ctx = WithRequestMemo(ctx) // the reads before the transaction share one account read (request_memo.go)
 	tenant := p.TenantID()
@@ -48,6 +54,15 @@ func (a *App) Checkout(ctx context.Context, p account.Principal, in CheckoutRequ
 	}
 	if err := a.Authorize(ctx, p, "order.create", obj); err != nil {
 		return OrderView{}, false, err
+	}
+	if in.Pay != nil {
+		if in.Pay.Method != MethodBalance {
+			return OrderView{}, false, fieldErr("app.Checkout", CodePaymentInvalid, errs.Invalid, "body.pay.method", "enum",
+				"only the balance pays at checkout; pay through a gateway with POST /orders/{id}/pay", nil)
+		}
+		if err := a.Authorize(ctx, p, "order.pay", obj); err != nil {
+			return OrderView{}, false, err
+		}
 	}
 	if idem.Key != "" {
 		if err := order.ValidateIdemKey(idem.Key); err != nil {
@@ -342,6 +357,11 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 			"agreement_version": vr.ID, "acceptance": stored.ID, "lines": len(o.Lines)}}); err != nil {
 			return err
 		}
+		if in.Pay != nil && opts == (checkoutOpts{}) {
+			if view, err = a.payAtCheckout(ctx, tx, p, row); err != nil {
+				return err
+			}
+		}
 		if idem.Key != "" {
 			body, err := json.Marshal(view)
 			if err != nil {
@@ -355,6 +375,41 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 		return OrderView{}, err
 	}
 	return view, nil
+}
+
+// payAtCheckout pays the order just placed in tx from the payer's
+// balance, as PayOrder by balance does (clause 2.2: refund credit first,
+// the conditional debit as the transaction's last write), and answers the
+// order as it now stands — paid, provisioning or already delivered. A
+// balance that cannot cover the total is wallet.insufficient_balance and
+// the checkout's transaction rolls back: no order, no stock or coupon
+// taken, no acceptance recorded.
+func (a *App) payAtCheckout(ctx context.Context, tx *store.Tx, p account.Principal, r store.OrderRow) (OrderView, error) {
+	if err := resellerPayRule(p, r, MethodBalance); err != nil {
+		return OrderView{}, err
+	}
+	post := func() error { return nil }
+	if due := r.TotalFen - r.PaidFen; due > 0 {
+		var err error
+		if post, err = a.payFromBalanceLast(ctx, tx, &r, due); err != nil {
+			return OrderView{}, err
+		}
+	}
+	if err := a.markPaid(ctx, tx, r); err != nil {
+		return OrderView{}, err
+	}
+	if err := post(); err != nil { // last: the balance row's lock is held only from here to the commit
+		return OrderView{}, err
+	}
+	now, err := store.OrderGet(ctx, tx, r.ID)
+	if err != nil {
+		return OrderView{}, err
+	}
+	pays, err := store.Payments(ctx, tx, r.ID)
+	if err != nil {
+		return OrderView{}, err
+	}
+	return orderView(now, pays), nil
 }
 
 // applyCoupon checks the coupon against the order and records the

@@ -52,6 +52,16 @@ type CheckoutRequest struct {
 	Agreement  AgreementAck  `json:"agreement"`
 	// FromCart empties the customer's cart once the order is placed.
 	FromCart bool `json:"from_cart,omitempty" example:"false"`
+	// Pay, when set, pays the order in the checkout's own transaction
+	// (see Checkout): placed and paid, or nothing at all.
+	Pay *CheckoutPay `json:"pay,omitempty" doc:"Pay at once: the order is placed and paid in one transaction, or not placed at all."`
+}
+
+// CheckoutPay is how an order is paid at checkout. Only the balance can
+// pay there: a gateway payment needs the customer at the gateway, which
+// POST /orders/{id}/pay starts.
+type CheckoutPay struct {
+	Method string `json:"method" enum:"balance" example:"balance" doc:"balance: the whole total from the balance, refund credit first."`
 }
 
 // Idem is a request's Idempotency-Key and the hash of its raw body.

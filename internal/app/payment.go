@@ -273,11 +273,9 @@ func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) erro
 	// The order moves to provisioning and each service's driver delivers
 	// it (delivery.go); the last delivery delivers the order, which starts
 	// the inspection window and anchors the refund window (clauses 2.3,
-	// 3.1). An order of traffic packs only is delivered now.
-	r, err = store.OrderGet(ctx, tx, r.ID)
-	if err != nil {
-		return err
-	}
+	// 3.1). An order of traffic packs only is delivered now. r is the row
+	// as OrderUpdate wrote it (nothing since writes the order).
+	r = withState(r, o, tx.Now)
 	return a.startDelivery(ctx, tx, r, domainOrder(r))
 }
 

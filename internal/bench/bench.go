@@ -102,7 +102,7 @@ const (
 func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	o.defaults()
 	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds()}
-	perEngine := 2 + 1 + len(o.Clients) + 3 // ceilings, start, checkout, refund, portal, usage
+	perEngine := 2 + 1 + len(o.Clients) + 1 + 3 // ceilings, start, checkout, checkout-2step, refund, portal, usage
 	for _, n := range o.Clients {
 		if n > 1 {
 			perEngine++ // checkout-hot
@@ -195,7 +195,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 	for _, n := range o.Clients {
 		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%v)", eng, n, d)
 		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
-			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }))
+			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, false))
 		}))
 		if cr, ok := ceil[n]; ok {
 			row.ratioTo(cr, fmt.Sprintf("%s c=%d", cr.Case, cr.Clients))
@@ -209,7 +209,18 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 		}
 		say("%s checkout, %d clients all paying from one shared balance (%v)", eng, n, d)
 		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func() measured {
-			return closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 }))
+			return closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 }, false))
+		}))
+		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
+		rows = append(rows, row)
+	}
+	// The same checkout placed and paid in two requests (two transactions),
+	// as a client that does not send pay does it: its ratio is to the
+	// one-request checkout at the same concurrency.
+	if n := maxOf(o.Clients); n > 0 {
+		say("%s checkout in two requests (place, then pay), %d clients (%v)", eng, n, d)
+		row := rowOf(eng, CaseCheckout2Step, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout2Step, n), func() measured {
+			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, true))
 		}))
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
 		rows = append(rows, row)

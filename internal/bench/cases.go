@@ -69,20 +69,26 @@ func (c *client) do(ctx context.Context, buyer int, method, path string, body []
 }
 
 // checkoutBody is the fixture plan's checkout, every key clause
-// acknowledged.
-func (c *client) checkoutBody() []byte {
+// acknowledged; with pay, paid from the balance in the same request.
+func (c *client) checkoutBody(pay bool) []byte {
 	f := c.in.Fixture
-	b, _ := json.Marshal(map[string]any{
+	body := map[string]any{
 		"lines":     []map[string]any{{"product_id": f.ProductID, "plan_id": f.PlanID, "cycle": f.Cycle, "quantity": 1}},
 		"agreement": map[string]any{"version_id": "", "acknowledged": f.Acknowledged},
-	})
+	}
+	if pay {
+		body["pay"] = map[string]any{"method": "balance"}
+	}
+	b, _ := json.Marshal(body)
 	return b
 }
 
-// checkout is POST /api/v1/orders then POST /api/v1/orders/{id}/pay by
-// balance, as buyer pick(client): one checkout.
-func (c *client) checkout(pick func(client int) int) op {
-	body := c.checkoutBody()
+// checkout is one checkout paid by balance as buyer pick(client): POST
+// /api/v1/orders with pay (placed and paid in one request and one
+// transaction), or with twoStep POST /api/v1/orders then POST
+// /api/v1/orders/{id}/pay (two requests, two transactions).
+func (c *client) checkout(pick func(client int) int, twoStep bool) op {
+	body := c.checkoutBody(!twoStep)
 	pay := []byte(`{"method":"balance"}`)
 	return func(ctx context.Context, cl int) (int, error) {
 		buyer := pick(cl)
@@ -93,8 +99,10 @@ func (c *client) checkout(pick func(client int) int) op {
 		if err := c.do(ctx, buyer, http.MethodPost, "/api/v1/orders", body, http.StatusCreated, &o); err != nil {
 			return 0, err
 		}
-		if err := c.do(ctx, buyer, http.MethodPost, "/api/v1/orders/"+o.ID+"/pay", pay, http.StatusOK, &o); err != nil {
-			return 0, err
+		if twoStep {
+			if err := c.do(ctx, buyer, http.MethodPost, "/api/v1/orders/"+o.ID+"/pay", pay, http.StatusOK, &o); err != nil {
+				return 0, err
+			}
 		}
 		if o.State != "paid" && o.State != "provisioning" && o.State != "delivered" {
 			return 0, fmt.Errorf("order %s is %s after paying", o.ID, o.State)

@@ -36,7 +36,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			mdLat(x.P50Ms, x.Ops), mdLat(x.P99Ms, x.Ops), ratio, x.Versus, x.Errors, x.Goal, verdict)
 	}
 	b.WriteString("\n```text\n")
-	b.WriteString("Throughput as a share of the reference (engine ceiling; distinct buyers for checkout-hot), 0 … 1 (█ = 2.5 %)\n")
+	b.WriteString("Throughput as a share of the reference (engine ceiling; distinct buyers for checkout-hot; one-request checkout for checkout-2step), 0 … 1 (█ = 2.5 %)\n")
 	for _, x := range r.Rows {
 		if x.Ratio == nil {
 			continue

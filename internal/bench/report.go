@@ -11,16 +11,17 @@ import (
 
 // Cases, as they appear in the table and the JSON.
 const (
-	CaseCeilingTx    = "ceiling:tx"    // pgbench -N, or the bare SQLite loop
-	CaseCeilingUsage = "ceiling:batch" // bare batched insert of usage rows
-	CaseFsync        = "probe:fsync"   // a 4 KiB write and fsync, one at a time (SQLite's disk)
-	CaseCheckout     = "checkout"
-	CaseCheckoutHot  = "checkout-hot" // every client pays from one balance
-	CaseRefund       = "refund-eligibility"
-	CasePortal       = "portal"
-	CaseUsage        = "usage-ingest"
-	CaseReady        = "start-to-ready"
-	CaseIdleRSS      = "idle-rss"
+	CaseCeilingTx     = "ceiling:tx"    // pgbench -N, or the bare SQLite loop
+	CaseCeilingUsage  = "ceiling:batch" // bare batched insert of usage rows
+	CaseFsync         = "probe:fsync"   // a 4 KiB write and fsync, one at a time (SQLite's disk)
+	CaseCheckout      = "checkout"
+	CaseCheckoutHot   = "checkout-hot"   // every client pays from one balance
+	CaseCheckout2Step = "checkout-2step" // placed, then paid: two requests
+	CaseRefund        = "refund-eligibility"
+	CasePortal        = "portal"
+	CaseUsage         = "usage-ingest"
+	CaseReady         = "start-to-ready"
+	CaseIdleRSS       = "idle-rss"
 )
 
 // Report is one run.

@@ -4,19 +4,83 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"yuanxu/internal/audit"
 	"yuanxu/internal/errs"
 )
 
-// AuditInsert writes one audit event in the transaction. It touches no shared
-// row: concurrent transactions never contend on it.
+// AuditInsert records one audit event in the transaction. It touches no
+// shared row: concurrent transactions never contend on it.
+//
+// The event is buffered on tx and written, with the transaction's other
+// events, in as few multi-row INSERTs as possible when fn returns
+// successfully — still inside the transaction (InTx, each group-commit
+// member's savepoint), so it commits or rolls back exactly with the rest
+// of fn's writes; a Nested step that fails drops the events it recorded.
+// A write error (a duplicate id) therefore surfaces as InTx's error, not
+// here. Reads of audit_event through tx (AuditOf) write the buffer first.
 func (tx *Tx) AuditInsert(ctx context.Context, e audit.Event) error {
-	_, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.ID, Ms(e.At), e.Actor, e.Action, e.SubjectType, e.SubjectID, e.ClientIP, e.RequestID, e.Data)
-	return err
+	tx.audits = append(tx.audits, e)
+	return nil
 }
+
+// auditChunks are the multi-row statement sizes flushAudit uses: a buffer
+// of n events is written as the binary decomposition of n (largest
+// first), so a handful of statement texts serve every size and stay in
+// the prepared-statement caches.
+var auditChunks = [...]int{64, 32, 16, 8, 4, 2, 1}
+
+// flushAudit writes the events AuditInsert buffered and empties the
+// buffer.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	evs := tx.audits
+	tx.audits = nil
+	for len(evs) > 0 {
+		n := 1
+		for _, c := range auditChunks {
+			if c <= len(evs) {
+				n = c
+				break
+			}
+		}
+		args := make([]any, 0, n*9)
+		for _, e := range evs[:n] {
+			args = append(args, e.ID, Ms(e.At), e.Actor, e.Action, e.SubjectType, e.SubjectID, e.ClientIP, e.RequestID, e.Data)
+		}
+		if _, err := tx.Exec(ctx, auditInsertSQL(n), args...); err != nil {
+			return err
+		}
+		evs = evs[n:]
+	}
+	return nil
+}
+
+var auditInsertSQLs [65]string
+
+func init() {
+	for _, n := range auditChunks {
+		var b strings.Builder
+		b.WriteString(`INSERT INTO audit_event (` + auditCols + `) VALUES `)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j := 0; j < 9; j++ {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", i*9+j+1)
+			}
+			b.WriteString(")")
+		}
+		auditInsertSQLs[n] = b.String()
+	}
+}
+
+// auditInsertSQL is the INSERT of n events (n one of auditChunks).
+func auditInsertSQL(n int) string { return auditInsertSQLs[n] }
 
 const auditCols = `id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data`
 

@@ -185,6 +185,11 @@ func OpenCaseCount(ctx context.Context, q Querier, accountID string) (int64, err
 // AuditOf lists the audit events about one subject, oldest first (at
 // most limit).
 func AuditOf(ctx context.Context, q Querier, subjectType, subjectID string, limit int) ([]audit.Event, error) {
+	if tx, ok := q.(*Tx); ok {
+		if err := tx.flushAudit(ctx); err != nil { // its own buffered events count too
+			return nil, err
+		}
+	}
 	rows, err := q.Query(ctx, `SELECT `+auditCols+` FROM audit_event WHERE subject_type = $1 AND subject_id = $2 ORDER BY id LIMIT $3`,
 		subjectType, subjectID, limit)
 	if err != nil {

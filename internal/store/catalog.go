@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -55,6 +56,7 @@ func scanPlan(s scanner) (PlanRow, error) {
 // ProductPut inserts or replaces a product row (errs.ErrDuplicate never:
 // the id is the key).
 func (tx *Tx) ProductPut(ctx context.Context, r ProductRow) error {
+	tx.forgetCatalog()
 	_, err := tx.Exec(ctx, `INSERT INTO product (`+productCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
  ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, description = excluded.description,
  active = excluded.active, spec = excluded.spec, region = excluded.region, delivery_sla_ms = excluded.delivery_sla_ms,
@@ -68,6 +70,7 @@ func (tx *Tx) ProductPut(ctx context.Context, r ProductRow) error {
 // written only on insert or when setStock is true (the console's
 // restock), so that a price edit never races a checkout's decrement.
 func (tx *Tx) PlanPut(ctx context.Context, r PlanRow, setStock bool) error {
+	tx.forgetCatalog()
 	q := `INSERT INTO product_plan (` + planCols + `) VALUES ($1, $2, $3, $4, $5, $6)
  ON CONFLICT (id) DO UPDATE SET name = excluded.name, prices = excluded.prices, sort_key = excluded.sort_key`
 	if setStock {
@@ -79,6 +82,7 @@ func (tx *Tx) PlanPut(ctx context.Context, r PlanRow, setStock bool) error {
 
 // PlanDelete removes a plan of a product.
 func (tx *Tx) PlanDelete(ctx context.Context, productID, planID string) error {
+	tx.forgetCatalog()
 	_, err := tx.Exec(ctx, `DELETE FROM product_plan WHERE id = $1 AND product_id = $2`, planID, productID)
 	return err
 }
@@ -87,6 +91,7 @@ func (tx *Tx) PlanDelete(ctx context.Context, productID, planID string) error {
 // conditional update: ok=false when fewer remain. Unlimited plans (-1) are
 // left alone and always succeed.
 func (tx *Tx) PlanTakeStock(ctx context.Context, planID string, qty int64) (bool, error) {
+	tx.forgetCatalog()
 	n, err := tx.Exec(ctx, `UPDATE product_plan SET stock = stock - $2 WHERE id = $1 AND stock <> -1 AND stock >= $2`, planID, qty)
 	if err != nil || n == 1 {
 		return n == 1, err
@@ -101,15 +106,40 @@ func (tx *Tx) PlanTakeStock(ctx context.Context, planID string, qty int64) (bool
 // PlanReturnStock gives qty units back to a counted plan (an unpaid order
 // expired or was cancelled).
 func (tx *Tx) PlanReturnStock(ctx context.Context, planID string, qty int64) error {
+	tx.forgetCatalog()
 	_, err := tx.Exec(ctx, `UPDATE product_plan SET stock = stock + $2 WHERE id = $1 AND stock <> -1`, planID, qty)
 	return err
 }
 
-// ProductGet reads one product (errs.ErrNotFound when missing).
+// catalogMemo holds the catalog rows a transaction read, so that the
+// steps of one payment (services created, delivery started, delivered)
+// read a product and its plans once. Every catalog write in the
+// transaction forgets it, and so does a Nested step that rolls back.
+type catalogMemo struct {
+	products map[string]ProductRow
+	plans    map[string][]PlanRow // by product id
+}
+
+func (tx *Tx) forgetCatalog() { tx.catalog = catalogMemo{} }
+
+// ProductGet reads one product (errs.ErrNotFound when missing). Read
+// through a transaction, it is read once per transaction.
 func ProductGet(ctx context.Context, q Querier, id string) (ProductRow, error) {
+	tx, _ := q.(*Tx)
+	if tx != nil {
+		if r, ok := tx.catalog.products[id]; ok {
+			return r, nil
+		}
+	}
 	r, err := scanProduct(q.QueryRow(ctx, `SELECT `+productCols+` FROM product WHERE id = $1`, id))
 	if err != nil {
 		return r, errorf("store.ProductGet", err)
+	}
+	if tx != nil {
+		if tx.catalog.products == nil {
+			tx.catalog.products = map[string]ProductRow{}
+		}
+		tx.catalog.products[id] = r
 	}
 	return r, nil
 }
@@ -139,6 +169,25 @@ func Products(ctx context.Context, q Querier, activeOnly bool) ([]ProductRow, er
 // Plans lists the plans of a product by sort key; every plan when
 // productID is empty.
 func Plans(ctx context.Context, q Querier, productID string) ([]PlanRow, error) {
+	tx, _ := q.(*Tx)
+	if tx == nil || productID == "" {
+		return plans(ctx, q, productID)
+	}
+	if ps, ok := tx.catalog.plans[productID]; ok {
+		return slices.Clone(ps), nil
+	}
+	ps, err := plans(ctx, q, productID)
+	if err != nil {
+		return nil, err
+	}
+	if tx.catalog.plans == nil {
+		tx.catalog.plans = map[string][]PlanRow{}
+	}
+	tx.catalog.plans[productID] = slices.Clone(ps)
+	return ps, nil
+}
+
+func plans(ctx context.Context, q Querier, productID string) ([]PlanRow, error) {
 	query, args := `SELECT `+planCols+` FROM product_plan`, []any{}
 	if productID != "" {
 		query, args = query+` WHERE product_id = $1`, append(args, productID)

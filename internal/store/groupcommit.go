@@ -287,6 +287,9 @@ func (g *gcGroup) runMember(m *gcMember, report func(gcStep)) (gcStep, error) {
 		}
 	}()
 	err := m.fn(context.WithoutCancel(m.ctx), tx)
+	if err == nil {
+		err = tx.finish(context.WithoutCancel(m.ctx))
+	}
 	returned = true
 	if err == nil {
 		err = m.ctx.Err()

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 )
@@ -53,7 +54,37 @@ func (tx *Tx) ServiceInsert(ctx context.Context, r ServiceRow) error {
 		NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.CreatedAt), Ms(r.UpdatedAt)); err != nil {
 		return err
 	}
-	return tx.serviceSuspensionsPut(ctx, r.ID, r.Suspensions)
+	for _, x := range r.Suspensions { // a new id has none stored yet
+		if _, err := tx.Exec(ctx, `INSERT INTO service_suspension (service_id, reason, since_ms) VALUES ($1, $2, $3)`, r.ID, x.Reason, Ms(x.Since)); err != nil {
+			return err
+		}
+	}
+	tx.knowSuspensions(r.ID, r.Suspensions)
+	return nil
+}
+
+// knowSuspensions records what tx read or wrote as id's suspensions, so
+// that ServiceUpdate skips rewriting them unchanged.
+func (tx *Tx) knowSuspensions(id string, ss []ServiceSuspensionRow) {
+	if tx.susp == nil {
+		tx.susp = map[string][]ServiceSuspensionRow{}
+	}
+	tx.susp[id] = slices.Clone(ss)
+}
+
+// suspensionsKnown reports whether ss are id's suspensions as tx last
+// read or wrote them.
+func (tx *Tx) suspensionsKnown(id string, ss []ServiceSuspensionRow) bool {
+	known, ok := tx.susp[id]
+	if !ok || len(known) != len(ss) {
+		return false
+	}
+	for i := range known {
+		if known[i].Reason != ss[i].Reason || !known[i].Since.Equal(ss[i].Since) {
+			return false
+		}
+	}
+	return true
 }
 
 func (tx *Tx) serviceSuspensionsPut(ctx context.Context, id string, ss []ServiceSuspensionRow) error {
@@ -65,12 +96,15 @@ func (tx *Tx) serviceSuspensionsPut(ctx context.Context, id string, ss []Service
 			return err
 		}
 	}
+	tx.knowSuspensions(id, ss)
 	return nil
 }
 
 // ServiceUpdate writes every mutable column of r and its suspensions if
 // the stored row is unchanged since prevUpdated (ok=false otherwise: the
-// caller reloads or reports a conflict).
+// caller reloads or reports a conflict). The suspensions are rewritten
+// unless tx itself read or wrote exactly these for the service (a row
+// read on the pool is always rewritten).
 func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.Time) (bool, error) {
 	n, err := tx.Exec(ctx, `UPDATE service SET plan_id = $2, name = $3, state = $4, starts_at_ms = $5, expires_at_ms = $6, auto_renew = $7,
  renewal_paused = $8, reminders_sent = $9, terminated_at_ms = $10, data_destroy_requested_at_ms = $11, updated_at_ms = $12
@@ -78,6 +112,9 @@ func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.
 		r.RenewalPaused, joinIDs(r.RemindersSent), NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.UpdatedAt), Ms(prevUpdated))
 	if err != nil || n != 1 {
 		return false, err
+	}
+	if tx.suspensionsKnown(r.ID, r.Suspensions) {
+		return true, nil
 	}
 	return true, tx.serviceSuspensionsPut(ctx, r.ID, r.Suspensions)
 }
@@ -108,7 +145,15 @@ func serviceSuspensions(ctx context.Context, q Querier, ids []string) (map[strin
 		s.Since = FromMs(since)
 		out[id] = append(out[id], s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if tx, ok := q.(*Tx); ok { // read in tx: what it holds until tx writes them
+		for _, id := range ids {
+			tx.knowSuspensions(id, out[id])
+		}
+	}
+	return out, nil
 }
 
 // ServiceGet reads one service (errs.ErrNotFound when missing).

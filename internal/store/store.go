@@ -24,6 +24,7 @@ import (
 
 	"github.com/riverqueue/river/riverdriver"
 
+	"yuanxu/internal/audit"
 	"yuanxu/internal/clock"
 	"yuanxu/internal/errs"
 )
@@ -184,6 +185,9 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 	if err = fn(ctx, tx); err != nil {
 		return err
 	}
+	if err = tx.finish(ctx); err != nil {
+		return err
+	}
 	if err = sqlTx.Commit(); err != nil {
 		return db.wrapErr(err)
 	}
@@ -215,7 +219,18 @@ type Tx struct {
 	after []func()
 	Now   time.Time
 	stmts txStmts // cached statements bound to this transaction (stmtcache.go)
+	// audits are the events AuditInsert buffered, written by finish.
+	audits []audit.Event
+	// susp are services' suspensions as tx read or wrote them (service.go).
+	susp map[string][]ServiceSuspensionRow
+	// catalog are the products and plans tx read (catalog.go).
+	catalog catalogMemo
 }
+
+// finish writes what fn buffered on tx (the audit events); InTx and each
+// group-commit member call it after fn succeeded, before committing (or
+// releasing the member's savepoint).
+func (tx *Tx) finish(ctx context.Context) error { return tx.flushAudit(ctx) }
 
 // Engine names the engine, for the rare query that must differ.
 func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }

@@ -381,7 +381,10 @@ func registerOrders(s *server) {
 			"(order.unpaid_expiry). Every blocker is reported at once with its clause: key clauses not acknowledged " +
 			"(agreement.key_clause_not_acknowledged), real-name verification missing (kyc.required, 403; clause 2.1), an account measure, " +
 			"a product no licence covers (order.licence_not_covered), a traffic pack that may not attach; several at once are " +
-			"order.checkout_blocked. Send an Idempotency-Key to retry safely. Needs order.create.",
+			"order.checkout_blocked. Send an Idempotency-Key to retry safely. Needs order.create. " +
+			"With pay: {\"method\": \"balance\"} the order is also paid from the balance in the same transaction (needs order.pay too) and " +
+			"answered paid, or delivered when its products deliver at once; a balance that does not cover the total is " +
+			"wallet.insufficient_balance (409) and nothing is placed — no order, no stock or coupon taken.",
 		Errors:        []int{400, 401, 403, 409, 413, 422},
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   huma.Middlewares{captureBody}},

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("NoRowsIsNotFound", func(t *testing.T) { t.Parallel(); testNotFound(t, h.New(t)) })
 	t.Run("ConcurrentWritersAllCommit", func(t *testing.T) { t.Parallel(); testConcurrentWriters(t, h.New(t)) })
 	t.Run("AuditSealsLateOlderIDsIntoNextBatch", func(t *testing.T) { t.Parallel(); testAuditLateEvent(t, h.New(t)) })
+	t.Run("AuditEventsOfOneTxAllCommit", func(t *testing.T) { t.Parallel(); testAuditBuffered(t, h.New(t)) })
 	t.Run("AuditVerifyFindsAlteredEvent", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h.New(t)) })
 	t.Run("SandboxClockOnlyMovesForward", func(t *testing.T) { t.Parallel(); testSandboxClock(t, h.New(t)) })
 	t.Run("RateLimitCountsAcrossCalls", func(t *testing.T) { t.Parallel(); testRateLimit(t, h.New(t)) })
@@ -295,5 +297,62 @@ func testMigrateTwice(t *testing.T, db *store.DB) {
 	}
 	if err := db.CheckMigrations(context.Background()); err != nil {
 		t.Fatalf("CheckMigrations: %v", err)
+	}
+}
+
+// testAuditBuffered: the events of one transaction are written together
+// when it commits (every size of the multi-row statements, fields intact),
+// are visible to AuditOf inside the transaction, and a failing
+// transaction writes none of them.
+func testAuditBuffered(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Millisecond)
+	const n = 127 // 64+32+16+8+4+2+1: every statement size
+	var want []audit.Event
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		for i := 0; i < n; i++ {
+			e := Event(now.Add(time.Duration(i)*time.Millisecond), "buffered")
+			e.SubjectType, e.SubjectID, e.Data = "order", "o-1", fmt.Sprintf(`{"i":%d}`, i)
+			e.ClientIP, e.RequestID = "203.0.113.9", fmt.Sprintf("req-%d", i)
+			if err := tx.AuditInsert(ctx, e); err != nil {
+				return err
+			}
+			want = append(want, e)
+		}
+		seen, err := store.AuditOf(ctx, tx, "order", "o-1", 1000)
+		if err != nil {
+			return err
+		}
+		if len(seen) != n {
+			t.Errorf("inside the transaction AuditOf sees %d events, want %d", len(seen), n)
+		}
+		return nil
+	})
+	got, err := store.AuditOf(ctx, db, "order", "o-1", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("committed %d events, want %d", len(got), n)
+	}
+	for i := range want {
+		w, g := want[i], got[i]
+		if g.ID != w.ID || !g.At.Equal(w.At) || g.Data != w.Data || g.RequestID != w.RequestID || g.ClientIP != w.ClientIP || g.Action != w.Action {
+			t.Fatalf("event %d = %+v, want %+v", i, g, w)
+		}
+	}
+	err = db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		for i := 0; i < 5; i++ {
+			if err := tx.AuditInsert(ctx, Event(now, "never")); err != nil {
+				return err
+			}
+		}
+		return errors.New("business rule says no")
+	})
+	if err == nil {
+		t.Fatal("the failing transaction succeeded")
+	}
+	if c := countEvents(t, db, "never"); c != 0 {
+		t.Errorf("a failed transaction wrote %d audit events", c)
 	}
 }
