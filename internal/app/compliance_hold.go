@@ -245,7 +245,8 @@ func (a *App) LookupAddress(ctx context.Context, p account.Principal, in LookupI
 	for _, r := range rows {
 		as = append(as, delivery.Assignment{Address: r.Address, ServiceID: r.ServiceID, AccountID: r.AccountID, From: r.From, Until: r.Until})
 	}
-	if h, ok := delivery.HolderAt(as, canon, in.At); ok {
+	h, held := delivery.HolderAt(as, canon, in.At)
+	if held {
 		out.Held, out.ServiceID, out.AccountID, out.From, out.Until = true, h.ServiceID, h.AccountID, h.From, h.Until
 		if acc, err := store.AccountGet(ctx, a.db, h.AccountID); err == nil {
 			out.AccountMask = acc.EmailMasked
@@ -254,12 +255,25 @@ func (a *App) LookupAddress(ctx context.Context, p account.Principal, in LookupI
 			}
 		}
 	}
+	in.Address = canon
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return a.Audit(ctx, tx, AuditEntry{Action: "compliance.address_lookup", SubjectType: "address", SubjectID: canon,
-			Data: map[string]any{"at": in.At, "purpose": in.Purpose, "reference": truncate(strings.TrimSpace(in.Reference), 200), "held": out.Held,
-				"service": out.ServiceID, "account": out.AccountID}})
+		return a.Audit(ctx, tx, addressLookupAudit(in, h, held))
 	})
 	return out, err
+}
+
+// addressLookupAudit is the audit event of one staff lookup of who held an
+// address (LookupAddress, AddressHolder): compliance.address_lookup on the
+// address, with the instant asked, the purpose and reference given, and
+// what was found — the service and account ids only, never the holder's
+// contact. The actor (the staff member) comes from the context.
+func addressLookupAudit(in LookupInput, h delivery.Assignment, held bool) AuditEntry {
+	if !held {
+		h = delivery.Assignment{}
+	}
+	return AuditEntry{Action: "compliance.address_lookup", SubjectType: "address", SubjectID: in.Address,
+		Data: map[string]any{"at": in.At, "purpose": in.Purpose, "reference": truncate(strings.TrimSpace(in.Reference), 200), "held": held,
+			"service": h.ServiceID, "account": h.AccountID}}
 }
 
 // ReverifyInput flags an account for re-verification.
