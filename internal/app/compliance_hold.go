@@ -52,8 +52,10 @@ func holdView(r store.HoldRow) HoldView {
 
 // PlaceHold records an authority's order holding a customer account
 // (compliance.disclosure.manage) with its legal document: until it is
-// lifted the account cannot be closed (a legal hold) and its balance is
-// not paid out (withdrawals are refused). Audited compliance.hold_placed.
+// lifted the account cannot be closed (a legal hold) and no money leaves
+// for it: withdrawals are refused, and a gateway payout not yet sent (a
+// refund to its original route, a withdrawal being paid) is held, not
+// failed (holdPayout). Audited compliance.hold_placed.
 func (a *App) PlaceHold(ctx context.Context, p account.Principal, in HoldInput) (HoldView, error) {
 	if err := a.Authorize(ctx, p, permDisclosure, account.Object{Type: "authority_hold"}); err != nil {
 		return HoldView{}, err
@@ -94,7 +96,10 @@ func (a *App) PlaceHold(ctx context.Context, p account.Principal, in HoldInput) 
 
 // LiftHold lifts a hold in force (compliance.disclosure.manage) with the
 // reason (the authority's release); a hold not in force is
-// authority_hold.not_found. Audited compliance.hold_lifted.
+// authority_hold.not_found. When no other hold on the account remains in
+// force, the gateway payouts the hold kept back (refunds to the original
+// route, withdrawals) are released to the next sweep (releaseHeldPayouts).
+// Audited compliance.hold_lifted, with the number of payouts released.
 func (a *App) LiftHold(ctx context.Context, p account.Principal, holdID, reason string) (HoldView, error) {
 	if err := a.Authorize(ctx, p, permDisclosure, account.Object{Type: "authority_hold"}); err != nil {
 		return HoldView{}, err
@@ -115,8 +120,12 @@ func (a *App) LiftHold(ctx context.Context, p account.Principal, holdID, reason 
 		if r, err = store.HoldGet(ctx, tx, holdID); err != nil {
 			return err
 		}
+		released, err := releaseHeldPayouts(ctx, tx, r.AccountID)
+		if err != nil {
+			return err
+		}
 		return a.Audit(ctx, tx, AuditEntry{Action: "compliance.hold_lifted", SubjectType: "account", SubjectID: r.AccountID,
-			Data: map[string]any{"hold": r.ID, "reason": reason}})
+			Data: map[string]any{"hold": r.ID, "reason": reason, "payouts_released": released}})
 	})
 	return holdView(r), err
 }
@@ -245,7 +254,8 @@ func (a *App) LookupAddress(ctx context.Context, p account.Principal, in LookupI
 	for _, r := range rows {
 		as = append(as, delivery.Assignment{Address: r.Address, ServiceID: r.ServiceID, AccountID: r.AccountID, From: r.From, Until: r.Until})
 	}
-	if h, ok := delivery.HolderAt(as, canon, in.At); ok {
+	h, held := delivery.HolderAt(as, canon, in.At)
+	if held {
 		out.Held, out.ServiceID, out.AccountID, out.From, out.Until = true, h.ServiceID, h.AccountID, h.From, h.Until
 		if acc, err := store.AccountGet(ctx, a.db, h.AccountID); err == nil {
 			out.AccountMask = acc.EmailMasked
@@ -254,12 +264,25 @@ func (a *App) LookupAddress(ctx context.Context, p account.Principal, in LookupI
 			}
 		}
 	}
+	in.Address = canon
 	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		return a.Audit(ctx, tx, AuditEntry{Action: "compliance.address_lookup", SubjectType: "address", SubjectID: canon,
-			Data: map[string]any{"at": in.At, "purpose": in.Purpose, "reference": truncate(strings.TrimSpace(in.Reference), 200), "held": out.Held,
-				"service": out.ServiceID, "account": out.AccountID}})
+		return a.Audit(ctx, tx, addressLookupAudit(in, h, held))
 	})
 	return out, err
+}
+
+// addressLookupAudit is the audit event of one staff lookup of who held an
+// address (LookupAddress, AddressHolder): compliance.address_lookup on the
+// address, with the instant asked, the purpose and reference given, and
+// what was found — the service and account ids only, never the holder's
+// contact. The actor (the staff member) comes from the context.
+func addressLookupAudit(in LookupInput, h delivery.Assignment, held bool) AuditEntry {
+	if !held {
+		h = delivery.Assignment{}
+	}
+	return AuditEntry{Action: "compliance.address_lookup", SubjectType: "address", SubjectID: in.Address,
+		Data: map[string]any{"at": in.At, "purpose": in.Purpose, "reference": truncate(strings.TrimSpace(in.Reference), 200), "held": held,
+			"service": h.ServiceID, "account": h.AccountID}}
 }
 
 // ReverifyInput flags an account for re-verification.

@@ -68,3 +68,99 @@ func TestBanBetweenApprovalAndPayoutHoldsThePayout(t *testing.T) {
 		return got.State == app.RefundPaid
 	})
 }
+
+// An authority hold on the account keeps a refund's payout to its original
+// route (Alipay, WeChat Pay) back, whether placed before or after the
+// approval: no refund call reaches the gateway, the refund stays paying
+// and says the payout is held under clause 4.2, the hold is audited once.
+// Lifting the hold releases the payout: it is paid out exactly once.
+func TestAuthorityHoldHoldsTheRefundPayoutUntilLifted(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, gateway string
+		holdFirst     bool // the hold is placed before the approval
+	}{
+		{"alipay, hold after the approval", payment.Alipay, false},
+		{"wechat pay, hold before the approval", payment.WeChatPay, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			s := newGatewayApp(t)
+			ctx := context.Background()
+			r, p := s.buyer(t, 0)
+			v := s.orderByGateway(t, p, c.gateway)
+			if err := s.gw.Pay(c.gateway, v.PendingAttempt.Ref); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "payment", func() bool { o, _ := s.a.Order(ctx, p, v.ID); return !o.PaidAt.IsZero() })
+			rq, err := s.a.RequestRefund(ctx, p, refundIn(v.ID, "original_route"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lead := s.staff(t, nil, "lead", account.RoleComplianceLead)
+			support := s.staff(t, nil, "support", account.RoleSupportLead)
+			place := func() app.HoldView {
+				h, err := s.a.PlaceHold(ctx, lead, app.HoldInput{LegalDocInput: legalDoc("协冻字〔2026〕95号"), AccountID: r.view.ID, Reason: "fraud investigation"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return h
+			}
+			var h app.HoldView
+			if c.holdFirst {
+				h = place()
+			}
+			if got, err := s.a.RefundDecide(ctx, support, rq.ID, app.RefundDecision{Action: "approve"}); err != nil || got.State != app.RefundPaying {
+				t.Fatalf("approve = %+v, %v", got, err)
+			}
+			if !c.holdFirst {
+				h = place()
+			}
+			refunds := func() int {
+				tr, _ := s.gw.Trade(c.gateway, v.PendingAttempt.Ref)
+				return len(tr.Refunds)
+			}
+			for i := 0; i < 3; i++ { // the hourly retries find it held again
+				if err := s.a.RunSweeps(ctx); err != nil {
+					t.Fatal(err)
+				}
+				s.clock.Advance(time.Hour + time.Minute)
+			}
+			got, err := s.a.Refund(ctx, p, rq.ID)
+			if err != nil || got.State != app.RefundPaying || got.PayoutHeld != app.PayoutHeldAuthority || got.PayoutHeldClause != "4.2" || !got.PaidAt.IsZero() {
+				t.Fatalf("refund while held = %+v, %v", got, err)
+			}
+			if n := refunds(); n != 0 {
+				t.Fatalf("%d refund calls reached the gateway while held", n)
+			}
+			if n := auditCount(t, s.a.DB(), "payment.payout_held"); n != 1 {
+				t.Fatalf("payout_held audited %d times", n)
+			}
+
+			if _, err := s.a.LiftHold(ctx, lead, h.ID, "released by the bureau"); err != nil {
+				t.Fatal(err)
+			}
+			if n := countRows(t, s.a, `SELECT COUNT(*) FROM audit_event WHERE action = 'compliance.hold_lifted' AND data LIKE '%"payouts_released":1%'`); n != 1 {
+				t.Fatalf("hold_lifted with one payout released: %d", n)
+			}
+			eventually(t, "the payout after the lift", func() bool {
+				_ = s.a.RunSweeps(ctx) // no clock advance: the lift makes it due at once
+				got, _ := s.a.Refund(ctx, p, rq.ID)
+				return got.State == app.RefundPaid
+			})
+			for i := 0; i < 3; i++ {
+				s.clock.Advance(time.Hour + time.Minute)
+				if err := s.a.RunSweeps(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, _ = s.a.Refund(ctx, p, rq.ID)
+			if n := refunds(); n != 1 || got.State != app.RefundPaid || got.PayoutHeld != "" {
+				t.Fatalf("after the lift: %d gateway refunds, refund %+v", n, got)
+			}
+			if n := auditCount(t, s.a.DB(), "payment.refunded"); n != 1 {
+				t.Fatalf("payment.refunded audited %d times", n)
+			}
+		})
+	}
+}

@@ -112,7 +112,7 @@ func TestAddressHistoryPurgedAfterRetention(t *testing.T) {
 	}
 	holder := func(at time.Time) string {
 		t.Helper()
-		h, _, err := s.a.AddressHolder(ctx, ops, "203.0.113.77", at)
+		h, _, err := s.a.AddressHolder(ctx, ops, app.LookupInput{Address: "203.0.113.77", At: at, Purpose: "abuse_investigation"})
 		if err != nil {
 			t.Fatal(err)
 		}

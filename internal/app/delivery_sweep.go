@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
 	"yuanxu/internal/account"
+	"yuanxu/internal/compliance"
 	"yuanxu/internal/delivery"
 	"yuanxu/internal/errs"
 	"yuanxu/internal/notify"
@@ -208,14 +211,33 @@ func (a *App) DeliveryBreaches(ctx context.Context, p account.Principal) ([]Brea
 	return out, nil
 }
 
-// AddressHolder answers who held address at t (staff with
+// AddressHolder answers who held in.Address at in.At (staff with
 // account.read_any; Cybersecurity Law art. 21, kept for
-// retention.network_logs_days): ok=false when nobody did.
-func (a *App) AddressHolder(ctx context.Context, p account.Principal, address string, t time.Time) (delivery.Assignment, bool, error) {
+// retention.network_logs_days): ok=false when nobody did. A zero At asks
+// about now. It reads personal information (who used an address when), so
+// it follows LookupAddress: a purpose from compliance.LookupPurposes is
+// required (compliance.lookup_invalid, 422, naming query.purpose) and
+// every lookup, answered or not, is audited compliance.address_lookup
+// with the instant, purpose, reference and the ids found (addressLookupAudit).
+// An address that parses as IP is looked up in its canonical form; anything
+// else (a WireGuard peer key) as given.
+func (a *App) AddressHolder(ctx context.Context, p account.Principal, in LookupInput) (delivery.Assignment, bool, error) {
+	const op = "app.AddressHolder"
 	if err := a.Authorize(ctx, p, "account.read_any", account.Object{Type: "service"}); err != nil {
 		return delivery.Assignment{}, false, err
 	}
-	rows, err := store.Assignments(ctx, a.db, address, "")
+	if !slices.Contains(compliance.LookupPurposes, in.Purpose) {
+		return delivery.Assignment{}, false, errs.E(errs.Op(op), errs.Invalid, compliance.CodeLookupInvalid, "say why you look the address up",
+			[]errs.FieldError{{Field: "query.purpose", Rule: "enum", Params: map[string]any{"values": strings.Join(compliance.LookupPurposes, ", ")}}})
+	}
+	in.Address = strings.TrimSpace(in.Address)
+	if addr, err := netip.ParseAddr(in.Address); err == nil {
+		in.Address = addr.WithZone("").Unmap().String()
+	}
+	if in.At.IsZero() {
+		in.At = a.Now()
+	}
+	rows, err := store.Assignments(ctx, a.db, in.Address, "")
 	if err != nil {
 		return delivery.Assignment{}, false, err
 	}
@@ -223,7 +245,13 @@ func (a *App) AddressHolder(ctx context.Context, p account.Principal, address st
 	for _, r := range rows {
 		as = append(as, delivery.Assignment{Address: r.Address, ServiceID: r.ServiceID, AccountID: r.AccountID, From: r.From, Until: r.Until})
 	}
-	h, ok := delivery.HolderAt(as, address, t)
+	h, ok := delivery.HolderAt(as, in.Address, in.At)
+	err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return a.Audit(ctx, tx, addressLookupAudit(in, h, ok))
+	})
+	if err != nil {
+		return delivery.Assignment{}, false, err
+	}
 	return h, ok, nil
 }
 

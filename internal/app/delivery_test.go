@@ -368,7 +368,7 @@ type holderCase struct {
 func (s commerceSUT) wantHolders(t *testing.T, staff account.Principal, address string, cases []holderCase) {
 	t.Helper()
 	for _, c := range cases {
-		h, ok, err := s.a.AddressHolder(context.Background(), staff, address, c.at)
+		h, ok, err := s.a.AddressHolder(context.Background(), staff, app.LookupInput{Address: address, At: c.at, Purpose: "abuse_investigation"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -154,8 +154,9 @@ func (a *App) gatewayRefundSweep(ctx context.Context, now time.Time) (int64, err
 			continue
 		}
 		if r.State == RefundRequested {
-			// A ban after the approval stops the payout (clause 3.2.4, 4.3).
-			if held, err := a.holdPayoutIfBanned(ctx, r, now); err != nil || held {
+			// An authority hold (clause 4.2) or a ban (clauses 3.2.4, 4.3)
+			// after the approval keeps the payout back (compliance_payout.go).
+			if held, err := a.holdPayout(ctx, r, now); err != nil || held {
 				if err != nil {
 					return n, err
 				}

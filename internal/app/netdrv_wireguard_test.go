@@ -114,7 +114,7 @@ func TestWireGuardDriverDeliversPeers(t *testing.T) {
 			t.Errorf("%s = %d, want %d", q.q, n, q.want)
 		}
 	}
-	h, ok, err := s.a.AddressHolder(ctx, ops, "10.66.0.3", s.clock.Now())
+	h, ok, err := s.a.AddressHolder(ctx, ops, app.LookupInput{Address: "10.66.0.3", At: s.clock.Now(), Purpose: "abuse_investigation"})
 	if err != nil || !ok || h.ServiceID != svc2.ID {
 		t.Fatalf("holder of 10.66.0.3 = %+v %v %v", h, ok, err)
 	}

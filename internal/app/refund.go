@@ -103,6 +103,8 @@ type RefundView struct {
 	CreatedAt         time.Time       `json:"created_at" example:"2026-06-19T23:40:00+08:00"`
 	DecidedAt         time.Time       `json:"decided_at,omitzero" example:"2026-06-22T10:00:00+08:00"`
 	PaidAt            time.Time       `json:"paid_at,omitzero" example:"2026-06-22T10:00:05+08:00"`
+	PayoutHeld        string          `json:"payout_held,omitempty" example:"" doc:"While paying: why the payout to the original route waits, authority_hold (an authority order holds the account, clause 4.2) or ban (clauses 3.2.4, 4.3). The refund stays paying and is paid out when the hold ends."`
+	PayoutHeldClause  string          `json:"payout_held_clause,omitempty" example:"" doc:"The clause that holds the payout."`
 }
 
 func (a *App) refundView(ctx context.Context, r store.RefundRow) RefundView {
@@ -114,6 +116,9 @@ func (a *App) refundView(ctx context.Context, r store.RefundRow) RefundView {
 	_ = json.Unmarshal([]byte(r.Evidence), &v.Evidence)
 	if dual, err := a.dualControlFen(ctx, r.AccountID); err == nil {
 		v.NeedsSecond = r.AmountFen > dual
+	}
+	if r.State == RefundPaying {
+		v.PayoutHeld, v.PayoutHeldClause, _ = payoutHeld(ctx, a.db, r.ID)
 	}
 	return v
 }

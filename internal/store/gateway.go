@@ -272,6 +272,45 @@ func GatewayRefunds(ctx context.Context, q Querier, due time.Time, limit int) ([
 	return out, rows.Err()
 }
 
+// HeldRefundFilter selects the gateway refunds a hold keeps back: still
+// requested, last_error one of Marks; of one link when Purpose and LinkID
+// are set.
+type HeldRefundFilter struct {
+	Marks           []string
+	Purpose, LinkID string
+}
+
+// HeldGatewayRefunds lists the refunds f selects, oldest first (none when
+// f names no mark).
+func HeldGatewayRefunds(ctx context.Context, q Querier, f HeldRefundFilter) ([]GatewayRefundRow, error) {
+	if len(f.Marks) == 0 {
+		return nil, nil
+	}
+	query := `SELECT ` + gwRefundCols + ` FROM gateway_refund WHERE state = 'requested' AND last_error IN (` + inList(0, len(f.Marks)) + `)`
+	args := make([]any, 0, len(f.Marks)+2)
+	for _, m := range f.Marks {
+		args = append(args, m)
+	}
+	if f.Purpose != "" || f.LinkID != "" {
+		args = append(args, f.Purpose, f.LinkID)
+		query += ` AND purpose = $` + itoa(len(args)-1) + ` AND link_id = $` + itoa(len(args))
+	}
+	rows, err := q.Query(ctx, query+` ORDER BY created_at_ms, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []GatewayRefundRow
+	for rows.Next() {
+		r, err := scanGWRefund(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // ReconDiffRow is one difference between our records and a gateway's bill.
 type ReconDiffRow struct {
 	ID, Day, Gateway, Kind, Ref, Entry string

@@ -174,7 +174,9 @@ func registerAuthority(s *server) {
 	register(s, huma.Operation{OperationID: "staff-place-hold", Method: http.MethodPost, Path: "/staff/compliance/holds", Tags: tag, Security: secAny,
 		Summary: "Place an authority hold on an account",
 		Description: "With the legal document. Until lifted the account cannot be closed (account.closure_held) and its balance is not paid " +
-			"out (compliance.authority_hold, 409). Audited. Needs compliance.disclosure.manage.",
+			"out (compliance.authority_hold, 409); a gateway payout not yet sent (a refund to its original route, a withdrawal being paid) " +
+			"is held, not failed: the refund stays paying with payout_held authority_hold (clause 4.2), audited payment.payout_held. " +
+			"Audited. Needs compliance.disclosure.manage.",
 		Errors: []int{401, 403, 413, 422}, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *holdInput) (*holdOutput, error) {
 			p, err := staffCaller(ctx, perm)
@@ -188,8 +190,8 @@ func registerAuthority(s *server) {
 			return &holdOutput{Body: holdOut(v)}, nil
 		})
 	register(s, huma.Operation{OperationID: "staff-lift-hold", Method: http.MethodPost, Path: "/staff/compliance/holds/{id}/lift", Tags: tag,
-		Security: secAny, Summary: "Lift an authority hold", Description: "With the reason (the authority's release). Audited. Needs " +
-			"compliance.disclosure.manage.", Errors: []int{401, 403, 404, 422}},
+		Security: secAny, Summary: "Lift an authority hold", Description: "With the reason (the authority's release). When no other hold on the account " +
+			"remains, the payouts it held go out with the next sweep, each once. Audited. Needs compliance.disclosure.manage.", Errors: []int{401, 403, 404, 422}},
 		func(ctx context.Context, in *holdLiftInput) (*holdOutput, error) {
 			p, err := staffCaller(ctx, perm)
 			if err != nil {

@@ -112,6 +112,8 @@ func (env *matrixEnv) authorityPath(p probe, a *actor) (string, bool) {
 		if p.method == "POST" {
 			id = perColumn(ma.flag, a, v)
 		}
+	case "/api/v1/staff/addresses/{address}/holder":
+		return "/api/v1/staff/addresses/203.0.113.252/holder?purpose=authority_request", true // a purpose is required
 	default:
 		return "", false
 	}

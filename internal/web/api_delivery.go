@@ -79,8 +79,10 @@ type nodeIDInput struct {
 type nodeOutput struct{ Body app.NodeView }
 
 type holderInput struct {
-	Address string    `path:"address" maxLength:"64" doc:"An IP address (or WireGuard peer key)." example:"198.18.0.1"`
-	At      time.Time `query:"at" doc:"The instant asked about (RFC 3339; default now)." example:"2026-06-01T10:00:00+08:00"`
+	Address   string    `path:"address" maxLength:"64" doc:"An IP address (or WireGuard peer key)." example:"198.18.0.1"`
+	At        time.Time `query:"at" doc:"The instant asked about (RFC 3339; default now)." example:"2026-06-01T10:00:00+08:00"`
+	Purpose   string    `query:"purpose" maxLength:"40" doc:"Why the address is looked up (required): authority_request, abuse_investigation or fraud_investigation." example:"abuse_investigation"`
+	Reference string    `query:"reference" maxLength:"200" doc:"The case, disclosure or document the lookup serves." example:"case 01936a9e-4c1f-7c39-9f1e-1b2c3d4e5fb0"`
 }
 
 // HolderBody answers who held an address at an instant.
@@ -244,8 +246,10 @@ func registerStaffDelivery(s *server) {
 		})
 	commerceRegister(s, huma.Operation{OperationID: "staff-address-holder", Method: http.MethodGet, Path: "/staff/addresses/{address}/holder",
 		Tags: tag, Security: secSession, Summary: "Who held an address at an instant",
-		Description: "From the address history (every assignment with its interval, kept for retention.network_logs_days). Needs " +
-			"account.read_any.",
+		Description: "From the address history (every assignment with its interval, kept for retention.network_logs_days). Who used " +
+			"an address is personal information: a purpose is required (compliance.lookup_invalid, 422, naming query.purpose) and every " +
+			"lookup, answered or not, is audited compliance.address_lookup with the staff member, the address, the instant, the purpose " +
+			"and reference, and the service and account ids found (as POST /staff/compliance/address-lookups). Needs account.read_any.",
 		Errors: []int{401, 403, 422}},
 		func(ctx context.Context, in *holderInput) (*holderOutput, error) {
 			p, err := principal(ctx)
@@ -256,7 +260,7 @@ func registerStaffDelivery(s *server) {
 			if at.IsZero() {
 				at = s.app.Now()
 			}
-			h, ok, err := s.app.AddressHolder(ctx, p.Principal, in.Address, at)
+			h, ok, err := s.app.AddressHolder(ctx, p.Principal, app.LookupInput{Address: in.Address, At: at, Purpose: in.Purpose, Reference: in.Reference})
 			if err != nil {
 				return nil, err
 			}

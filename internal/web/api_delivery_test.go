@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,12 +66,30 @@ func TestDeliveryAPI(t *testing.T) {
 	if res.Status != http.StatusCreated {
 		t.Fatalf("report: %d %s", res.Status, res.Body)
 	}
+	// Who held an address: a purpose is required, and the lookup is
+	// audited with the staff member, the address and the ids found.
+	wantProblem(t, ops.Do(t, "GET", "/api/v1/staff/addresses/203.0.113.9/holder", nil), http.StatusUnprocessableEntity,
+		"compliance.lookup_invalid", "", "query.purpose")
 	h := webtest.Decode[struct {
 		Held      bool   `json:"held"`
 		ServiceID string `json:"service_id"`
-	}](t, ops.Do(t, "GET", "/api/v1/staff/addresses/203.0.113.9/holder", nil), http.StatusOK)
+		AccountID string `json:"account_id"`
+	}](t, ops.Do(t, "GET", "/api/v1/staff/addresses/203.0.113.9/holder?purpose=abuse_investigation&reference=case+Z", nil), http.StatusOK)
 	if !h.Held || h.ServiceID != waiting {
 		t.Errorf("holder %+v", h)
+	}
+	var actor, data string
+	if err := s.App.DB().QueryRow(context.Background(), `SELECT actor, data FROM audit_event WHERE action = 'compliance.address_lookup'
+ AND subject_id = '203.0.113.9'`).Scan(&actor, &data); err != nil {
+		t.Fatalf("the holder lookup is not audited (once): %v", err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(data), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(actor, "staff:") || h.AccountID == "" || ev["account"] != h.AccountID || ev["service"] != waiting ||
+		ev["purpose"] != "abuse_investigation" || ev["reference"] != "case Z" || ev["held"] != true || ev["at"] == nil {
+		t.Errorf("audited %s %s", actor, data)
 	}
 
 	// Nodes.
