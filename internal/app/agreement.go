@@ -171,7 +171,7 @@ func (s agreementSource) SetForVersion(ctx context.Context, versionID string) (*
 }
 
 func (s agreementSource) setForVersion(ctx context.Context, versionID string) (*policy.Set, error) {
-	h, err := store.AgreementVersionHeadGet(ctx, s.a.db, versionID)
+	h, err := headOf(ctx, s.a.db, versionID)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return nil, errs.E(errs.Op("app.SetForVersion"), errs.NotFound, "policy.version_not_found", "no agreement version "+versionID, errs.ErrNotFound)

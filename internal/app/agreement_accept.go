@@ -38,9 +38,9 @@ func (a *App) prepareAcceptance(ctx context.Context, q store.Querier, accountID 
 	var r store.AgreementVersionRow
 	var err error
 	if in.VersionID == "" {
-		r, err = store.AgreementVersionHeadInForce(ctx, q, now)
+		r, err = headInForceNow(ctx, q, now)
 	} else {
-		r, err = store.AgreementVersionHeadGet(ctx, q, in.VersionID)
+		r, err = headOf(ctx, q, in.VersionID)
 	}
 	if store.IsNotFound(err) || err == nil && r.State == string(agreement.StateDraft) {
 		return store.AcceptanceRow{}, errVersionNotFound()

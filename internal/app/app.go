@@ -69,6 +69,7 @@ type App struct {
 
 	stopRefresh chan struct{}
 	refreshDone sync.WaitGroup
+	sandboxNode atomic.Bool // the sandbox node's row is known to exist (usage.go)
 }
 
 // New builds an App: it initialises the sandbox clock (sandbox mode) and the

@@ -175,7 +175,7 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	}
 	now := a.Now()
 	// The version the customer is shown and accepts: the one in force.
-	vr, err := store.AgreementVersionHeadInForce(ctx, a.db, now)
+	vr, err := headInForceNow(ctx, a.db, now)
 	if err != nil {
 		if store.IsNotFound(err) {
 			return OrderView{}, errVersionNotFound()
@@ -309,7 +309,8 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 			if row.Purpose != PurposeNew {
 				break // a renewal or upgrade keeps the unit it has
 			}
-			ok, err := tx.PlanTakeStock(ctx, l.PlanID, l.Quantity)
+			plan, _ := products[l.ProductID].Plan(l.PlanID)
+			ok, err := tx.PlanTakeStock(ctx, l.PlanID, l.Quantity, plan.Stock == -1)
 			if err != nil {
 				return err
 			}

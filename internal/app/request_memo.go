@@ -3,6 +3,9 @@ package app
 import (
 	"context"
 	"sync"
+	"time"
+
+	"yuanxu/internal/store"
 )
 
 // A request memo holds what one safe request (GET or HEAD) read from the
@@ -87,4 +90,30 @@ func memoSeed[T any](ctx context.Context, key string, v T) {
 // memoized for the request.
 func (a *App) readAccount(ctx context.Context, id string) (loaded, error) {
 	return memoized(ctx, "account:"+id, func() (loaded, error) { return loadAccount(ctx, a.db, id) })
+}
+
+// headInForceNow is the head (no source text) of the agreement version in
+// force at now, read once per request memo: the request's "now", as for
+// AgreementCurrent. It also answers headOf for that version. A read
+// through a transaction is never memoized.
+func headInForceNow(ctx context.Context, q store.Querier, now time.Time) (store.AgreementVersionRow, error) {
+	if _, inTx := q.(*store.Tx); inTx {
+		return store.AgreementVersionHeadInForce(ctx, q, now)
+	}
+	h, err := memoized(ctx, "agreement.head_in_force", func() (store.AgreementVersionRow, error) {
+		return store.AgreementVersionHeadInForce(ctx, q, now)
+	})
+	if err == nil {
+		memoSeed(ctx, "agreement.head:"+h.ID, h)
+	}
+	return h, err
+}
+
+// headOf is the head (no source text) of version id, read once per
+// request memo (never through a transaction).
+func headOf(ctx context.Context, q store.Querier, id string) (store.AgreementVersionRow, error) {
+	if _, inTx := q.(*store.Tx); inTx {
+		return store.AgreementVersionHeadGet(ctx, q, id)
+	}
+	return memoized(ctx, "agreement.head:"+id, func() (store.AgreementVersionRow, error) { return store.AgreementVersionHeadGet(ctx, q, id) })
 }

@@ -70,7 +70,14 @@ func (a *App) nodeToken(ctx context.Context, nodeID, name, region string) (strin
 // ensureSandboxNode makes the sandbox node exist (no token until an admin
 // sets one).
 func (a *App) ensureSandboxNode(ctx context.Context, tx *store.Tx) error {
-	return tx.NodePut(ctx, store.NodeRow{ID: SandboxNode, Name: "sandbox", Region: "sandbox", Sandbox: true, CreatedAt: tx.Now})
+	if a.sandboxNode.Load() {
+		return nil // put and committed earlier by this process; nodes are never deleted
+	}
+	if err := tx.NodePut(ctx, store.NodeRow{ID: SandboxNode, Name: "sandbox", Region: "sandbox", Sandbox: true, CreatedAt: tx.Now}); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() { a.sandboxNode.Store(true) })
+	return nil
 }
 
 // IngestResult says what became of a batch.

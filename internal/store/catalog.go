@@ -89,15 +89,30 @@ func (tx *Tx) PlanDelete(ctx context.Context, productID, planID string) error {
 
 // PlanTakeStock takes qty units of a counted plan's stock with a
 // conditional update: ok=false when fewer remain. Unlimited plans (-1) are
-// left alone and always succeed.
-func (tx *Tx) PlanTakeStock(ctx context.Context, planID string, qty int64) (bool, error) {
+// left alone and always succeed. seenUnlimited is what the caller read of
+// the plan before the transaction: when true the plan is read first, so
+// that the common unlimited plan costs one statement; a plan that became
+// counted meanwhile is still decremented conditionally. The hint changes
+// the statements, never the outcome.
+func (tx *Tx) PlanTakeStock(ctx context.Context, planID string, qty int64, seenUnlimited bool) (bool, error) {
 	tx.forgetCatalog()
+	stockOf := func() (int64, error) {
+		var stock int64
+		err := tx.QueryRow(ctx, `SELECT stock FROM product_plan WHERE id = $1`, planID).Scan(&stock)
+		return stock, err
+	}
+	if seenUnlimited {
+		stock, err := stockOf()
+		if err != nil || stock == -1 {
+			return err == nil, err
+		}
+	}
 	n, err := tx.Exec(ctx, `UPDATE product_plan SET stock = stock - $2 WHERE id = $1 AND stock <> -1 AND stock >= $2`, planID, qty)
 	if err != nil || n == 1 {
 		return n == 1, err
 	}
-	var stock int64
-	if err := tx.QueryRow(ctx, `SELECT stock FROM product_plan WHERE id = $1`, planID).Scan(&stock); err != nil {
+	stock, err := stockOf()
+	if err != nil {
 		return false, err
 	}
 	return stock == -1, nil

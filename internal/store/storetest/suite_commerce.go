@@ -225,14 +225,14 @@ func testStock(t *testing.T, db *store.DB) {
 	})
 	var sold atomic.Int64
 	var wg sync.WaitGroup
-	for range 12 {
+	for n := range 12 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var ok bool
 			if err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 				var err error
-				ok, err = tx.PlanTakeStock(ctx, "counted", 2)
+				ok, err = tx.PlanTakeStock(ctx, "counted", 2, n%2 == 0) // half with a stale "unlimited" hint
 				return err
 			}); err != nil {
 				t.Error(err)
@@ -250,11 +250,19 @@ func testStock(t *testing.T, db *store.DB) {
 	var ok bool
 	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		ok, err = tx.PlanTakeStock(ctx, "free", 1000)
+		ok, err = tx.PlanTakeStock(ctx, "free", 1000, false)
 		return err
 	})
 	if !ok {
 		t.Fatal("an unlimited plan refused a sale")
+	}
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		ok, err = tx.PlanTakeStock(ctx, "free", 1000, true)
+		return err
+	})
+	if !ok {
+		t.Fatal("an unlimited plan, seen unlimited, refused a sale")
 	}
 }
 
