@@ -225,6 +225,7 @@ func (a *App) seedDemoServices(ctx context.Context, ids map[string]string) error
 				store.Ms(sv.StartsAt.Add(30*time.Minute)), store.Ms(tx.Now)); err != nil {
 				return err
 			}
+			tx.Forget() // the order was written behind the typed writers' back
 			if _, err := tx.Exec(ctx, `UPDATE service_delivery SET delivered_at_ms = $2, deliver_by_ms = $3, accepted_at_ms = $4 WHERE service_id = $1`,
 				id, store.Ms(sv.StartsAt), store.Ms(sv.StartsAt.Add(10*time.Minute)), store.Ms(sv.StartsAt.Add(24*time.Hour))); err != nil {
 				return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,17 +99,60 @@ func (tx *Tx) OrderUpdate(ctx context.Context, r OrderRow, fromState string) (bo
 	n, err := tx.Exec(ctx, `UPDATE orders SET state = $2, paid_fen = $3, updated_at_ms = $4, paid_at_ms = $5, deliver_by_ms = $6,
  delivered_at_ms = $7, closed_at_ms = $8 WHERE id = $1 AND state = $9`,
 		r.ID, r.State, r.PaidFen, Ms(r.UpdatedAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt), NullMs(r.ClosedAt), fromState)
+	if m, ok := tx.orders[r.ID]; ok {
+		if err != nil || n != 1 {
+			delete(tx.orders, r.ID) // moved by someone else, or the statement failed: read it again
+		} else {
+			// The memo as a read would now return it (milliseconds, UTC).
+			m.State, m.PaidFen, m.UpdatedAt = r.State, r.PaidFen, FromMs(Ms(r.UpdatedAt))
+			m.PaidAt, m.DeliverBy = FromNullMs(NullMs(r.PaidAt)), FromNullMs(NullMs(r.DeliverBy))
+			m.DeliveredAt, m.ClosedAt = FromNullMs(NullMs(r.DeliveredAt)), FromNullMs(NullMs(r.ClosedAt))
+			tx.orders[r.ID] = m
+		}
+	}
 	return n == 1, err
 }
 
 // OrderGet reads an order and its lines (errs.ErrNotFound when missing).
+// Read through a transaction it is read once: later reads in the same
+// transaction answer the row as read and as OrderUpdate wrote it since.
 func OrderGet(ctx context.Context, q Querier, id string) (OrderRow, error) {
+	tx, _ := q.(*Tx)
+	if m, ok := tx.orderMemo(id); ok {
+		return m, nil
+	}
 	r, err := scanOrder(q.QueryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1`, id))
 	if err != nil {
 		return r, errorf("store.OrderGet", err)
 	}
-	r.Lines, err = orderLines(ctx, q, id)
-	return r, err
+	if r.Lines, err = orderLines(ctx, q, id); err != nil {
+		return r, err
+	}
+	if tx != nil {
+		if tx.orders == nil {
+			tx.orders = map[string]OrderRow{}
+		}
+		tx.orders[id] = cloneOrder(r)
+	}
+	return r, nil
+}
+
+// orderMemo is the order as tx last read or updated it, a copy the caller
+// may change.
+func (tx *Tx) orderMemo(id string) (OrderRow, bool) {
+	if tx == nil {
+		return OrderRow{}, false
+	}
+	m, ok := tx.orders[id]
+	if !ok {
+		return OrderRow{}, false
+	}
+	return cloneOrder(m), true
+}
+
+func cloneOrder(r OrderRow) OrderRow {
+	r.Acknowledged, r.Lines = slices.Clone(r.Acknowledged), slices.Clone(r.Lines)
+	return r
 }
 
 func orderLines(ctx context.Context, q Querier, orderID string) ([]OrderLineRow, error) {

@@ -111,12 +111,50 @@ func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.
  WHERE id = $1 AND updated_at_ms = $13`, r.ID, r.PlanID, r.Name, r.State, NullMs(r.StartsAt), NullMs(r.ExpiresAt), b2i(r.AutoRenew),
 		r.RenewalPaused, joinIDs(r.RemindersSent), NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.UpdatedAt), Ms(prevUpdated))
 	if err != nil || n != 1 {
+		delete(tx.services, r.ID) // read it again
 		return false, err
+	}
+	if m, ok := tx.services[r.ID]; ok {
+		tx.services[r.ID] = asStored(m, r)
 	}
 	if tx.suspensionsKnown(r.ID, r.Suspensions) {
 		return true, nil
 	}
 	return true, tx.serviceSuspensionsPut(ctx, r.ID, r.Suspensions)
+}
+
+// asStored is the row a read would return after ServiceUpdate wrote r
+// over m: m's immutable columns, r's mutable ones as the database keeps
+// them (milliseconds, UTC; suspensions in the read's order).
+func asStored(m, r ServiceRow) ServiceRow {
+	m.PlanID, m.Name, m.State, m.AutoRenew, m.RenewalPaused = r.PlanID, r.Name, r.State, r.AutoRenew, r.RenewalPaused
+	m.StartsAt, m.ExpiresAt = FromNullMs(NullMs(r.StartsAt)), FromNullMs(NullMs(r.ExpiresAt))
+	m.TerminatedAt, m.DataDestroyRequestedAt = FromNullMs(NullMs(r.TerminatedAt)), FromNullMs(NullMs(r.DataDestroyRequestedAt))
+	m.UpdatedAt, m.RemindersSent = FromMs(Ms(r.UpdatedAt)), splitIDs(joinIDs(r.RemindersSent))
+	m.Suspensions = nil
+	for _, x := range r.Suspensions {
+		m.Suspensions = append(m.Suspensions, ServiceSuspensionRow{Reason: x.Reason, Since: FromMs(Ms(x.Since))})
+	}
+	slices.SortStableFunc(m.Suspensions, func(a, b ServiceSuspensionRow) int {
+		if c := a.Since.Compare(b.Since); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Reason, b.Reason)
+	})
+	return m
+}
+
+// rememberService keeps r as tx read it.
+func (tx *Tx) rememberService(r ServiceRow) {
+	if tx.services == nil {
+		tx.services = map[string]ServiceRow{}
+	}
+	tx.services[r.ID] = cloneService(r)
+}
+
+func cloneService(r ServiceRow) ServiceRow {
+	r.RemindersSent, r.Suspensions = slices.Clone(r.RemindersSent), slices.Clone(r.Suspensions)
+	return r
 }
 
 func serviceSuspensions(ctx context.Context, q Querier, ids []string) (map[string][]ServiceSuspensionRow, error) {
@@ -156,15 +194,29 @@ func serviceSuspensions(ctx context.Context, q Querier, ids []string) (map[strin
 	return out, nil
 }
 
-// ServiceGet reads one service (errs.ErrNotFound when missing).
+// ServiceGet reads one service (errs.ErrNotFound when missing). Read
+// through a transaction that already read it (here or in Services), it
+// answers the row as read and as ServiceUpdate wrote it since.
 func ServiceGet(ctx context.Context, q Querier, id string) (ServiceRow, error) {
+	tx, _ := q.(*Tx)
+	if tx != nil {
+		if m, ok := tx.services[id]; ok {
+			return cloneService(m), nil
+		}
+	}
 	r, err := scanService(q.QueryRow(ctx, `SELECT `+serviceCols+` FROM service WHERE id = $1`, id))
 	if err != nil {
 		return r, errorf("store.ServiceGet", err)
 	}
 	m, err := serviceSuspensions(ctx, q, []string{id})
+	if err != nil {
+		return r, err
+	}
 	r.Suspensions = m[id]
-	return r, err
+	if tx != nil {
+		tx.rememberService(r)
+	}
+	return r, nil
 }
 
 // ServiceFilter selects services, newest first.
@@ -249,10 +301,17 @@ func Services(ctx context.Context, q Querier, f ServiceFilter) ([]ServiceRow, er
 		return nil, err
 	}
 	m, err := serviceSuspensions(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	tx, _ := q.(*Tx)
 	for i := range out {
 		out[i].Suspensions = m[out[i].ID]
+		if tx != nil {
+			tx.rememberService(out[i])
+		}
 	}
-	return out, err
+	return out, nil
 }
 
 // ServiceEventRow is one entry of a service's history.

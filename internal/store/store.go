@@ -225,6 +225,19 @@ type Tx struct {
 	susp map[string][]ServiceSuspensionRow
 	// catalog are the products and plans tx read (catalog.go).
 	catalog catalogMemo
+	// orders are the orders tx read, as it since updated them (order.go);
+	// services likewise (service.go).
+	orders   map[string]OrderRow
+	services map[string]ServiceRow
+}
+
+// Forget drops what tx remembers of rows it read (orders, catalog,
+// suspensions), so that the next read goes to the database. Call it after
+// writing such rows with a raw Exec; the typed writers keep the memos
+// right themselves.
+func (tx *Tx) Forget() {
+	tx.orders, tx.services, tx.susp = nil, nil, nil
+	tx.forgetCatalog()
 }
 
 // finish writes what fn buffered on tx (the audit events); InTx and each
