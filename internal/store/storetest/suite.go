@@ -35,6 +35,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("KYC", func(t *testing.T) { t.Parallel(); runKYC(t, h) })
 	t.Run("Commerce", func(t *testing.T) { t.Parallel(); runCommerce(t, h) })
 	t.Run("Delivery", func(t *testing.T) { t.Parallel(); runDelivery(t, h) })
+	t.Run("Memo", func(t *testing.T) { t.Parallel(); runMemo(t, h) })
 }
 
 // Event is a factory for audit events; zero fields get defaults.

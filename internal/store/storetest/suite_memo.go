@@ -1,0 +1,132 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"yuanxu/internal/id"
+	"yuanxu/internal/store"
+)
+
+// runMemo: a transaction reads an order or a service once; what a later
+// read in it answers must be exactly what the database answers after the
+// commit, and must not outlive a failed conditional update or a rolled
+// back Nested step.
+func runMemo(t *testing.T, h Harness) {
+	t.Run("ReadsInOneTxAnswerWhatTheDatabaseHolds", func(t *testing.T) { t.Parallel(); testTxMemo(t, h.New(t)) })
+}
+
+func testTxMemo(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	start := time.Now().Add(-time.Hour)
+	oid, sid := id.NewAt(start), id.NewAt(start)
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.ProductPut(ctx, store.ProductRow{ID: "memo-p", Name: "p", Kind: "cloud_server", Spec: "{}", DeliverySLA: time.Minute,
+			Driver: "manual", CreatedAt: tx.Now, UpdatedAt: tx.Now}); err != nil {
+			return err
+		}
+		if err := tx.PlanPut(ctx, store.PlanRow{ID: "memo-s", ProductID: "memo-p", Name: "s", Prices: "[]", Stock: -1}, true); err != nil {
+			return err
+		}
+		if err := tx.OrderInsert(ctx, store.OrderRow{ID: oid, AccountID: "acc", PlacedBy: "acc", Channel: "web", State: "created",
+			AgreementVersionID: "v", AgreementSHA256: "h", AcceptanceID: "a", Acknowledged: []string{"2.3", "3.1"}, SubtotalFen: 3900, TotalFen: 3900,
+			CreatedAt: start, UpdatedAt: start, ExpiresAt: start.Add(time.Hour), Lines: []store.OrderLineRow{{Idx: 0, ProductID: "memo-p",
+				PlanID: "memo-s", ProductName: "p", PlanName: "s", Kind: "cloud_server", Cycle: "month", Quantity: 1, UnitPriceFen: 3900,
+				TotalFen: 3900, RefundClass: "standard", RefundClause: "3.1", DeliverySLA: time.Minute}}}); err != nil {
+			return err
+		}
+		return tx.ServiceInsert(ctx, store.ServiceRow{ID: sid, AccountID: "acc", OrderID: oid, ProductID: "memo-p", PlanID: "memo-s",
+			Kind: "cloud_server", Cycle: "month", Name: "p · s", State: "pending", CreatedAt: start, UpdatedAt: start})
+	})
+
+	// Read, update, read again in one transaction; instants with
+	// nanoseconds, two suspensions written out of the read's order.
+	var order store.OrderRow
+	var svc store.ServiceRow
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		r, err := store.OrderGet(ctx, tx, oid)
+		if err != nil {
+			return err
+		}
+		now := tx.Now.Add(123456 * time.Nanosecond)
+		r.State, r.PaidFen, r.PaidAt, r.DeliverBy, r.UpdatedAt = "paid", 3900, now, now.Add(time.Minute), now
+		if ok, err := tx.OrderUpdate(ctx, r, "created"); err != nil || !ok {
+			return errors.Join(err, errors.New("order update refused"))
+		}
+		if order, err = store.OrderGet(ctx, tx, oid); err != nil {
+			return err
+		}
+		s, err := store.ServiceGet(ctx, tx, sid)
+		if err != nil {
+			return err
+		}
+		prev := s.UpdatedAt
+		s.State, s.StartsAt, s.ExpiresAt, s.UpdatedAt, s.RemindersSent = "active", now, now.AddDate(0, 1, 0), now, []string{"7d"}
+		s.Suspensions = []store.ServiceSuspensionRow{{Reason: "quota", Since: now.Add(time.Second)}, {Reason: "abuse", Since: now}}
+		if ok, err := tx.ServiceUpdate(ctx, s, prev); err != nil || !ok {
+			return errors.Join(err, errors.New("service update refused"))
+		}
+		svc, err = store.ServiceGet(ctx, tx, sid)
+		return err
+	})
+	freshOrder, err := store.OrderGet(ctx, db, oid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(order, freshOrder) {
+		t.Errorf("the order read again in the transaction\n%+v\nthe database after commit\n%+v", order, freshOrder)
+	}
+	freshSvc, err := store.ServiceGet(ctx, db, sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(svc, freshSvc) {
+		t.Errorf("the service read again in the transaction\n%+v\nthe database after commit\n%+v", svc, freshSvc)
+	}
+
+	// A refused update and a rolled-back Nested step leave no memo behind.
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		r, err := store.OrderGet(ctx, tx, oid)
+		if err != nil {
+			return err
+		}
+		stale := r
+		stale.State = "delivered"
+		if ok, err := tx.OrderUpdate(ctx, stale, "created"); err != nil || ok {
+			return errors.Join(err, errors.New("an update from the wrong state went through"))
+		}
+		if again, err := store.OrderGet(ctx, tx, oid); err != nil || again.State != "paid" {
+			t.Errorf("after a refused update the order reads %q, %v; want paid", again.State, err)
+		}
+		nerr := tx.Nested(ctx, func() error {
+			moved := r
+			moved.State = "delivered"
+			if ok, err := tx.OrderUpdate(ctx, moved, "paid"); err != nil || !ok {
+				return errors.Join(err, errors.New("nested update refused"))
+			}
+			s, err := store.ServiceGet(ctx, tx, sid)
+			if err != nil {
+				return err
+			}
+			prev := s.UpdatedAt
+			s.State, s.UpdatedAt = "terminated", tx.Now.Add(time.Millisecond)
+			if ok, err := tx.ServiceUpdate(ctx, s, prev); err != nil || !ok {
+				return errors.Join(err, errors.New("nested service update refused"))
+			}
+			return errors.New("the step fails")
+		})
+		if nerr == nil {
+			t.Error("the nested step did not fail")
+		}
+		if after, err := store.OrderGet(ctx, tx, oid); err != nil || after.State != "paid" {
+			t.Errorf("after a rolled-back step the order reads %q, %v; want paid", after.State, err)
+		}
+		if after, err := store.ServiceGet(ctx, tx, sid); err != nil || after.State != "active" {
+			t.Errorf("after a rolled-back step the service reads %q, %v; want active", after.State, err)
+		}
+		return nil
+	})
+}
