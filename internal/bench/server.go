@@ -97,6 +97,24 @@ func startInstance(ctx context.Context, eng, pgURL string, buyers, services int)
 	if err := a.ConfigureAccounts(app.AccountConfig{Hash: account.TestParams}); err != nil {
 		return nil, err
 	}
+	// Notices go out as `serve` sends them in sandbox mode: email over SMTP
+	// to the embedded sink, SMS over HTTP to the sandbox gateway (without
+	// them every delivery notice would fail and retry in the background,
+	// which no deployment does).
+	mail, err := a.StartSandboxMail()
+	if err != nil {
+		return nil, err
+	}
+	in.close = append(in.close, func() { _ = mail.Close() })
+	smsbox, err := a.StartSandboxSMS("aliyun")
+	if err != nil {
+		return nil, err
+	}
+	in.close = append(in.close, func() { _ = smsbox.Close(context.Background()) })
+	if err := a.ConfigureNotify(app.NotifyConfig{Email: mail.Sender, MessageIDDomain: "sandbox.yuanxu.invalid",
+		SMS: smsbox.Sender, SMSCodes: smsbox.Codes, SMSSignName: "元序"}); err != nil {
+		return nil, err
+	}
 	// Every checkout delivers a sandbox server with an address of its own:
 	// the default /24 would be exhausted after ~250 checkouts, and the rest
 	// would measure failing deliveries and their retries.
