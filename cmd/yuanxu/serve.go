@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
@@ -189,6 +190,11 @@ func (s *serveCmd) Run(e *env) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
+	// Start-up leaves garbage behind (migrations parsed, the catalog and
+	// templates built, River's first queries): collect it and hand the pages
+	// back to the OS now rather than at the scavenger's pace, so that an idle
+	// instance holds what it uses (docs/BENCHMARKS.md, idle memory).
+	debug.FreeOSMemory()
 	engineName := string(db.Engine())
 	log.Info("yuanxu serving", slog.String("addr", "http://"+ln.Addr().String()), slog.String("version", Version),
 		slog.String("db", engineName), slog.Bool("sandbox", s.Sandbox), slog.Bool("demo", s.Demo), slog.String("secrets", secrets.Source))

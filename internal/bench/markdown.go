@@ -41,7 +41,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		if x.Ratio == nil {
 			continue
 		}
-		fmt.Fprintf(&b, "%-8s %-13s c=%-3d |%s| %.3f%s\n", x.Engine, x.Case, x.Clients, bar(*x.Ratio, 40), *x.Ratio, over(*x.Ratio > 1, " (>1)"))
+		fmt.Fprintf(&b, "%-8s %-14s c=%-3d |%s| %.3f%s\n", x.Engine, x.Case, x.Clients, bar(*x.Ratio, 40), *x.Ratio, over(*x.Ratio > 1, " (>1)"))
 	}
 	b.WriteString("\np99 latency against its floor (█ = 1/40 of the floor; past the floor: »)\n")
 	for _, x := range r.Rows {

@@ -28,7 +28,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"| sqlite | portal | 200/s | 200 | pages/s |",
 		"**BELOW FLOOR**",
 		"target met",
-		"sqlite   checkout      c=16  |" + strings.Repeat("█", 20) + strings.Repeat(" ", 20) + "| 0.500\n",
+		"sqlite   checkout       c=16  |" + strings.Repeat("█", 20) + strings.Repeat(" ", 20) + "| 0.500\n",
 		"|" + strings.Repeat("█", 40) + "| 2.000 (>1)",
 		"|" + strings.Repeat("█", 40) + "|» 75.0 ms (floor 50 ms)",
 		"|" + strings.Repeat("█", 8) + strings.Repeat(" ", 32) + "| 4.0 ms (floor 20 ms)",
