@@ -389,17 +389,7 @@ func (a *App) payAtCheckout(ctx context.Context, tx *store.Tx, p account.Princip
 	if err := resellerPayRule(p, r, MethodBalance); err != nil {
 		return OrderView{}, err
 	}
-	post := func() error { return nil }
-	if due := r.TotalFen - r.PaidFen; due > 0 {
-		var err error
-		if post, err = a.payFromBalanceLast(ctx, tx, &r, due); err != nil {
-			return OrderView{}, err
-		}
-	}
-	if err := a.markPaid(ctx, tx, r); err != nil {
-		return OrderView{}, err
-	}
-	if err := post(); err != nil { // last: the balance row's lock is held only from here to the commit
+	if err := a.payDueFromBalance(ctx, tx, r); err != nil {
 		return OrderView{}, err
 	}
 	now, err := store.OrderGet(ctx, tx, r.ID)

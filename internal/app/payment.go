@@ -146,20 +146,13 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 		case MethodAlipay, MethodWeChatPay:
 			part = 0
 		}
-		post := func() error { return nil }
-		if part > 0 {
-			if post, err = a.payFromBalanceLast(ctx, tx, &r, part); err != nil {
-				return err
-			}
-		}
 		if gateway == "" {
-			if err := a.markPaid(ctx, tx, r); err != nil {
+			return a.payDueFromBalance(ctx, tx, r)
+		}
+		if part > 0 {
+			if err := a.payFromBalance(ctx, tx, &r, part); err != nil {
 				return err
 			}
-			return post() // last: the balance row's lock is held only from here to the commit
-		}
-		if err := post(); err != nil {
-			return err
 		}
 		if attempt, err = a.payByGateway(ctx, tx, r, gateway, in.Kind, due-part); err != nil {
 			return err
@@ -182,6 +175,24 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 		}
 	}
 	return a.Order(ctx, p, orderID)
+}
+
+// payDueFromBalance pays what is due on r from the payer's balance and
+// marks the order paid (clause 2.2), the conditional debit of the balance
+// being the transaction's last write (payFromBalanceLast). An order with
+// nothing due is only marked paid.
+func (a *App) payDueFromBalance(ctx context.Context, tx *store.Tx, r store.OrderRow) error {
+	post := func() error { return nil }
+	if due := r.TotalFen - r.PaidFen; due > 0 {
+		var err error
+		if post, err = a.payFromBalanceLast(ctx, tx, &r, due); err != nil {
+			return err
+		}
+	}
+	if err := a.markPaid(ctx, tx, r); err != nil {
+		return err
+	}
+	return post() // last: the balance row's lock is held only from here to the commit
 }
 
 // payFromBalance debits amount from the customer's balance for order r,

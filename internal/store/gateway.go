@@ -256,20 +256,7 @@ func GatewayRefunds(ctx context.Context, q Querier, due time.Time, limit int) ([
 		limit = 100
 	}
 	args = append(args, limit)
-	rows, err := q.Query(ctx, query+` ORDER BY created_at_ms, id LIMIT $`+itoa(len(args)), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []GatewayRefundRow
-	for rows.Next() {
-		r, err := scanGWRefund(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(ctx, q, query+` ORDER BY created_at_ms, id LIMIT $`+itoa(len(args)), args, scanGWRefund)
 }
 
 // HeldRefundFilter selects the gateway refunds a hold keeps back: still
@@ -295,20 +282,7 @@ func HeldGatewayRefunds(ctx context.Context, q Querier, f HeldRefundFilter) ([]G
 		args = append(args, f.Purpose, f.LinkID)
 		query += ` AND purpose = $` + itoa(len(args)-1) + ` AND link_id = $` + itoa(len(args))
 	}
-	rows, err := q.Query(ctx, query+` ORDER BY created_at_ms, id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []GatewayRefundRow
-	for rows.Next() {
-		r, err := scanGWRefund(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(ctx, q, query+` ORDER BY created_at_ms, id`, args, scanGWRefund)
 }
 
 // ReconDiffRow is one difference between our records and a gateway's bill.

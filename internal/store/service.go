@@ -54,57 +54,30 @@ func (tx *Tx) ServiceInsert(ctx context.Context, r ServiceRow) error {
 		NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.CreatedAt), Ms(r.UpdatedAt)); err != nil {
 		return err
 	}
-	for _, x := range r.Suspensions { // a new id has none stored yet
-		if _, err := tx.Exec(ctx, `INSERT INTO service_suspension (service_id, reason, since_ms) VALUES ($1, $2, $3)`, r.ID, x.Reason, Ms(x.Since)); err != nil {
+	return tx.suspensionsInsert(ctx, r.ID, r.Suspensions) // a new id has none stored yet
+}
+
+// suspensionsInsert writes ss as service id's suspensions.
+func (tx *Tx) suspensionsInsert(ctx context.Context, id string, ss []ServiceSuspensionRow) error {
+	for _, x := range ss {
+		if _, err := tx.Exec(ctx, `INSERT INTO service_suspension (service_id, reason, since_ms) VALUES ($1, $2, $3)`, id, x.Reason, Ms(x.Since)); err != nil {
 			return err
 		}
 	}
-	tx.knowSuspensions(r.ID, r.Suspensions)
 	return nil
 }
 
-// knowSuspensions records what tx read or wrote as id's suspensions, so
-// that ServiceUpdate skips rewriting them unchanged.
-func (tx *Tx) knowSuspensions(id string, ss []ServiceSuspensionRow) {
-	if tx.susp == nil {
-		tx.susp = map[string][]ServiceSuspensionRow{}
-	}
-	tx.susp[id] = slices.Clone(ss)
-}
-
-// suspensionsKnown reports whether ss are id's suspensions as tx last
-// read or wrote them.
-func (tx *Tx) suspensionsKnown(id string, ss []ServiceSuspensionRow) bool {
-	known, ok := tx.susp[id]
-	if !ok || len(known) != len(ss) {
-		return false
-	}
-	for i := range known {
-		if known[i].Reason != ss[i].Reason || !known[i].Since.Equal(ss[i].Since) {
-			return false
-		}
-	}
-	return true
-}
-
-func (tx *Tx) serviceSuspensionsPut(ctx context.Context, id string, ss []ServiceSuspensionRow) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM service_suspension WHERE service_id = $1`, id); err != nil {
-		return err
-	}
-	for _, s := range ss {
-		if _, err := tx.Exec(ctx, `INSERT INTO service_suspension (service_id, reason, since_ms) VALUES ($1, $2, $3)`, id, s.Reason, Ms(s.Since)); err != nil {
-			return err
-		}
-	}
-	tx.knowSuspensions(id, ss)
-	return nil
+// sameSuspensions reports whether a and b are the same suspensions in the
+// same order.
+func sameSuspensions(a, b []ServiceSuspensionRow) bool {
+	return slices.EqualFunc(a, b, func(x, y ServiceSuspensionRow) bool { return x.Reason == y.Reason && x.Since.Equal(y.Since) })
 }
 
 // ServiceUpdate writes every mutable column of r and its suspensions if
 // the stored row is unchanged since prevUpdated (ok=false otherwise: the
 // caller reloads or reports a conflict). The suspensions are rewritten
-// unless tx itself read or wrote exactly these for the service (a row
-// read on the pool is always rewritten).
+// unless tx read the service (ServiceGet, Services) and they are unchanged
+// since (a row read on the pool is always rewritten).
 func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.Time) (bool, error) {
 	n, err := tx.Exec(ctx, `UPDATE service SET plan_id = $2, name = $3, state = $4, starts_at_ms = $5, expires_at_ms = $6, auto_renew = $7,
  renewal_paused = $8, reminders_sent = $9, terminated_at_ms = $10, data_destroy_requested_at_ms = $11, updated_at_ms = $12
@@ -114,13 +87,17 @@ func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.
 		delete(tx.services, r.ID) // read it again
 		return false, err
 	}
-	if m, ok := tx.services[r.ID]; ok {
+	m, known := tx.services[r.ID]
+	if known {
 		tx.services[r.ID] = asStored(m, r)
+		if sameSuspensions(m.Suspensions, r.Suspensions) {
+			return true, nil
+		}
 	}
-	if tx.suspensionsKnown(r.ID, r.Suspensions) {
-		return true, nil
+	if _, err := tx.Exec(ctx, `DELETE FROM service_suspension WHERE service_id = $1`, r.ID); err != nil {
+		return false, err
 	}
-	return true, tx.serviceSuspensionsPut(ctx, r.ID, r.Suspensions)
+	return true, tx.suspensionsInsert(ctx, r.ID, r.Suspensions)
 }
 
 // asStored is the row a read would return after ServiceUpdate wrote r
@@ -183,15 +160,7 @@ func serviceSuspensions(ctx context.Context, q Querier, ids []string) (map[strin
 		s.Since = FromMs(since)
 		out[id] = append(out[id], s)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if tx, ok := q.(*Tx); ok { // read in tx: what it holds until tx writes them
-		for _, id := range ids {
-			tx.knowSuspensions(id, out[id])
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // ServiceGet reads one service (errs.ErrNotFound when missing). Read

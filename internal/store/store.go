@@ -221,8 +221,6 @@ type Tx struct {
 	stmts txStmts // cached statements bound to this transaction (stmtcache.go)
 	// audits are the events AuditInsert buffered, written by finish.
 	audits []audit.Event
-	// susp are services' suspensions as tx read or wrote them (service.go).
-	susp map[string][]ServiceSuspensionRow
 	// catalog are the products and plans tx read (catalog.go).
 	catalog catalogMemo
 	// orders are the orders tx read, as it since updated them (order.go);
@@ -231,12 +229,12 @@ type Tx struct {
 	services map[string]ServiceRow
 }
 
-// Forget drops what tx remembers of rows it read (orders, catalog,
-// suspensions), so that the next read goes to the database. Call it after
+// Forget drops what tx remembers of rows it read (orders, services,
+// catalog), so that the next read goes to the database. Call it after
 // writing such rows with a raw Exec; the typed writers keep the memos
 // right themselves.
 func (tx *Tx) Forget() {
-	tx.orders, tx.services, tx.susp = nil, nil, nil
+	tx.orders, tx.services = nil, nil
 	tx.forgetCatalog()
 }
 
