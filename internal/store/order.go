@@ -66,7 +66,8 @@ func scanOrder(s scanner) (OrderRow, error) {
 	return r, nil
 }
 
-// OrderInsert stores a new order and its lines.
+// OrderInsert stores a new order and its lines; the transaction then
+// remembers it as OrderGet would read it back.
 func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
  $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
@@ -82,7 +83,30 @@ func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 			return err
 		}
 	}
+	if tx.orders == nil {
+		tx.orders = map[string]OrderRow{}
+	}
+	tx.orders[r.ID] = orderAsStored(r)
 	return nil
+}
+
+// orderAsStored is the row OrderGet reads back after OrderInsert wrote r:
+// instants in milliseconds, UTC; the acknowledged clauses and the purpose
+// as stored; lines in index order, SLAs in milliseconds.
+func orderAsStored(r OrderRow) OrderRow {
+	r.Acknowledged = splitIDs(joinIDs(r.Acknowledged))
+	r.CreatedAt, r.UpdatedAt, r.ExpiresAt = FromMs(Ms(r.CreatedAt)), FromMs(Ms(r.UpdatedAt)), FromMs(Ms(r.ExpiresAt))
+	r.PaidAt, r.DeliverBy = FromNullMs(NullMs(r.PaidAt)), FromNullMs(NullMs(r.DeliverBy))
+	r.DeliveredAt, r.ClosedAt = FromNullMs(NullMs(r.DeliveredAt)), FromNullMs(NullMs(r.ClosedAt))
+	r.Purpose = purposeOr(r.Purpose)
+	var lines []OrderLineRow
+	for _, l := range r.Lines {
+		l.DeliverySLA = l.DeliverySLA.Truncate(time.Millisecond)
+		lines = append(lines, l)
+	}
+	slices.SortStableFunc(lines, func(a, b OrderLineRow) int { return a.Idx - b.Idx })
+	r.Lines = lines
+	return r
 }
 
 func purposeOr(p string) string {

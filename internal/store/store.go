@@ -65,13 +65,12 @@ type Capabilities struct {
 // DB is an open database: a writer pool and a reader pool (the same pool on
 // PostgreSQL; on SQLite one writer connection and a read-only pool).
 type DB struct {
-	dialect        Dialect
-	write          *sql.DB
-	read           *sql.DB
-	clock          atomic.Pointer[clockBox]
-	log            atomic.Pointer[slog.Logger]
-	gc             atomic.Pointer[groupCommit] // nil: every InTx is its own transaction
-	wstmts, rstmts *stmtCache                  // prepared statements per pool, SQLite only (stmtcache.go)
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	clock   atomic.Pointer[clockBox]
+	log     atomic.Pointer[slog.Logger]
+	gc      atomic.Pointer[groupCommit] // nil: every InTx is its own transaction
 }
 
 type clockBox struct{ clock.Clock }
@@ -81,7 +80,6 @@ func New(d Dialect, write, read *sql.DB) *DB {
 	db := &DB{dialect: d, write: write, read: read}
 	db.SetClock(clock.Wall{})
 	db.SetLogger(slog.New(slog.DiscardHandler))
-	db.initStmtCaches()
 	return db
 }
 
@@ -111,7 +109,6 @@ func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return db.dialect.Rive
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	_ = errors.Join(db.wstmts.close(), db.rstmts.close()) // the pools close their statements anyway
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -218,7 +215,6 @@ type Tx struct {
 	db    *DB
 	after []func()
 	Now   time.Time
-	stmts txStmts // cached statements bound to this transaction (stmtcache.go)
 	// audits are the events AuditInsert buffered, written by finish.
 	audits []audit.Event
 	// catalog are the products and plans tx read (catalog.go).
@@ -258,14 +254,7 @@ func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 // Exec runs a statement and returns the number of rows it affected.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	var res sql.Result
-	var err error
-	if st, release := tx.stmt(ctx, query); st != nil {
-		res, err = st.ExecContext(ctx, args...)
-		release()
-	} else {
-		res, err = tx.tx.ExecContext(ctx, query, args...)
-	}
+	res, err := tx.tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, tx.db.wrapErr(err)
 	}
@@ -278,14 +267,6 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 
 // Query runs a query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	if st, release := tx.stmt(ctx, query); st != nil {
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			release()
-			return nil, tx.db.wrapErr(err)
-		}
-		return &Rows{Rows: rows, db: tx.db, done: release}, nil
-	}
 	rows, err := tx.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, tx.db.wrapErr(err)
@@ -296,21 +277,12 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 // QueryRow runs a query expected to return at most one row; Scan returns
 // errs.ErrNotFound (wrapped) when there is none.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
-	if st, release := tx.stmt(ctx, query); st != nil {
-		return &Row{row: st.QueryRowContext(ctx, args...), db: tx.db, done: release}
-	}
 	return &Row{row: tx.tx.QueryRowContext(ctx, query, args...), db: tx.db}
 }
 
 // Query runs a read-only query on the reader pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	var rows *sql.Rows
-	var err error
-	if st := db.rstmts.get(query); st != nil {
-		rows, err = st.QueryContext(ctx, args...)
-	} else {
-		rows, err = db.read.QueryContext(ctx, query, args...)
-	}
+	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, db.wrapErr(err)
 	}
@@ -319,26 +291,19 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 
 // QueryRow runs a read-only single-row query on the reader pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
-	if st := db.rstmts.get(query); st != nil {
-		return &Row{row: st.QueryRowContext(ctx, args...), db: db}
-	}
 	return &Row{row: db.read.QueryRowContext(ctx, query, args...), db: db}
 }
 
 // Row is a single-row result with translated errors.
 type Row struct {
-	row  *sql.Row
-	db   *DB
-	done func() // releases a cached statement (stmtcache.go)
+	row *sql.Row
+	db  *DB
 }
 
 // Scan copies the row's columns; it returns an error wrapping
 // errs.ErrNotFound when there was no row. sql.ErrNoRows never leaks.
 func (r *Row) Scan(dest ...any) error {
 	err := r.row.Scan(dest...)
-	if r.done != nil {
-		r.done()
-	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.ErrNotFound
 	}
@@ -348,8 +313,7 @@ func (r *Row) Scan(dest ...any) error {
 // Rows is a result set with translated errors.
 type Rows struct {
 	*sql.Rows
-	db   *DB
-	done func() // releases a cached statement (stmtcache.go)
+	db *DB
 }
 
 // Err returns the iteration error, translated.

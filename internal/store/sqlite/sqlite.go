@@ -1,7 +1,8 @@
 // Package sqlite opens yuanxu's embedded SQLite engine (modernc.org/sqlite,
 // pure Go): WAL, synchronous=FULL, immediate write transactions, a busy
-// timeout, one writer connection and a read-only pool; concurrent InTx calls
-// share one physical transaction (group commit) unless NoGroupCommit.
+// timeout, one writer connection and a read-only pool, each connection with
+// its own prepared-statement cache; concurrent InTx calls share one
+// physical transaction (group commit) unless NoGroupCommit.
 package sqlite
 
 import (
@@ -46,6 +47,9 @@ type Options struct {
 	// concurrently, a savepoint each (group commit, ADR 0010; on by
 	// default: it keeps synchronous=FULL durability for every caller).
 	NoGroupCommit bool
+	// StmtCacheSize bounds the prepared statements each connection keeps
+	// (stmtcache.go); default 256.
+	StmtCacheSize int
 }
 
 // Open opens (creating if needed) the SQLite database file at path. The
@@ -57,6 +61,9 @@ func Open(path string, o Options) (*store.DB, error) {
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = 10000
 	}
+	if o.StmtCacheSize <= 0 {
+		o.StmtCacheSize = connCacheSize
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -66,10 +73,11 @@ func Open(path string, o Options) (*store.DB, error) {
 	}
 	base := "file:" + (&url.URL{Path: abs}).EscapedPath()
 	pragmas := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)", o.BusyTimeout)
-	write, err := sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
+	wc, err := newConnector(base+"?"+pragmas+"&_txlock=immediate", o.StmtCacheSize)
 	if err != nil {
 		return nil, err
 	}
+	write := sql.OpenDB(wc)
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
@@ -79,11 +87,12 @@ func Open(path string, o Options) (*store.DB, error) {
 		write.Close()
 		return nil, translateErr(err)
 	}
-	read, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	rc, err := newConnector(base+"?"+pragmas+"&_pragma=query_only(1)", o.StmtCacheSize)
 	if err != nil {
 		write.Close()
 		return nil, err
 	}
+	read := sql.OpenDB(rc)
 	read.SetMaxOpenConns(o.ReadConns)
 	read.SetMaxIdleConns(o.ReadConns)
 	db := store.New(Dialect(), write, read)

@@ -11,9 +11,9 @@ import (
 	"yuanxu/internal/store"
 )
 
-// runMemo: a transaction reads an order or a service once; what a later
-// read in it answers must be exactly what the database answers after the
-// commit, and must not outlive a failed conditional update or a rolled
+// runMemo: a transaction reads an order or a service once (an order it
+// inserted, not at all); what a later read in it answers must be exactly
+// what the database answers after the commit, and must not outlive a failed conditional update or a rolled
 // back Nested step.
 func runMemo(t *testing.T, h Harness) {
 	t.Run("ReadsInOneTxAnswerWhatTheDatabaseHolds", func(t *testing.T) { t.Parallel(); testTxMemo(t, h.New(t)) })
@@ -23,6 +23,7 @@ func testTxMemo(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	start := time.Now().Add(-time.Hour)
 	oid, sid := id.NewAt(start), id.NewAt(start)
+	var inserted store.OrderRow
 	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
 		if err := tx.ProductPut(ctx, store.ProductRow{ID: "memo-p", Name: "p", Kind: "cloud_server", Spec: "{}", DeliverySLA: time.Minute,
 			Driver: "manual", CreatedAt: tx.Now, UpdatedAt: tx.Now}); err != nil {
@@ -31,16 +32,32 @@ func testTxMemo(t *testing.T, db *store.DB) {
 		if err := tx.PlanPut(ctx, store.PlanRow{ID: "memo-s", ProductID: "memo-p", Name: "s", Prices: "[]", Stock: -1}, true); err != nil {
 			return err
 		}
+		// Instants with nanoseconds, lines out of index order, an SLA
+		// with a fraction of a millisecond, no purpose (stored as "new").
+		line := store.OrderLineRow{Idx: 0, ProductID: "memo-p", PlanID: "memo-s", ProductName: "p", PlanName: "s", Kind: "cloud_server",
+			Cycle: "month", Quantity: 1, UnitPriceFen: 3900, TotalFen: 3900, RefundClass: "standard", RefundClause: "3.1",
+			DeliverySLA: time.Minute + 1500*time.Microsecond}
+		second := line
+		second.Idx, second.Quantity, second.TotalFen = 1, 2, 7800
+		ns := start.Add(987654 * time.Nanosecond)
 		if err := tx.OrderInsert(ctx, store.OrderRow{ID: oid, AccountID: "acc", PlacedBy: "acc", Channel: "web", State: "created",
-			AgreementVersionID: "v", AgreementSHA256: "h", AcceptanceID: "a", Acknowledged: []string{"2.3", "3.1"}, SubtotalFen: 3900, TotalFen: 3900,
-			CreatedAt: start, UpdatedAt: start, ExpiresAt: start.Add(time.Hour), Lines: []store.OrderLineRow{{Idx: 0, ProductID: "memo-p",
-				PlanID: "memo-s", ProductName: "p", PlanName: "s", Kind: "cloud_server", Cycle: "month", Quantity: 1, UnitPriceFen: 3900,
-				TotalFen: 3900, RefundClass: "standard", RefundClause: "3.1", DeliverySLA: time.Minute}}}); err != nil {
+			AgreementVersionID: "v", AgreementSHA256: "h", AcceptanceID: "a", Acknowledged: []string{"2.3", "3.1"}, SubtotalFen: 11700, TotalFen: 11700,
+			CreatedAt: ns, UpdatedAt: ns, ExpiresAt: ns.Add(time.Hour), Lines: []store.OrderLineRow{second, line}}); err != nil {
+			return err
+		}
+		var err error
+		if inserted, err = store.OrderGet(ctx, tx, oid); err != nil {
 			return err
 		}
 		return tx.ServiceInsert(ctx, store.ServiceRow{ID: sid, AccountID: "acc", OrderID: oid, ProductID: "memo-p", PlanID: "memo-s",
 			Kind: "cloud_server", Cycle: "month", Name: "p · s", State: "pending", CreatedAt: start, UpdatedAt: start})
 	})
+
+	if fresh, err := store.OrderGet(ctx, db, oid); err != nil {
+		t.Fatal(err)
+	} else if !reflect.DeepEqual(inserted, fresh) {
+		t.Errorf("the order read in the transaction that inserted it\n%+v\nthe database after commit\n%+v", inserted, fresh)
+	}
 
 	// Read, update, read again in one transaction; instants with
 	// nanoseconds, two suspensions written out of the read's order.
