@@ -178,21 +178,24 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 }
 
 // payDueFromBalance pays what is due on r from the payer's balance and
-// marks the order paid (clause 2.2), the conditional debit of the balance
-// being the transaction's last write (payFromBalanceLast). An order with
-// nothing due is only marked paid.
+// marks the order paid (clause 2.2). The conditional debit of the balance
+// (payFromBalanceLast) is registered with tx.Last: it runs after the rest
+// of the transaction, its audit events included, so the balance row's
+// lock is held from the debit to the commit and no longer — what
+// concurrent payments from one balance wait for on PostgreSQL. A balance
+// drained meanwhile fails the debit, and with it the whole transaction,
+// as wallet.insufficient_balance. An order with nothing due is only
+// marked paid. Callers must not read the payer's balance later in the
+// same transaction expecting the debit.
 func (a *App) payDueFromBalance(ctx context.Context, tx *store.Tx, r store.OrderRow) error {
-	post := func() error { return nil }
 	if due := r.TotalFen - r.PaidFen; due > 0 {
-		var err error
-		if post, err = a.payFromBalanceLast(ctx, tx, &r, due); err != nil {
+		post, err := a.payFromBalanceLast(ctx, tx, &r, due)
+		if err != nil {
 			return err
 		}
+		tx.Last(func(context.Context) error { return post() })
 	}
-	if err := a.markPaid(ctx, tx, r); err != nil {
-		return err
-	}
-	return post() // last: the balance row's lock is held only from here to the commit
+	return a.markPaid(ctx, tx, r)
 }
 
 // payFromBalance debits amount from the customer's balance for order r,

@@ -43,8 +43,9 @@ type InsufficientError struct {
 func (e *InsufficientError) Error() string { return ErrInsufficient.Error() + ": " + e.Account }
 func (e *InsufficientError) Unwrap() error { return ErrInsufficient }
 
-// LedgerInsert appends t and applies its live postings with conditional
-// updates. A debit that would take a live balance below zero fails with
+// LedgerInsert appends t (its postings in one statement) and applies its
+// live postings: credits, then debits as conditional updates, last. A
+// debit that would take a live balance below zero fails with
 // *InsufficientError (the caller's transaction must roll back).
 func (tx *Tx) LedgerInsert(ctx context.Context, t LedgerTxnRow) error {
 	links, err := json.Marshal(t.Links)
@@ -55,25 +56,41 @@ func (tx *Tx) LedgerInsert(ctx context.Context, t LedgerTxnRow) error {
  VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, t.Reason, t.Memo, string(links), t.CustomerID, t.CreatedBy, Ms(t.CreatedAt)); err != nil {
 		return err
 	}
-	for i, p := range t.Postings {
-		rolled := int64(0)
-		if p.Live {
-			rolled = 1
+	if len(t.Postings) > 0 {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO ledger_posting (txn_id, seq, account, amount_fen, rolled) VALUES `)
+		args := make([]any, 0, 5*len(t.Postings))
+		for i, p := range t.Postings {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			n := len(args)
+			q.WriteString("($" + itoa(n+1) + ", $" + itoa(n+2) + ", $" + itoa(n+3) + ", $" + itoa(n+4) + ", $" + itoa(n+5) + ")")
+			rolled := int64(0)
+			if p.Live {
+				rolled = 1
+			}
+			args = append(args, t.ID, i, p.Account, p.AmountFen, rolled)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO ledger_posting (txn_id, seq, account, amount_fen, rolled) VALUES ($1, $2, $3, $4, $5)`,
-			t.ID, i, p.Account, p.AmountFen, rolled); err != nil {
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 			return err
 		}
-		if !p.Live {
+	}
+	// Live balances: credits first, then the conditional debits. A debit
+	// locks its balance row until the commit (PostgreSQL), so it is the
+	// transaction's last write here — nothing after it holds the row.
+	for _, p := range t.Postings {
+		if !p.Live || p.AmountFen <= 0 {
 			continue
 		}
-		if p.AmountFen > 0 {
-			_, err = tx.Exec(ctx, `INSERT INTO ledger_balance (account, balance_fen, live, updated_at_ms) VALUES ($1, $2, 1, $3)
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_balance (account, balance_fen, live, updated_at_ms) VALUES ($1, $2, 1, $3)
  ON CONFLICT (account) DO UPDATE SET balance_fen = ledger_balance.balance_fen + excluded.balance_fen, updated_at_ms = excluded.updated_at_ms`,
-				p.Account, p.AmountFen, Ms(t.CreatedAt))
-			if err != nil {
-				return err
-			}
+			p.Account, p.AmountFen, Ms(t.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	for _, p := range t.Postings {
+		if !p.Live || p.AmountFen > 0 {
 			continue
 		}
 		n, err := tx.Exec(ctx, `UPDATE ledger_balance SET balance_fen = balance_fen + $2, updated_at_ms = $3

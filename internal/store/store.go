@@ -217,6 +217,8 @@ type Tx struct {
 	Now   time.Time
 	// audits are the events AuditInsert buffered, written by finish.
 	audits []audit.Event
+	// last are the functions Last registered, run by finish.
+	last []func(context.Context) error
 	// catalog are the products and plans tx read (catalog.go).
 	catalog catalogMemo
 	// orders are the orders tx read, as it since updated them (order.go);
@@ -234,10 +236,35 @@ func (tx *Tx) Forget() {
 	tx.forgetCatalog()
 }
 
-// finish writes what fn buffered on tx (the audit events); InTx and each
-// group-commit member call it after fn succeeded, before committing (or
-// releasing the member's savepoint).
-func (tx *Tx) finish(ctx context.Context) error { return tx.flushAudit(ctx) }
+// finish writes what fn buffered on tx (the audit events), then runs the
+// functions registered with Last; InTx and each group-commit member call
+// it after fn succeeded, before committing (or releasing the member's
+// savepoint).
+func (tx *Tx) finish(ctx context.Context) error {
+	if err := tx.flushAudit(ctx); err != nil {
+		return err
+	}
+	last := tx.last
+	tx.last = nil
+	for _, f := range last {
+		if err := f(ctx); err != nil {
+			return err
+		}
+	}
+	return tx.flushAudit(ctx) // events the last functions recorded
+}
+
+// Last registers f to run once fn has returned nil and the buffered audit
+// events are written: f's statements are the transaction's last before
+// COMMIT (or, under group commit, before the member's savepoint is
+// released), in registration order. It is for the one write that locks a
+// row other transactions wait for — a conditional debit of a balance — so
+// that on PostgreSQL the lock is held from that write to the commit and
+// no longer. An error from f fails the transaction and is what InTx
+// returns (retried when retryable, like fn's own). f must not assume
+// anything fn read stays true: make its write conditional. A Nested step
+// that fails drops the functions it registered.
+func (tx *Tx) Last(f func(ctx context.Context) error) { tx.last = append(tx.last, f) }
 
 // Engine names the engine, for the rare query that must differ.
 func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
