@@ -28,7 +28,7 @@ func (tx *Tx) Nested(ctx context.Context, fn func() error) error {
 		tx.after = tx.after[:after]
 		tx.audits = tx.audits[:audits] // the audit events fn recorded go with its writes
 		tx.last = tx.last[:last]
-		tx.Forget()                    // what tx read may have been rolled back
+		tx.Forget() // what tx read may have been rolled back
 		_, _ = tx.tx.ExecContext(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name)
 		return err
 	}
