@@ -117,8 +117,11 @@ func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 		step++
 		fmt.Fprintf(progress, "bench [%d/%d] %s\n", step, steps, fmt.Sprintf(format, args...))
 	}
+	note := func(format string, args ...any) { // between steps: not one of them
+		fmt.Fprintf(progress, "bench [%d/%d] … %s\n", step, steps, fmt.Sprintf(format, args...))
+	}
 	for _, eng := range o.Engines {
-		rows, err := runEngine(ctx, &o, eng, say)
+		rows, err := runEngine(ctx, &o, eng, say, note)
 		r.Rows = append(r.Rows, rows...)
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", eng, err)
@@ -128,7 +131,7 @@ func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	return r, nil
 }
 
-func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...any)) ([]Row, error) {
+func runEngine(ctx context.Context, o *Options, eng string, say, note func(string, ...any)) ([]Row, error) {
 	var rows []Row
 	d := o.Duration
 	// The engine's ceilings first, on an idle machine.
@@ -192,7 +195,9 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 	c := newClient(in)
 
 	distinct := map[int]Row{}
+	settle := func() { in.settle(ctx, settleLimit, note) }
 	for _, n := range o.Clients {
+		settle()
 		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%v)", eng, n, d)
 		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
 			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, false))
@@ -207,6 +212,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 		if n == 1 {
 			continue // one client is the distinct case
 		}
+		settle()
 		say("%s checkout, %d clients all paying from one shared balance (%v)", eng, n, d)
 		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func() measured {
 			return closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 }, false))
@@ -218,6 +224,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 	// as a client that does not send pay does it: its ratio is to the
 	// one-request checkout at the same concurrency.
 	if n := maxOf(o.Clients); n > 0 {
+		settle()
 		say("%s checkout in two requests (place, then pay), %d clients (%v)", eng, n, d)
 		row := rowOf(eng, CaseCheckout2Step, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout2Step, n), func() measured {
 			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, true))
@@ -225,6 +232,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
 		rows = append(rows, row)
 	}
+	settle()
 	say("%s refund-eligibility decisions over HTTP, %d clients (%v)", eng, refundClients, d)
 	if refund, err := c.refundEligibility(); err != nil {
 		rows = append(rows, failed(eng, CaseRefund, refundClients, err))
@@ -233,10 +241,12 @@ func runEngine(ctx context.Context, o *Options, eng string, say func(string, ...
 			return closedLoop(ctx, refundClients, d, refund)
 		})))
 	}
+	settle()
 	say("%s portal pages at %d requests/s (%v)", eng, o.PortalRate, d)
 	portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
 	portal.Rate = o.PortalRate
 	rows = append(rows, portal)
+	settle()
 	say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%v)", eng, usageClients, o.BatchSize, d)
 	usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(CaseUsage, func() measured {
 		return closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize))

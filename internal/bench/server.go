@@ -204,3 +204,38 @@ func waitReady(ctx context.Context, hc *http.Client, base string, d time.Duratio
 
 // tempPath is a path in dir, for ceiling scratch files.
 func tempPath(dir, name string) string { return filepath.Join(dir, name) }
+
+// settleLimit bounds how long settle waits for the background jobs.
+const settleLimit = 2 * time.Minute
+
+// settle waits, before a case, until the background jobs the earlier cases
+// queued are done — every checkout's delivery notice is sent by one River
+// job per channel, after the checkout answered — so that each case
+// measures its own work and not the previous case's notices as well. It
+// gives up after limit, saying how many jobs are left.
+func (in *instance) settle(ctx context.Context, limit time.Duration, say func(string, ...any)) {
+	start := time.Now()
+	for {
+		var n int64
+		if err := in.DB.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'running')`).Scan(&n); err != nil {
+			say("waiting for background jobs: %v", err)
+			return
+		}
+		if n == 0 {
+			if waited := time.Since(start); waited > time.Second {
+				say("background jobs of the earlier cases done (%v)", waited.Round(time.Second))
+			}
+			return
+		}
+		if time.Since(start) > limit {
+			say("%d background jobs still queued after %v: the next case shares the machine with them", n, limit)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
