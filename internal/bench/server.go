@@ -238,4 +238,3 @@ func (in *instance) settle(ctx context.Context, limit time.Duration, say func(st
 		}
 	}
 }
-
