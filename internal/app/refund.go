@@ -457,7 +457,7 @@ func refundSummary(d refund.Decision) string {
 // ignored, a straddling interval counts pro rata), and whether it is known:
 // every metered service must be on a node that reports.
 func (a *App) orderUsage(ctx context.Context, q store.Querier, o store.OrderRow, now time.Time) (bool, int64, error) {
-	svcs, err := store.Services(ctx, q, store.ServiceFilter{OrderID: o.ID})
+	svcs, err := store.OrderServiceMeters(ctx, q, o.ID) // kinds, starts and nodes in one read
 	if err != nil {
 		return false, 0, err
 	}
@@ -470,11 +470,7 @@ func (a *App) orderUsage(ctx context.Context, q store.Querier, o store.OrderRow,
 			continue
 		}
 		metered++
-		m, err := store.ServiceMeterGet(ctx, q, s.ID)
-		if err != nil {
-			return false, 0, err
-		}
-		if m.NodeID == "" {
+		if s.NodeID == "" {
 			known = false
 			continue
 		}
