@@ -142,7 +142,7 @@ const sampleColumns = `service_id, interval_start_ms, interval_seconds, rx_bytes
 // the square of its $n parameters, while ? costs the same each. A batch
 // goes in as statements of power-of-two sizes (1,000 rows: 512 + 256 +
 // 128 + 64 + 32 + 8), so the few texts are prepared once and then served
-// from the statement cache (stmtcache.go). plain has no RETURNING clause,
+// from each connection's statement cache (sqlite/stmtcache.go). plain has no RETURNING clause,
 // returning does.
 var sqliteSampleInserts = sync.OnceValue(func() (texts struct{ plain, returning []string }) {
 	for n := 1; n <= maxSamplesPerInsert; n *= 2 {
