@@ -89,6 +89,21 @@ func docOf(ctx context.Context, q store.Querier, r store.AgreementVersionRow) (*
 	return parseStored(r)
 }
 
+// docOfOrder is the document of the agreement version an order was
+// placed under. The order records the version's SHA-256, by which docOf
+// keeps every document it parsed, so an order under a version this
+// process has seen costs no read; otherwise the head is read through q.
+func docOfOrder(ctx context.Context, q store.Querier, r store.OrderRow) (*agreement.Document, error) {
+	if d, ok := parsedDocs.Load(r.AgreementSHA256); ok {
+		return d.(parsedDoc).doc, nil
+	}
+	vr, err := store.AgreementVersionHeadGet(ctx, q, r.AgreementVersionID)
+	if err != nil {
+		return nil, err
+	}
+	return docOf(ctx, q, vr)
+}
+
 func versionView(r store.AgreementVersionRow, doc *agreement.Document) AgreementVersion {
 	return AgreementVersion{ID: r.ID, Origin: r.Origin, Title: r.Title, SHA256: r.SHA256, Note: r.Note, State: agreement.State(r.State),
 		PreparedBy: r.PreparedBy, SignedOffBy: r.SignedOffBy, Material: r.Material, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,

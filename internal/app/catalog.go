@@ -202,18 +202,33 @@ func loadProducts(ctx context.Context, q store.Querier, activeOnly bool) ([]Prod
 }
 
 func loadProduct(ctx context.Context, q store.Querier, productID string) (ProductView, error) {
+	pr, err := readProduct(ctx, q, productID)
+	return pr.view, err
+}
+
+// productRead is a product as read: its view and the rows it came from,
+// which a transaction may remember (store.Tx.RememberProduct).
+type productRead struct {
+	view  ProductView
+	row   store.ProductRow
+	plans []store.PlanRow
+}
+
+// readProduct is loadProduct keeping the rows.
+func readProduct(ctx context.Context, q store.Querier, productID string) (productRead, error) {
 	r, err := store.ProductGet(ctx, q, productID)
 	if store.IsNotFound(err) {
-		return ProductView{}, errNotFound("product")
+		return productRead{}, errNotFound("product")
 	}
 	if err != nil {
-		return ProductView{}, err
+		return productRead{}, err
 	}
 	plans, err := store.Plans(ctx, q, productID)
 	if err != nil {
-		return ProductView{}, err
+		return productRead{}, err
 	}
-	return productFromRows(r, plans)
+	v, err := productFromRows(r, plans)
+	return productRead{view: v, row: r, plans: plans}, err
 }
 
 // Catalog lists the products on sale (active ones), for anyone.

@@ -192,6 +192,7 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	}
 	set := doc.Policy
 	products := map[string]ProductView{}
+	reads := map[string]productRead{} // remembered by the transaction: it delivers what was priced
 	specs := make([]order.LineSpec, len(in.Lines))
 	standing := p.Standing
 	acknowledged := in.Agreement.Acknowledged
@@ -215,7 +216,7 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 	for i, l := range in.Lines {
 		pv, ok := products[l.ProductID]
 		if !ok {
-			pv, err = loadProduct(ctx, a.db, l.ProductID)
+			pr, err := readProduct(ctx, a.db, l.ProductID)
 			if err != nil && errs.CodeOf(err) == "product.not_found" {
 				return OrderView{}, fieldErr("app.Checkout", order.CodeOrderInvalid, errs.Invalid, "body.lines["+strconv.Itoa(i)+"].product_id",
 					"unknown", "no such product", nil)
@@ -223,7 +224,7 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 			if err != nil {
 				return OrderView{}, err
 			}
-			products[l.ProductID] = pv
+			pv, products[l.ProductID], reads[l.ProductID] = pr.view, pr.view, pr
 		}
 		dp := pv.domain()
 		specs[i] = order.LineSpec{Product: dp, Input: order.LineInput{ProductID: l.ProductID, PlanID: l.PlanID, Cycle: catalog.Cycle(l.Cycle),
@@ -318,6 +319,11 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 				return fieldErr("app.Checkout", CodeOutOfStock, errs.Conflict, "body.lines["+strconv.Itoa(i)+"].quantity", "stock",
 					"not enough stock left", map[string]any{"plan_id": l.PlanID})
 			}
+		}
+		// The products as priced, for the steps below (services created,
+		// delivery): PlanTakeStock forgot what tx had read of the catalog.
+		for _, pr := range reads {
+			tx.RememberProduct(pr.row, pr.plans)
 		}
 		if o.CouponCode != "" {
 			scope, err := tx.CouponTake(ctx, coupon.Code, tenant, o.ID, coupon.MaxUses, coupon.MaxUsesPerCustomer, o.DiscountFen)

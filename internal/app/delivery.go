@@ -229,14 +229,11 @@ const (
 )
 
 // startDelivery queues the provisioning of a newly paid order's pending
-// services in tx: one record and one job each, and the order moves to
-// provisioning. An order with nothing to provision (traffic packs only)
-// is delivered at once. Local drivers also run right after the commit.
-func (a *App) startDelivery(ctx context.Context, tx *store.Tx, r store.OrderRow, o *order.Order) error {
-	svcs, err := store.Services(ctx, tx, store.ServiceFilter{OrderID: r.ID, Limit: 1000})
-	if err != nil {
-		return err
-	}
+// services in tx (svcs: the services createServices made for it): one
+// record and one job each, and the order moves to provisioning. An order
+// with nothing to provision (traffic packs only) is delivered at once.
+// Local drivers also run right after the commit.
+func (a *App) startDelivery(ctx context.Context, tx *store.Tx, r store.OrderRow, o *order.Order, svcs []store.ServiceRow) error {
 	var queued, inTx []string
 	inTxReq := map[string]inTxDelivery{}
 	for _, s := range svcs {
@@ -311,19 +308,15 @@ func (a *App) deliverInTx(ctx context.Context, tx *store.Tx, r store.OrderRow, i
 	if len(ids) == 0 {
 		return nil
 	}
-	// The order's version, as policy.For reads it — through tx: a read on
-	// the pool while tx holds a connection could wait for a connection that
-	// other payments hold the same way.
-	vr, err := store.AgreementVersionHeadGet(ctx, tx, r.AgreementVersionID)
-	if err != nil {
-		return err
-	}
-	doc, err := docOf(ctx, tx, vr)
+	// The order's version, as policy.For reads it — through tx when it is
+	// read at all: a read on the pool while tx holds a connection could
+	// wait for a connection that other payments hold the same way.
+	doc, err := docOfOrder(ctx, tx, r)
 	if err != nil {
 		return err
 	}
 	if doc.Policy == nil {
-		return errs.E(errs.Op("app.deliverInTx"), errs.Internal, "policy.version_missing", "version "+vr.ID+" has no policy")
+		return errs.E(errs.Op("app.deliverInTx"), errs.Internal, "policy.version_missing", "version "+r.AgreementVersionID+" has no policy")
 	}
 	window := doc.Policy.Duration("inspection.window")
 	sctx := WithActor(ctx, Actor{ID: "system"})

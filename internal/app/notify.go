@@ -204,6 +204,7 @@ func (a *App) Notify(ctx context.Context, tx *store.Tx, r notify.Request) (Notif
 		}
 	}
 	var sends []river.JobArgs
+	var ds []store.Delivery
 	for _, ch := range n.matrix.Channels(r.Event) {
 		raw := r.Recipient.Address(ch)
 		switch {
@@ -214,17 +215,21 @@ func (a *App) Notify(ctx context.Context, tx *store.Tx, r notify.Request) (Notif
 			rec.Skipped[ch] = "no address"
 			continue
 		}
-		did, queued, err := a.notifyChannel(ctx, tx, n, rec.NotificationID, r, lang, ch, raw)
+		d, err := a.notifyChannel(ctx, tx, n, rec.NotificationID, r, lang, ch, raw)
 		if err != nil {
 			return rec, err
 		}
-		rec.Deliveries[ch] = did
-		if queued {
-			sends = append(sends, jobs.NotifyArgs{DeliveryID: did})
+		ds = append(ds, d)
+		rec.Deliveries[ch] = d.ID
+		if d.Status == string(notify.StatusQueued) {
+			sends = append(sends, jobs.NotifyArgs{DeliveryID: d.ID})
 		}
 	}
-	// One insert for every channel's job (River inserts many rows in one
-	// statement).
+	// One insert for every channel's delivery row and one for their jobs
+	// (River inserts many rows in one statement).
+	if err := tx.DeliveryInsert(ctx, ds...); err != nil {
+		return rec, err
+	}
 	if err := a.jobs.EnqueueMany(ctx, tx.SQL(), sends...); err != nil {
 		return rec, err
 	}
@@ -232,10 +237,11 @@ func (a *App) Notify(ctx context.Context, tx *store.Tx, r notify.Request) (Notif
 		Data: map[string]any{"event": r.Event, "lang": lang, "deliveries": rec.Deliveries, "skipped": rec.Skipped}})
 }
 
-// notifyChannel writes one delivery row (and the inbox item); queued says
-// the delivery needs a job to send it.
-func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid string, r notify.Request, lang notify.Lang, ch notify.Channel, raw string) (did string, queued bool, err error) {
-	did = id.NewAt(tx.Now)
+// notifyChannel prepares one channel's delivery row, for the caller to
+// write (the in-app channel's inbox item it writes itself); a row still
+// queued needs a job to send it.
+func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid string, r notify.Request, lang notify.Lang, ch notify.Channel, raw string) (store.Delivery, error) {
+	did := id.NewAt(tx.Now)
 	d := store.Delivery{ID: did, NotificationID: nid, Channel: string(ch), Status: string(notify.StatusQueued), CreatedAt: tx.Now,
 		MessageKey: notify.IdempotencyKey(did), NextAttemptAt: time.UnixMilli(0)}
 	if ch == notify.Email {
@@ -249,10 +255,10 @@ func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid 
 	case notify.InApp:
 		rd, err := n.cat.Render(r.Event, lang, r.Vars, notify.RenderOptions{Brand: n.cfg.Brand})
 		if err != nil {
-			return "", false, err
+			return store.Delivery{}, err
 		}
 		if err := tx.InboxInsert(ctx, store.InboxItem{NotificationID: nid, AccountID: raw, Event: string(r.Event), Title: rd.Subject, Body: rd.Text, CreatedAt: tx.Now}); err != nil {
-			return "", false, err
+			return store.Delivery{}, err
 		}
 		d.AddressMasked, d.Provider = raw, "inbox"
 		d.Status, d.SentAt, d.DeliveredAt, d.FirstDeliveredAt = string(notify.StatusDelivered), tx.Now, tx.Now, tx.Now
@@ -287,14 +293,11 @@ func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid 
 		}
 		sealed, err := a.secrets.PII.SealString(addr, pii.AAD{Table: "notify_delivery", Column: "address", Row: did})
 		if err != nil {
-			return "", false, err
+			return store.Delivery{}, err
 		}
 		d.Address = sealed
 	}
-	if err := tx.DeliveryInsert(ctx, d); err != nil {
-		return "", false, err
-	}
-	return did, d.Status == string(notify.StatusQueued), nil
+	return d, nil
 }
 
 // NotifyDeliveries reads the delivery log (addresses masked).

@@ -281,7 +281,8 @@ func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) erro
 	case PurposeUpgrade:
 		return a.applyPlanChange(ctx, tx, r, o)
 	}
-	if err := a.createServices(ctx, tx, r); err != nil {
+	svcs, err := a.createServices(ctx, tx, r)
+	if err != nil {
 		return err
 	}
 	// The order moves to provisioning and each service's driver delivers
@@ -290,7 +291,7 @@ func (a *App) markPaid(ctx context.Context, tx *store.Tx, r store.OrderRow) erro
 	// 3.1). An order of traffic packs only is delivered now. r is the row
 	// as OrderUpdate wrote it (nothing since writes the order).
 	r = withState(r, o, tx.Now)
-	return a.startDelivery(ctx, tx, r, domainOrder(r))
+	return a.startDelivery(ctx, tx, r, domainOrder(r), svcs)
 }
 
 // conflictOr returns err, or a retryable conflict when a conditional

@@ -154,12 +154,14 @@ func firstTermEnd(pv ProductView, cycle string, at time.Time) time.Time {
 // createServices makes the services a newly paid order delivers, one per
 // unit of each line, pending until their driver delivers them
 // (startDelivery). Traffic packs are active at once (the metering issue
-// owns them); a pack's parent is the service it attaches to.
-func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow) error {
+// owns them); a pack's parent is the service it attaches to. It returns
+// the rows it wrote, in line and unit order.
+func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow) ([]store.ServiceRow, error) {
+	var made []store.ServiceRow
 	for _, l := range o.Lines {
 		pv, err := loadProduct(ctx, tx, l.ProductID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for unit := 0; unit < int(l.Quantity); unit++ {
 			r := store.ServiceRow{ID: id.NewAt(tx.Now), AccountID: o.AccountID, OrderID: o.ID, LineIdx: l.Idx, Unit: unit, ProductID: l.ProductID,
@@ -167,29 +169,31 @@ func (a *App) createServices(ctx context.Context, tx *store.Tx, o store.OrderRow
 				State: string(service.StatePending), CreatedAt: tx.Now, UpdatedAt: tx.Now}
 			if l.Kind != string(catalog.KindTrafficPack) {
 				if err := tx.ServiceInsert(ctx, r); err != nil { // audited with the order's move to provisioning
-					return err
+					return nil, err
 				}
+				made = append(made, r)
 				continue
 			}
 			s := domainService(r)
 			if err := s.Activate(tx.Now, firstTermEnd(pv, l.Cycle, tx.Now)); err != nil {
-				return err
+				return nil, err
 			}
 			r = withService(r, s, tx.Now)
 			if err := tx.ServiceInsert(ctx, r); err != nil {
-				return err
+				return nil, err
 			}
+			made = append(made, r)
 			if r.ParentID != "" {
 				if err := a.quotaCheck(ctx, tx, r.ParentID); err != nil { // a pack may lift a quota suspension
-					return err
+					return nil, err
 				}
 			}
 			if err := a.serviceEvent(ctx, tx, r.ID, "activated", "", map[string]any{"order": o.ID, "expires_at": r.ExpiresAt}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return made, nil
 }
 
 // serviceEvent writes a history entry and its audit event.

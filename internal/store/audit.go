@@ -26,10 +26,11 @@ func (tx *Tx) AuditInsert(ctx context.Context, e audit.Event) error {
 }
 
 // auditChunks are the multi-row statement sizes flushAudit uses: a buffer
-// of n events is written as the binary decomposition of n (largest
-// first), so a handful of statement texts serve every size and stay in
-// the prepared-statement caches.
-var auditChunks = [...]int{64, 32, 16, 8, 4, 2, 1}
+// of up to 16 events (a checkout records 9) is written in one statement,
+// a longer one in chunks of the largest size that fits, so eighteen
+// statement texts serve every size and stay in the prepared-statement
+// caches.
+var auditChunks = [...]int{64, 32, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1}
 
 // flushAudit writes the events AuditInsert buffered and empties the
 // buffer.

@@ -137,6 +137,23 @@ type catalogMemo struct {
 
 func (tx *Tx) forgetCatalog() { tx.catalog = catalogMemo{} }
 
+// RememberProduct seeds tx's catalog memo with a product and its plans as
+// the caller read them just before tx began, so that the transaction works
+// on the catalog the caller decided on (a checkout delivers the product it
+// priced) instead of reading it again. Later catalog writes in tx forget
+// it as they forget what tx read. The plans' stock is as the caller read
+// it: take stock with PlanTakeStock, never from a read.
+func (tx *Tx) RememberProduct(p ProductRow, plans []PlanRow) {
+	if tx.catalog.products == nil {
+		tx.catalog.products = map[string]ProductRow{}
+	}
+	if tx.catalog.plans == nil {
+		tx.catalog.plans = map[string][]PlanRow{}
+	}
+	tx.catalog.products[p.ID] = p
+	tx.catalog.plans[p.ID] = slices.Clone(plans)
+}
+
 // ProductGet reads one product (errs.ErrNotFound when missing). Read
 // through a transaction, it is read once per transaction.
 func ProductGet(ctx context.Context, q Querier, id string) (ProductRow, error) {

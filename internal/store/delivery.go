@@ -57,10 +57,16 @@ func addrJSON(a []string) string {
 // ProvisionInsert stores a new provisioning record (or does nothing when the
 // service has one).
 func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
-	_, err := tx.Exec(ctx, `INSERT INTO service_delivery (`+provisionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+	n, err := tx.Exec(ctx, `INSERT INTO service_delivery (`+provisionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
  $14, $15, $16, $17) ON CONFLICT (service_id) DO NOTHING`, r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
 		NullMs(r.DeliverBy), NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
 		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt))
+	if err == nil && n == 1 {
+		if tx.fresh.provisions == nil {
+			tx.fresh.provisions = map[string]ProvisionRow{}
+		}
+		tx.fresh.provisions[r.ServiceID] = provisionAsStored(r) // fresh.go
+	}
 	return err
 }
 
@@ -71,12 +77,31 @@ func (tx *Tx) ProvisionUpdate(ctx context.Context, r ProvisionRow, fromState str
  attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1 AND state = $13`,
 		r.ServiceID, r.State, NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError, NullMs(r.AcceptedAt),
 		r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox), fromState)
+	if m, ok := tx.fresh.provisions[r.ServiceID]; ok {
+		if err != nil || n != 1 {
+			// Not as remembered after all: read it, and its order's
+			// records, from the database again.
+			delete(tx.fresh.provisions, r.ServiceID)
+			delete(tx.fresh.orders, m.OrderID)
+		} else {
+			m.State, m.DeliveredAt, m.Addresses, m.Credentials, m.Notes = r.State, r.DeliveredAt, r.Addresses, r.Credentials, r.Notes
+			m.Attempts, m.LastError, m.AcceptedAt, m.IssueTicketID, m.UpdatedAt, m.Sandbox = r.Attempts, r.LastError, r.AcceptedAt,
+				r.IssueTicketID, r.UpdatedAt, r.Sandbox
+			tx.fresh.provisions[r.ServiceID] = provisionAsStored(m)
+		}
+	}
 	return n == 1, err
 }
 
 // ProvisionGet reads a service's provisioning record (errs.ErrNotFound
-// when it has none: renewals' and traffic packs' services).
+// when it has none: renewals' and traffic packs' services). A record the
+// transaction inserted is answered from memory (fresh.go).
 func ProvisionGet(ctx context.Context, q Querier, serviceID string) (ProvisionRow, error) {
+	if tx, _ := q.(*Tx); tx != nil {
+		if m, ok := tx.fresh.provisions[serviceID]; ok {
+			return cloneProvision(m), nil
+		}
+	}
 	r, err := scanProvisionRow(q.QueryRow(ctx, `SELECT `+provisionCols+` FROM service_delivery WHERE service_id = $1`, serviceID))
 	if err != nil {
 		return r, errorf("store.ProvisionGet", err)
@@ -100,8 +125,16 @@ type ProvisionFilter struct {
 	Limit      int
 }
 
-// Deliveries lists provisioning records by deadline, earliest first.
+// Provisions lists provisioning records by deadline, earliest first.
+// Through a transaction that inserted the order of f.OrderID (and no other
+// condition), the records are the ones it inserted, answered from memory
+// (fresh.go).
 func Provisions(ctx context.Context, q Querier, f ProvisionFilter) ([]ProvisionRow, error) {
+	if tx, _ := q.(*Tx); tx != nil {
+		if out, ok := tx.freshProvisions(f); ok {
+			return out, nil
+		}
+	}
 	where, args := "1=1", []any{}
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -203,12 +236,11 @@ func (tx *Tx) AssignmentOpen(ctx context.Context, r AssignmentRow) error {
 		r.Address, Ms(r.From), r.ServiceID); err != nil {
 		return err
 	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM address_assignment WHERE address = $1 AND service_id = $2 AND until_ms IS NULL`,
-		r.Address, r.ServiceID).Scan(&n); err != nil || n > 0 {
-		return err
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO address_assignment (id, address, service_id, account_id, from_ms, until_ms) VALUES ($1, $2, $3, $4, $5, NULL)`,
+	// Opened unless the service already holds it (one statement: the
+	// check is the insert's condition).
+	_, err := tx.Exec(ctx, `INSERT INTO address_assignment (id, address, service_id, account_id, from_ms)
+ SELECT $1, $2, $3, $4, CAST($5 AS BIGINT) WHERE NOT EXISTS
+ (SELECT 1 FROM address_assignment WHERE address = $2 AND service_id = $3 AND until_ms IS NULL)`,
 		r.ID, r.Address, r.ServiceID, r.AccountID, Ms(r.From))
 	return err
 }
@@ -250,8 +282,11 @@ func assignments(ctx context.Context, q Querier, where string, args ...any) ([]A
 
 // SandboxLease returns the address leased to token, leasing a free
 // address of pool when it has none. The search starts at a place derived
-// from the token (so concurrent leases rarely want the same address) and
-// walks the pool in windows of leaseWindow addresses: one query finds which
+// from the token (so concurrent leases rarely want the same address). The
+// address there is tried first with one insert — free in a pool far from
+// full, so that a lease is usually that one statement. When it is taken,
+// or the token holds a lease already (answered), the search walks the
+// pool from there in windows of leaseWindow addresses: one query finds which
 // of a window's addresses are taken, then the first free one is inserted
 // with ON CONFLICT DO NOTHING (an address or token taken meanwhile by a
 // concurrent lease is simply skipped, or answered if it was this token's).
@@ -267,14 +302,22 @@ func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at 
 		}
 		return addr, err == nil, err
 	}
-	if addr, ok, err := mine(); ok || err != nil {
-		return addr, ok, err
-	}
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(token))
 	start := 0
 	if len(pool) > 0 {
 		start = int(h.Sum32() % uint32(len(pool)))
+		// The token's own slot first: in a pool far from full it is free,
+		// and the lease costs this one statement. A conflict (the slot
+		// taken, or the token leased already) falls through to the search.
+		k, err := tx.Exec(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+			token, pool[start], Ms(at))
+		if err != nil || k == 1 {
+			return pool[start], err == nil, err
+		}
+	}
+	if addr, ok, err := mine(); ok || err != nil {
+		return addr, ok, err
 	}
 	n := min(leaseWindow, len(pool))
 	for off := 0; off < len(pool); off += n {

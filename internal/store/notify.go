@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -55,17 +57,54 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 	return err
 }
 
-// DeliveryInsert writes a delivery row. A second row for the same
-// notification and channel fails with errs.ErrDuplicate.
-func (tx *Tx) DeliveryInsert(ctx context.Context, d Delivery) error {
-	_, err := tx.Exec(ctx, `INSERT INTO notify_delivery (id, notification_id, channel, address, address_index, address_masked, status, attempts,
- provider, provider_message_id, message_key, reason, next_attempt_at_ms, created_at_ms, updated_at_ms, sent_at_ms, delivered_at_ms,
- first_delivered_at_ms, failed_at_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)`,
-		d.ID, d.NotificationID, d.Channel, d.Address, d.AddressIndex, d.AddressMasked, d.Status, d.Attempts,
-		d.Provider, d.ProviderMessageID, d.MessageKey, d.Reason, Ms(d.NextAttemptAt), Ms(d.CreatedAt),
-		NullMs(d.SentAt), NullMs(d.DeliveredAt), NullMs(d.FirstDeliveredAt), NullMs(d.FailedAt))
+// DeliveryInsert writes delivery rows, all in one statement. A second
+// row for the same notification and channel fails with
+// errs.ErrDuplicate, and then none is written.
+func (tx *Tx) DeliveryInsert(ctx context.Context, ds ...Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 18*len(ds))
+	for _, d := range ds {
+		args = append(args, d.ID, d.NotificationID, d.Channel, d.Address, d.AddressIndex, d.AddressMasked, d.Status, d.Attempts,
+			d.Provider, d.ProviderMessageID, d.MessageKey, d.Reason, Ms(d.NextAttemptAt), Ms(d.CreatedAt),
+			NullMs(d.SentAt), NullMs(d.DeliveredAt), NullMs(d.FirstDeliveredAt), NullMs(d.FailedAt))
+	}
+	_, err := tx.Exec(ctx, deliveryInsertSQL(len(ds)), args...)
 	return err
+}
+
+// deliveryInsertSQLs are the texts of DeliveryInsert for 1 to 4 rows (a
+// notification has at most one row per channel).
+var deliveryInsertSQLs = func() (out [5]string) {
+	for n := 1; n < len(out); n++ {
+		out[n] = buildDeliveryInsertSQL(n)
+	}
+	return out
+}()
+
+func deliveryInsertSQL(n int) string {
+	if n < len(deliveryInsertSQLs) {
+		return deliveryInsertSQLs[n]
+	}
+	return buildDeliveryInsertSQL(n)
+}
+
+func buildDeliveryInsertSQL(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO notify_delivery (id, notification_id, channel, address, address_index, address_masked, status, attempts,
+ provider, provider_message_id, message_key, reason, next_attempt_at_ms, created_at_ms, updated_at_ms, sent_at_ms, delivered_at_ms,
+ first_delivered_at_ms, failed_at_ms) VALUES `)
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := 18 * i
+		// created_at_ms is also updated_at_ms (the 14th argument twice).
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+14, n+15, n+16, n+17, n+18)
+	}
+	return b.String()
 }
 
 const deliveryCols = `d.id, d.notification_id, d.channel, d.address, d.address_index, d.address_masked, d.status, d.attempts, d.provider,

@@ -67,7 +67,8 @@ func scanOrder(s scanner) (OrderRow, error) {
 }
 
 // OrderInsert stores a new order and its lines; the transaction then
-// remembers it as OrderGet would read it back.
+// remembers it as OrderGet would read it back, and its payments as it
+// writes them (fresh.go).
 func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
  $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
@@ -87,6 +88,7 @@ func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 		tx.orders = map[string]OrderRow{}
 	}
 	tx.orders[r.ID] = orderAsStored(r)
+	tx.rememberFreshOrder(r.ID)
 	return nil
 }
 
@@ -330,6 +332,9 @@ func (tx *Tx) PaymentInsert(ctx context.Context, p PaymentRow) error {
 	_, err := tx.Exec(ctx, `INSERT INTO payment (`+paymentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		p.ID, p.OrderID, p.AccountID, p.Method, p.State, p.AmountFen, p.FromRefundCreditFen, p.FromCashFen, p.LedgerTxnID,
 		Ms(p.CreatedAt), NullMs(p.SettledAt))
+	if err == nil {
+		tx.rememberPayment(p)
+	}
 	return err
 }
 
@@ -339,11 +344,19 @@ func (tx *Tx) PaymentInsert(ctx context.Context, p PaymentRow) error {
 func (tx *Tx) PaymentSettle(ctx context.Context, id, state, ledgerTxnID string, at time.Time) (bool, error) {
 	n, err := tx.Exec(ctx, `UPDATE payment SET state = $2, ledger_txn_id = $3, settled_at_ms = $4 WHERE id = $1 AND state = 'pending'`,
 		id, state, ledgerTxnID, Ms(at))
+	tx.settlePayment(id, state, ledgerTxnID, at, err == nil && n == 1)
 	return n == 1, err
 }
 
-// Payments lists an order's payments, oldest first.
+// Payments lists an order's payments, oldest first. Through the
+// transaction that inserted the order they are the ones it wrote,
+// answered from memory (fresh.go).
 func Payments(ctx context.Context, q Querier, orderID string) ([]PaymentRow, error) {
+	if tx, _ := q.(*Tx); tx != nil {
+		if ps, ok := tx.freshPayments(orderID); ok {
+			return ps, nil
+		}
+	}
 	rows, err := q.Query(ctx, `SELECT `+paymentCols+` FROM payment WHERE order_id = $1 ORDER BY id`, orderID)
 	if err != nil {
 		return nil, err

@@ -46,7 +46,8 @@ func scanService(s scanner) (ServiceRow, error) {
 	return r, nil
 }
 
-// ServiceInsert stores a new service and its suspensions.
+// ServiceInsert stores a new service and its suspensions; the transaction
+// then remembers it as ServiceGet would read it back.
 func (tx *Tx) ServiceInsert(ctx context.Context, r ServiceRow) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO service (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
  $15, $16, $17, $18, $19, $20, $21)`, r.ID, r.AccountID, r.OrderID, r.LineIdx, r.Unit, r.ProductID, r.PlanID, r.Kind, r.Cycle, r.Name,
@@ -54,7 +55,15 @@ func (tx *Tx) ServiceInsert(ctx context.Context, r ServiceRow) error {
 		NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.CreatedAt), Ms(r.UpdatedAt)); err != nil {
 		return err
 	}
-	return tx.suspensionsInsert(ctx, r.ID, r.Suspensions) // a new id has none stored yet
+	if err := tx.suspensionsInsert(ctx, r.ID, r.Suspensions); err != nil { // a new id has none stored yet
+		return err
+	}
+	// Remembered as a read would return it: a new row nobody else sees
+	// before the commit.
+	m := asStored(r, r)
+	m.CreatedAt = FromMs(Ms(r.CreatedAt))
+	tx.rememberService(m)
+	return nil
 }
 
 // suspensionsInsert writes ss as service id's suspensions.

@@ -225,14 +225,19 @@ type Tx struct {
 	// services likewise (service.go).
 	orders   map[string]OrderRow
 	services map[string]ServiceRow
+	// fresh are the rows tx inserted that no other transaction can see
+	// before it commits: orders with their payments, and provisioning
+	// records (fresh.go).
+	fresh freshMemo
 }
 
-// Forget drops what tx remembers of rows it read (orders, services,
-// catalog), so that the next read goes to the database. Call it after
+// Forget drops what tx remembers of rows it read or inserted (orders and
+// their payments, services, provisioning records, catalog), so that the next read goes to the database. Call it after
 // writing such rows with a raw Exec; the typed writers keep the memos
 // right themselves.
 func (tx *Tx) Forget() {
 	tx.orders, tx.services = nil, nil
+	tx.fresh = freshMemo{}
 	tx.forgetCatalog()
 }
 

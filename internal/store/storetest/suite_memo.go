@@ -17,6 +17,7 @@ import (
 // back Nested step.
 func runMemo(t *testing.T, h Harness) {
 	t.Run("ReadsInOneTxAnswerWhatTheDatabaseHolds", func(t *testing.T) { t.Parallel(); testTxMemo(t, h.New(t)) })
+	t.Run("RowsATxInsertedAnswerWhatTheDatabaseHolds", func(t *testing.T) { t.Parallel(); testFreshMemo(t, h.New(t)) })
 }
 
 func testTxMemo(t *testing.T, db *store.DB) {
