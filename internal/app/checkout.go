@@ -46,7 +46,7 @@ const idemCheckout = "checkout"
 // one commit where placing and paying take two of each. It is all or
 // nothing: a balance that does not cover the total places no order.
 func (a *App) Checkout(ctx context.Context, p account.Principal, in CheckoutRequest, idem Idem) (view OrderView, replayed bool, err error) {
-	ctx = WithRequestMemo(ctx) // the reads before the transaction share one account read (request_memo.go)
+	ctx = ensureRequestMemo(ctx) // the reads before the transaction share one account read (request_memo.go)
 	tenant := p.TenantID()
 	obj, err := a.customerObject(ctx, "order", tenant)
 	if err != nil {

@@ -54,7 +54,7 @@ type PayRequest struct {
 // (kyc.required_before, clause 2.1) and an order that has not expired.
 func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string, in PayRequest) (OrderView, error) {
 	const op = "app.PayOrder"
-	ctx = WithRequestMemo(ctx) // the reads before the transaction share one account read (request_memo.go)
+	ctx = ensureRequestMemo(ctx) // the reads before the transaction share one account read (request_memo.go)
 	r, err := a.loadOrder(ctx, a.db, p, orderID, "order.pay", "order.pay")
 	if err != nil {
 		return OrderView{}, err

@@ -23,9 +23,11 @@ import (
 // everything is as of the first read, as the principal itself always was
 // (it is read once, at authentication). The web layer installs a memo
 // (WithRequestMemo) for safe methods; of the use cases that write, only
-// Checkout and PayOrder install one, for the checks they read before their
+// Checkout and PayOrder use one, for the checks they read before their
 // transaction (the account read by authorisation, KYC and the view after
-// it), which change nothing they read. Reads inside a transaction never
+// it), which change nothing they read; the web layer installs it before
+// authentication for those two routes, so that authentication's account
+// read is the one they share. Reads inside a transaction never
 // consult it.
 
 type memoKey struct{}
@@ -45,6 +47,17 @@ type memoEntry struct {
 // that may write.
 func WithRequestMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, memoKey{}, &requestMemo{vals: make(map[string]memoEntry, 8)})
+}
+
+// ensureRequestMemo returns ctx with a request memo: the one it carries
+// (the web layer installs one before authentication for the writes whose
+// use cases call this, so that their checks share authentication's
+// account read), or a fresh one.
+func ensureRequestMemo(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(memoKey{}).(*requestMemo); ok {
+		return ctx
+	}
+	return WithRequestMemo(ctx)
 }
 
 // memoized returns load's result for key, calling load at most once per

@@ -60,17 +60,29 @@ type Options struct {
 	ProfileCase string
 }
 
-// profiled runs fn under the CPU profiler when name is the case o
-// profiles (once: the profile is cleared after).
-func (o *Options) profiled(name string, fn func() measured) measured {
+// profiled runs fn, a case of engine eng, and records the CPU it took
+// (cpu.go): this process's, and on PostgreSQL the server's. When name is
+// the case o profiles, it runs under the CPU profiler (once: the profile
+// is cleared after).
+func (o *Options) profiled(eng, name string, fn func() measured) measured {
+	run := func() measured {
+		before := sampleCPU(eng == Postgres)
+		m := fn()
+		after := sampleCPU(eng == Postgres)
+		m.ProcCPU = after.proc - before.proc
+		if before.ok && after.ok {
+			m.DBCPU = after.db - before.db
+		}
+		return m
+	}
 	if o.CPUProfile == nil || name != o.ProfileCase {
-		return fn()
+		return run()
 	}
 	if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
-		return fn()
+		return run()
 	}
 	defer func() { pprof.StopCPUProfile(); o.CPUProfile = nil }()
-	return fn()
+	return run()
 }
 
 func (o *Options) defaults() {
@@ -199,7 +211,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	for _, n := range o.Clients {
 		settle()
 		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
+		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
 			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, false))
 		}))
 		if cr, ok := ceil[n]; ok {
@@ -214,7 +226,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		}
 		settle()
 		say("%s checkout, %d clients all paying from one shared balance (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func() measured {
+		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func() measured {
 			return closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 }, false))
 		}))
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
@@ -226,7 +238,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	if n := maxOf(o.Clients); n > 0 {
 		settle()
 		say("%s checkout in two requests (place, then pay), %d clients (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckout2Step, n, "checkouts/s", o.profiled(fmt.Sprintf("%s-%d", CaseCheckout2Step, n), func() measured {
+		row := rowOf(eng, CaseCheckout2Step, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckout2Step, n), func() measured {
 			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, true))
 		}))
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
@@ -237,18 +249,18 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	if refund, err := c.refundEligibility(); err != nil {
 		rows = append(rows, failed(eng, CaseRefund, refundClients, err))
 	} else {
-		rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", o.profiled(CaseRefund, func() measured {
+		rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", o.profiled(eng, CaseRefund, func() measured {
 			return closedLoop(ctx, refundClients, d, refund)
 		})))
 	}
 	settle()
 	say("%s portal pages at %d requests/s (%v)", eng, o.PortalRate, d)
-	portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
+	portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(eng, CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
 	portal.Rate = o.PortalRate
 	rows = append(rows, portal)
 	settle()
 	say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%v)", eng, usageClients, o.BatchSize, d)
-	usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(CaseUsage, func() measured {
+	usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(eng, CaseUsage, func() measured {
 		return closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize))
 	}))
 	if usageCeil.Error == "" && usageCeil.Value > 0 {

@@ -18,7 +18,10 @@ type measured struct {
 	Errors   int64
 	FirstErr error
 	Elapsed  time.Duration
-	lat      []time.Duration
+	// ProcCPU and DBCPU are the CPU this process and the PostgreSQL
+	// server used during the case (Options.profiled; zero when not read).
+	ProcCPU, DBCPU time.Duration
+	lat            []time.Duration
 }
 
 // perSecond is units per second of elapsed wall time.

@@ -8,7 +8,8 @@ import (
 )
 
 // WriteMarkdown writes r as docs/BENCHMARKS.md records a run: the machine,
-// a Markdown table of every row with its goal and verdict, and two text
+// a Markdown table of every row with its CPU per request, goal and
+// verdict, and two text
 // charts — throughput as a share of its reference (the engine's ceiling;
 // distinct buyers for checkout-hot), and each latency goal's p99 against
 // its floor.
@@ -21,8 +22,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "; %.0f s per case%s; started %s.\n\n", r.CaseSeconds, map[bool]string{true: " (quick)"}[r.Quick],
 		r.Started.Format("2006-01-02 15:04 MST"))
-	b.WriteString("| engine | case | clients | value | unit | p50 ms | p99 ms | ratio | versus | errors | goal (issue 19) | verdict |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| engine | case | clients | value | unit | p50 ms | p99 ms | ratio | versus | cpu ms/op | db cpu ms/op | cpu use | errors | goal (issue 19) | verdict |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.Rows {
 		clients, ratio := x.clientsLabel(), x.ratioLabel("%.3f")
 		verdict := x.Verdict
@@ -32,8 +33,9 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		if x.Error != "" {
 			verdict = strings.TrimSpace(verdict + " error: " + x.Error)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", x.Engine, x.Case, clients, groupDigits(x.Value), x.Unit,
-			mdLat(x.P50Ms, x.Ops), mdLat(x.P99Ms, x.Ops), ratio, x.Versus, x.Errors, x.Goal, verdict)
+		cpu, dbcpu, use := x.cpuLabels()
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", x.Engine, x.Case, clients, groupDigits(x.Value),
+			x.Unit, mdLat(x.P50Ms, x.Ops), mdLat(x.P99Ms, x.Ops), ratio, x.Versus, cpu, dbcpu, use, x.Errors, x.Goal, verdict)
 	}
 	b.WriteString("\n```text\n")
 	b.WriteString("Throughput as a share of the reference (engine ceiling; distinct buyers for checkout-hot; one-request checkout for checkout-2step), 0 … 1 (█ = 2.5 %)\n")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -61,10 +62,16 @@ type Row struct {
 	P99Ms   float64  `json:"p99_ms"`
 	Versus  string   `json:"versus,omitempty"`
 	Ratio   *float64 `json:"ratio,omitempty"`
-	Goal    string   `json:"goal,omitempty"`
-	Verdict string   `json:"verdict,omitempty"`
-	Note    string   `json:"note,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	// CPUMsPerOp is this process's CPU (server, use cases, SQLite and the
+	// load generator) per request; DBCPUMsPerOp the PostgreSQL server's;
+	// CPUUse both as a share of the machine's CPUs over the case.
+	CPUMsPerOp   float64 `json:"cpu_ms_per_op,omitempty"`
+	DBCPUMsPerOp float64 `json:"db_cpu_ms_per_op,omitempty"`
+	CPUUse       float64 `json:"cpu_use,omitempty"`
+	Goal         string  `json:"goal,omitempty"`
+	Verdict      string  `json:"verdict,omitempty"`
+	Note         string  `json:"note,omitempty"`
+	Error        string  `json:"error,omitempty"`
 }
 
 func rowOf(eng, name string, clients int, unit string, m measured) Row {
@@ -72,6 +79,13 @@ func rowOf(eng, name string, clients int, unit string, m measured) Row {
 		P50Ms: m.quantile(0.50), P99Ms: m.quantile(0.99)}
 	if m.FirstErr != nil {
 		r.Error = m.FirstErr.Error()
+	}
+	if m.Ops > 0 && m.ProcCPU > 0 {
+		ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(m.Ops) }
+		r.CPUMsPerOp, r.DBCPUMsPerOp = ms(m.ProcCPU), ms(m.DBCPU)
+		if m.Elapsed > 0 {
+			r.CPUUse = float64(m.ProcCPU+m.DBCPU) / float64(m.Elapsed) / float64(runtime.NumCPU())
+		}
 	}
 	if name == CaseCeilingTx && len(m.lat) == 1 { // pgbench: an average only
 		r.P99Ms = 0
@@ -173,7 +187,7 @@ func (r Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "; %.0f s per case%s\n\n", r.CaseSeconds, map[bool]string{true: " (quick)"}[r.Quick])
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "engine\tcase\tclients\tvalue\tunit\tp50 ms\tp99 ms\tratio\tversus\terrors\tverdict\t")
+	fmt.Fprintln(tw, "engine\tcase\tclients\tvalue\tunit\tp50 ms\tp99 ms\tratio\tversus\tcpu ms/op\tdb cpu ms/op\tcpu use\terrors\tverdict\t")
 	for _, x := range r.Rows {
 		clients, ratio := x.clientsLabel(), x.ratioLabel("%.2f")
 		lat := func(v float64) string {
@@ -182,8 +196,9 @@ func (r Report) WriteTable(w io.Writer) error {
 			}
 			return fmt.Sprintf("%.2f", v)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", x.Engine, x.Case, clients, formatValue(x.Value), x.Unit,
-			lat(x.P50Ms), lat(x.P99Ms), ratio, x.Versus, x.Errors, x.Verdict)
+		cpu, dbcpu, use := x.cpuLabels()
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", x.Engine, x.Case, clients, formatValue(x.Value), x.Unit,
+			lat(x.P50Ms), lat(x.P99Ms), ratio, x.Versus, cpu, dbcpu, use, x.Errors, x.Verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -212,6 +227,19 @@ func (x Row) clientsLabel() string {
 		return fmt.Sprintf("%d/s", x.Rate)
 	}
 	return ""
+}
+
+// cpuLabels are the CPU columns: ms per request of this process and of
+// the database server, and the share of the machine; "" when not measured.
+func (x Row) cpuLabels() (cpu, db, use string) {
+	if x.CPUMsPerOp == 0 {
+		return "", "", ""
+	}
+	cpu = fmt.Sprintf("%.2f", x.CPUMsPerOp)
+	if x.DBCPUMsPerOp > 0 {
+		db = fmt.Sprintf("%.2f", x.DBCPUMsPerOp)
+	}
+	return cpu, db, fmt.Sprintf("%.0f%%", 100*x.CPUUse)
 }
 
 // ratioLabel is the ratio in format, or n/a.

@@ -78,7 +78,7 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || memoWriteRoute(r) {
 			// A safe request shares its reads (account, agreement
 			// version) between its checks; see app.WithRequestMemo.
 			ctx = app.WithRequestMemo(ctx)
@@ -116,4 +116,20 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// memoWriteRoute reports the two writes whose use cases read with a
+// request memo before their transaction anyway (app.Checkout and
+// app.PayOrder: authorisation, KYC, standing): installed before
+// authentication, the memo lets those checks share the account that
+// authentication read instead of reading it again.
+func memoWriteRoute(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	if r.URL.Path == "/api/v1/orders" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/api/v1/orders/")
+	return ok && strings.Count(rest, "/") == 1 && strings.HasSuffix(rest, "/pay")
 }
