@@ -104,6 +104,19 @@ func docOfOrder(ctx context.Context, q store.Querier, r store.OrderRow) (*agreem
 	return docOf(ctx, q, vr)
 }
 
+// seedOrderPolicy lets policy.For answer for order o without a read when
+// this process has parsed o's agreement document already (by its SHA-256,
+// as docOfOrder): the request memo learns the order's version and that
+// version's policy set, both immutable. Without a memo it does nothing.
+func seedOrderPolicy(ctx context.Context, o store.OrderRow) {
+	d, ok := parsedDocs.Load(o.AgreementSHA256)
+	if !ok || o.AgreementVersionID == "" || d.(parsedDoc).doc.Policy == nil {
+		return
+	}
+	memoSeed(ctx, "order.version:"+o.ID, o.AgreementVersionID)
+	memoSeed(ctx, "agreement.set:"+o.AgreementVersionID, d.(parsedDoc).doc.Policy)
+}
+
 func versionView(r store.AgreementVersionRow, doc *agreement.Document) AgreementVersion {
 	return AgreementVersion{ID: r.ID, Origin: r.Origin, Title: r.Title, SHA256: r.SHA256, Note: r.Note, State: agreement.State(r.State),
 		PreparedBy: r.PreparedBy, SignedOffBy: r.SignedOffBy, Material: r.Material, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,

@@ -126,6 +126,7 @@ func (a *App) refundView(ctx context.Context, r store.RefundRow) RefundView {
 // refundFacts reads everything the eligibility engine needs about an
 // order at now, and the evidence snapshot to keep with a request.
 func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow, now time.Time, followParent bool) (refund.Facts, *policy.Set, map[string]any, error) {
+	seedOrderPolicy(ctx, o) // o names its version: no read of it when its document is parsed already
 	set, tr, err := a.policy.For(ctx, o.ID)
 	if err != nil {
 		return refund.Facts{}, nil, nil, err
