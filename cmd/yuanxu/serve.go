@@ -76,6 +76,7 @@ type serveCmd struct {
 	SQLiteGroup    bool          `name:"sqlite-group-commit" help:"SQLite: concurrent write transactions share one commit (one fsync), a savepoint each; every caller is still answered only once its writes are durable (ADR 0010). false: one commit per transaction." default:"true" negatable:""`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 	JobTimeout     time.Duration `name:"job-timeout" help:"The longest one background job (provisioning, a notification, a sweep) may run; a job whose instance died is retried after 1.2 × this." default:"5m"`
+	JobWorkers     int           `name:"job-workers" help:"Background jobs (notices, provisioning, sweeps) this instance runs at once. Fewer keeps more of the database for requests; too few and notices fall behind a burst of orders (10 workers sent about 100 notices a second, docs/BENCHMARKS.md)." default:"50"`
 	ProvisionTime  time.Duration `name:"provision-timeout" help:"The longest one provisioning call may run (ACME orders take minutes); a provisioning job whose instance died is retried only after it, so it bounds how long a crash delays a delivery." default:"10m"`
 	ShutdownDelay  time.Duration `name:"shutdown-delay" help:"On SIGTERM, how long to keep serving while /readyz answers 503, so that a load balancer's health check takes the instance out before its connections close (rolling restarts). Default: 5s with --trusted-proxies (behind a load balancer), else 0." default:"-1s"`
 	ShutdownGrace  time.Duration `name:"shutdown-grace" help:"How long SIGTERM then waits for in-flight requests and jobs." default:"25s"`
@@ -120,7 +121,7 @@ func (s *serveCmd) Run(e *env) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a, err := app.New(ctx, app.Config{
 		DB: db, Logger: log, Secrets: secrets, Sandbox: s.Sandbox, SandboxStart: s.SandboxStart, Metrics: reg,
-		Jobs: jobs.Config{JobTimeout: s.JobTimeout, ProvisionTimeout: s.ProvisionTime},
+		Jobs: jobs.Config{JobTimeout: s.JobTimeout, ProvisionTimeout: s.ProvisionTime, MaxWorkers: s.JobWorkers},
 	})
 	if err != nil {
 		return err

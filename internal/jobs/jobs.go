@@ -45,7 +45,10 @@ type Config struct {
 	// Defaults 10s and 30s.
 	SealInterval  time.Duration
 	SweepInterval time.Duration
-	// MaxWorkers for the default queue. Default 10.
+	// MaxWorkers is how many jobs of the default queue run at once
+	// (default 50). River fetches at most this many per FetchCooldown
+	// (PollInterval/5): with 10, notices were sent at about 100 a second
+	// and a burst of checkouts left a backlog of minutes (issue 19).
 	MaxWorkers int
 	// JobTimeout is the longest one job may run (its context ends then).
 	// Default 5m. A job left running by an instance that died is rescued
@@ -86,7 +89,7 @@ func New(c Config) (*Runner, error) {
 		c.SweepInterval = 30 * time.Second
 	}
 	if c.MaxWorkers <= 0 {
-		c.MaxWorkers = 10
+		c.MaxWorkers = 50
 	}
 	if c.JobTimeout <= 0 {
 		c.JobTimeout = 5 * time.Minute
