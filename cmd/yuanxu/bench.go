@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"yuanxu/internal/bench"
@@ -20,11 +22,24 @@ type benchCmd struct {
 	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
 	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
 	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
+	Cases    []string      `name:"cases" help:"Run only these cases (comma-separated): checkout, checkout-hot, checkout-2step, refund-eligibility, portal, usage-ingest; the ceilings they are compared with still run. Default: all." placeholder:"CASE"`
+	Clients  []int         `name:"clients" help:"Checkout concurrencies (comma-separated)." default:"1,4,16" placeholder:"N"`
 	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N, checkout-2step-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
 }
 
 func (b *benchCmd) Run(e *env) error {
-	o := bench.Options{Duration: b.Duration, PostgresURL: b.Postgres, Quick: b.Quick}
+	o := bench.Options{Duration: b.Duration, PostgresURL: b.Postgres, Quick: b.Quick, Clients: b.Clients}
+	for _, c := range b.Cases {
+		if !slices.Contains(bench.BenchCases, c) {
+			return usage("--cases: %q is not a case (want %s)", c, strings.Join(bench.BenchCases, ", "))
+		}
+		o.Cases = append(o.Cases, c)
+	}
+	for _, n := range b.Clients {
+		if n < 1 {
+			return usage("--clients: %d: want at least 1", n)
+		}
+	}
 	if o.PostgresURL == "" {
 		o.PostgresURL = e.getenv("YUANXU_BENCH_POSTGRES")
 	}

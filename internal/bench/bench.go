@@ -58,7 +58,27 @@ type Options struct {
 	// taken during the case named ProfileCase on the first engine.
 	CPUProfile  io.Writer
 	ProfileCase string
+	// Cases, when set, limits the run to these cases (CaseCheckout,
+	// CaseCheckoutHot, CaseCheckout2Step, CaseRefund, CasePortal,
+	// CaseUsage); the engine's ceilings that give them a ratio still run.
+	Cases []string
 }
+
+// wants reports whether the run includes case c.
+func (o *Options) wants(c string) bool {
+	if len(o.Cases) == 0 {
+		return true
+	}
+	for _, x := range o.Cases {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// BenchCases are the cases Options.Cases may name.
+var BenchCases = []string{CaseCheckout, CaseCheckoutHot, CaseCheckout2Step, CaseRefund, CasePortal, CaseUsage}
 
 // profiled runs fn, a case of engine eng, and records the CPU it took
 // (cpu.go): this process's, and on PostgreSQL the server's. When name is
@@ -114,10 +134,15 @@ const (
 func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	o.defaults()
 	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds()}
-	perEngine := 2 + 1 + len(o.Clients) + 1 + 3 // ceilings, start, checkout, checkout-2step, refund, portal, usage
+	perEngine := 2 // the transaction ceiling, the start
+	for c, n := range map[string]int{CaseCheckout: len(o.Clients), CaseCheckout2Step: 1, CaseRefund: 1, CasePortal: 1, CaseUsage: 2} {
+		if o.wants(c) {
+			perEngine += n
+		}
+	}
 	for _, n := range o.Clients {
-		if n > 1 {
-			perEngine++ // checkout-hot
+		if n > 1 && o.wants(CaseCheckoutHot) {
+			perEngine++
 		}
 	}
 	if o.Process.Exe != "" {
@@ -190,12 +215,15 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		}
 		os.RemoveAll(dir)
 	}
-	say("%s ceiling: bare batched insert of usage-shaped rows (%d clients, batches of %d)", eng, usageClients, o.BatchSize)
-	usageCeil, err := usageCeiling(ctx, o, eng, d)
-	if err != nil {
-		rows = append(rows, failed(eng, CaseCeilingUsage, usageClients, err))
-	} else {
-		rows = append(rows, usageCeil)
+	var usageCeil Row
+	if o.wants(CaseUsage) {
+		say("%s ceiling: bare batched insert of usage-shaped rows (%d clients, batches of %d)", eng, usageClients, o.BatchSize)
+		var err error
+		if usageCeil, err = usageCeiling(ctx, o, eng, d); err != nil {
+			rows = append(rows, failed(eng, CaseCeilingUsage, usageClients, err))
+		} else {
+			rows = append(rows, usageCeil)
+		}
 	}
 
 	say("%s: starting an in-process server on a fresh database and seeding %d buyers", eng, maxOf(o.Clients))
@@ -209,6 +237,9 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	distinct := map[int]Row{}
 	settle := func() { in.settle(ctx, settleLimit, note) }
 	for _, n := range o.Clients {
+		if !o.wants(CaseCheckout) {
+			break
+		}
 		settle()
 		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%v)", eng, n, d)
 		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
@@ -221,7 +252,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		rows = append(rows, row)
 	}
 	for _, n := range o.Clients {
-		if n == 1 {
+		if n == 1 || !o.wants(CaseCheckoutHot) {
 			continue // one client is the distinct case
 		}
 		settle()
@@ -235,7 +266,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	// The same checkout placed and paid in two requests (two transactions),
 	// as a client that does not send pay does it: its ratio is to the
 	// one-request checkout at the same concurrency.
-	if n := maxOf(o.Clients); n > 0 {
+	if n := maxOf(o.Clients); n > 0 && o.wants(CaseCheckout2Step) {
 		settle()
 		say("%s checkout in two requests (place, then pay), %d clients (%v)", eng, n, d)
 		row := rowOf(eng, CaseCheckout2Step, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckout2Step, n), func() measured {
@@ -244,29 +275,35 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
 		rows = append(rows, row)
 	}
-	settle()
-	say("%s refund-eligibility decisions over HTTP, %d clients (%v)", eng, refundClients, d)
-	if refund, err := c.refundEligibility(); err != nil {
-		rows = append(rows, failed(eng, CaseRefund, refundClients, err))
-	} else {
-		rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", o.profiled(eng, CaseRefund, func() measured {
-			return closedLoop(ctx, refundClients, d, refund)
-		})))
+	if o.wants(CaseRefund) {
+		settle()
+		say("%s refund-eligibility decisions over HTTP, %d clients (%v)", eng, refundClients, d)
+		if refund, err := c.refundEligibility(); err != nil {
+			rows = append(rows, failed(eng, CaseRefund, refundClients, err))
+		} else {
+			rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", o.profiled(eng, CaseRefund, func() measured {
+				return closedLoop(ctx, refundClients, d, refund)
+			})))
+		}
 	}
-	settle()
-	say("%s portal pages at %d requests/s (%v)", eng, o.PortalRate, d)
-	portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(eng, CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
-	portal.Rate = o.PortalRate
-	rows = append(rows, portal)
-	settle()
-	say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%v)", eng, usageClients, o.BatchSize, d)
-	usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(eng, CaseUsage, func() measured {
-		return closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize))
-	}))
-	if usageCeil.Error == "" && usageCeil.Value > 0 {
-		usage.ratioTo(usageCeil, CaseCeilingUsage)
+	if o.wants(CasePortal) {
+		settle()
+		say("%s portal pages at %d requests/s (%v)", eng, o.PortalRate, d)
+		portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(eng, CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
+		portal.Rate = o.PortalRate
+		rows = append(rows, portal)
 	}
-	rows = append(rows, usage)
+	if o.wants(CaseUsage) {
+		settle()
+		say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%v)", eng, usageClients, o.BatchSize, d)
+		usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(eng, CaseUsage, func() measured {
+			return closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize))
+		}))
+		if usageCeil.Error == "" && usageCeil.Value > 0 {
+			usage.ratioTo(usageCeil, CaseCeilingUsage)
+		}
+		rows = append(rows, usage)
+	}
 	in.Close()
 
 	if o.Process.Exe != "" {

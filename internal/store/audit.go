@@ -128,17 +128,43 @@ func (tx *Tx) AuditSeal(ctx context.Context, limit int) (b audit.Batch, ok bool,
 		b.Seq, Ms(b.SealedAt), b.EventCount, b.FirstID, b.LastID, b.PrevHash, b.Hash); err != nil {
 		return b, false, err
 	}
-	for _, e := range events {
-		n, err := tx.Exec(ctx, `UPDATE audit_event SET batch_seq = $1 WHERE id = $2 AND batch_seq IS NULL`, b.Seq, e.ID)
+	// The events are claimed sealChunk at a time, one statement each; a
+	// short last chunk repeats its last id (IN ignores the repeats), so
+	// one statement text serves every batch.
+	for i := 0; i < len(events); i += sealChunk {
+		chunk := events[i:min(i+sealChunk, len(events))]
+		args := make([]any, 1, sealChunk+1)
+		args[0] = b.Seq
+		for j := range sealChunk {
+			args = append(args, chunk[min(j, len(chunk)-1)].ID)
+		}
+		n, err := tx.Exec(ctx, sealSQL, args...)
 		if err != nil {
 			return b, false, err
 		}
-		if n != 1 {
+		if n != int64(len(chunk)) {
 			return b, false, &retryErr{errs.E(errs.Conflict, "audit.seal_race", "event sealed concurrently", errs.ErrConflict)}
 		}
 	}
 	return b, true, nil
 }
+
+// sealChunk is how many events one sealing UPDATE claims.
+const sealChunk = 100
+
+// sealSQL claims sealChunk unsealed events ($2…) for batch $1.
+var sealSQL = func() string {
+	var b strings.Builder
+	b.WriteString(`UPDATE audit_event SET batch_seq = $1 WHERE batch_seq IS NULL AND id IN (`)
+	for i := range sealChunk {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", i+2)
+	}
+	b.WriteString(")")
+	return b.String()
+}()
 
 // AuditReport is the result of verifying the whole chain.
 type AuditReport struct {

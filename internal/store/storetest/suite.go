@@ -23,6 +23,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("NoRowsIsNotFound", func(t *testing.T) { t.Parallel(); testNotFound(t, h.New(t)) })
 	t.Run("ConcurrentWritersAllCommit", func(t *testing.T) { t.Parallel(); testConcurrentWriters(t, h.New(t)) })
 	t.Run("AuditSealsLateOlderIDsIntoNextBatch", func(t *testing.T) { t.Parallel(); testAuditLateEvent(t, h.New(t)) })
+	t.Run("AuditSealsABatchLongerThanOneStatement", func(t *testing.T) { t.Parallel(); testAuditSealLong(t, h.New(t)) })
 	t.Run("AuditEventsOfOneTxAllCommit", func(t *testing.T) { t.Parallel(); testAuditBuffered(t, h.New(t)) })
 	t.Run("LastRunsAfterAuditBeforeCommit", func(t *testing.T) { t.Parallel(); testTxLast(t, h.New(t)) })
 	t.Run("AuditVerifyFindsAlteredEvent", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h.New(t)) })
@@ -180,6 +181,43 @@ func seal(t testing.TB, db *store.DB) (audit.Batch, bool) {
 		return err
 	})
 	return b, ok
+}
+
+// testAuditSealLong: a batch of 250 events (the sealer claims them 100 to
+// a statement, the last statement short) seals every event exactly once,
+// and a later batch of 3 chains to it.
+func testAuditSealLong(t *testing.T, db *store.DB) {
+	base := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		for i := range 250 {
+			if err := tx.AuditInsert(ctx, Event(base.Add(time.Duration(i)*time.Second), "long")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	b1, ok := seal(t, db)
+	if !ok || b1.Seq != 1 || b1.EventCount != 250 {
+		t.Fatalf("batch = %+v ok=%v, want seq 1 with 250 events", b1, ok)
+	}
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		for i := range 3 {
+			if err := tx.AuditInsert(ctx, Event(base.Add(time.Hour+time.Duration(i)*time.Second), "after")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if b2, ok := seal(t, db); !ok || b2.Seq != 2 || b2.EventCount != 3 || b2.PrevHash != b1.Hash {
+		t.Fatalf("second batch = %+v ok=%v, want seq 2 with 3 events chained to batch 1", b2, ok)
+	}
+	r, err := db.AuditVerify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Break != nil || r.Batches != 2 || r.Sealed != 253 || r.Unsealed != 0 {
+		t.Fatalf("verify = %+v, want 2 intact batches, 253 sealed, none unsealed", r)
+	}
 }
 
 func testAuditLateEvent(t *testing.T, db *store.DB) {
