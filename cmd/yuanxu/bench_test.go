@@ -130,3 +130,45 @@ func checkBenchReport(t *testing.T, eng string, r bench.Report) {
 		}
 	}
 }
+
+// TestBenchSubset: --cases and --clients limit the run to the named cases
+// at the named concurrencies (the SQLite transaction ceiling still runs,
+// for the ratio), and a case that does not exist is a usage error that
+// names the cases there are.
+func TestBenchSubset(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--quick", "--json", "--no-process", "--cases", "checkout,portal", "--clients", "2"}
+	if err := run(context.Background(), args, os.Getenv, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	var r bench.Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	var got []string
+	for _, x := range r.Rows {
+		if x.Case == bench.CaseFsync {
+			continue
+		}
+		got = append(got, x.Case+"/"+strconv.Itoa(x.Clients))
+		if x.Error != "" || x.Errors != 0 {
+			t.Errorf("%s c=%d: %d errors: %s", x.Case, x.Clients, x.Errors, x.Error)
+		}
+	}
+	want := []string{bench.CaseCeilingTx + "/1", bench.CaseCheckout + "/2", bench.CasePortal + "/0"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("rows = %v, want %v", got, want)
+	}
+	if !strings.Contains(errOut.String(), "bench [4/4]") {
+		t.Errorf("progress does not count 4 steps:\n%s", errOut.String())
+	}
+
+	for _, bad := range [][]string{{"--cases", "checkout,nosuch"}, {"--clients", "0"}} {
+		errOut.Reset()
+		err := run(context.Background(), append([]string{"bench", "--quick", "--no-process"}, bad...), os.Getenv, strings.NewReader(""), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error()+errOut.String(), bad[0]) {
+			t.Errorf("bench %v: err %v, want a usage error naming %s", bad, err, bad[0])
+		}
+	}
+}

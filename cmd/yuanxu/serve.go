@@ -420,6 +420,7 @@ func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (
 			return c, stop, usage("--mail-from: %v", err)
 		}
 		c.Email = ec
+		stop = func() { _ = ec.Close() }
 		if at := strings.LastIndex(f.MailFrom, "@"); at >= 0 {
 			c.MessageIDDomain = strings.TrimRight(f.MailFrom[at+1:], "> ")
 		}

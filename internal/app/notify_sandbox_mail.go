@@ -25,8 +25,11 @@ type SandboxMail struct {
 	Sender *email.Client
 }
 
-// Close stops the sink.
-func (s *SandboxMail) Close() error { return s.Sink.Close() }
+// Close closes the sender's idle connections and stops the sink.
+func (s *SandboxMail) Close() error {
+	_ = s.Sender.Close()
+	return s.Sink.Close()
+}
 
 // SandboxMailFrom is the sender address of sandbox notification mail.
 const SandboxMailFrom = "元序 yuanxu sandbox <noreply@sandbox.yuanxu.invalid>"

@@ -2,7 +2,8 @@
 // STARTTLS (required by default) or implicit TLS, optional authentication,
 // multipart text + HTML, a Message-ID chosen by the caller (stable per
 // delivery, so a resend carries the same one), List-Unsubscribe on
-// marketing mail and Auto-Submitted on everything.
+// marketing mail and Auto-Submitted on everything. Connections are kept
+// open between messages (Config.MaxIdle, Config.IdleTimeout).
 //
 // The SMTP server is named by a URL:
 //
@@ -18,11 +19,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	mail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // Endpoint is a parsed SMTP URL.
@@ -83,11 +87,33 @@ type Config struct {
 	Timeout time.Duration // per connection; default 30s
 	// TLSConfig overrides the TLS settings (a private CA in tests).
 	TLSConfig *tls.Config
+	// MaxIdle is how many connections stay open between messages
+	// (default 4; negative: none, one connection per message).
+	MaxIdle int
+	// IdleTimeout closes a connection unused this long (default 30s,
+	// well inside the 5 minutes RFC 5321 §4.5.3.2.7 asks servers to wait).
+	IdleTimeout time.Duration
 }
 
-// Client sends mail. It dials per message and is safe for concurrent use.
+// Client sends mail and is safe for concurrent use. It keeps up to
+// Config.MaxIdle connections open between messages (each closed after
+// Config.IdleTimeout unused), so a burst of notices costs one connection,
+// greeting, STARTTLS handshake and authentication per concurrent sender,
+// not per message. Close closes the idle connections.
 type Client struct {
 	cfg Config
+	mc  *mail.Client // the dialer: go-mail's options, never its own connection
+
+	mu     sync.Mutex
+	idle   []*idleConn // most recently used last
+	closed bool
+}
+
+// idleConn is a connection waiting for the next message; its timer closes
+// it after IdleTimeout.
+type idleConn struct {
+	sc    *smtp.Client
+	timer *time.Timer
 }
 
 // New checks cfg and returns a Client; it does not dial.
@@ -104,7 +130,18 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &Client{cfg: cfg}, nil
+	if cfg.MaxIdle == 0 {
+		cfg.MaxIdle = 4
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Second
+	}
+	c := &Client{cfg: cfg}
+	var err error
+	if c.mc, err = c.client(); err != nil {
+		return nil, fmt.Errorf("email: %w", err)
+	}
+	return c, nil
 }
 
 // Message is one email to one recipient.
@@ -179,14 +216,117 @@ func (c *Client) Send(ctx context.Context, m Message) (Result, error) {
 	if m.HTML != "" {
 		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
 	}
-	cl, err := c.client()
+	sc, reused, err := c.take(ctx)
 	if err != nil {
-		return Result{}, &Error{Reason: err.Error()}
-	}
-	if err := cl.DialAndSendWithContext(ctx, msg); err != nil {
 		return Result{}, classify(err)
 	}
+	err = c.mc.SendWithSMTPClient(sc, msg)
+	if reused && connLost(err) {
+		// The relay closed the idle connection (the NOOP before MAIL
+		// failed): nothing was sent on it, so one fresh connection may try.
+		discard(sc)
+		if sc, err = c.dial(ctx); err != nil {
+			return Result{}, classify(err)
+		}
+		err = c.mc.SendWithSMTPClient(sc, msg)
+	}
+	if err != nil {
+		discard(sc)
+		if msg.IsDelivered() {
+			// Accepted (250 after DATA); only the RSET after it failed.
+			return Result{MessageID: m.MessageID}, nil
+		}
+		return Result{}, classify(err)
+	}
+	c.put(sc)
 	return Result{MessageID: m.MessageID}, nil
+}
+
+// Close closes the idle connections; a Send after Close still works but
+// keeps no connection open.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle, c.closed = nil, true
+	c.mu.Unlock()
+	for _, ic := range idle {
+		ic.timer.Stop()
+		discard(ic.sc)
+	}
+	return nil
+}
+
+// take returns the most recently used idle connection, or a new one.
+func (c *Client) take(ctx context.Context) (sc *smtp.Client, reused bool, err error) {
+	c.mu.Lock()
+	if n := len(c.idle); n > 0 {
+		ic := c.idle[n-1]
+		c.idle = c.idle[:n-1]
+		c.mu.Unlock()
+		ic.timer.Stop()
+		if err := ic.sc.UpdateDeadline(c.cfg.Timeout); err == nil {
+			return ic.sc, true, nil
+		}
+		discard(ic.sc)
+	} else {
+		c.mu.Unlock()
+	}
+	sc, err = c.dial(ctx)
+	return sc, false, err
+}
+
+func (c *Client) dial(ctx context.Context) (*smtp.Client, error) {
+	sc, err := c.mc.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dial failed: %w", err)
+	}
+	return sc, nil
+}
+
+// put keeps sc for the next message, or closes it when MaxIdle are kept.
+func (c *Client) put(sc *smtp.Client) {
+	c.mu.Lock()
+	if c.closed || len(c.idle) >= c.cfg.MaxIdle {
+		c.mu.Unlock()
+		discard(sc)
+		return
+	}
+	ic := &idleConn{sc: sc}
+	ic.timer = time.AfterFunc(c.cfg.IdleTimeout, func() { c.expire(ic) })
+	c.idle = append(c.idle, ic)
+	c.mu.Unlock()
+}
+
+// expire closes ic unless a Send took it first.
+func (c *Client) expire(ic *idleConn) {
+	c.mu.Lock()
+	i := slices.Index(c.idle, ic)
+	if i >= 0 {
+		c.idle = slices.Delete(c.idle, i, i+1)
+	}
+	c.mu.Unlock()
+	if i >= 0 {
+		discard(ic.sc)
+	}
+}
+
+// discard ends a connection politely when it can (QUIT, briefly) and
+// closes it in any case.
+func discard(sc *smtp.Client) {
+	if sc == nil {
+		return
+	}
+	if sc.UpdateDeadline(2*time.Second) == nil && sc.Quit() == nil {
+		return
+	}
+	_ = sc.Close()
+}
+
+// connLost reports whether err is go-mail's connection check failing
+// before anything was sent.
+func connLost(err error) bool {
+	var se *mail.SendError
+	return errors.As(err, &se) && se.Reason == mail.ErrConnCheck
 }
 
 func (c *Client) client() (*mail.Client, error) {

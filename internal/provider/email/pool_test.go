@@ -1,0 +1,225 @@
+package email_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"yuanxu/internal/mailpittest"
+	"yuanxu/internal/provider/email"
+)
+
+// relay is a TCP proxy in front of mailpit that counts the connections
+// the client opens and can cut them all, as a relay that drops idle
+// sessions does.
+type relay struct {
+	ln       net.Listener
+	target   string
+	mu       sync.Mutex
+	accepted int
+	open     map[net.Conn]bool
+}
+
+func startRelay(t *testing.T, target string) *relay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{ln: ln, target: target, open: map[net.Conn]bool{}}
+	t.Cleanup(func() { ln.Close(); r.cut() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			r.mu.Lock()
+			r.accepted++
+			r.open[c] = true
+			r.mu.Unlock()
+			go func() {
+				io.Copy(up, c)
+				up.Close()
+			}()
+			go func() {
+				io.Copy(c, up)
+				c.Close()
+				r.mu.Lock()
+				delete(r.open, c)
+				r.mu.Unlock()
+			}()
+		}
+	}()
+	return r
+}
+
+// counts returns the connections accepted so far and those still open.
+func (r *relay) counts() (accepted, open int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.accepted, len(r.open)
+}
+
+// cut closes every client connection, without an SMTP goodbye.
+func (r *relay) cut() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.open {
+		c.Close()
+	}
+}
+
+func (r *relay) url() string { return "smtp://" + r.ln.Addr().String() + "?tls=none" }
+
+func pooled(t *testing.T, url string, maxIdle int, idle time.Duration) *email.Client {
+	t.Helper()
+	ep, err := email.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := email.New(email.Config{Endpoint: ep, From: "元序 <noreply@yuanxu.test>", Timeout: 5 * time.Second, MaxIdle: maxIdle, IdleTimeout: idle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func msg(id string) email.Message {
+	return email.Message{To: "buyer@example.com", Subject: "订单 " + id, Text: "t", MessageID: id + "@yuanxu.test"}
+}
+
+// TestConnectionReuse: messages share connections — sequential ones one,
+// concurrent ones at most one each — and each arrives exactly once; a
+// relay that drops an idle connection costs a new one, not a message; an
+// idle connection closes after IdleTimeout; MaxIdle < 0 dials per message.
+func TestConnectionReuse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	send := func(t *testing.T, c *email.Client, ids ...string) {
+		t.Helper()
+		for _, id := range ids {
+			if _, err := c.Send(ctx, msg(id)); err != nil {
+				t.Fatalf("send %s: %v", id, err)
+			}
+		}
+	}
+	wantArrived := func(t *testing.T, mp *mailpittest.Server, n int) {
+		t.Helper()
+		got := mp.WaitFor(t, n, 10*time.Second)
+		seen := map[string]int{}
+		for _, m := range got {
+			seen[m.MessageID]++
+		}
+		if len(got) != n || len(seen) != n {
+			t.Errorf("arrived %d messages with %d distinct Message-IDs, want %d each once: %v", len(got), len(seen), n, seen)
+		}
+	}
+
+	t.Run("SequentialShareOne", func(t *testing.T) {
+		t.Parallel()
+		mp := mailpittest.Start(t, mailpittest.Options{})
+		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
+		c := pooled(t, r.url(), 0, time.Minute)
+		send(t, c, "s1", "s2", "s3", "s4", "s5")
+		if acc, open := r.counts(); acc != 1 || open != 1 {
+			t.Errorf("connections accepted %d, open %d; want 1 kept open", acc, open)
+		}
+		wantArrived(t, mp, 5)
+
+		r.cut() // the relay drops the idle session
+		waitOpen(t, r, 0)
+		send(t, c, "s6")
+		if acc, _ := r.counts(); acc != 2 {
+			t.Errorf("after the relay dropped the idle connection: accepted %d, want 2", acc)
+		}
+		wantArrived(t, mp, 6)
+
+		c.Close()
+		waitOpen(t, r, 0)
+	})
+
+	t.Run("ConcurrentAtMostOneEach", func(t *testing.T) {
+		t.Parallel()
+		mp := mailpittest.Start(t, mailpittest.Options{})
+		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
+		c := pooled(t, r.url(), 2, time.Minute)
+		var wg sync.WaitGroup
+		errc := make(chan error, 24)
+		for w := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 4 {
+					if _, err := c.Send(ctx, msg(fmt.Sprintf("c%d-%d", w, i))); err != nil {
+						errc <- err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Error(err)
+		}
+		wantArrived(t, mp, 24)
+		waitOpen(t, r, 2) // MaxIdle stay, the rest were closed
+		if acc, _ := r.counts(); acc > 6+4 {
+			t.Errorf("24 messages from 6 senders opened %d connections", acc)
+		}
+	})
+
+	t.Run("IdleTimeoutCloses", func(t *testing.T) {
+		t.Parallel()
+		mp := mailpittest.Start(t, mailpittest.Options{})
+		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
+		c := pooled(t, r.url(), 0, 200*time.Millisecond)
+		send(t, c, "i1")
+		waitOpen(t, r, 0)
+		send(t, c, "i2")
+		if acc, _ := r.counts(); acc != 2 {
+			t.Errorf("accepted %d, want a new connection after the idle one closed", acc)
+		}
+		wantArrived(t, mp, 2)
+	})
+
+	t.Run("NoPool", func(t *testing.T) {
+		t.Parallel()
+		mp := mailpittest.Start(t, mailpittest.Options{})
+		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
+		c := pooled(t, r.url(), -1, time.Minute)
+		send(t, c, "n1", "n2", "n3")
+		if acc, _ := r.counts(); acc != 3 {
+			t.Errorf("accepted %d, want one connection per message", acc)
+		}
+		waitOpen(t, r, 0)
+		wantArrived(t, mp, 3)
+	})
+}
+
+// waitOpen waits until the relay holds n open client connections.
+func waitOpen(t *testing.T, r *relay, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, open := r.counts()
+		if open == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("open connections = %d, want %d", open, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
