@@ -40,6 +40,7 @@ func TestNotifyFlagsBadInvocationsExitTwo(t *testing.T) {
 		{"BadSMTPURL", []string{"--smtp-url", "ftp://mail.example.com"}, nil, "--smtp-url"},
 		{"SMTPWithoutFrom", nil, map[string]string{"YUANXU_SMTP_URL": "smtp://mail.example.com:587"}, "--mail-from"},
 		{"BadFrom", []string{"--smtp-url", "smtp://h:25", "--mail-from", "not an address"}, nil, "--mail-from"},
+		{"NoSMTPConnections", []string{"--smtp-url", "smtp://h:25", "--mail-from", "a@b.test", "--smtp-connections", "0"}, nil, "--smtp-connections"},
 		{"UnknownProvider", []string{"--sms-provider", "sms77"}, nil, "sms-provider"},
 		{"AliyunWithoutKeys", []string{"--sms-provider", "aliyun", "--sms-sign-name", "S", "--sms-templates", allCodes()}, nil, "--aliyun-access-key-id"},
 		{"TencentWithoutAppID", nil, map[string]string{"YUANXU_SMS_PROVIDER": "tencent", "YUANXU_SMS_SIGN_NAME": "S", "YUANXU_TENCENT_SECRET_ID": "a", "YUANXU_TENCENT_SECRET_KEY": "b", "YUANXU_SMS_TEMPLATES": allCodes()}, "--tencent-sms-app-id"},

@@ -87,22 +87,29 @@ type Config struct {
 	Timeout time.Duration // per connection; default 30s
 	// TLSConfig overrides the TLS settings (a private CA in tests).
 	TLSConfig *tls.Config
+	// MaxConns is how many connections may be open at once (default 8):
+	// relays limit connections per client, and a burst of notices waits
+	// for a free one rather than being refused.
+	MaxConns int
 	// MaxIdle is how many connections stay open between messages
-	// (default 4; negative: none, one connection per message).
+	// (default MaxConns; negative: none, one connection per message).
 	MaxIdle int
 	// IdleTimeout closes a connection unused this long (default 30s,
 	// well inside the 5 minutes RFC 5321 §4.5.3.2.7 asks servers to wait).
 	IdleTimeout time.Duration
 }
 
-// Client sends mail and is safe for concurrent use. It keeps up to
-// Config.MaxIdle connections open between messages (each closed after
-// Config.IdleTimeout unused), so a burst of notices costs one connection,
-// greeting, STARTTLS handshake and authentication per concurrent sender,
-// not per message. Close closes the idle connections.
+// Client sends mail and is safe for concurrent use. It opens at most
+// Config.MaxConns connections at once and keeps up to Config.MaxIdle of
+// them open between messages (each closed after Config.IdleTimeout
+// unused), so a burst of notices costs one connection, greeting, STARTTLS
+// handshake and authentication per concurrent sender, not per message.
+// Close closes the idle connections.
 type Client struct {
 	cfg Config
 	mc  *mail.Client // the dialer: go-mail's options, never its own connection
+	// slots holds a token per open connection in use (MaxConns).
+	slots chan struct{}
 
 	mu     sync.Mutex
 	idle   []*idleConn // most recently used last
@@ -130,13 +137,16 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	if cfg.MaxIdle == 0 {
-		cfg.MaxIdle = 4
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 8
+	}
+	if cfg.MaxIdle == 0 || cfg.MaxIdle > cfg.MaxConns {
+		cfg.MaxIdle = cfg.MaxConns
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = 30 * time.Second
 	}
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns)}
 	var err error
 	if c.mc, err = c.client(); err != nil {
 		return nil, fmt.Errorf("email: %w", err)
@@ -215,6 +225,12 @@ func (c *Client) Send(ctx context.Context, m Message) (Result, error) {
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
+	}
+	select {
+	case c.slots <- struct{}{}:
+		defer func() { <-c.slots }()
+	case <-ctx.Done():
+		return Result{}, &Error{Reason: "waiting for a free SMTP connection: " + ctx.Err().Error(), Retry: true}
 	}
 	sc, reused, err := c.take(ctx)
 	if err != nil {
