@@ -184,7 +184,7 @@ func (s agreementSource) VersionAcceptedBefore(ctx context.Context, customerID s
 }
 
 func (s agreementSource) VersionInForce(ctx context.Context, at time.Time) (string, error) {
-	r, err := store.AgreementVersionHeadInForce(ctx, s.a.db, at) // the id only: not the source text
+	r, err := headInForceAt(ctx, s.a.db, at) // the id only: not the source text
 	if err != nil {
 		if store.IsNotFound(err) {
 			return "", errs.E(errs.Op("app.VersionInForce"), errs.NotFound, "agreement.none_in_force", "no agreement version in force", errs.ErrNotFound)
@@ -234,7 +234,9 @@ func (a *App) AgreementCurrent(ctx context.Context) (AgreementVersion, error) {
 }
 
 func (a *App) agreementCurrent(ctx context.Context) (AgreementVersion, error) {
-	h, err := store.AgreementVersionHeadInForce(ctx, a.db, a.Now())
+	// Through the request memo: it also answers the head of that version
+	// by id, which the policy of the same request reads (headOf).
+	h, err := headInForceNow(ctx, a.db, a.Now())
 	if err != nil {
 		if store.IsNotFound(err) {
 			return AgreementVersion{}, errVersionNotFound()

@@ -20,7 +20,7 @@ import (
 // benchApp is a sandbox app on a fresh database of h with the bench
 // fixture: buyers funded and verified, and services delivered on the
 // sandbox node (the app runs its jobs when services > 0).
-func benchApp(b *testing.B, h storetest.Harness, buyers, services int) (*app.App, app.BenchFixture) {
+func benchApp(b testing.TB, h storetest.Harness, buyers, services int) (*app.App, app.BenchFixture) {
 	b.Helper()
 	ctx := context.Background()
 	sec, err := app.NewSecrets()

@@ -107,19 +107,62 @@ func (a *App) readAccount(ctx context.Context, id string) (loaded, error) {
 
 // headInForceNow is the head (no source text) of the agreement version in
 // force at now, read once per request memo: the request's "now", as for
-// AgreementCurrent. It also answers headOf for that version. A read
-// through a transaction is never memoized.
+// AgreementCurrent. It also answers headOf for that version, and
+// headInForceAt for a later instant of the same request. A read through a
+// transaction is never memoized.
 func headInForceNow(ctx context.Context, q store.Querier, now time.Time) (store.AgreementVersionRow, error) {
 	if _, inTx := q.(*store.Tx); inTx {
 		return store.AgreementVersionHeadInForce(ctx, q, now)
 	}
-	h, err := memoized(ctx, "agreement.head_in_force", func() (store.AgreementVersionRow, error) {
-		return store.AgreementVersionHeadInForce(ctx, q, now)
+	f, err := memoized(ctx, "agreement.head_in_force", func() (inForce, error) {
+		h, err := store.AgreementVersionHeadInForce(ctx, q, now)
+		return inForce{head: h, at: now}, err
 	})
 	if err == nil {
-		memoSeed(ctx, "agreement.head:"+h.ID, h)
+		memoSeed(ctx, "agreement.head:"+f.head.ID, f.head)
 	}
-	return h, err
+	return f.head, err
+}
+
+// inForce is the version in force at an instant of the request.
+type inForce struct {
+	head store.AgreementVersionRow
+	at   time.Time
+}
+
+// headInForceAt is the head of the version in force at at: the request's
+// (headInForceNow) when the request read it at or before at and at is
+// still this request's time (within requestSpan of that read); otherwise
+// a read.
+func headInForceAt(ctx context.Context, q store.Querier, at time.Time) (store.AgreementVersionRow, error) {
+	if _, inTx := q.(*store.Tx); !inTx {
+		if f, ok := memoPeek[inForce](ctx, "agreement.head_in_force"); ok && !at.Before(f.at) && at.Sub(f.at) < requestSpan {
+			return f.head, nil
+		}
+	}
+	return store.AgreementVersionHeadInForce(ctx, q, at)
+}
+
+// requestSpan bounds how long after its first read a request's "now" may
+// be answered from that read.
+const requestSpan = time.Minute
+
+// memoPeek returns what the request memo holds for key, if it holds a
+// value without an error.
+func memoPeek[T any](ctx context.Context, key string) (T, bool) {
+	var zero T
+	m, _ := ctx.Value(memoKey{}).(*requestMemo)
+	if m == nil {
+		return zero, false
+	}
+	m.mu.Lock()
+	e, ok := m.vals[key]
+	m.mu.Unlock()
+	v, isT := e.v.(T)
+	if !ok || e.err != nil || !isT {
+		return zero, false
+	}
+	return v, true
 }
 
 // headOf is the head (no source text) of version id, read once per

@@ -278,7 +278,7 @@ func (g *gcGroup) runMember(m *gcMember, report func(gcStep)) (gcStep, error) {
 		report(s)
 		return s, nil
 	}
-	tx := &Tx{tx: g.sqlTx, db: g.db, Now: g.db.Clock().Now()}
+	tx := newTx(m.ctx, g.db, g.sqlTx)
 	m.tx = tx
 	returned := false
 	defer func() {

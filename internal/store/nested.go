@@ -17,11 +17,14 @@ var nestedSeq atomic.Uint64
 // falls back to the job when it fails).
 func (tx *Tx) Nested(ctx context.Context, fn func() error) error {
 	name := fmt.Sprintf("yx_nested_%d", nestedSeq.Add(1))
+	tx.countTx()
 	if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return tx.db.wrapErr(err)
 	}
 	after, audits, last := len(tx.after), len(tx.audits), len(tx.last)
 	if err := fn(); err != nil {
+		tx.countTx()
+		tx.countTx()
 		if _, rerr := tx.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return fmt.Errorf("%w (and rolling back to the savepoint: %v)", err, rerr)
 		}
@@ -32,6 +35,7 @@ func (tx *Tx) Nested(ctx context.Context, fn func() error) error {
 		_, _ = tx.tx.ExecContext(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name)
 		return err
 	}
+	tx.countTx()
 	if _, err := tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
 		return tx.db.wrapErr(err)
 	}

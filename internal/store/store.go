@@ -169,7 +169,7 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 	if err != nil {
 		return db.wrapErr(err)
 	}
-	tx := &Tx{tx: sqlTx, db: db, Now: db.Clock().Now()}
+	tx := newTx(ctx, db, sqlTx)
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
@@ -229,6 +229,9 @@ type Tx struct {
 	// before it commits: orders with their payments, and provisioning
 	// records (fresh.go).
 	fresh freshMemo
+	// count counts tx's statements when its caller's context asked for it
+	// (stmtcount.go); nil otherwise.
+	count *StatementCount
 }
 
 // Forget drops what tx remembers of rows it read or inserted (orders and
@@ -278,7 +281,10 @@ func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
 // (River's InsertTx). Do not commit or roll it back, and do not keep it
 // past fn: under group commit it is shared with the other members of the
 // group, and this member's part of it is a savepoint.
-func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+func (tx *Tx) SQL() *sql.Tx {
+	tx.countTx() // a library's statement (stmtcount.go)
+	return tx.tx
+}
 
 // AfterCommit registers f to run after a successful commit (never on
 // rollback). Use it for in-memory caches, never for I/O that must not be lost.
@@ -286,6 +292,7 @@ func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 // Exec runs a statement and returns the number of rows it affected.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tx.countTx()
 	res, err := tx.tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, tx.db.wrapErr(err)
@@ -299,6 +306,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 
 // Query runs a query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	tx.countTx()
 	rows, err := tx.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, tx.db.wrapErr(err)
@@ -309,11 +317,13 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 // QueryRow runs a query expected to return at most one row; Scan returns
 // errs.ErrNotFound (wrapped) when there is none.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	tx.countTx()
 	return &Row{row: tx.tx.QueryRowContext(ctx, query, args...), db: tx.db}
 }
 
 // Query runs a read-only query on the reader pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	countPool(ctx)
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, db.wrapErr(err)
@@ -323,6 +333,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 
 // QueryRow runs a read-only single-row query on the reader pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	countPool(ctx)
 	return &Row{row: db.read.QueryRowContext(ctx, query, args...), db: db}
 }
 

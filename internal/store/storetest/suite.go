@@ -38,6 +38,57 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Commerce", func(t *testing.T) { t.Parallel(); runCommerce(t, h) })
 	t.Run("Delivery", func(t *testing.T) { t.Parallel(); runDelivery(t, h) })
 	t.Run("Memo", func(t *testing.T) { t.Parallel(); runMemo(t, h) })
+	t.Run("StatementCountCountsWhatReachesTheDatabase", func(t *testing.T) { t.Parallel(); testStatementCount(t, h.New(t)) })
+}
+
+// testStatementCount: under a counting context every statement issued
+// through the store is counted where it ran — in a transaction (with a
+// Nested step's savepoints, the audit flush and each use of Tx.SQL) or on
+// the reader pool — and transactions are counted per attempt; a context
+// that does not count counts nothing.
+func testStatementCount(t *testing.T, db *store.DB) {
+	base := context.Background()
+	ctx, c := store.CountStatements(base)
+	var one int
+	if err := db.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(ctx, `SELECT 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	err = db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil { // 1
+			return err
+		}
+		if err := tx.AuditInsert(ctx, Event(time.Now(), "counted")); err != nil { // 1, at the flush
+			return err
+		}
+		_ = tx.SQL() // 1: a library's statement
+		failed := errors.New("step fails")
+		if err := tx.Nested(ctx, func() error { return failed }); !errors.Is(err, failed) { // SAVEPOINT, ROLLBACK TO, RELEASE
+			return fmt.Errorf("nested: %v", err)
+		}
+		return tx.Nested(ctx, func() error { // SAVEPOINT, 1, RELEASE
+			_, err := tx.Exec(ctx, `UPDATE audit_event SET actor = actor WHERE 1 = 0`)
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, pool, txs := c.InTx.Load(), c.Pool.Load(), c.Txs.Load(); in != 9 || pool != 2 || txs != 1 {
+		t.Errorf("counted %d in %d transactions and %d on the pool, want 9 in 1 and 2", in, txs, pool)
+	}
+	// Nothing counts where nobody asked.
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE audit_event SET actor = actor WHERE 1 = 0`)
+		return err
+	})
+	if in := c.InTx.Load(); in != 9 {
+		t.Errorf("a transaction without the counting context counted: %d", in)
+	}
 }
 
 // Event is a factory for audit events; zero fields get defaults.

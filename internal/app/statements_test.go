@@ -1,0 +1,109 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"yuanxu/internal/app"
+	"yuanxu/internal/store"
+	"yuanxu/internal/store/storetest"
+)
+
+// The statement budgets hold the hot paths of issue 19 to the SQL
+// statements they issue (store.CountStatements), on the engine under
+// test: a figure of the code, not of the machine, so a change that adds a
+// round trip to a checkout fails here instead of going unnoticed in a
+// noisy benchmark. Each path runs once first, so that caches (catalog,
+// agreement texts, policy, nodes) are warm, as in a running server. When
+// a change lowers a count, lower its budget.
+
+// budget is at most inTx statements in at most txs transactions, and at
+// most pool reads on the reader pool.
+type budget struct{ inTx, pool, txs int64 }
+
+func checkBudget(t *testing.T, name string, c *store.StatementCount, b budget) {
+	t.Helper()
+	inTx, pool, txs := c.InTx.Load(), c.Pool.Load(), c.Txs.Load()
+	t.Logf("%s: %d statements in %d transactions, %d reads on the pool", name, inTx, txs, pool)
+	if inTx > b.inTx || pool > b.pool || txs > b.txs {
+		t.Errorf("%s: %d statements in %d transactions and %d reads on the pool; budget %d in %d and %d",
+			name, inTx, txs, pool, b.inTx, b.txs, b.pool)
+	}
+}
+
+// TestStatementBudgets: a checkout paid from the balance (placed, paid
+// and delivered by the sandbox in one transaction) and a refund
+// eligibility decision.
+func TestStatementBudgets(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	_, p := s.buyer(t, 100000)
+	checkout := func(ctx context.Context) app.OrderView {
+		v, _, err := s.a.Checkout(ctx, p, app.CheckoutRequest{Lines: []app.LineRequest{line("cs-nc-bw", "s1", "month")}, Agreement: ack(),
+			Pay: payNow()}, app.Idem{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.State != "delivered" {
+			t.Fatalf("order %s is %s, want delivered", v.ID, v.State)
+		}
+		return v
+	}
+	warm := checkout(context.Background())
+	if _, err := s.a.RefundPreview(context.Background(), p, warm.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		run  func(ctx context.Context)
+		want budget
+	}{
+		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 30, pool: 9, txs: 1}},
+		{"RefundEligibility", func(ctx context.Context) {
+			// A GET: the web layer gives it a request memo.
+			if _, err := s.a.RefundPreview(app.WithRequestMemo(ctx), p, warm.ID); err != nil {
+				t.Fatal(err)
+			}
+		}, budget{pool: 9}},
+	}
+	for _, tt := range tests {
+		ctx, c := store.CountStatements(context.Background())
+		tt.run(ctx)
+		checkBudget(t, tt.name, c, tt.want)
+	}
+}
+
+// TestStatementBudgetUsageBatch: a node's batch of 100 samples for one
+// service is one transaction of a few statements, whatever the batch's
+// size (multi-row inserts of the samples and their roll-ups).
+func TestStatementBudgetUsageBatch(t *testing.T) {
+	t.Parallel()
+	a, f := benchApp(t, storetest.Harness{New: func(t testing.TB) *store.DB { return storetest.Open(t) }}, 1, 1)
+	svc := f.Services[0]
+	batch := func(from int) []byte {
+		var s strings.Builder
+		s.WriteString(`{"samples":[`)
+		for k := range 100 {
+			if k > 0 {
+				s.WriteByte(',')
+			}
+			at := svc.StartsAt.Add(-30*24*time.Hour + time.Duration(from+k)*time.Second).UTC().Format(time.RFC3339)
+			fmt.Fprintf(&s, `{"service_id":%q,"interval_start":%q,"interval_seconds":1,"rx_bytes":100,"tx_bytes":1000}`, svc.ID, at)
+		}
+		s.WriteString(`]}`)
+		return []byte(s.String())
+	}
+	for i := range 2 { // the first warms the node's and the service's caches
+		ctx, c := store.CountStatements(context.Background())
+		if res, err := a.IngestUsage(ctx, f.NodeToken, batch(i*100)); err != nil || res.Accepted != 100 {
+			t.Fatalf("ingest: %+v, %v", res, err)
+		}
+		if i == 1 {
+			checkBudget(t, "UsageBatchOf100", c, budget{})
+		}
+	}
+}

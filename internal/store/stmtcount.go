@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync/atomic"
+)
+
+// StatementCount counts the SQL statements issued through the store on
+// behalf of one context (CountStatements): inside transactions — the
+// statements fn ran, the audit flush, savepoints, and one for each use of
+// Tx.SQL by a library (River's job insert is one statement) — and reads on
+// the reader pool. Answers from a transaction's memos are not statements
+// and are not counted; neither are BEGIN and COMMIT (Txs counts the
+// transactions, one per attempt).
+//
+// Tests hold the hot paths to a statement budget with it (issue 19): the
+// figure is a property of the code, unlike a duration, the same on every
+// machine and run.
+type StatementCount struct {
+	InTx atomic.Int64
+	Pool atomic.Int64
+	Txs  atomic.Int64
+}
+
+type countKey struct{}
+
+// CountStatements returns a context under which the store counts the
+// statements it issues into the returned StatementCount. Contexts derived
+// from it count into the same one.
+func CountStatements(ctx context.Context) (context.Context, *StatementCount) {
+	c := &StatementCount{}
+	return context.WithValue(ctx, countKey{}, c), c
+}
+
+// counter is ctx's StatementCount, or nil.
+func counter(ctx context.Context) *StatementCount {
+	c, _ := ctx.Value(countKey{}).(*StatementCount)
+	return c
+}
+
+// countTx counts one statement of tx, when its context counts.
+func (tx *Tx) countTx() {
+	if tx.count != nil {
+		tx.count.InTx.Add(1)
+	}
+}
+
+// countPool counts one read on the pool under ctx.
+func countPool(ctx context.Context) {
+	if c := counter(ctx); c != nil {
+		c.Pool.Add(1)
+	}
+}
+
+// newTx is a transaction of db on sqlTx for a fn called under ctx.
+func newTx(ctx context.Context, db *DB, sqlTx *sql.Tx) *Tx {
+	tx := &Tx{tx: sqlTx, db: db, Now: db.Clock().Now(), count: counter(ctx)}
+	if tx.count != nil {
+		tx.count.Txs.Add(1)
+	}
+	return tx
+}
