@@ -103,7 +103,7 @@ func TestStatementBudgetUsageBatch(t *testing.T) {
 			t.Fatalf("ingest: %+v, %v", res, err)
 		}
 		if i == 1 {
-			checkBudget(t, "UsageBatchOf100", c, budget{})
+			checkBudget(t, "UsageBatchOf100", c, budget{inTx: 12, pool: 6, txs: 2})
 		}
 	}
 }

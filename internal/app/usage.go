@@ -126,9 +126,10 @@ func (a *App) RecordUsage(ctx context.Context, samples []usage.Sample) (IngestRe
 // ingestTarget is what storing samples of one service needs, read once
 // per batch.
 type ingestTarget struct {
-	svc   store.ServiceRow
-	meter store.ServiceMeter
-	dir   catalog.Direction
+	svc     store.ServiceRow
+	meter   store.ServiceMeter
+	dir     catalog.Direction
+	product productRead // as read for dir; the quota check works on it too
 }
 
 // hourKey is one service's hour in the roll-ups.
@@ -168,9 +169,10 @@ func (a *App) ingest(ctx context.Context, nodeID string, samples []usage.Sample,
 		if t.meter, err = store.ServiceMeterGet(ctx, a.db, svc.ID); err != nil {
 			return res, err
 		}
-		if t.dir, err = a.billedDirection(ctx, svc.ProductID); err != nil {
+		if t.product, err = readProduct(ctx, a.db, svc.ProductID); err != nil {
 			return res, err
 		}
+		t.dir = billedDirectionOf(t.product.view)
 		targets[s.ServiceID] = t
 	}
 	outcomes := make([]string, len(samples))
@@ -202,7 +204,14 @@ func (a *App) ingest(ctx context.Context, nodeID string, samples []usage.Sample,
 		}
 	}
 	for sid := range touched {
-		if err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return a.quotaCheck(ctx, tx, sid) }); err != nil {
+		if err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			for _, t := range targets { // the products the batch was stored under (store.Tx.RememberProduct)
+				if t != nil {
+					tx.RememberProduct(t.product.row, t.product.plans)
+				}
+			}
+			return a.quotaCheck(ctx, tx, sid)
+		}); err != nil {
 			return res, err
 		}
 	}
@@ -323,13 +332,18 @@ func (a *App) billedDirection(ctx context.Context, productID string) (catalog.Di
 	if err != nil {
 		return "", err
 	}
+	return billedDirectionOf(pv), nil
+}
+
+// billedDirectionOf is the direction product pv bills.
+func billedDirectionOf(pv ProductView) catalog.Direction {
 	switch {
 	case pv.Spec.Server != nil && pv.Spec.Server.Direction != "":
-		return catalog.Direction(pv.Spec.Server.Direction), nil
+		return catalog.Direction(pv.Spec.Server.Direction)
 	case pv.Kind == string(catalog.KindCDN):
-		return catalog.DirectionTx, nil
+		return catalog.DirectionTx
 	}
-	return catalog.DirectionSum, nil
+	return catalog.DirectionSum
 }
 
 // UsageBetween is the billed customer bytes of a service in [from, to):
@@ -404,10 +418,12 @@ func (a *App) quotaCheck(ctx context.Context, tx *store.Tx, serverID string) err
 	if !meter.QuotaCycleStart.Equal(start) {
 		meter.QuotaCycleStart, meter.QuotaLevel = start, 0
 	}
-	prev := meter.QuotaLevel
+	prev, was := meter.QuotaLevel, meter
 	meter.QuotaLevel = int(level)
-	if err := tx.ServiceMeterSet(ctx, svc.ID, meter); err != nil {
-		return err
+	if meter.QuotaLevel != was.QuotaLevel || !meter.QuotaCycleStart.Equal(was.QuotaCycleStart) { // most batches change neither
+		if err := tx.ServiceMeterSet(ctx, svc.ID, meter); err != nil {
+			return err
+		}
 	}
 	held := domainService(svc).Holds(service.ReasonQuota)
 	switch {
