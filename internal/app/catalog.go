@@ -216,14 +216,10 @@ type productRead struct {
 
 // readProduct is loadProduct keeping the rows.
 func readProduct(ctx context.Context, q store.Querier, productID string) (productRead, error) {
-	r, err := store.ProductGet(ctx, q, productID)
+	r, plans, err := store.ProductWithPlans(ctx, q, productID)
 	if store.IsNotFound(err) {
 		return productRead{}, errNotFound("product")
 	}
-	if err != nil {
-		return productRead{}, err
-	}
-	plans, err := store.Plans(ctx, q, productID)
 	if err != nil {
 		return productRead{}, err
 	}

@@ -62,7 +62,7 @@ func TestStatementBudgets(t *testing.T) {
 		run  func(ctx context.Context)
 		want budget
 	}{
-		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 30, pool: 9, txs: 1}},
+		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 30, pool: 8, txs: 1}},
 		{"RefundEligibility", func(ctx context.Context) {
 			// A GET: the web layer gives it a request memo.
 			if _, err := s.a.RefundPreview(app.WithRequestMemo(ctx), p, warm.ID); err != nil {
@@ -103,7 +103,7 @@ func TestStatementBudgetUsageBatch(t *testing.T) {
 			t.Fatalf("ingest: %+v, %v", res, err)
 		}
 		if i == 1 {
-			checkBudget(t, "UsageBatchOf100", c, budget{inTx: 12, pool: 6, txs: 2})
+			checkBudget(t, "UsageBatchOf100", c, budget{inTx: 12, pool: 5, txs: 2})
 		}
 	}
 }

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
+	"strings"
 	"time"
+
+	"yuanxu/internal/errs"
 )
 
 // ProductRow is one row of the product table. Spec is the JSON of the
@@ -175,6 +179,75 @@ func ProductGet(ctx context.Context, q Querier, id string) (ProductRow, error) {
 	}
 	return r, nil
 }
+
+// ProductWithPlans returns a product and its plans (as ProductGet and
+// Plans would, in Plans' order) with one statement; through a transaction
+// it answers from, and fills, the transaction's catalog memo.
+func ProductWithPlans(ctx context.Context, q Querier, id string) (ProductRow, []PlanRow, error) {
+	tx, _ := q.(*Tx)
+	if tx != nil {
+		r, ok := tx.catalog.products[id]
+		ps, pok := tx.catalog.plans[id]
+		if ok && pok {
+			return r, slices.Clone(ps), nil
+		}
+	}
+	rows, err := q.Query(ctx, productPlansSQL, id)
+	if err != nil {
+		return ProductRow{}, nil, errorf("store.ProductWithPlans", err)
+	}
+	defer rows.Close()
+	var (
+		r     ProductRow
+		found bool
+		ps    []PlanRow
+	)
+	for rows.Next() {
+		var (
+			active, sla, created, updated int64
+			pid, ppid, pname, pprices     sql.NullString
+			pstock, psort                 sql.NullInt64
+		)
+		if err := rows.Scan(&r.ID, &r.Name, &r.NameEn, &r.Description, &r.Kind, &active, &r.Spec, &r.Region, &sla, &r.Driver, &r.SortKey,
+			&created, &updated, &pid, &ppid, &pname, &pprices, &pstock, &psort); err != nil {
+			return ProductRow{}, nil, err
+		}
+		r.Active, r.DeliverySLA = active == 1, time.Duration(sla)*time.Millisecond
+		r.CreatedAt, r.UpdatedAt = FromMs(created), FromMs(updated)
+		found = true
+		if pid.Valid {
+			ps = append(ps, PlanRow{ID: pid.String, ProductID: ppid.String, Name: pname.String, Prices: pprices.String, Stock: pstock.Int64, SortKey: psort.Int64})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return ProductRow{}, nil, err
+	}
+	if !found {
+		return ProductRow{}, nil, errorf("store.ProductWithPlans", errs.ErrNotFound)
+	}
+	if tx != nil {
+		tx.RememberProduct(r, ps)
+	}
+	return r, ps, nil
+}
+
+// productPlansSQL is a product joined with its plans, one row per plan
+// (one with NULL plan columns when it has none), in Plans' order.
+var productPlansSQL = func() string {
+	var b strings.Builder
+	b.WriteString(`SELECT `)
+	for i, c := range strings.Split(productCols, ", ") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("p." + c)
+	}
+	for _, c := range strings.Split(planCols, ", ") {
+		b.WriteString(", pl." + c)
+	}
+	b.WriteString(` FROM product p LEFT JOIN product_plan pl ON pl.product_id = p.id WHERE p.id = $1 ORDER BY pl.sort_key, pl.id`)
+	return b.String()
+}()
 
 // Products lists products by sort key, active ones only when activeOnly.
 func Products(ctx context.Context, q Querier, activeOnly bool) ([]ProductRow, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 func runMemo(t *testing.T, h Harness) {
 	t.Run("ReadsInOneTxAnswerWhatTheDatabaseHolds", func(t *testing.T) { t.Parallel(); testTxMemo(t, h.New(t)) })
 	t.Run("RowsATxInsertedAnswerWhatTheDatabaseHolds", func(t *testing.T) { t.Parallel(); testFreshMemo(t, h.New(t)) })
+	t.Run("ProductWithPlansAnswersAsTwoReads", func(t *testing.T) { t.Parallel(); testProductWithPlans(t, h.New(t)) })
 }
 
 func testTxMemo(t *testing.T, db *store.DB) {
@@ -147,4 +149,80 @@ func testTxMemo(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
+}
+
+// testProductWithPlans: the one-statement read of a product and its plans
+// answers what ProductGet and Plans answer — plans in their order, none
+// for a product without plans, NotFound for no product — on the pool and
+// through a transaction, where it fills the catalog memo (a second read
+// issues no statement) and a catalog write makes it read again.
+func testProductWithPlans(t *testing.T, db *store.DB) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		for _, p := range []string{"pwp", "bare"} {
+			if err := tx.ProductPut(ctx, store.ProductRow{ID: p, Name: p, NameEn: p + "-en", Description: "d", Kind: "cloud_server", Active: true,
+				Spec: `{"x":1}`, Region: "cn-north", DeliverySLA: time.Minute, Driver: "manual", SortKey: 3, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+		}
+		for _, pl := range []store.PlanRow{{ID: "z", SortKey: 1, Stock: 5}, {ID: "a", SortKey: 2, Stock: -1}, {ID: "b", SortKey: 1, Stock: 0}} {
+			pl.ProductID, pl.Name, pl.Prices = "pwp", "n-"+pl.ID, `[{"cycle":"month","fen":100}]`
+			if err := tx.PlanPut(ctx, pl, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	ctx := context.Background()
+	check := func(t *testing.T, q store.Querier, id string) {
+		t.Helper()
+		wantP, err := store.ProductGet(ctx, db, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantPlans, err := store.Plans(ctx, db, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, plans, err := store.ProductWithPlans(ctx, q, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p != wantP || !slices.Equal(plans, wantPlans) {
+			t.Errorf("%s: got %+v %+v, want %+v %+v", id, p, plans, wantP, wantPlans)
+		}
+	}
+	for _, id := range []string{"pwp", "bare"} {
+		check(t, db, id)
+	}
+	if _, plans, _ := store.ProductWithPlans(ctx, db, "pwp"); len(plans) != 3 || plans[0].ID != "b" || plans[1].ID != "z" || plans[2].ID != "a" {
+		t.Errorf("plans %+v, want b, z, a (sort key, then id)", plans)
+	}
+	if _, _, err := store.ProductWithPlans(ctx, db, "nosuch"); !store.IsNotFound(err) {
+		t.Errorf("no product: err %v, want NotFound", err)
+	}
+	cctx, c := store.CountStatements(ctx)
+	err := db.InTx(cctx, func(_ context.Context, tx *store.Tx) error { // counted: the transaction began under cctx
+		check(t, tx, "pwp")
+		if c.InTx.Load() != 1 {
+			t.Errorf("the first read in the transaction: %d statements, want 1", c.InTx.Load())
+		}
+		before := c.InTx.Load()
+		if _, _, err := store.ProductWithPlans(cctx, tx, "pwp"); err != nil {
+			return err
+		}
+		if c.InTx.Load() != before {
+			t.Error("a second read in the transaction reached the database")
+		}
+		if err := tx.PlanPut(ctx, store.PlanRow{ID: "new", ProductID: "pwp", Name: "n", Prices: "[]", SortKey: 0, Stock: -1}, true); err != nil {
+			return err
+		}
+		if _, plans, err := store.ProductWithPlans(cctx, tx, "pwp"); err != nil || len(plans) != 4 || plans[0].ID != "new" {
+			t.Errorf("after a plan was added in the transaction: %+v, %v", plans, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
