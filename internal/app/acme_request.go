@@ -180,7 +180,9 @@ func (a *App) requeueDelivery(ctx context.Context, tx *store.Tx, rec store.Provi
 		}
 		rec.State, rec.Notes, rec.UpdatedAt = ProvQueued, why, next
 		if ok, err := tx.ProvisionUpdate(ctx, rec, from); err != nil || !ok {
-			return conflictOr(err)
+			// A job recorded its answer since rec was read (pending over
+			// queued): read the record again and requeue what it is now.
+			return store.Retry(conflictOr(err))
 		}
 	}
 	return a.jobs.Enqueue(ctx, tx.SQL(), jobs.ProvisionArgs{ServiceID: rec.ServiceID}, nil)

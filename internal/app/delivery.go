@@ -412,9 +412,10 @@ func (a *App) ProvisionService(ctx context.Context, serviceID string) error {
 			if err != nil || cur.State != ProvQueued {
 				return err
 			}
-			cur.Attempts, cur.LastError, cur.UpdatedAt = cur.Attempts+1, perr.Error(), tx.Now
-			if _, err := tx.ProvisionUpdate(ctx, cur, ProvQueued); err != nil {
-				return err
+			next := cur
+			next.Attempts, next.LastError, next.UpdatedAt = cur.Attempts+1, perr.Error(), tx.Now
+			if ok, err := tx.ProvisionSwap(ctx, next, cur); err != nil || !ok {
+				return store.Retry(conflictOr(err)) // changed since read (requeued): count the attempt on what it is now
 			}
 			return tx.ProvisioningAttemptInsert(ctx, id.NewAt(tx.Now), serviceID, rec.Driver, "error", perr.Error(), tx.Now)
 		}); err != nil {
@@ -428,16 +429,18 @@ func (a *App) ProvisionService(ctx context.Context, serviceID string) error {
 			if err != nil || cur.State != ProvQueued {
 				return err
 			}
-			if !cur.UpdatedAt.Equal(rec.UpdatedAt) {
-				// Requeued while the driver ran (requeueDelivery: the customer's
-				// certificate request arrived): the driver answered for the
-				// state before it, and the job enqueued with the requeue asks
-				// again. Recording pending now would strand the service.
-				return nil
-			}
-			cur.State, cur.Attempts, cur.Notes, cur.LastError, cur.UpdatedAt = ProvPending, cur.Attempts+1, res.Notes, "", tx.Now
-			if ok, err := tx.ProvisionUpdate(ctx, cur, ProvQueued); err != nil || !ok {
-				return conflictOr(err)
+			// Only over the version the driver answered for (rec): requeued
+			// while the driver ran (requeueDelivery: the customer's
+			// certificate request arrived), the record has a later
+			// updated_at, and the job enqueued with the requeue asks again.
+			// Recording pending over it would strand the service. The
+			// condition is in the UPDATE itself (ProvisionSwap), not only in
+			// the read above: on PostgreSQL a requeue committed while this
+			// statement waited for its row lock is seen only there.
+			next := cur
+			next.State, next.Attempts, next.Notes, next.LastError, next.UpdatedAt = ProvPending, cur.Attempts+1, res.Notes, "", tx.Now
+			if ok, err := tx.ProvisionSwap(ctx, next, rec); err != nil || !ok {
+				return err // not ok: changed since the driver was called; its answer is stale
 			}
 			if err := tx.ProvisioningAttemptInsert(ctx, id.NewAt(tx.Now), serviceID, rec.Driver, "pending", res.Notes, tx.Now); err != nil {
 				return err

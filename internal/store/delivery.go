@@ -73,10 +73,26 @@ func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
 // ProvisionUpdate writes every mutable column of r if the stored row is
 // still in state fromState (ok=false otherwise: someone else recorded it).
 func (tx *Tx) ProvisionUpdate(ctx context.Context, r ProvisionRow, fromState string) (bool, error) {
+	return tx.provisionUpdate(ctx, r, ` AND state = $13`, fromState)
+}
+
+// ProvisionSwap writes every mutable column of r if the stored row is
+// still exactly the version was: the same state and the same updated_at
+// (ok=false otherwise). Use it where a decision rests on what the row said
+// when it was read, not only on its state: on PostgreSQL, at READ
+// COMMITTED, an UPDATE that waited for another transaction's lock
+// re-checks only its own WHERE clause against the row that transaction
+// committed, so a state-only condition writes over a change made between
+// the read and the write (a delivery requeued while its driver ran).
+func (tx *Tx) ProvisionSwap(ctx context.Context, r ProvisionRow, was ProvisionRow) (bool, error) {
+	return tx.provisionUpdate(ctx, r, ` AND state = $13 AND updated_at_ms = $14`, was.State, Ms(was.UpdatedAt))
+}
+
+func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, cond string, condArgs ...any) (bool, error) {
+	args := append([]any{r.ServiceID, r.State, NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
+		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox)}, condArgs...)
 	n, err := tx.Exec(ctx, `UPDATE service_delivery SET state = $2, delivered_at_ms = $3, addresses = $4, credentials = $5, notes = $6,
- attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1 AND state = $13`,
-		r.ServiceID, r.State, NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError, NullMs(r.AcceptedAt),
-		r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox), fromState)
+ attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1`+cond, args...)
 	if m, ok := tx.fresh.provisions[r.ServiceID]; ok {
 		if err != nil || n != 1 {
 			// Not as remembered after all: read it, and its order's

@@ -161,6 +161,19 @@ func (db *DB) retryable(err error) bool {
 
 type retryErr struct{ err error }
 
+// Retry marks err, a conflict fn ran into (a row it read changed before
+// its conditional write; err wraps errs.ErrConflict), as transient: InTx
+// rolls fn back and runs it again on fresh reads, as for the engine's own
+// serialisation failures, up to maxAttempts runs in all; the last run's
+// error is returned as it is. An error that is not a conflict is returned
+// unchanged (never retried).
+func Retry(err error) error {
+	if err == nil || !errors.Is(err, errs.ErrConflict) {
+		return err
+	}
+	return &retryErr{err}
+}
+
 func (r *retryErr) Error() string { return r.err.Error() }
 func (r *retryErr) Unwrap() error { return r.err }
 

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"strings"
 	"time"
 
+	"yuanxu/internal/errs"
 	"yuanxu/internal/id"
 	"yuanxu/internal/store"
 )
@@ -22,6 +24,8 @@ func runDelivery(t *testing.T, h Harness) {
 	t.Run("NestedRollsBackOnlyItself", func(t *testing.T) { t.Parallel(); testNested(t, h.New(t)) })
 	t.Run("AssignmentHandOverClosesTheFirst", func(t *testing.T) { t.Parallel(); testAssignmentHandOver(t, h.New(t)) })
 	t.Run("ProvisionUpdateIsConditional", func(t *testing.T) { t.Parallel(); testProvisionConditional(t, h.New(t)) })
+	t.Run("ProvisionSwapOnlyOverTheVersionRead", func(t *testing.T) { t.Parallel(); testProvisionSwap(t, h.New(t)) })
+	t.Run("RetryRunsTheTransactionAgain", func(t *testing.T) { t.Parallel(); testRetry(t, h.New(t)) })
 }
 
 func testSandboxLease(t *testing.T, db *store.DB) {
@@ -174,5 +178,122 @@ func testProvisionConditional(t *testing.T, db *store.DB) {
 	got, err := store.ProvisionGet(ctx, db, r.ServiceID)
 	if err != nil || got.State != "delivered" || len(got.Addresses) != 1 || !got.DeliveredAt.Equal(now) || !got.DeliverBy.Equal(r.DeliverBy) {
 		t.Fatalf("record %+v, %v", got, err)
+	}
+}
+
+// testProvisionSwap: ProvisionSwap writes only over the version it was
+// given (state and updated_at). On PostgreSQL it is also checked where a
+// state-only condition fails: the other transaction's change is committed
+// while the swap waits for the row lock (READ COMMITTED re-checks only the
+// UPDATE's own WHERE clause against the committed row). SQLite has one
+// writer, so no transaction ever waits for another's row there.
+func testProvisionSwap(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
+	r := store.ProvisionRow{ServiceID: id.New(), OrderID: id.New(), AccountID: id.New(), Driver: "acme", State: "queued", DeliverBy: now.Add(time.Hour),
+		CreatedAt: now, UpdatedAt: now}
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.ProvisionInsert(ctx, r) })
+	requeued := r
+	requeued.Notes, requeued.UpdatedAt = "requeued", now.Add(time.Millisecond)
+	pending := r
+	pending.State, pending.Notes, pending.UpdatedAt = "pending", "stale answer", now.Add(2*time.Millisecond)
+	swap := func(ctx context.Context, tx *store.Tx, next, was store.ProvisionRow) bool {
+		ok, err := tx.ProvisionSwap(ctx, next, was)
+		if err != nil {
+			t.Errorf("swap: %v", err)
+		}
+		return ok
+	}
+
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if !swap(ctx, tx, requeued, r) {
+			t.Error("swap over the current version refused")
+		}
+		return nil
+	})
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if swap(ctx, tx, pending, r) { // r is the version before the requeue
+			t.Error("swap over a stale version (same state, older updated_at) written")
+		}
+		wrong := requeued
+		wrong.State = "pending"
+		if swap(ctx, tx, pending, wrong) {
+			t.Error("swap over a stale version (other state, same updated_at) written")
+		}
+		return nil
+	})
+
+	if db.Engine() == store.Postgres {
+		// The requeue holds the row while the job reads it in its own
+		// transaction; the job's swap then waits for the requeue's commit.
+		again := requeued
+		again.Notes, again.UpdatedAt = "requeued twice", now.Add(3*time.Millisecond)
+		locked, read := make(chan struct{}), make(chan struct{})
+		errc := make(chan error, 1)
+		go func() {
+			errc <- db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				ok, err := tx.ProvisionSwap(ctx, again, requeued)
+				if err != nil || !ok {
+					return fmt.Errorf("requeue: ok %v, %v", ok, err)
+				}
+				close(locked)
+				<-read
+				time.Sleep(50 * time.Millisecond) // let the job's UPDATE reach the lock first (either order must refuse it)
+				return nil
+			})
+		}()
+		<-locked
+		mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			cur, err := store.ProvisionGet(ctx, tx, r.ServiceID)
+			if err != nil {
+				return err
+			}
+			close(read)
+			if cur.Notes != "requeued" {
+				t.Errorf("read %q, want the version before the uncommitted requeue", cur.Notes)
+			}
+			if swap(ctx, tx, pending, cur) {
+				t.Error("swap wrote over a requeue committed while it waited for the row")
+			}
+			return nil
+		})
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := store.ProvisionGet(ctx, db, r.ServiceID)
+	if err != nil || got.State != "queued" || !strings.HasPrefix(got.Notes, "requeued") {
+		t.Fatalf("record %+v, %v; want the requeue kept", got, err)
+	}
+}
+
+// testRetry: an fn that returns store.Retry of a conflict is rolled back
+// and run again (its first run's writes gone); a business conflict not
+// marked is returned at once, and Retry leaves other errors alone.
+func testRetry(t *testing.T, db *store.DB) {
+	now := time.Now()
+	changed := errs.E(errs.Conflict, "test.changed", "changed meanwhile", errs.ErrConflict)
+	runs := 0
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		runs++
+		if err := tx.AuditInsert(ctx, Event(now, fmt.Sprintf("retry.run%d", runs))); err != nil {
+			return err
+		}
+		if runs == 1 {
+			return store.Retry(changed)
+		}
+		return nil
+	})
+	if runs != 2 || countEvents(t, db, "retry.run1") != 0 || countEvents(t, db, "retry.run2") != 1 {
+		t.Errorf("runs %d, first run's event %d, second's %d; want 2, 0, 1", runs, countEvents(t, db, "retry.run1"), countEvents(t, db, "retry.run2"))
+	}
+	runs = 0
+	err := db.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error { runs++; return changed })
+	if runs != 1 || !errors.Is(err, errs.ErrConflict) {
+		t.Errorf("unmarked conflict: runs %d, err %v; want 1 run and the conflict", runs, err)
+	}
+	plain := errors.New("not a conflict")
+	if got := store.Retry(plain); got != plain || store.Retry(nil) != nil {
+		t.Errorf("Retry(plain) = %v, Retry(nil) = %v; want them unchanged", got, store.Retry(nil))
 	}
 }
