@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
-	"strings"
 	"time"
 
 	"yuanxu/internal/errs"
