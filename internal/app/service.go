@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -414,7 +415,9 @@ type StaffServiceAction struct {
 // compliance.measure.impose (overdue, quota and refund_pending are the
 // platform's own, refused to staff); extending takes service.operate and
 // the reason goodwill or outage. A note is required; all are audited with
-// it.
+// it. A service suspended by a compliance measure still in force is not
+// resumed here (service.held_by_measure, Conflict): it runs again when
+// the measure ends (refuseIfHeldByMeasure).
 func (a *App) StaffServiceAct(ctx context.Context, p account.Principal, serviceID string, in StaffServiceAction) (ServiceView, error) {
 	const op = "app.StaffServiceAct"
 	perm := account.Permission("service.operate")
@@ -449,13 +452,22 @@ func (a *App) StaffServiceAct(ctx context.Context, p account.Principal, serviceI
 		return ServiceView{}, fieldErr(op, service.CodeInvalid, errs.Invalid, "body.action", "enum", "suspend, resume or extend", nil)
 	}
 	err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := store.ServiceGet(ctx, tx, serviceID); store.IsNotFound(err) {
+		svc, err := store.ServiceGet(ctx, tx, serviceID)
+		if store.IsNotFound(err) {
 			return errNotFound("service")
+		}
+		if err != nil {
+			return err
 		}
 		switch in.Action {
 		case "suspend":
 			return a.SuspendService(ctx, tx, serviceID, service.Reason(in.Reason), in.Note)
 		case "resume":
+			if err := refuseIfHeldByMeasure(ctx, tx, svc.AccountID, "service", func(m store.ComplianceMeasureRow) bool {
+				return slices.Contains(m.Services, serviceID)
+			}); err != nil {
+				return err
+			}
 			_, err := a.ResumeService(ctx, tx, serviceID, service.Reason(in.Reason), in.Note)
 			return err
 		}

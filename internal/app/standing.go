@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"yuanxu/internal/account"
+	"yuanxu/internal/compliance"
 	"yuanxu/internal/errs"
 	"yuanxu/internal/id"
 	"yuanxu/internal/store"
@@ -69,7 +70,11 @@ func (a *App) StandingSet(ctx context.Context, p account.Principal, accountID st
 
 // StandingLift lifts the measure in force with flag (history is kept).
 // Lifting a ban needs compliance.ban.confirm by someone other than the
-// officer who imposed it. A flag not in force is standing.not_set.
+// officer who imposed it. A flag not in force is standing.not_set; a flag
+// put in force by a compliance measure of a violation case is
+// standing.held_by_measure (Conflict): it ends with its measure (an appeal
+// overturning it, or an emergency measure lapsing), which also resumes
+// the services it suspended and unfreezes the balance (refuseIfHeldByMeasure).
 func (a *App) StandingLift(ctx context.Context, p account.Principal, accountID string, flag account.Flag, reason string) error {
 	if !flag.Valid() {
 		return errs.Invalidf("standing.flag_invalid", "body.flag", "one_of", nil)
@@ -87,13 +92,22 @@ func (a *App) StandingLift(ctx context.Context, p account.Principal, accountID s
 			return err
 		}
 		obj := l.object()
+		standingID := ""
 		for _, m := range ms {
-			if m.Flag == string(flag) && flag == account.FlagBanned {
-				obj.PreparedBy = m.ImposedBy
+			if m.Flag == string(flag) {
+				standingID = m.ID
+				if flag == account.FlagBanned {
+					obj.PreparedBy = m.ImposedBy
+				}
 			}
 		}
 		if err := a.Authorize(ctx, p, standingPerm(flag), obj); err != nil {
 			return err
+		}
+		if standingID != "" {
+			if err := refuseIfHeldByMeasure(ctx, tx, accountID, "standing", func(cm store.ComplianceMeasureRow) bool { return cm.StandingID == standingID }); err != nil {
+				return err
+			}
 		}
 		ok, err := tx.MeasureLift(ctx, accountID, string(flag), p.AccountID, reason)
 		if err != nil {
@@ -123,4 +137,28 @@ func (a *App) OpenViolationCases(ctx context.Context, accountID string) ([]strin
 		out = append(out, r.ID)
 	}
 	return out, nil
+}
+
+// refuseIfHeldByMeasure answers what.held_by_measure (Conflict, with the
+// measure and its case) when a compliance measure in force on the account
+// matches held: what it holds — the account's standing flag, a suspended
+// service — ends only with the measure (clauses 4.2, 4.3: the appeal that
+// overturns it, or the lapse of an unconfirmed emergency measure), which
+// undoes everything the measure did at once (liftMeasure). Ending one part
+// of it by hand would leave the rest in force behind the customer's back:
+// services suspended under a lifted flag, a balance frozen for a measure
+// that no longer shows.
+func refuseIfHeldByMeasure(ctx context.Context, q store.Querier, accountID, what string, held func(store.ComplianceMeasureRow) bool) error {
+	ms, err := store.ComplianceMeasures(ctx, q, store.ComplianceMeasureFilter{AccountID: accountID, States: []string{string(compliance.MeasureInForce)}})
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if held(m) {
+			return errs.E(errs.Op("app.refuseIfHeldByMeasure"), errs.Conflict, what+".held_by_measure",
+				"a compliance measure of a violation case holds this; it ends when an appeal overturns the measure",
+				map[string]any{"measure": m.ID, "case": m.CaseID, "kind": m.Kind})
+		}
+	}
+	return nil
 }

@@ -241,7 +241,8 @@ func registerStaffServices(s *server) {
 	commerceRegister(s, huma.Operation{OperationID: "staff-service-action", Method: http.MethodPost, Path: "/staff/services/{id}/action", Tags: tag,
 		Security: secSession, Summary: "Suspend, resume or extend a service",
 		Description: "suspend / resume with reason compliance (compliance.measure.impose; a measure of a violation case, clause 4.2): the " +
-			"platform's own reasons (overdue, quota, refund_pending) are service.reason_system_only. extend by 1–8784 hours with reason " +
+			"platform's own reasons (overdue, quota, refund_pending) are service.reason_system_only; a service a compliance measure suspended " +
+			"resumes when that measure ends (an appeal overturning it), not here: service.held_by_measure (409). extend by 1–8784 hours with reason " +
 			"goodwill or outage (service.operate; clause 6.1). A note saying why is required; every action is audited with it and goes " +
 			"into the service's history. Answers the service.",
 		Errors: []int{401, 403, 404, 409, 422}},

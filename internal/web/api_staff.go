@@ -192,7 +192,10 @@ func registerStaff(s *server) {
 			return nil, s.app.StandingSet(ctx, p.Principal, in.ID, account.Measure{Flag: account.Flag(in.Body.Flag), Reason: in.Body.Reason, CaseRef: in.Body.CaseRef})
 		})
 	register(s, huma.Operation{OperationID: "lift-standing", Method: http.MethodDelete, Path: "/staff/accounts/{id}/standing", Tags: tag, Security: secSession,
-		Summary: "Lift a standing measure", Errors: []int{401, 403, 404, 422}, DefaultStatus: http.StatusNoContent},
+		Summary: "Lift a standing measure", Description: "A flag set by hand. standing.not_set (409) when the flag is not in force; " +
+			"standing.held_by_measure (409, with the measure and its case) when a compliance measure of a violation case put it in force: " +
+			"it ends with that measure, when an appeal overturns it (clauses 4.2, 6.2).",
+		Errors: []int{401, 403, 404, 409, 422}, DefaultStatus: http.StatusNoContent},
 		func(ctx context.Context, in *standingLiftInput) (*struct{}, error) {
 			p, err := principal(ctx)
 			if err != nil {

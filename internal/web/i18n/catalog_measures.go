@@ -8,6 +8,8 @@ func init() {
 		"error.measure.bad_state":               {ZH: "该处置当前状态不允许此操作。", EN: "The measure's state does not allow this."},
 		"error.compliance_measure.not_found":    {ZH: "未找到该处置。", EN: "No such measure."},
 		"error.standing.already_set":            {ZH: "该账户已处于同类处置之下。", EN: "A measure of this kind is in force on the account already."},
+		"error.standing.held_by_measure":        {ZH: "该状态由违规案件 {case} 的处置 {measure} 施加，只能随该处置一并解除（申诉撤销或紧急处置失效，协议第 4.2、6.2 条）。", EN: "Measure {measure} of violation case {case} holds this; it ends with that measure (an appeal overturning it, or an emergency measure lapsing; clauses 4.2 and 6.2)."},
+		"error.service.held_by_measure":         {ZH: "该服务由违规案件 {case} 的处置 {measure} 暂停，只能随该处置一并恢复（申诉撤销或紧急处置失效，协议第 4.2、6.2 条）。", EN: "Measure {measure} of violation case {case} suspended this service; it runs again when that measure ends (an appeal overturning it, or an emergency measure lapsing; clauses 4.2 and 6.2)."},
 		"error.compliance.separation_of_duties": {ZH: "申诉须由原处置人以外的人员复核（协议第 6.2 条）。", EN: "An appeal is decided by someone other than the officer who imposed the measure (clause 6.2)."},
 		"error.appeal.invalid":                  {ZH: "申诉信息有误，请查看 errors 中列出的字段。", EN: "The appeal has invalid fields; see errors."},
 		"error.appeal.late":                     {ZH: "申诉期限已于 {deadline} 届满（协议第 {clause} 条）。", EN: "The appeal window closed at {deadline} (clause {clause})."},
