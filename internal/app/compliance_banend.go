@@ -21,7 +21,8 @@ import (
 // yet, keeps it from being final. Then the account is closed (its
 // sessions end, retention of its KYC data starts) and its cash and refund
 // credit — frozen by the ban — become closure pay-backs to their original
-// routes (closeWallet): nothing is forfeited. While an authority order
+// routes (closeWallet), and the gateway payouts the ban kept back go out
+// (releaseHeldPayouts): nothing is forfeited. While an authority order
 // holds the account (refuseIfHeld) nothing is paid: the balance stays
 // frozen, the hold is audited and shown on the measure (PaybackHeld), and
 // the sweep compliance.ban_end pays it back once the hold is lifted.
@@ -97,6 +98,19 @@ func (a *App) endAccountAfterBan(ctx context.Context, tx *store.Tx, m store.Comp
 	}
 	if held != nil {
 		return changed, nil // nothing is paid while the order holds it
+	}
+	// Payouts the ban kept back (refunds and withdrawals approved before
+	// it) go out with the rest of what the account is owed.
+	released, err := releaseHeldPayouts(ctx, tx, m.AccountID, payoutHeldMark)
+	if err != nil {
+		return changed, err
+	}
+	if released > 0 {
+		changed = true
+		if err := a.Audit(ctx, tx, AuditEntry{Action: "payment.payouts_released", SubjectType: "account", SubjectID: m.AccountID,
+			Data: map[string]any{"by": "ban_final", "measure": m.ID, "why": why, "payouts_released": released, "clause": "6.2"}}); err != nil {
+			return changed, err
+		}
 	}
 	b, err := balancesOf(ctx, tx, m.AccountID)
 	if err != nil {

@@ -120,7 +120,7 @@ func (a *App) LiftHold(ctx context.Context, p account.Principal, holdID, reason 
 		if r, err = store.HoldGet(ctx, tx, holdID); err != nil {
 			return err
 		}
-		released, err := releaseHeldPayouts(ctx, tx, r.AccountID)
+		released, err := releaseHeldPayouts(ctx, tx, r.AccountID, payoutHeldAuthorityMark)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/store"
 )
 
@@ -16,7 +17,8 @@ import (
 // or withdrawal stays paying), its last_error says why, the first hold of
 // each kind is audited payment.payout_held with the clause, and the sweep
 // sends it once the hold ends — at once when the authority hold is lifted
-// (releaseHeldPayouts), within the hour when a ban is overturned. A
+// or a final ban ends the account (releaseHeldPayouts), within the hour
+// when a ban is overturned. A
 // payout already sent to the gateway (processing) cannot be called back
 // and settles as usual.
 
@@ -70,8 +72,10 @@ func (a *App) holdPayout(ctx context.Context, r store.GatewayRefundRow, now time
 	if len(hs) > 0 {
 		mark, data["clause"], data["hold"], data["by"] = payoutHeldAuthorityMark, "4.2", hs[0].ID, PayoutHeldAuthority
 	} else {
-		st, err := a.StandingOf(ctx, accountID)
-		if err != nil || st.Banned == nil {
+		l, err := a.readAccount(ctx, accountID)
+		if err != nil || l.effective.Banned == nil || l.row.State == string(account.StateClosed) {
+			// A ban holds a payout until it is final: the account then ends
+			// and what it is owed is paid back (endAccountAfterBan).
 			return false, err
 		}
 		mark, data["clause"], data["by"] = payoutHeldMark, "4.3", PayoutHeldBan
@@ -89,17 +93,19 @@ func (a *App) holdPayout(ctx context.Context, r store.GatewayRefundRow, now time
 	})
 }
 
-// releaseHeldPayouts makes the payouts of accountID an authority hold kept
-// back due now (their mark cleared, so that a later hold is audited
-// again), unless another hold on the account is still in force; it runs
-// in LiftHold's transaction and returns how many it released. The next
-// gateway refund sweep sends them, each exactly once (the refund's state
-// and reference guard the send and the settlement).
-func releaseHeldPayouts(ctx context.Context, tx *store.Tx, accountID string) (int, error) {
+// releaseHeldPayouts makes the payouts of accountID held back under mark
+// due now (their mark cleared, so that a later hold is audited again),
+// unless an authority hold on the account is still in force; it returns
+// how many it released. It runs in LiftHold's transaction (the authority
+// mark) and in endAccountAfterBan's (the ban mark: a final ban pays back
+// what the account is owed, and nothing is forfeited). The next gateway
+// refund sweep sends them, each exactly once (the refund's state and
+// reference guard the send and the settlement).
+func releaseHeldPayouts(ctx context.Context, tx *store.Tx, accountID, mark string) (int, error) {
 	if hs, err := store.Holds(ctx, tx, accountID, true); err != nil || len(hs) > 0 {
 		return 0, err
 	}
-	rs, err := store.HeldGatewayRefunds(ctx, tx, store.HeldRefundFilter{Marks: []string{payoutHeldAuthorityMark}})
+	rs, err := store.HeldGatewayRefunds(ctx, tx, store.HeldRefundFilter{Marks: []string{mark}})
 	if err != nil {
 		return 0, err
 	}

@@ -8,12 +8,22 @@ import (
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/provider/payment"
+	"yuanxu/internal/store"
 )
 
-// A ban between a refund's approval and its payout stops the payout; an
-// overturn on appeal lets it go out.
-func TestBanBetweenApprovalAndPayoutHoldsThePayout(t *testing.T) {
-	t.Parallel()
+// heldByBan is a refund approved to its original route (Alipay) whose
+// payout a ban imposed after the approval holds back.
+type heldByBan struct {
+	gatewaySUT
+	p       account.Principal
+	accID   string
+	order   app.OrderView
+	refund  string
+	measure string
+}
+
+func newHeldByBan(t *testing.T) heldByBan {
+	t.Helper()
 	s := newGatewayApp(t)
 	ctx := context.Background()
 	r, p := s.buyer(t, 0)
@@ -50,23 +60,70 @@ func TestBanBetweenApprovalAndPayoutHoldsThePayout(t *testing.T) {
 	if n := auditCount(t, s.a.DB(), "payment.payout_held"); n != 1 {
 		t.Fatalf("payout_held audited %d times", n)
 	}
-	ap, err := s.a.FileAppeal(ctx, p, app.AppealInput{MeasureID: m.ID, Statement: "the payment was mine"})
+	return heldByBan{gatewaySUT: s, p: p, accID: r.view.ID, order: v, refund: rq.ID, measure: m.ID}
+}
+
+// decideAppeal files the customer's appeal against the ban and has a
+// reviewer take it and decide it (overturn or uphold).
+func (h heldByBan) decideAppeal(t *testing.T, action string) {
+	t.Helper()
+	ctx := context.Background()
+	ap, err := h.a.FileAppeal(ctx, h.p, app.AppealInput{MeasureID: h.measure, Statement: "the payment was mine"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reviewer := s.staff(t, nil, "reviewer", account.RoleAppealReviewer)
-	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "review"}); err != nil {
+	reviewer := h.staff(t, nil, "reviewer", account.RoleAppealReviewer)
+	if _, err := h.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "review"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "overturn", Text: "the payment was the customer's"}); err != nil {
+	if _, err := h.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: action, Text: "decided on the evidence"}); err != nil {
 		t.Fatal(err)
 	}
-	s.clock.Advance(time.Hour + time.Minute)
-	eventually(t, "the payout after the overturn", func() bool {
-		_ = s.a.RunSweeps(ctx)
-		got, _ := s.a.Refund(ctx, p, rq.ID)
+}
+
+// paidOut waits (running the sweeps) until the refund is paid, then checks
+// that exactly one refund reached the gateway.
+func (h heldByBan) paidOut(t *testing.T, what string) {
+	t.Helper()
+	ctx := context.Background()
+	eventually(t, what, func() bool {
+		_ = h.a.RunSweeps(ctx)
+		got, _ := h.a.Refund(ctx, h.p, h.refund)
 		return got.State == app.RefundPaid
 	})
+	if tr, _ := h.gw.Trade(payment.Alipay, h.order.PendingAttempt.Ref); len(tr.Refunds) != 1 {
+		t.Fatalf("gateway refunds %+v, want one", tr.Refunds)
+	}
+}
+
+// A ban between a refund's approval and its payout stops the payout; an
+// overturn on appeal lets it go out.
+func TestBanBetweenApprovalAndPayoutHoldsThePayout(t *testing.T) {
+	t.Parallel()
+	h := newHeldByBan(t)
+	h.decideAppeal(t, "overturn")
+	h.clock.Advance(time.Hour + time.Minute)
+	h.paidOut(t, "the payout after the overturn")
+}
+
+// A ban made final (its appeal upheld) ends the account, and the payout it
+// held goes out with the rest of what the account is owed (clause 6.2:
+// nothing is forfeited) — at once, without waiting for the hour a held
+// payout waits between tries; the release is audited.
+func TestFinalBanReleasesThePayoutItHeld(t *testing.T) {
+	t.Parallel()
+	h := newHeldByBan(t)
+	h.decideAppeal(t, "uphold")
+	h.paidOut(t, "the payout after the final ban")
+	if acc, err := store.AccountGet(context.Background(), h.a.DB(), h.accID); err != nil || acc.State != string(account.StateClosed) {
+		t.Fatalf("account %+v after the final ban, want closed (%v)", acc, err)
+	}
+	if n := auditCount(t, h.a.DB(), "payment.payouts_released"); n != 1 {
+		t.Fatalf("payouts_released audited %d times", n)
+	}
+	if n := auditCount(t, h.a.DB(), "payment.payout_held"); n != 1 {
+		t.Fatalf("payout_held audited %d times after the release", n)
+	}
 }
 
 // An authority hold on the account keeps a refund's payout to its original
