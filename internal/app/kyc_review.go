@@ -164,10 +164,15 @@ func (a *App) kycDecide(ctx context.Context, decidedBy, submissionID string, to 
 	return out, err
 }
 
-// KYCRequireReverification sends an approved customer back to review
-// (reverify_required: Anti-Telecom-Fraud Law art. 22, a flagged account),
-// which blocks new purchases until a new submission is approved
-// (kyc.review). The reason is shown to the customer.
+// KYCRequireReverification sends a customer back to review (kyc.review;
+// Anti-Telecom-Fraud Law art. 22, a flagged account), with the note shown
+// to the customer as the reason. It is the KYC console's name for
+// FlagReverify — one mechanism, not two: the account gets an open
+// re-verification flag, so checkout refuses whatever kyc.required_before
+// says and the next submission goes to a person, never approved
+// automatically; an approved profile goes to reverify_required. The flag
+// clears when a new submission is approved. A flag already open is
+// compliance.reverify_exists (Conflict).
 func (a *App) KYCRequireReverification(ctx context.Context, p account.Principal, accountID, note string) error {
 	if err := a.Authorize(ctx, p, "kyc.review", account.Object{}); err != nil {
 		return err
@@ -176,24 +181,8 @@ func (a *App) KYCRequireReverification(ctx context.Context, p account.Principal,
 	if note == "" || len([]rune(note)) > 500 {
 		return errs.Invalidf("kyc.note_required", "body.note", "required", nil)
 	}
-	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		if _, err := loadAccount(ctx, tx, accountID); err != nil {
-			return err
-		}
-		prof, err := kycProfile(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		if err := kyc.Move(kyc.State(prof.State), kyc.StateReverifyRequired); err != nil {
-			return err
-		}
-		prof.State, prof.Reason, prof.Note, prof.UpdatedAt = string(kyc.StateReverifyRequired), string(kyc.ReasonRiskFlagged), note, tx.Now
-		if err := tx.KYCProfilePut(ctx, prof); err != nil {
-			return err
-		}
-		return a.Audit(ctx, tx, AuditEntry{Action: "kyc.reverify_required", SubjectType: "account", SubjectID: accountID,
-			Data: map[string]any{"note": note}})
-	})
+	_, err := a.FlagReverify(ctx, p, accountID, ReverifyInput{Reason: note})
+	return err
 }
 
 // KYCLinkIdentity links accountID on purpose to the identity fromAccountID

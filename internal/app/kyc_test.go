@@ -225,11 +225,16 @@ func TestKYCReviewQueueApproveRejectRequestInfo(t *testing.T) {
 		t.Fatalf("approve linked: %v", err)
 	}
 
-	// Re-verification on a flag blocks purchases.
+	// Re-verification on a flag blocks purchases; it is the same open flag
+	// the authority console sets (FlagReverify), so a second is refused.
 	if err := s.a.KYCRequireReverification(ctx, officer, ind.view.ID, "ATFL 22 flag"); err != nil {
 		t.Fatal(err)
 	}
 	wantCode(t, s.a.KYCRequired(ctx, ind.view.ID), kyc.CodeRequired)
+	if f, open, err := s.a.ReverifyFlag(ctx, officer, ind.view.ID); err != nil || !open || f.Reason != "ATFL 22 flag" {
+		t.Fatalf("flag after KYCRequireReverification = %+v %v, %v", f, open, err)
+	}
+	wantCode(t, s.a.KYCRequireReverification(ctx, officer, ind.view.ID, "again"), "compliance.reverify_exists")
 
 	// Unmask needs pii.unmask and a purpose; each is audited.
 	_, err = s.a.KYCUnmask(ctx, support, v.Current.ID, "identity", "kyc_review")

@@ -295,7 +295,10 @@ func registerKYC(s *server) {
 			return out, nil
 		})
 	register(s, huma.Operation{OperationID: "kyc-require-reverification", Method: http.MethodPost, Path: "/staff/accounts/{id}/kyc/reverify", Tags: staff,
-		Security: secSession, Summary: "Send a verified customer back to review", Description: "Needs kyc.review (Anti-Telecom-Fraud Law art. 22).",
+		Security: secSession, Summary: "Send a verified customer back to review",
+		Description: "Needs kyc.review (Anti-Telecom-Fraud Law art. 22). The same re-verification flag as POST " +
+			"/staff/compliance/accounts/{id}/reverify: checkout refuses (compliance.reverify_required) and the next submission goes to a " +
+			"person until one is approved; compliance.reverify_exists (409) while a flag is open.",
 		Errors: []int{401, 403, 404, 409, 422}, DefaultStatus: http.StatusNoContent},
 		func(ctx context.Context, in *kycAccountNoteInput) (*struct{}, error) {
 			p, err := principal(ctx)
