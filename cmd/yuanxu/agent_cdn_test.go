@@ -21,6 +21,7 @@ import (
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/testutil/proc"
 	"yuanxu/internal/webtest"
 )
 
@@ -178,27 +179,12 @@ http {
 	}
 	errLog := filepath.Join(dir, "logs", "error.log")
 	cmd := exec.Command(bin, "-p", dir+"/", "-c", conf, "-e", errLog, "-g", "daemon off;")
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGQUIT)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
+	p := proc.Start(t, cmd, syscall.SIGQUIT, 10*time.Second) // SIGQUIT: nginx's graceful shutdown
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		select {
-		case <-exited:
-			t.Fatalf("nginx exited: %s", logs.String())
+		case <-p.Exited():
+			t.Fatalf("nginx exited: %s", p.Output())
 		default:
 		}
 		if c, err := net.DialTimeout("tcp", listen, time.Second); err == nil {
@@ -206,7 +192,7 @@ http {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nginx not listening: %s", logs.String())
+			t.Fatalf("nginx not listening: %s", p.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"yuanxu/internal/provider/cdn"
+	"yuanxu/internal/testutil/proc"
 )
 
 // edge is a private nginx started for one test.
@@ -106,28 +107,13 @@ http {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "-p", dir+"/", "-c", conf, "-e", e.opts.ErrorLog, "-g", "daemon off;")
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGQUIT) // graceful shutdown
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
+	p := proc.Start(t, cmd, syscall.SIGQUIT, 10*time.Second) // SIGQUIT: nginx's graceful shutdown
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		select {
-		case <-exited:
+		case <-p.Exited():
 			b, _ := os.ReadFile(e.opts.ErrorLog)
-			return nil, fmt.Errorf("nginx exited: %s %s", logs.String(), b)
+			return nil, fmt.Errorf("nginx exited: %s %s", p.Output(), b)
 		default:
 		}
 		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second); err == nil {
@@ -135,12 +121,11 @@ http {
 			break
 		}
 		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("nginx not listening after 10s: %s", logs.String())
+			p.Stop() // before the next attempt, not at cleanup
+			return nil, fmt.Errorf("nginx not listening after 10s: %s", p.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Cleanup(stop)
 	e.pid = cmd.Process.Pid
 	return e, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"yuanxu/internal/provider/wireguard"
+	"yuanxu/internal/testutil/proc"
 )
 
 // Namespace creates a network namespace nsPrefix-<random> with a
@@ -60,26 +61,13 @@ func Namespace(t *testing.T, nsPrefix, ifPrefix string, skip func(t *testing.T, 
 	// directory", seen in CI although the directory exists): that start is
 	// retried, twice at most; any other exit fails the test.
 	for attempt := 1; ; attempt++ {
+		// Cleanups run last-registered first: the socket goes once the
+		// process has stopped.
+		t.Cleanup(func() { _ = os.Remove("/var/run/wireguard/" + iface + ".sock") })
 		cmd := exec.Command("ip", "netns", "exec", ns, "wireguard-go", "-f", iface)
 		cmd.Env = append(os.Environ(), "WG_PROCESS_FOREGROUND=1")
-		var logs strings.Builder
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		t.Cleanup(func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(5 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-			_ = os.Remove("/var/run/wireguard/" + iface + ".sock")
-		})
-		if up(t, wg, iface, exited, &logs, attempt < 3) {
+		p := proc.Start(t, cmd, syscall.SIGTERM, 5*time.Second)
+		if up(t, wg, iface, p, attempt < 3) {
 			return ns, iface
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -89,23 +77,23 @@ func Namespace(t *testing.T, nsPrefix, ifPrefix string, skip func(t *testing.T, 
 // up waits until wireguard-go answers on iface (true). When the process
 // exits first, it reports false if retry is allowed and the exit was the
 // UAPI bind failure, and fails the test otherwise.
-func up(t *testing.T, wg wireguard.Command, iface string, exited <-chan struct{}, logs *strings.Builder, retry bool) bool {
+func up(t *testing.T, wg wireguard.Command, iface string, p *proc.Process, retry bool) bool {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		select {
-		case <-exited:
-			if retry && strings.Contains(logs.String(), "Failed to listen on uapi socket") {
-				t.Logf("wireguard-go could not bind its UAPI socket; starting it again: %s", logs.String())
+		case <-p.Exited():
+			if retry && strings.Contains(p.Output(), "Failed to listen on uapi socket") {
+				t.Logf("wireguard-go could not bind its UAPI socket; starting it again: %s", p.Output())
 				return false
 			}
-			t.Fatalf("wireguard-go exited: %s", logs.String())
+			t.Fatalf("wireguard-go exited: %s", p.Output())
 		default:
 		}
 		if _, err := wg.Show(context.Background(), iface); err == nil {
 			return true
 		} else if time.Now().After(deadline) {
-			t.Fatalf("wireguard-go not ready: %v; %s", err, logs.String())
+			t.Fatalf("wireguard-go not ready: %v; %s", err, p.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
