@@ -158,12 +158,20 @@ func testAssignmentHandOver(t *testing.T, db *store.DB) {
 	}
 }
 
-func testProvisionConditional(t *testing.T, db *store.DB) {
-	ctx := context.Background()
+// queuedProvision stores a queued provisioning record for driver, created
+// now (to the millisecond, as stored).
+func queuedProvision(t *testing.T, db *store.DB, driver string) (store.ProvisionRow, time.Time) {
+	t.Helper()
 	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
-	r := store.ProvisionRow{ServiceID: id.New(), OrderID: id.New(), AccountID: id.New(), Driver: "manual", State: "queued", DeliverBy: now.Add(time.Hour),
+	r := store.ProvisionRow{ServiceID: id.New(), OrderID: id.New(), AccountID: id.New(), Driver: driver, State: "queued", DeliverBy: now.Add(time.Hour),
 		CreatedAt: now, UpdatedAt: now}
 	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.ProvisionInsert(ctx, r) })
+	return r, now
+}
+
+func testProvisionConditional(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	r, now := queuedProvision(t, db, "manual")
 	next := r
 	next.State, next.DeliveredAt, next.Addresses = "delivered", now, []string{"203.0.113.2"}
 	for i, want := range []bool{true, false} {
@@ -189,10 +197,7 @@ func testProvisionConditional(t *testing.T, db *store.DB) {
 // writer, so no transaction ever waits for another's row there.
 func testProvisionSwap(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
-	r := store.ProvisionRow{ServiceID: id.New(), OrderID: id.New(), AccountID: id.New(), Driver: "acme", State: "queued", DeliverBy: now.Add(time.Hour),
-		CreatedAt: now, UpdatedAt: now}
-	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.ProvisionInsert(ctx, r) })
+	r, now := queuedProvision(t, db, "acme")
 	requeued := r
 	requeued.Notes, requeued.UpdatedAt = "requeued", now.Add(time.Millisecond)
 	pending := r
