@@ -38,6 +38,10 @@ type ShopCartView struct {
 	AgreementHref     string
 	UnpaidMinutes     string
 	KYCRequired       bool // a notice before checkout: real-name verification is not approved
+	// Balance is what the customer can spend now (refund credit and cash),
+	// "" when there is none or it cannot be read: the form then offers
+	// only to place the order, not to place and pay it in one step.
+	Balance string
 }
 
 // ShopCartRow is one cart item with its current price.
@@ -48,10 +52,12 @@ type ShopCartRow struct {
 	Refund                                                    ShopRefund
 }
 
-// shopCheckoutForm is what the checkout form sent.
+// shopCheckoutForm is what the checkout form sent. pay is "balance" when
+// the customer chose to place the order and pay it from the balance in
+// one step ("" to place it and pay on the order's page).
 type shopCheckoutForm struct {
-	key, coupon, version, sha string
-	acks, items               []string
+	key, coupon, version, sha, pay string
+	acks, items                    []string
 }
 
 // newIdemKey makes the Idempotency-Key of one rendered checkout form.
@@ -69,7 +75,7 @@ func (f shopCheckoutForm) hash() [32]byte {
 	slices.Sort(acks)
 	slices.Sort(items)
 	s := strings.Join([]string{"key=" + f.key, "coupon=" + strings.ToUpper(f.coupon), "version=" + f.version, "sha256=" + f.sha,
-		"ack=" + strings.Join(acks, ","), "items=" + strings.Join(items, ",")}, "\n")
+		"ack=" + strings.Join(acks, ","), "items=" + strings.Join(items, ","), "pay=" + f.pay}, "\n")
 	return order.HashBody([]byte(s))
 }
 
@@ -121,6 +127,9 @@ func (h *handlers) shopCartPage(req *http.Request, p webctx.Principal, typed *sh
 	}
 	if len(v.Items) > 0 {
 		v.KYCRequired = errs.CodeOf(h.app.KYCRequired(ctx, p.TenantID())) == shopKYCCode
+		if wv, err := h.app.Wallet(ctx, p.Principal, "", "", 1); err == nil && wv.Balance.SpendableFen > 0 {
+			v.Balance = shopYuan(v.Lang, wv.Balance.SpendableFen)
+		}
 	}
 	return v, nil
 }
@@ -152,9 +161,11 @@ func (h *handlers) shopCartRemove(w http.ResponseWriter, req *http.Request, p we
 // waits for the first to finish before it is told to look at its orders.
 const inFlightWait = 5 * time.Second
 
-// shopCheckout places the order from the cart items the form listed and
-// goes to the order's page; a refused checkout shows the cart again with
-// every blocker and its clause, the coupon and the ticks kept.
+// shopCheckout places the order from the cart items the form listed — and
+// pays it from the balance in the same transaction when the customer
+// pressed that button — and goes to the order's page; a refused checkout
+// shows the cart again with every blocker and its clause, the coupon and
+// the ticks kept.
 func (h *handlers) shopCheckout(w http.ResponseWriter, req *http.Request, p webctx.Principal) {
 	if !h.parseForm(w, req) {
 		return
@@ -162,6 +173,9 @@ func (h *handlers) shopCheckout(w http.ResponseWriter, req *http.Request, p webc
 	ctx := req.Context()
 	f := shopCheckoutForm{key: field(req, "idem_key"), coupon: field(req, "coupon"), version: field(req, "version_id"), sha: field(req, "sha256"),
 		acks: boundedList(req.PostForm["ack"]), items: boundedList(req.PostForm["item"])}
+	if field(req, "pay") == app.MethodBalance {
+		f.pay = app.MethodBalance
+	}
 	c, err := h.app.Cart(ctx, p.Principal)
 	if err != nil {
 		h.actionError(w, req, err)
@@ -192,6 +206,12 @@ func (h *handlers) shopCheckout(w http.ResponseWriter, req *http.Request, p webc
 	}
 	in := app.CheckoutRequest{Lines: lines, CouponCode: f.coupon, FromCart: len(lines) == len(c.Items),
 		Agreement: app.AgreementAck{VersionID: f.version, SHA256: f.sha, Acknowledged: f.acks}}
+	done := "order_placed"
+	if f.pay != "" {
+		// Placed and paid in one transaction, or nothing at all: a balance
+		// short of the total leaves no order behind and the cart as it was.
+		in.Pay, done = &app.CheckoutPay{Method: f.pay}, "order_paid"
+	}
 	idem := app.Idem{Key: f.key, BodyHash: f.hash()}
 	deadline := time.Now().Add(inFlightWait)
 	for {
@@ -201,7 +221,7 @@ func (h *handlers) shopCheckout(w http.ResponseWriter, req *http.Request, p webc
 			if !in.FromCart {
 				h.removeOrdered(req, p, c, f.items)
 			}
-			http.Redirect(w, req, "/orders/"+url.PathEscape(o.ID)+"?done=order_placed", http.StatusSeeOther)
+			http.Redirect(w, req, "/orders/"+url.PathEscape(o.ID)+"?done="+done, http.StatusSeeOther)
 			return
 		}
 		if errs.CodeOf(err) != order.CodeIdemInFlight || time.Now().After(deadline) {
