@@ -173,16 +173,14 @@ func (a *App) SubmitCertificateRequest(ctx context.Context, p account.Principal,
 // too (a later updated_at), so that job's pending answer is not recorded
 // over the requeue (ProvisionService) and the new job asks the driver again.
 func (a *App) requeueDelivery(ctx context.Context, tx *store.Tx, rec store.ProvisionRow, why string) error {
-	if from := rec.State; from == ProvPending || from == ProvQueued {
-		next := tx.Now.Truncate(time.Millisecond) // stored in milliseconds
-		if !next.After(rec.UpdatedAt) {
-			next = rec.UpdatedAt.Add(time.Millisecond) // a change within the same millisecond still shows
-		}
-		rec.State, rec.Notes, rec.UpdatedAt = ProvQueued, why, next
-		if ok, err := tx.ProvisionUpdate(ctx, rec, from); err != nil || !ok {
+	if rec.State == ProvPending || rec.State == ProvQueued {
+		next := rec
+		next.State, next.Notes, next.UpdatedAt = ProvQueued, why, store.LaterMs(rec.UpdatedAt, tx.Now) // a later version, however fast
+		if ok, err := tx.ProvisionSwap(ctx, next, rec); err != nil || !ok {
 			// A job recorded its answer since rec was read (pending over
-			// queued): read the record again and requeue what it is now.
-			return store.Retry(conflictOr(err))
+			// queued, or an attempt): read the record again and requeue
+			// what it is now.
+			return deliveryChanged(err)
 		}
 	}
 	return a.jobs.Enqueue(ctx, tx.SQL(), jobs.ProvisionArgs{ServiceID: rec.ServiceID}, nil)

@@ -413,9 +413,9 @@ func (a *App) ProvisionService(ctx context.Context, serviceID string) error {
 				return err
 			}
 			next := cur
-			next.Attempts, next.LastError, next.UpdatedAt = cur.Attempts+1, perr.Error(), tx.Now
+			next.Attempts, next.LastError, next.UpdatedAt = cur.Attempts+1, perr.Error(), store.LaterMs(cur.UpdatedAt, tx.Now)
 			if ok, err := tx.ProvisionSwap(ctx, next, cur); err != nil || !ok {
-				return store.Retry(conflictOr(err)) // changed since read (requeued): count the attempt on what it is now
+				return deliveryChanged(err) // changed since read (requeued): count the attempt on what it is now
 			}
 			return tx.ProvisioningAttemptInsert(ctx, id.NewAt(tx.Now), serviceID, rec.Driver, "error", perr.Error(), tx.Now)
 		}); err != nil {
@@ -438,7 +438,7 @@ func (a *App) ProvisionService(ctx context.Context, serviceID string) error {
 			// the read above: on PostgreSQL a requeue committed while this
 			// statement waited for its row lock is seen only there.
 			next := cur
-			next.State, next.Attempts, next.Notes, next.LastError, next.UpdatedAt = ProvPending, cur.Attempts+1, res.Notes, "", tx.Now
+			next.State, next.Attempts, next.Notes, next.LastError, next.UpdatedAt = ProvPending, cur.Attempts+1, res.Notes, "", store.LaterMs(cur.UpdatedAt, tx.Now)
 			if ok, err := tx.ProvisionSwap(ctx, next, rec); err != nil || !ok {
 				return err // not ok: changed since the driver was called; its answer is stale
 			}

@@ -26,7 +26,19 @@ const (
 	CodeCertNotIssued       = "delivery.cert_not_issued"
 	CodeDeliveryNotManual   = "delivery.not_certificate"
 	CodeCredentialsNotFound = "delivery.no_credentials"
+	CodeDeliveryChanged     = "delivery.changed"
 )
+
+// deliveryChanged is err, or — a conditional write of a provisioning record
+// that found it changed since the transaction read it (ok=false) — the
+// conflict delivery.changed marked for InTx to run the transaction again
+// on fresh reads (store.Retry; ADR 17).
+func deliveryChanged(err error) error {
+	if err != nil {
+		return err
+	}
+	return store.Retry(errs.E(errs.Op("app.delivery"), errs.Conflict, CodeDeliveryChanged, "the delivery changed meanwhile; retry", errs.ErrConflict))
+}
 
 // CertStateView is one recorded certificate state.
 type CertStateView struct {

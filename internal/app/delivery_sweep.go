@@ -99,13 +99,14 @@ func (a *App) deliveryAcceptSweep(ctx context.Context, now time.Time) (int64, er
 			if err != nil || cur.State != ProvDelivered || !cur.AcceptedAt.IsZero() {
 				return err
 			}
-			cur.AcceptedAt, cur.UpdatedAt = cur.DeliveredAt.Add(w), tx.Now
-			if ok, err := tx.ProvisionUpdate(ctx, cur, ProvDelivered); err != nil || !ok {
-				return conflictOr(err)
+			next := cur
+			next.AcceptedAt, next.UpdatedAt = cur.DeliveredAt.Add(w), store.LaterMs(cur.UpdatedAt, tx.Now)
+			if ok, err := tx.ProvisionSwap(ctx, next, cur); err != nil || !ok { // not over a problem report's ticket (ADR 17)
+				return deliveryChanged(err)
 			}
 			n++
 			return a.Audit(ctx, tx, AuditEntry{Action: "service.delivery_accepted", SubjectType: "service", SubjectID: cur.ServiceID,
-				Data: map[string]any{"delivered_at": cur.DeliveredAt, "accepted_at": cur.AcceptedAt, "window": w.String(), "clause": "2.3"}})
+				Data: map[string]any{"delivered_at": cur.DeliveredAt, "accepted_at": next.AcceptedAt, "window": w.String(), "clause": "2.3"}})
 		})
 		if err != nil {
 			return n, err
@@ -175,9 +176,10 @@ func (a *App) ReportDeliveryProblem(ctx context.Context, p account.Principal, se
 			return err
 		}
 		if cur.IssueTicketID == "" {
-			cur.IssueTicketID, cur.UpdatedAt = t.ID, tx.Now
-			if _, err := tx.ProvisionUpdate(ctx, cur, cur.State); err != nil {
-				return err
+			next := cur
+			next.IssueTicketID, next.UpdatedAt = t.ID, store.LaterMs(cur.UpdatedAt, tx.Now)
+			if ok, err := tx.ProvisionSwap(ctx, next, cur); err != nil || !ok { // not over the acceptance sweep's write (ADR 17)
+				return deliveryChanged(err)
 			}
 		}
 		return a.Audit(ctx, tx, AuditEntry{Action: "service.delivery_problem", SubjectType: "service", SubjectID: serviceID,

@@ -88,6 +88,19 @@ func (tx *Tx) ProvisionSwap(ctx context.Context, r ProvisionRow, was ProvisionRo
 	return tx.provisionUpdate(ctx, r, ` AND state = $13 AND updated_at_ms = $14`, was.State, Ms(was.UpdatedAt))
 }
 
+// LaterMs is the updated_at a write of a row last updated at prev stores
+// at now: now to the millisecond, or prev plus a millisecond when that is
+// not later (a frozen or sandbox clock, two writes in one millisecond), so
+// that every write makes a version ProvisionSwap can tell from the one
+// before it.
+func LaterMs(prev, now time.Time) time.Time {
+	next := now.Truncate(time.Millisecond)
+	if !next.After(prev) {
+		next = prev.Truncate(time.Millisecond).Add(time.Millisecond)
+	}
+	return next
+}
+
 func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, cond string, condArgs ...any) (bool, error) {
 	args := append([]any{r.ServiceID, r.State, NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
 		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox)}, condArgs...)

@@ -248,12 +248,14 @@ func testProvisionSwap(t *testing.T, db *store.DB) {
 			})
 		}()
 		<-locked
+		readOnce := sync.OnceFunc(func() { close(read) }) // also when the read fails: the requeue must not wait forever
 		mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			defer readOnce()
 			cur, err := store.ProvisionGet(ctx, tx, r.ServiceID)
 			if err != nil {
 				return err
 			}
-			close(read)
+			readOnce()
 			if cur.Notes != "requeued" {
 				t.Errorf("read %q, want the version before the uncommitted requeue", cur.Notes)
 			}

@@ -6,6 +6,7 @@ package i18n
 func init() {
 	register(map[string]Message{
 		"error.delivery.invalid":             {ZH: "交付信息不完整或有误，请查看 errors 中列出的字段；未记录任何内容。", EN: "The delivery is incomplete or wrong; see the fields listed in errors. Nothing was recorded."},
+		"error.delivery.changed":             {ZH: "该服务的交付记录刚刚发生变化，请刷新后重试。", EN: "This service's delivery record changed just now; refresh and try again."},
 		"error.delivery.not_pending":         {ZH: "该服务不在待交付状态（当前：{status}）。", EN: "This service is not waiting for delivery (status: {status})."},
 		"error.delivery.inspection_closed":   {ZH: "验收期已结束（服务协议第二条第（三）项）；如发现缺陷，仍可提交普通工单。", EN: "The inspection window has closed (agreement clause 2.3); a defect can still be reported in an ordinary ticket."},
 		"error.delivery.not_found":           {ZH: "该服务没有交付记录（续费或流量包无需交付）。", EN: "This service has no delivery record (renewals and traffic packs need none)."},
