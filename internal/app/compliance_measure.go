@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"fmt"
 	"strings"
 	"time"
@@ -226,7 +227,9 @@ func (a *App) moveBalance(ctx context.Context, tx *store.Tx, customer, caseID st
 // liftMeasure ends m in tx (overturned on appeal, or a lapsed emergency
 // measure): the standing flag is lifted, its services run again with their
 // terms extended by the downtime, a frozen balance returns to the
-// sub-balances it came from (clause 6.2).
+// sub-balances it came from (clause 6.2). A service another measure in
+// force also covers (measureCovers) stays suspended and passes to that
+// measure's services, which resumes it when it ends.
 func (a *App) liftMeasure(ctx context.Context, tx *store.Tx, m store.ComplianceMeasureRow, to compliance.MeasureState, by, reason string) error {
 	from, prev := m.State, m.UpdatedAt
 	if m.StandingID != "" {
@@ -236,7 +239,24 @@ func (a *App) liftMeasure(ctx context.Context, tx *store.Tx, m store.ComplianceM
 			return err
 		}
 	}
+	others, err := measuresInForce(ctx, tx, m.AccountID)
+	if err != nil {
+		return err
+	}
 	for _, sid := range m.Services {
+		if i := slices.IndexFunc(others, func(o store.ComplianceMeasureRow) bool { return o.ID != m.ID && measureCovers(o, sid) }); i >= 0 {
+			// Another measure in force covers the service too (a ban over an
+			// emergency suspension): it stays suspended, and that measure
+			// resumes it when it ends.
+			o := others[i]
+			prevAt := o.UpdatedAt
+			o.Services, o.UpdatedAt = append(slices.Clone(o.Services), sid), tx.Now
+			if ok, err := tx.ComplianceMeasureUpdate(ctx, o, o.State, prevAt); err != nil || !ok {
+				return conflictOr(err)
+			}
+			others[i] = o
+			continue
+		}
 		held, err := a.ResumeService(ctx, tx, sid, service.ReasonCompliance, "measure "+m.ID+" "+string(to))
 		if err != nil {
 			return err

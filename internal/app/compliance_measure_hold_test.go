@@ -2,10 +2,13 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/compliance"
 	"yuanxu/internal/errs"
 )
 
@@ -88,5 +91,98 @@ func TestMeasureHoldsWhatItImposed(t *testing.T) {
 	if sv, err := s.a.StaffServiceAct(ctx, officer, svc, app.StaffServiceAction{Action: "resume", Reason: "compliance", Note: "call withdrawn"}); err != nil ||
 		sv.State != "active" {
 		t.Fatalf("resuming a suspension by hand = %+v, %v", sv, err)
+	}
+}
+
+// An emergency suspension the detector imposed can be released by staff
+// before anyone confirms it (a false positive): the resume ends the
+// measure as if it had lapsed, ended by that member of staff, and the
+// service runs again. Once confirmed it is an ordinary measure and ends on
+// appeal only.
+func TestStaffReleasesAnUnconfirmedEmergencyMeasure(t *testing.T) {
+	t.Parallel()
+	const gib = uint64(1) << 30
+	for _, confirmed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "unconfirmed", true: "confirmed"}[confirmed], func(t *testing.T) {
+			t.Parallel()
+			s := newCommerceApp(t)
+			ctx := context.Background()
+			r, p := s.buyer(t, 100000)
+			sv := s.buyService(t, p, "cs-nc-bw", "s1")
+			s.surge(t, sv.ID, 200*gib)
+			officer := s.staff(t, nil, "officer", account.RoleComplianceOfficer)
+			ms, err := s.a.ComplianceMeasures(ctx, officer, r.view.ID, nil)
+			if err != nil || len(ms) != 1 || !ms[0].Emergency {
+				t.Fatalf("measures %+v, %v", ms, err)
+			}
+			if confirmed {
+				if _, err := s.a.ConfirmEmergency(ctx, officer, ms[0].ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.a.StaffServiceAct(ctx, officer, sv.ID, app.StaffServiceAction{Action: "resume", Reason: "compliance", Note: "a backup job, not an attack"})
+			m, _ := s.a.ComplianceMeasure(ctx, officer, ms[0].ID)
+			if confirmed {
+				wantCode(t, err, "service.held_by_measure")
+				if m.State != string(compliance.MeasureInForce) {
+					t.Fatalf("confirmed measure after a refused resume: %+v", m)
+				}
+				return
+			}
+			if err != nil || got.State != "active" || m.State != string(compliance.MeasureLapsed) || !strings.Contains(m.EndReason, "released by staff") {
+				t.Fatalf("release: service %+v, measure %+v, %v", got, m, err)
+			}
+		})
+	}
+}
+
+// A ban imposed over an emergency suspension keeps that service
+// suspended when the emergency measure lapses — the ban takes it over —
+// and refuses to let staff resume it by hand; overturning the ban resumes
+// every service, the one taken over included.
+func TestBanKeepsAServiceAnEarlierMeasureSuspended(t *testing.T) {
+	t.Parallel()
+	const gib = uint64(1) << 30
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	r, p := s.buyer(t, 100000)
+	sv := s.buyService(t, p, "cs-nc-bw", "s1")
+	other := s.buyService(t, p, "cs-nc-bw", "s1")
+	s.surge(t, sv.ID, 200*gib)
+	officer := s.staff(t, nil, "officer", account.RoleComplianceOfficer)
+	lead := s.staff(t, nil, "lead", account.RoleComplianceLead)
+	reviewer := s.staff(t, nil, "reviewer", account.RoleAppealReviewer)
+	ban, err := s.a.ImposeMeasure(ctx, lead, s.confirmedCase(t, officer, r.view.ID, ""), app.MeasureInput{Kind: "ban", Reason: "fraud, confirmed"})
+	if err != nil || len(ban.Services) != 1 || ban.Services[0] != other.ID {
+		t.Fatalf("ban = %+v, %v; want it to suspend only the service not suspended yet", ban, err)
+	}
+	_, err = s.a.StaffServiceAct(ctx, officer, sv.ID, app.StaffServiceAction{Action: "resume", Reason: "compliance", Note: "by hand"})
+	wantCode(t, err, "service.held_by_measure")
+
+	s.clock.Advance(25 * time.Hour) // the emergency measure lapses
+	if err := s.a.RunSweeps(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.a.Service(ctx, p, sv.ID); got.State != "suspended" {
+		t.Fatalf("service after the emergency measure lapsed under the ban: %s", got.State)
+	}
+	if b, _ := s.a.ComplianceMeasure(ctx, officer, ban.ID); len(b.Services) != 2 {
+		t.Fatalf("the ban's services after the lapse: %v, want both", b.Services)
+	}
+
+	ap, err := s.a.FileAppeal(ctx, p, app.AppealInput{MeasureID: ban.ID, Statement: "the traffic was a backup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "review"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "overturn", Text: "a backup"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{sv.ID, other.ID} {
+		if got, _ := s.a.Service(ctx, p, id); got.State != "active" {
+			t.Fatalf("service %s after the overturn: %s", id, got.State)
+		}
 	}
 }

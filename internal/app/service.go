@@ -3,12 +3,12 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strconv"
 	"time"
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/catalog"
+	"yuanxu/internal/compliance"
 	"yuanxu/internal/errs"
 	"yuanxu/internal/id"
 	"yuanxu/internal/notify"
@@ -463,13 +463,7 @@ func (a *App) StaffServiceAct(ctx context.Context, p account.Principal, serviceI
 		case "suspend":
 			return a.SuspendService(ctx, tx, serviceID, service.Reason(in.Reason), in.Note)
 		case "resume":
-			if err := refuseIfHeldByMeasure(ctx, tx, svc.AccountID, "service", func(m store.ComplianceMeasureRow) bool {
-				return slices.Contains(m.Services, serviceID)
-			}); err != nil {
-				return err
-			}
-			_, err := a.ResumeService(ctx, tx, serviceID, service.Reason(in.Reason), in.Note)
-			return err
+			return a.staffResume(ctx, tx, p, svc, in.Note)
 		}
 		return a.ExtendService(ctx, tx, serviceID, time.Duration(in.Hours)*time.Hour, service.ExtensionReason(in.Reason), in.Note)
 	})
@@ -477,6 +471,43 @@ func (a *App) StaffServiceAct(ctx context.Context, p account.Principal, serviceI
 		return ServiceView{}, err
 	}
 	return a.Service(ctx, p, serviceID)
+}
+
+// staffResume lifts a compliance suspension of svc by hand. A measure in
+// force that covers it (measureCovers) is not ended here
+// (service.held_by_measure) — unless every such measure is an emergency
+// measure not yet confirmed: those are released at once, as if they had
+// lapsed (liftMeasure resumes what they suspended and extends the terms),
+// which is how staff undo a detector's false positive without waiting
+// for compliance.emergency_confirm_hours.
+func (a *App) staffResume(ctx context.Context, tx *store.Tx, p account.Principal, svc store.ServiceRow, note string) error {
+	ms, err := measuresInForce(ctx, tx, svc.AccountID)
+	if err != nil {
+		return err
+	}
+	var release []store.ComplianceMeasureRow
+	for _, m := range ms {
+		if !measureCovers(m, svc.ID) {
+			continue
+		}
+		if !releasable(m) {
+			return refuseIfHeldByMeasure(ctx, tx, svc.AccountID, "service", func(o store.ComplianceMeasureRow) bool { return o.ID == m.ID })
+		}
+		release = append(release, m)
+	}
+	for _, m := range release {
+		if err := a.liftMeasure(ctx, tx, m, compliance.MeasureLapsed, p.AccountID, "released by staff before confirmation: "+note); err != nil {
+			return err
+		}
+	}
+	if len(release) > 0 {
+		cur, err := store.ServiceGet(ctx, tx, svc.ID)
+		if err != nil || !domainService(cur).Holds(service.ReasonCompliance) {
+			return err // the release resumed it
+		}
+	}
+	_, err = a.ResumeService(ctx, tx, svc.ID, service.ReasonCompliance, note)
+	return err
 }
 
 // SetAutoRenew turns a service's automatic renewal on or off

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"yuanxu/internal/account"
@@ -149,7 +150,7 @@ func (a *App) OpenViolationCases(ctx context.Context, accountID string) ([]strin
 // services suspended under a lifted flag, a balance frozen for a measure
 // that no longer shows.
 func refuseIfHeldByMeasure(ctx context.Context, q store.Querier, accountID, what string, held func(store.ComplianceMeasureRow) bool) error {
-	ms, err := store.ComplianceMeasures(ctx, q, store.ComplianceMeasureFilter{AccountID: accountID, States: []string{string(compliance.MeasureInForce)}})
+	ms, err := measuresInForce(ctx, q, accountID)
 	if err != nil {
 		return err
 	}
@@ -161,4 +162,66 @@ func refuseIfHeldByMeasure(ctx context.Context, q store.Querier, accountID, what
 		}
 	}
 	return nil
+}
+
+// measuresInForce lists the compliance measures in force on an account.
+func measuresInForce(ctx context.Context, q store.Querier, accountID string) ([]store.ComplianceMeasureRow, error) {
+	return store.ComplianceMeasures(ctx, q, store.ComplianceMeasureFilter{AccountID: accountID, States: []string{string(compliance.MeasureInForce)}})
+}
+
+// measureCovers says whether the measure m (in force) keeps the service
+// suspended: one it suspended, the one service it names, or — an
+// account-wide suspension or ban — every service of the account, including
+// those another measure had suspended already when it was imposed
+// (applyMeasure leaves those out of m.Services).
+func measureCovers(m store.ComplianceMeasureRow, serviceID string) bool {
+	switch {
+	case slices.Contains(m.Services, serviceID), m.ServiceID == serviceID:
+		return true
+	case m.ServiceID != "":
+		return false
+	}
+	return m.Kind == string(compliance.MeasureSuspend) || m.Kind == string(compliance.MeasureBan)
+}
+
+// releasable says whether staff may end m by hand: an emergency measure
+// nobody has confirmed yet (it would lapse on its own; releasing it early
+// is how a detector's false positive is undone). Every other measure ends
+// on appeal.
+func releasable(m store.ComplianceMeasureRow) bool { return m.Emergency && m.ConfirmedAt.IsZero() }
+
+// MeasureHold is a compliance measure in force that keeps a service
+// suspended (ServiceHolds).
+type MeasureHold struct {
+	MeasureID, CaseID, Kind string
+	// Releasable: an emergency measure not confirmed yet, which resuming
+	// the service by hand releases (StaffServiceAct).
+	Releasable bool
+}
+
+// ServiceHolds lists the compliance measures in force that keep a
+// service suspended (account.read_any), for the console's service page:
+// a resume by hand is refused while any of them is not releasable.
+func (a *App) ServiceHolds(ctx context.Context, p account.Principal, serviceID string) ([]MeasureHold, error) {
+	if err := a.Authorize(ctx, p, "account.read_any", account.Object{Type: "service"}); err != nil {
+		return nil, err
+	}
+	svc, err := store.ServiceGet(ctx, a.db, serviceID)
+	if store.IsNotFound(err) {
+		return nil, errNotFound("service")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ms, err := measuresInForce(ctx, a.db, svc.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	out := []MeasureHold{}
+	for _, m := range ms {
+		if measureCovers(m, serviceID) {
+			out = append(out, MeasureHold{MeasureID: m.ID, CaseID: m.CaseID, Kind: m.Kind, Releasable: releasable(m)})
+		}
+	}
+	return out, nil
 }

@@ -54,6 +54,13 @@ type ConsoleServiceView struct {
 	// rather than suspend).
 	CanSuspend, Compliance bool
 	CanExtend              bool
+	// HeldBy is the compliance measure in force that keeps the service
+	// suspended and ends only on appeal (nil when none): the resume form
+	// gives way to a note naming it. Release says the compliance
+	// suspension is an unconfirmed emergency measure, which the resume
+	// releases.
+	HeldBy  *app.MeasureHold
+	Release bool
 	// What was typed into a refused form.
 	Note, Hours, ExtendReason string
 	ExtendReasons             []ConsoleOption
@@ -144,6 +151,17 @@ func (h *handlers) consoleServicePage(w http.ResponseWriter, req *http.Request, 
 	v.CanSuspend = live && p.Holds("compliance.measure.impose")
 	v.CanExtend = live && p.Holds("service.operate")
 	v.Compliance = slices.ContainsFunc(sv.Suspensions, func(s app.SuspensionView) bool { return s.Reason == string(service.ReasonCompliance) })
+	if v.CanSuspend && v.Compliance {
+		if hs, err := h.app.ServiceHolds(req.Context(), p.Principal, sv.ID); err == nil {
+			for _, m := range hs {
+				if !m.Releasable {
+					v.HeldBy = &m
+					break
+				}
+				v.Release = true
+			}
+		}
+	}
 	v.Notice = doneNotice(req, v.Lang)
 	if edit != nil {
 		edit(&v)
