@@ -321,30 +321,44 @@ func (a *App) FlagReverify(ctx context.Context, p account.Principal, accountID s
 		if err := checkSubjects(ctx, tx, []string{accountID}, nil, in.CaseID); err != nil {
 			return err
 		}
-		if _, open, err := store.ReverifyOpen(ctx, tx, accountID); err != nil || open {
-			if err == nil {
-				err = &errs.Error{Kind: errs.Conflict, Code: "compliance.reverify_exists", Msg: "the account is flagged already"}
-			}
-			return err
-		}
-		r = store.ReverifyRow{ID: id.NewAt(tx.Now), AccountID: accountID, Reason: in.Reason, CaseID: in.CaseID, FlaggedBy: p.AccountID, FlaggedAt: tx.Now}
-		if err := tx.ReverifyInsert(ctx, r); err != nil {
-			return err
-		}
-		prof, err := kycProfile(ctx, tx, accountID)
-		if err != nil {
-			return err
-		}
-		if kyc.State(prof.State) == kyc.StateApproved {
-			prof.State, prof.Reason, prof.Note, prof.UpdatedAt = string(kyc.StateReverifyRequired), string(kyc.ReasonRiskFlagged), in.Reason, tx.Now
-			if err := tx.KYCProfilePut(ctx, prof); err != nil {
-				return err
-			}
-		}
-		return a.Audit(ctx, tx, AuditEntry{Action: "compliance.reverify_flagged", SubjectType: "account", SubjectID: accountID,
-			Data: map[string]any{"flag": r.ID, "reason": r.Reason, "case": r.CaseID, "kyc_state": prof.State}})
+		var err error
+		r, err = a.flagReverifyTx(ctx, tx, p, accountID, in)
+		return err
 	})
 	return reverifyView(r), err
+}
+
+// flagReverifyTx opens the re-verification flag in tx (FlagReverify; the
+// caller has checked the subject) and sends an approved profile back to
+// reverify_required with the reason as its note.
+func (a *App) flagReverifyTx(ctx context.Context, tx *store.Tx, p account.Principal, accountID string, in ReverifyInput) (store.ReverifyRow, error) {
+	if _, open, err := store.ReverifyOpen(ctx, tx, accountID); err != nil || open {
+		if err == nil {
+			err = errReverifyExists()
+		}
+		return store.ReverifyRow{}, err
+	}
+	r := store.ReverifyRow{ID: id.NewAt(tx.Now), AccountID: accountID, Reason: in.Reason, CaseID: in.CaseID, FlaggedBy: p.AccountID, FlaggedAt: tx.Now}
+	if err := tx.ReverifyInsert(ctx, r); err != nil {
+		return r, err
+	}
+	prof, err := kycProfile(ctx, tx, accountID)
+	if err != nil {
+		return r, err
+	}
+	if kyc.State(prof.State) == kyc.StateApproved {
+		prof.State, prof.Reason, prof.Note, prof.UpdatedAt = string(kyc.StateReverifyRequired), string(kyc.ReasonRiskFlagged), in.Reason, tx.Now
+		if err := tx.KYCProfilePut(ctx, prof); err != nil {
+			return r, err
+		}
+	}
+	return r, a.Audit(ctx, tx, AuditEntry{Action: "compliance.reverify_flagged", SubjectType: "account", SubjectID: accountID,
+		Data: map[string]any{"flag": r.ID, "reason": r.Reason, "case": r.CaseID, "kyc_state": prof.State}})
+}
+
+// errReverifyExists: a re-verification flag is open on the account already.
+func errReverifyExists() error {
+	return &errs.Error{Kind: errs.Conflict, Code: "compliance.reverify_exists", Msg: "the account is flagged already"}
 }
 
 func reverifyView(r store.ReverifyRow) ReverifyView {

@@ -164,14 +164,15 @@ func (a *App) kycDecide(ctx context.Context, decidedBy, submissionID string, to 
 	return out, err
 }
 
-// KYCRequireReverification sends a customer back to review (kyc.review;
-// Anti-Telecom-Fraud Law art. 22, a flagged account), with the note shown
-// to the customer as the reason. It is the KYC console's name for
-// FlagReverify — one mechanism, not two: the account gets an open
-// re-verification flag, so checkout refuses whatever kyc.required_before
-// says and the next submission goes to a person, never approved
-// automatically; an approved profile goes to reverify_required. The flag
-// clears when a new submission is approved. A flag already open is
+// KYCRequireReverification sends an approved customer back to review
+// (kyc.review; Anti-Telecom-Fraud Law art. 22, a flagged account), with
+// the note shown to the customer as the reason. An unknown account is
+// account.not_found; a profile that is not approved (a sub-user has none
+// of its own) is refused by the KYC state machine, as before. It sets the
+// same open re-verification flag as FlagReverify — one mechanism, not
+// two: checkout refuses whatever kyc.required_before says, the next
+// submission goes to a person, never approved automatically, and the flag
+// clears when one is approved. A flag already open is
 // compliance.reverify_exists (Conflict).
 func (a *App) KYCRequireReverification(ctx context.Context, p account.Principal, accountID, note string) error {
 	if err := a.Authorize(ctx, p, "kyc.review", account.Object{}); err != nil {
@@ -181,8 +182,26 @@ func (a *App) KYCRequireReverification(ctx context.Context, p account.Principal,
 	if note == "" || len([]rune(note)) > 500 {
 		return errs.Invalidf("kyc.note_required", "body.note", "required", nil)
 	}
-	_, err := a.FlagReverify(ctx, p, accountID, ReverifyInput{Reason: note})
-	return err
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := loadAccount(ctx, tx, accountID); err != nil {
+			return err
+		}
+		if _, open, err := store.ReverifyOpen(ctx, tx, accountID); err != nil || open {
+			if err == nil {
+				err = errReverifyExists()
+			}
+			return err
+		}
+		prof, err := kycProfile(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		if err := kyc.Move(kyc.State(prof.State), kyc.StateReverifyRequired); err != nil {
+			return err
+		}
+		_, err = a.flagReverifyTx(ctx, tx, p, accountID, ReverifyInput{Reason: note})
+		return err
+	})
 }
 
 // KYCLinkIdentity links accountID on purpose to the identity fromAccountID

@@ -235,6 +235,7 @@ func TestKYCReviewQueueApproveRejectRequestInfo(t *testing.T) {
 		t.Fatalf("flag after KYCRequireReverification = %+v %v, %v", f, open, err)
 	}
 	wantCode(t, s.a.KYCRequireReverification(ctx, officer, ind.view.ID, "again"), "compliance.reverify_exists")
+	wantKind(t, s.a.KYCRequireReverification(ctx, officer, "no-such-account", "ATFL 22 flag"), errs.NotFound)
 
 	// Unmask needs pii.unmask and a purpose; each is audited.
 	_, err = s.a.KYCUnmask(ctx, support, v.Current.ID, "identity", "kyc_review")

@@ -296,7 +296,8 @@ func registerKYC(s *server) {
 		})
 	register(s, huma.Operation{OperationID: "kyc-require-reverification", Method: http.MethodPost, Path: "/staff/accounts/{id}/kyc/reverify", Tags: staff,
 		Security: secSession, Summary: "Send a verified customer back to review",
-		Description: "Needs kyc.review (Anti-Telecom-Fraud Law art. 22). The same re-verification flag as POST " +
+		Description: "Needs kyc.review (Anti-Telecom-Fraud Law art. 22). The customer's profile must be approved (kyc.state_transition, " +
+			"409, otherwise); the note is shown to the customer. It opens the same re-verification flag as POST " +
 			"/staff/compliance/accounts/{id}/reverify: checkout refuses (compliance.reverify_required) and the next submission goes to a " +
 			"person until one is approved; compliance.reverify_exists (409) while a flag is open.",
 		Errors: []int{401, 403, 404, 409, 422}, DefaultStatus: http.StatusNoContent},
