@@ -100,10 +100,17 @@ func (a *App) endAccountAfterBan(ctx context.Context, tx *store.Tx, m store.Comp
 		return changed, nil // nothing is paid while the order holds it
 	}
 	// Payouts the ban kept back (refunds and withdrawals approved before
-	// it) go out with the rest of what the account is owed.
-	released, err := releaseHeldPayouts(ctx, tx, m.AccountID, payoutHeldMark)
-	if err != nil {
-		return changed, err
+	// it) go out with the rest of what the account is owed: at once when
+	// the account ends now. The sweep runs this again for every final ban
+	// in force, so later runs leave them to the payout sweep, which no
+	// longer holds a closed account's payouts (holdPayout): within the
+	// hour of a lifted authority hold, without scanning every held payout
+	// each time.
+	released := 0
+	if changed {
+		if released, err = releaseHeldPayouts(ctx, tx, m.AccountID, payoutHeldMark); err != nil {
+			return changed, err
+		}
 	}
 	if released > 0 {
 		changed = true

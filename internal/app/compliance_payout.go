@@ -81,9 +81,9 @@ func (a *App) holdPayout(ctx context.Context, r store.GatewayRefundRow, now time
 		mark, data["clause"], data["by"] = payoutHeldMark, "4.3", PayoutHeldBan
 	}
 	return true, a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-		next := r
-		next.NextTryAt, next.LastError = now.Add(time.Hour), mark
-		if ok, err := tx.GatewayRefundUpdate(ctx, next, r.State, r.Tries); err != nil || !ok {
+		// Only over the row as read: a release (a lifted authority hold, a
+		// final ban) committed since clears the mark, and is not undone.
+		if ok, err := tx.GatewayRefundHold(ctx, r.ID, r.State, r.Tries, r.LastError, now.Add(time.Hour), mark); err != nil || !ok {
 			return err
 		}
 		if r.LastError == mark {

@@ -235,6 +235,17 @@ func (tx *Tx) GatewayRefundUpdate(ctx context.Context, r GatewayRefundRow, fromS
 	return n == 1, err
 }
 
+// GatewayRefundHold puts the gateway refund id off until next with the
+// hold mark as its last_error, if it is still exactly as the caller read
+// it: in state fromState, after fromTries tries, with last_error
+// fromError (ok=false otherwise: sent, or released meanwhile — a release
+// clears the mark, and the condition sits in the UPDATE itself, ADR 17).
+func (tx *Tx) GatewayRefundHold(ctx context.Context, id, fromState string, fromTries int, fromError string, next time.Time, mark string) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE gateway_refund SET next_try_at_ms = $2, last_error = $3 WHERE id = $1 AND state = $4 AND tries = $5
+ AND last_error = $6`, id, Ms(next), mark, fromState, fromTries, fromError)
+	return n == 1, err
+}
+
 // GatewayRefundByRef reads a refund by its reference.
 func GatewayRefundByRef(ctx context.Context, q Querier, ref string) (GatewayRefundRow, error) {
 	r, err := scanGWRefund(q.QueryRow(ctx, `SELECT `+gwRefundCols+` FROM gateway_refund WHERE refund_ref = $1`, ref))

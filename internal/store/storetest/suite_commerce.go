@@ -23,6 +23,47 @@ func runCommerce(t *testing.T, h Harness) {
 	t.Run("CouponLimitsHoldUnderConcurrency", func(t *testing.T) { t.Parallel(); testCouponLimits(t, h.New(t)) })
 	t.Run("StockNeverOversold", func(t *testing.T) { t.Parallel(); testStock(t, h.New(t)) })
 	t.Run("IdempotencyClaimHasOneWinner", func(t *testing.T) { t.Parallel(); testIdemClaim(t, h.New(t)) })
+	t.Run("GatewayRefundHoldOnlyOverTheRowRead", func(t *testing.T) { t.Parallel(); testGatewayRefundHold(t, h.New(t)) })
+}
+
+// testGatewayRefundHold: a payout hold is written only over the row as
+// its caller read it; once a release cleared the mark, a hold decided on
+// the older row is refused.
+func testGatewayRefundHold(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
+	const mark = "held: test"
+	r := store.GatewayRefundRow{ID: id.New(), RefundRef: id.New(), AttemptID: id.New(), Gateway: "alipay", AmountFen: 3900, Purpose: "refund",
+		LinkID: id.New(), State: "requested", NextTryAt: now, CreatedAt: now}
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.GatewayRefundInsert(ctx, r) })
+	hold := func(fromError string) bool {
+		var ok bool
+		mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			ok, err = tx.GatewayRefundHold(ctx, r.ID, "requested", 0, fromError, now.Add(time.Hour), mark)
+			return err
+		})
+		return ok
+	}
+	if !hold("") {
+		t.Fatal("the first hold was refused")
+	}
+	released := r
+	released.NextTryAt, released.LastError = now, "" // a release clears the mark
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		ok, err := tx.GatewayRefundUpdate(ctx, released, "requested", 0)
+		if !ok && err == nil {
+			t.Error("the release was refused")
+		}
+		return err
+	})
+	if hold(mark) {
+		t.Error("a hold decided on the row before the release was written over it")
+	}
+	rs, err := store.HeldGatewayRefunds(ctx, db, store.HeldRefundFilter{Marks: []string{mark}})
+	if err != nil || len(rs) != 0 {
+		t.Fatalf("held after the release: %+v, %v", rs, err)
+	}
 }
 
 // spend is a two-posting transaction: customer cash → revenue.
