@@ -67,16 +67,7 @@ func TestMeasureHoldsWhatItImposed(t *testing.T) {
 	}
 
 	// The appeal overturns the measure: the flag and the suspension end together.
-	ap, err := s.a.FileAppeal(ctx, p, app.AppealInput{MeasureID: m.ID, Statement: "the mails were a newsletter with opt-in"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "review"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "overturn", Text: "opt-in shown"}); err != nil {
-		t.Fatal(err)
-	}
+	overturnOnAppeal(t, s.a, p, reviewer, m.ID)
 	if st, _ := s.a.StandingOf(ctx, r.view.ID); st.Suspended != nil || st.Restricted != nil {
 		t.Fatalf("standing after the overturn = %+v", st)
 	}
@@ -170,19 +161,26 @@ func TestBanKeepsAServiceAnEarlierMeasureSuspended(t *testing.T) {
 		t.Fatalf("the ban's services after the lapse: %v, want both", b.Services)
 	}
 
-	ap, err := s.a.FileAppeal(ctx, p, app.AppealInput{MeasureID: ban.ID, Statement: "the traffic was a backup"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "review"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.a.DecideAppeal(ctx, reviewer, ap.ID, app.AppealDecision{Action: "overturn", Text: "a backup"}); err != nil {
-		t.Fatal(err)
-	}
+	overturnOnAppeal(t, s.a, p, reviewer, ban.ID)
 	for _, id := range []string{sv.ID, other.ID} {
 		if got, _ := s.a.Service(ctx, p, id); got.State != "active" {
 			t.Fatalf("service %s after the overturn: %s", id, got.State)
+		}
+	}
+}
+
+// overturnOnAppeal has the customer appeal the measure and the reviewer
+// take the appeal and overturn it.
+func overturnOnAppeal(t *testing.T, a *app.App, customer, reviewer account.Principal, measureID string) {
+	t.Helper()
+	ctx := context.Background()
+	ap, err := a.FileAppeal(ctx, customer, app.AppealInput{MeasureID: measureID, Statement: "it was not what it looked like"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []app.AppealDecision{{Action: "review"}, {Action: "overturn", Text: "shown to be legitimate"}} {
+		if _, err := a.DecideAppeal(ctx, reviewer, ap.ID, d); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -25,17 +25,9 @@ import (
 func TestCommercePortalWallet(t *testing.T) {
 	t.Parallel()
 	s := newShopServer(t)
-	ctx := context.Background()
 	p := principalOf(t, s, demoIndividual)
 	cl := shopClient(t, s, demoIndividual, "en")
-	cash := func() int64 {
-		t.Helper()
-		w, err := s.App.Wallet(ctx, p, "", "", 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return w.Balance.CashFen
-	}
+	cash := func() int64 { return cashOf(t, s, p) }
 	c0 := cash()
 	htmlOf(t, cl, "POST", "/wallet/sandbox-top-up", url.Values{"amount": {"50.5"}}, http.StatusSeeOther)
 	if got := cash(); got != c0+5050 {

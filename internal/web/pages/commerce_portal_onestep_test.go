@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/order"
 	"yuanxu/internal/webtest"
@@ -22,14 +23,7 @@ func TestCommercePortalCheckoutAndPayInOneStep(t *testing.T) {
 	ctx := context.Background()
 	cl := shopClient(t, s, demoIndividual, "en")
 	p := principalOf(t, s, demoIndividual)
-	cash := func() int64 {
-		t.Helper()
-		w, err := s.App.Wallet(ctx, p, "", "", 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return w.Balance.CashFen
-	}
+	cash := func() int64 { return cashOf(t, s, p) }
 	orders := func() int {
 		t.Helper()
 		os, err := s.App.Orders(ctx, p, app.OrderListFilter{})
@@ -95,4 +89,14 @@ func TestCommercePortalCheckoutAndPayInOneStep(t *testing.T) {
 	}
 	_, doc = htmlOf(t, cl, "GET", "/cart", nil, http.StatusOK)
 	mustID(t, doc, "cart-empty")
+}
+
+// cashOf is the customer's cash balance, in fen.
+func cashOf(t *testing.T, s *webtest.Server, p account.Principal) int64 {
+	t.Helper()
+	w, err := s.App.Wallet(context.Background(), p, "", "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.Balance.CashFen
 }
