@@ -321,6 +321,9 @@ func (a *App) FlagReverify(ctx context.Context, p account.Principal, accountID s
 		if err := checkSubjects(ctx, tx, []string{accountID}, nil, in.CaseID); err != nil {
 			return err
 		}
+		if err := refuseIfReverifyOpen(ctx, tx, accountID); err != nil {
+			return err
+		}
 		var err error
 		r, err = a.flagReverifyTx(ctx, tx, p, accountID, in)
 		return err
@@ -329,15 +332,10 @@ func (a *App) FlagReverify(ctx context.Context, p account.Principal, accountID s
 }
 
 // flagReverifyTx opens the re-verification flag in tx (FlagReverify; the
-// caller has checked the subject) and sends an approved profile back to
+// caller has checked the subject and that no flag is open,
+// refuseIfReverifyOpen) and sends an approved profile back to
 // reverify_required with the reason as its note.
 func (a *App) flagReverifyTx(ctx context.Context, tx *store.Tx, p account.Principal, accountID string, in ReverifyInput) (store.ReverifyRow, error) {
-	if _, open, err := store.ReverifyOpen(ctx, tx, accountID); err != nil || open {
-		if err == nil {
-			err = errReverifyExists()
-		}
-		return store.ReverifyRow{}, err
-	}
 	r := store.ReverifyRow{ID: id.NewAt(tx.Now), AccountID: accountID, Reason: in.Reason, CaseID: in.CaseID, FlaggedBy: p.AccountID, FlaggedAt: tx.Now}
 	if err := tx.ReverifyInsert(ctx, r); err != nil {
 		return r, err
@@ -356,8 +354,12 @@ func (a *App) flagReverifyTx(ctx context.Context, tx *store.Tx, p account.Princi
 		Data: map[string]any{"flag": r.ID, "reason": r.Reason, "case": r.CaseID, "kyc_state": prof.State}})
 }
 
-// errReverifyExists: a re-verification flag is open on the account already.
-func errReverifyExists() error {
+// refuseIfReverifyOpen answers compliance.reverify_exists (Conflict) when a
+// re-verification flag is open on the account already.
+func refuseIfReverifyOpen(ctx context.Context, q store.Querier, accountID string) error {
+	if _, open, err := store.ReverifyOpen(ctx, q, accountID); err != nil || !open {
+		return err
+	}
 	return &errs.Error{Kind: errs.Conflict, Code: "compliance.reverify_exists", Msg: "the account is flagged already"}
 }
 

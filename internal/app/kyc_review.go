@@ -186,10 +186,7 @@ func (a *App) KYCRequireReverification(ctx context.Context, p account.Principal,
 		if _, err := loadAccount(ctx, tx, accountID); err != nil {
 			return err
 		}
-		if _, open, err := store.ReverifyOpen(ctx, tx, accountID); err != nil || open {
-			if err == nil {
-				err = errReverifyExists()
-			}
+		if err := refuseIfReverifyOpen(ctx, tx, accountID); err != nil {
 			return err
 		}
 		prof, err := kycProfile(ctx, tx, accountID)

@@ -481,19 +481,14 @@ func (a *App) StaffServiceAct(ctx context.Context, p account.Principal, serviceI
 // which is how staff undo a detector's false positive without waiting
 // for compliance.emergency_confirm_hours.
 func (a *App) staffResume(ctx context.Context, tx *store.Tx, p account.Principal, svc store.ServiceRow, note string) error {
-	ms, err := measuresInForce(ctx, tx, svc.AccountID)
+	release, err := measuresCovering(ctx, tx, svc.AccountID, svc.ID)
 	if err != nil {
 		return err
 	}
-	var release []store.ComplianceMeasureRow
-	for _, m := range ms {
-		if !measureCovers(m, svc.ID) {
-			continue
-		}
+	for _, m := range release {
 		if !releasable(m) {
-			return refuseIfHeldByMeasure(ctx, tx, svc.AccountID, "service", func(o store.ComplianceMeasureRow) bool { return o.ID == m.ID })
+			return heldByMeasure("service", m)
 		}
-		release = append(release, m)
 	}
 	for _, m := range release {
 		if err := a.liftMeasure(ctx, tx, m, compliance.MeasureLapsed, p.AccountID, "released by staff before confirmation: "+note); err != nil {

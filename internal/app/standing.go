@@ -156,12 +156,24 @@ func refuseIfHeldByMeasure(ctx context.Context, q store.Querier, accountID, what
 	}
 	for _, m := range ms {
 		if held(m) {
-			return errs.E(errs.Op("app.refuseIfHeldByMeasure"), errs.Conflict, what+".held_by_measure",
-				"a compliance measure of a violation case holds this; it ends when an appeal overturns the measure",
-				map[string]any{"measure": m.ID, "case": m.CaseID, "kind": m.Kind})
+			return heldByMeasure(what, m)
 		}
 	}
 	return nil
+}
+
+// heldByMeasure is the what.held_by_measure conflict naming m and its case.
+func heldByMeasure(what string, m store.ComplianceMeasureRow) error {
+	return errs.E(errs.Op("app.refuseIfHeldByMeasure"), errs.Conflict, what+".held_by_measure",
+		"a compliance measure of a violation case holds this; it ends when an appeal overturns the measure",
+		map[string]any{"measure": m.ID, "case": m.CaseID, "kind": m.Kind})
+}
+
+// measuresCovering lists the compliance measures in force on the account
+// that keep the service suspended (measureCovers).
+func measuresCovering(ctx context.Context, q store.Querier, accountID, serviceID string) ([]store.ComplianceMeasureRow, error) {
+	ms, err := measuresInForce(ctx, q, accountID)
+	return slices.DeleteFunc(ms, func(m store.ComplianceMeasureRow) bool { return !measureCovers(m, serviceID) }), err
 }
 
 // measuresInForce lists the compliance measures in force on an account.
@@ -213,15 +225,13 @@ func (a *App) ServiceHolds(ctx context.Context, p account.Principal, serviceID s
 	if err != nil {
 		return nil, err
 	}
-	ms, err := measuresInForce(ctx, a.db, svc.AccountID)
+	ms, err := measuresCovering(ctx, a.db, svc.AccountID, serviceID)
 	if err != nil {
 		return nil, err
 	}
 	out := []MeasureHold{}
 	for _, m := range ms {
-		if measureCovers(m, serviceID) {
-			out = append(out, MeasureHold{MeasureID: m.ID, CaseID: m.CaseID, Kind: m.Kind, Releasable: releasable(m)})
-		}
+		out = append(out, MeasureHold{MeasureID: m.ID, CaseID: m.CaseID, Kind: m.Kind, Releasable: releasable(m)})
 	}
 	return out, nil
 }
