@@ -242,7 +242,15 @@ func (d wireguardDriver) Provision(ctx context.Context, req ProvisionRequest) (P
 				return err
 			}
 			if err := tx.PeerInsert(ctx, peer); err != nil {
-				return err // a clash with a concurrent allocation: InTx retries
+				if errors.Is(err, errs.ErrDuplicate) {
+					// A concurrent allocation committed first: this service's
+					// peer (the job and the inline attempt racing) or this
+					// address for another service. Run again on fresh reads:
+					// PeerGet answers the first, the allocation skips the
+					// second's address.
+					return store.Retry(errs.E(errs.Op(op), errs.Conflict, CodeDeliveryChanged, "a concurrent allocation took the peer or the address; retry", errs.ErrConflict))
+				}
+				return err
 			}
 			return a.Audit(ctx, tx, AuditEntry{Action: "wireguard.peer_created", SubjectType: "service", SubjectID: req.Token,
 				Data: map[string]any{"node": n.NodeID, "public_key": peer.PublicKey, "address_v4": peer.AddressV4, "address_v6": peer.AddressV6}})

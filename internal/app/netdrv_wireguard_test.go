@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -188,4 +189,50 @@ func TestWireGuardDriverDeliversPeers(t *testing.T) {
 	}
 	_, err = s.a.AgentConfigFor(ctx, tokA)
 	wantCode(t, err, app.CodeNodeUnauthorized)
+}
+
+// TestWireGuardConcurrentProvisionsAgree: the provisioning job and the
+// inline attempt after the payment may run the driver for one service at
+// the same time, and two services may pick the same free address: the
+// loser of either clash runs again on fresh reads (the committed peer,
+// the next address) instead of failing with a duplicate — on PostgreSQL,
+// where the two really overlap — and every service ends delivered with
+// its own address and one peer.
+func TestWireGuardConcurrentProvisionsAgree(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	ops := s.staff(t, nil, "ops", account.RoleOperations)
+	s.useDriver(t, "vpn-domestic", "wireguard")
+	_, p := s.buyer(t, 100000)
+	var ids []string
+	for range 3 { // no node yet: each waits for the job
+		ids = append(ids, s.serviceOf(t, p, s.buy(t, p, "vpn-domestic", "v10", "month").ID).ID)
+	}
+	s.vpnNode(t, ops, "nc-vpn-a", "cn-jx-nanchang", "10.66.0.0/28")
+
+	errc := make(chan error, 2*len(ids))
+	for _, sid := range ids {
+		for range 2 {
+			go func() { errc <- s.a.ProvisionService(ctx, sid) }()
+		}
+	}
+	for range 2 * len(ids) {
+		// ErrConflict: the other call recorded the delivery first (the
+		// inline attempt retries on it, the job ends).
+		if err := <-errc; err != nil && !errors.Is(err, errs.ErrConflict) {
+			t.Errorf("ProvisionService: %v", err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, sid := range ids {
+		d, err := s.a.ServiceDelivery(ctx, p, sid)
+		if err != nil || d.Status != "delivered" || len(d.Addresses) != 1 || seen[d.Addresses[0]] {
+			t.Fatalf("delivery of %s: %+v, %v", sid, d, err)
+		}
+		seen[d.Addresses[0]] = true
+		if n := countRows(t, s.a, `SELECT COUNT(*) FROM wg_peer WHERE service_id = $1`, sid); n != 1 {
+			t.Errorf("%s has %d peers", sid, n)
+		}
+	}
 }
