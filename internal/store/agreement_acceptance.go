@@ -40,7 +40,7 @@ func scanAcceptance(s scanner) (AcceptanceRow, error) {
 
 // AcceptanceInsert writes an acceptance record.
 func (tx *Tx) AcceptanceInsert(ctx context.Context, r AcceptanceRow) error {
-	_, err := tx.Exec(ctx, `INSERT INTO agreement_acceptance (`+acceptanceCols+`) VALUES
+	err := tx.Write(ctx, `INSERT INTO agreement_acceptance (`+acceptanceCols+`) VALUES
  ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, r.AccountID, r.VersionID, r.SHA256, joinIDs(r.Acknowledged), joinIDs(r.Explained), r.Occasion, r.OrderID, Ms(r.At),
 		r.IPEnc, r.IPMasked, r.UserAgent, r.Channel, r.ResellerID)

@@ -49,7 +49,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		for _, e := range evs[:n] {
 			args = append(args, e.ID, Ms(e.At), e.Actor, e.Action, e.SubjectType, e.SubjectID, e.ClientIP, e.RequestID, e.Data)
 		}
-		if _, err := tx.Exec(ctx, auditInsertSQL(n), args...); err != nil {
+		if err := tx.Write(ctx, auditInsertSQL(n), args...); err != nil {
 			return err
 		}
 		evs = evs[n:]

@@ -57,10 +57,20 @@ func addrJSON(a []string) string {
 // ProvisionInsert stores a new provisioning record (or does nothing when the
 // service has one).
 func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
-	n, err := tx.Exec(ctx, `INSERT INTO service_delivery (`+provisionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
- $14, $15, $16, $17) ON CONFLICT (service_id) DO NOTHING`, r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
+	const q = `INSERT INTO service_delivery (` + provisionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+ $14, $15, $16, $17) ON CONFLICT (service_id) DO NOTHING`
+	args := []any{r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
 		NullMs(r.DeliverBy), NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
-		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt))
+		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt)}
+	var n int64
+	var err error
+	if _, had := tx.fresh.provisions[r.ServiceID]; tx.fresh.services[r.ServiceID] && !had {
+		// The first record of a service inserted here: nothing can
+		// conflict, and the insert may be queued (pipeline.go).
+		n, err = 1, tx.Write(ctx, q, args...)
+	} else {
+		n, err = tx.Exec(ctx, q, args...)
+	}
 	if err == nil && n == 1 {
 		if tx.fresh.provisions == nil {
 			tx.fresh.provisions = map[string]ProvisionRow{}
@@ -73,7 +83,7 @@ func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
 // ProvisionUpdate writes every mutable column of r if the stored row is
 // still in state fromState (ok=false otherwise: someone else recorded it).
 func (tx *Tx) ProvisionUpdate(ctx context.Context, r ProvisionRow, fromState string) (bool, error) {
-	return tx.provisionUpdate(ctx, r, ` AND state = $13`, fromState)
+	return tx.provisionUpdate(ctx, r, func(m ProvisionRow) bool { return m.State == fromState }, ` AND state = $13`, fromState)
 }
 
 // ProvisionSwap writes every mutable column of r if the stored row is
@@ -85,7 +95,8 @@ func (tx *Tx) ProvisionUpdate(ctx context.Context, r ProvisionRow, fromState str
 // committed, so a state-only condition writes over a change made between
 // the read and the write (a delivery requeued while its driver ran).
 func (tx *Tx) ProvisionSwap(ctx context.Context, r ProvisionRow, was ProvisionRow) (bool, error) {
-	return tx.provisionUpdate(ctx, r, ` AND state = $13 AND updated_at_ms = $14`, was.State, Ms(was.UpdatedAt))
+	return tx.provisionUpdate(ctx, r, func(m ProvisionRow) bool { return m.State == was.State && Ms(m.UpdatedAt) == Ms(was.UpdatedAt) },
+		` AND state = $13 AND updated_at_ms = $14`, was.State, Ms(was.UpdatedAt))
 }
 
 // LaterMs is the updated_at a write of a row last updated at prev stores
@@ -101,11 +112,22 @@ func LaterMs(prev, now time.Time) time.Time {
 	return next
 }
 
-func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, cond string, condArgs ...any) (bool, error) {
+// provisionUpdate writes r where cond holds; matches tells whether cond
+// holds of the row as remembered, when tx inserted it (fresh.go): then
+// nobody else can have changed it, and the update may be queued
+// (pipeline.go).
+func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, matches func(ProvisionRow) bool, cond string, condArgs ...any) (bool, error) {
 	args := append([]any{r.ServiceID, r.State, NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
 		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox)}, condArgs...)
-	n, err := tx.Exec(ctx, `UPDATE service_delivery SET state = $2, delivered_at_ms = $3, addresses = $4, credentials = $5, notes = $6,
- attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1`+cond, args...)
+	q := `UPDATE service_delivery SET state = $2, delivered_at_ms = $3, addresses = $4, credentials = $5, notes = $6,
+ attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1` + cond
+	var n int64
+	var err error
+	if m, ok := tx.fresh.provisions[r.ServiceID]; ok && matches(m) {
+		n, err = 1, tx.Write(ctx, q, args...)
+	} else {
+		n, err = tx.Exec(ctx, q, args...)
+	}
 	if m, ok := tx.fresh.provisions[r.ServiceID]; ok {
 		if err != nil || n != 1 {
 			// Not as remembered after all: read it, and its order's
@@ -213,7 +235,7 @@ func Provisions(ctx context.Context, q Querier, f ProvisionFilter) ([]ProvisionR
 
 // ProvisioningAttemptInsert logs one driver call and its outcome.
 func (tx *Tx) ProvisioningAttemptInsert(ctx context.Context, id, serviceID, driver, outcome, detail string, at time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO provisioning_attempt (id, service_id, driver, outcome, detail, at_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
+	err := tx.Write(ctx, `INSERT INTO provisioning_attempt (id, service_id, driver, outcome, detail, at_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
 		id, serviceID, driver, outcome, detail, Ms(at))
 	return err
 }
@@ -261,13 +283,13 @@ type AssignmentRow struct {
 // AssignmentOpen records that a service holds address from at, first
 // closing (until at) any open holding of the address by another service.
 func (tx *Tx) AssignmentOpen(ctx context.Context, r AssignmentRow) error {
-	if _, err := tx.Exec(ctx, `UPDATE address_assignment SET until_ms = $2 WHERE address = $1 AND until_ms IS NULL AND service_id <> $3`,
+	if err := tx.Write(ctx, `UPDATE address_assignment SET until_ms = $2 WHERE address = $1 AND until_ms IS NULL AND service_id <> $3`,
 		r.Address, Ms(r.From), r.ServiceID); err != nil {
 		return err
 	}
 	// Opened unless the service already holds it (one statement: the
 	// check is the insert's condition).
-	_, err := tx.Exec(ctx, `INSERT INTO address_assignment (id, address, service_id, account_id, from_ms)
+	err := tx.Write(ctx, `INSERT INTO address_assignment (id, address, service_id, account_id, from_ms)
  SELECT $1, $2, $3, $4, CAST($5 AS BIGINT) WHERE NOT EXISTS
  (SELECT 1 FROM address_assignment WHERE address = $2 AND service_id = $3 AND until_ms IS NULL)`,
 		r.ID, r.Address, r.ServiceID, r.AccountID, Ms(r.From))

@@ -28,6 +28,8 @@ type freshMemo struct {
 	// provisions are the provisioning records tx inserted, as ProvisionGet
 	// would read them now.
 	provisions map[string]ProvisionRow
+	// services are the services tx inserted.
+	services map[string]bool
 }
 
 // rememberFreshOrder records that tx inserted order id.
@@ -36,6 +38,12 @@ func (tx *Tx) rememberFreshOrder(id string) {
 		tx.fresh.orders = map[string][]PaymentRow{}
 	}
 	tx.fresh.orders[id] = nil
+}
+
+// freshOrder reports whether tx inserted order id.
+func (tx *Tx) freshOrder(id string) bool {
+	_, ok := tx.fresh.orders[id]
+	return ok
 }
 
 // freshPayments answers Payments for an order tx inserted.

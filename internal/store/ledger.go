@@ -52,7 +52,7 @@ func (tx *Tx) LedgerInsert(ctx context.Context, t LedgerTxnRow) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO ledger_txn (id, reason, memo, links, customer_id, created_by, created_at_ms)
+	if err := tx.Write(ctx, `INSERT INTO ledger_txn (id, reason, memo, links, customer_id, created_by, created_at_ms)
  VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, t.Reason, t.Memo, string(links), t.CustomerID, t.CreatedBy, Ms(t.CreatedAt)); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (tx *Tx) LedgerInsert(ctx context.Context, t LedgerTxnRow) error {
 			}
 			args = append(args, t.ID, i, p.Account, p.AmountFen, rolled)
 		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+		if err := tx.Write(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}
@@ -83,7 +83,7 @@ func (tx *Tx) LedgerInsert(ctx context.Context, t LedgerTxnRow) error {
 		if !p.Live || p.AmountFen <= 0 {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO ledger_balance (account, balance_fen, live, updated_at_ms) VALUES ($1, $2, 1, $3)
+		if err := tx.Write(ctx, `INSERT INTO ledger_balance (account, balance_fen, live, updated_at_ms) VALUES ($1, $2, 1, $3)
  ON CONFLICT (account) DO UPDATE SET balance_fen = ledger_balance.balance_fen + excluded.balance_fen, updated_at_ms = excluded.updated_at_ms`,
 			p.Account, p.AmountFen, Ms(t.CreatedAt)); err != nil {
 			return err

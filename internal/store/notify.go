@@ -51,7 +51,7 @@ type Delivery struct {
 
 // NotificationInsert writes a notification in the business transaction.
 func (tx *Tx) NotificationInsert(ctx context.Context, n Notification) error {
-	_, err := tx.Exec(ctx, `INSERT INTO notification (id, event, category, lang, account_id, subject_type, subject_id, vars, created_at_ms)
+	err := tx.Write(ctx, `INSERT INTO notification (id, event, category, lang, account_id, subject_type, subject_id, vars, created_at_ms)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		n.ID, n.Event, n.Category, n.Lang, n.AccountID, n.SubjectType, n.SubjectID, n.Vars, Ms(n.CreatedAt))
 	return err
@@ -70,7 +70,7 @@ func (tx *Tx) DeliveryInsert(ctx context.Context, ds ...Delivery) error {
 			d.Provider, d.ProviderMessageID, d.MessageKey, d.Reason, Ms(d.NextAttemptAt), Ms(d.CreatedAt),
 			NullMs(d.SentAt), NullMs(d.DeliveredAt), NullMs(d.FirstDeliveredAt), NullMs(d.FailedAt))
 	}
-	_, err := tx.Exec(ctx, deliveryInsertSQL(len(ds)), args...)
+	err := tx.Write(ctx, deliveryInsertSQL(len(ds)), args...)
 	return err
 }
 
@@ -312,7 +312,7 @@ type InboxItem struct {
 
 // InboxInsert adds an item to an account's inbox.
 func (tx *Tx) InboxInsert(ctx context.Context, it InboxItem) error {
-	_, err := tx.Exec(ctx, `INSERT INTO notify_inbox (notification_id, account_id, event, title, body, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
+	err := tx.Write(ctx, `INSERT INTO notify_inbox (notification_id, account_id, event, title, body, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
 		it.NotificationID, it.AccountID, it.Event, it.Title, it.Body, Ms(it.CreatedAt))
 	return err
 }
@@ -412,7 +412,7 @@ type SandboxSMS struct {
 // SandboxSMSInsert stores a received message. It is the sandbox provider's
 // own short transaction, not a business one.
 func (tx *Tx) SandboxSMSInsert(ctx context.Context, m SandboxSMS) error {
-	_, err := tx.Exec(ctx, `INSERT INTO notify_sandbox_sms (id, provider, phone, phone_index, phone_masked, sign_name, template_code, params, text,
+	err := tx.Write(ctx, `INSERT INTO notify_sandbox_sms (id, provider, phone, phone_index, phone_masked, sign_name, template_code, params, text,
  idempotency_key, provider_message_id, received_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		m.ID, m.Provider, m.Phone, m.PhoneIndex, m.PhoneMasked, m.SignName, m.TemplateCode, m.Params, m.Text, m.IdempotencyKey, m.ProviderMessageID, Ms(m.ReceivedAt))
 	return err

@@ -70,7 +70,7 @@ func scanOrder(s scanner) (OrderRow, error) {
 // remembers it as OrderGet would read it back, and its payments as it
 // writes them (fresh.go).
 func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+	if err := tx.Write(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
  $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
 		r.AgreementSHA256, r.AcceptanceID, joinIDs(r.Acknowledged), r.SubtotalFen, r.DiscountFen, r.TotalFen, r.CouponCode, r.PaidFen,
 		Ms(r.CreatedAt), Ms(r.UpdatedAt), Ms(r.ExpiresAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt),
@@ -78,7 +78,7 @@ func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 		return err
 	}
 	for _, l := range r.Lines {
-		if _, err := tx.Exec(ctx, `INSERT INTO order_line (`+orderLineCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+		if err := tx.Write(ctx, `INSERT INTO order_line (`+orderLineCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
  $12, $13, $14, $15)`, r.ID, l.Idx, l.ProductID, l.PlanID, l.ProductName, l.PlanName, l.Kind, l.Cycle, l.Quantity, l.UnitPriceFen,
 			l.TotalFen, l.RefundClass, l.RefundClause, l.DeliverySLA.Milliseconds(), l.AttachTo); err != nil {
 			return err
@@ -122,9 +122,18 @@ func purposeOr(p string) string {
 // and the lifecycle instants) if the stored order is still in state
 // fromState: ok=false means another transaction moved it first.
 func (tx *Tx) OrderUpdate(ctx context.Context, r OrderRow, fromState string) (bool, error) {
-	n, err := tx.Exec(ctx, `UPDATE orders SET state = $2, paid_fen = $3, updated_at_ms = $4, paid_at_ms = $5, deliver_by_ms = $6,
- delivered_at_ms = $7, closed_at_ms = $8 WHERE id = $1 AND state = $9`,
-		r.ID, r.State, r.PaidFen, Ms(r.UpdatedAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt), NullMs(r.ClosedAt), fromState)
+	const q = `UPDATE orders SET state = $2, paid_fen = $3, updated_at_ms = $4, paid_at_ms = $5, deliver_by_ms = $6,
+ delivered_at_ms = $7, closed_at_ms = $8 WHERE id = $1 AND state = $9`
+	args := []any{r.ID, r.State, r.PaidFen, Ms(r.UpdatedAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt), NullMs(r.ClosedAt), fromState}
+	var n int64
+	var err error
+	if m, known := tx.orders[r.ID]; known && tx.freshOrder(r.ID) && m.State == fromState {
+		// Inserted here and in fromState as remembered: nobody else can
+		// have moved it, so the update matches, and may be queued.
+		n, err = 1, tx.Write(ctx, q, args...)
+	} else {
+		n, err = tx.Exec(ctx, q, args...)
+	}
 	if m, ok := tx.orders[r.ID]; ok {
 		if err != nil || n != 1 {
 			delete(tx.orders, r.ID) // moved by someone else, or the statement failed: read it again
@@ -329,7 +338,7 @@ const paymentCols = `id, order_id, account_id, method, state, amount_fen, from_r
 
 // PaymentInsert stores a payment.
 func (tx *Tx) PaymentInsert(ctx context.Context, p PaymentRow) error {
-	_, err := tx.Exec(ctx, `INSERT INTO payment (`+paymentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	err := tx.Write(ctx, `INSERT INTO payment (`+paymentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		p.ID, p.OrderID, p.AccountID, p.Method, p.State, p.AmountFen, p.FromRefundCreditFen, p.FromCashFen, p.LedgerTxnID,
 		Ms(p.CreatedAt), NullMs(p.SettledAt))
 	if err == nil {

@@ -12,15 +12,20 @@ import (
 // Tx.SQL by a library (River's job insert is one statement) — and reads on
 // the reader pool. Answers from a transaction's memos are not statements
 // and are not counted; neither are BEGIN and COMMIT (Txs counts the
-// transactions, one per attempt).
+// transactions, one per attempt). Trips counts the times a transaction
+// went to the database: a statement on its own, or the writes Write
+// queued together with the statement that sends them (pipeline.go) — on
+// PostgreSQL the round trips inside transactions, BEGIN and COMMIT
+// aside; on SQLite, which queues nothing, the same as InTx.
 //
 // Tests hold the hot paths to a statement budget with it (issue 19): the
 // figure is a property of the code, unlike a duration, the same on every
 // machine and run.
 type StatementCount struct {
-	InTx atomic.Int64
-	Pool atomic.Int64
-	Txs  atomic.Int64
+	InTx  atomic.Int64
+	Pool  atomic.Int64
+	Txs   atomic.Int64
+	Trips atomic.Int64
 }
 
 type countKey struct{}
@@ -43,6 +48,13 @@ func counter(ctx context.Context) *StatementCount {
 func (tx *Tx) countTx() {
 	if tx.count != nil {
 		tx.count.InTx.Add(1)
+	}
+}
+
+// countTrip counts one trip of tx to the database.
+func (tx *Tx) countTrip() {
+	if tx.count != nil {
+		tx.count.Trips.Add(1)
 	}
 }
 

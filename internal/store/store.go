@@ -54,6 +54,12 @@ type Dialect struct {
 	Capabilities Capabilities
 	// River builds River's driver for this engine on the writer pool.
 	River func(*sql.DB) riverdriver.Driver[*sql.Tx]
+	// Pipeline, when set, sends stmts on driverConn (the driver's own
+	// connection, from sql.Conn.Raw, inside the transaction begun on it)
+	// in one round trip and returns the rows each affected; the first
+	// failure stops the rest and is returned (pipeline.go). Nil for an
+	// engine without round trips (SQLite): Tx.Write then runs at once.
+	Pipeline func(ctx context.Context, driverConn any, stmts []Stmt) ([]int64, error)
 }
 
 // Capabilities are the engine differences that assertions may depend on.
@@ -178,11 +184,26 @@ func (r *retryErr) Error() string { return r.err.Error() }
 func (r *retryErr) Unwrap() error { return r.err }
 
 func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	var conn *sql.Conn
+	if db.dialect.Pipeline != nil {
+		// The transaction keeps its connection in hand, so that Write can
+		// pipeline on it (pipeline.go).
+		if conn, err = db.write.Conn(ctx); err != nil {
+			return db.wrapErr(err)
+		}
+		defer conn.Close()
+	}
+	var sqlTx *sql.Tx
+	if conn != nil {
+		sqlTx, err = conn.BeginTx(ctx, nil)
+	} else {
+		sqlTx, err = db.write.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return db.wrapErr(err)
 	}
 	tx := newTx(ctx, db, sqlTx)
+	tx.conn = conn
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
@@ -193,6 +214,13 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 		}
 	}()
 	if err = fn(ctx, tx); err != nil {
+		if tx.failed != nil {
+			// A queued write failed first, and fn's error is what it ran
+			// into next (say, a library's statement on the aborted
+			// transaction): the write's error is the cause, and decides
+			// whether InTx runs fn again.
+			return tx.failed
+		}
 		return err
 	}
 	if err = tx.finish(ctx); err != nil {
@@ -245,6 +273,14 @@ type Tx struct {
 	// count counts tx's statements when its caller's context asked for it
 	// (stmtcount.go); nil otherwise.
 	count *StatementCount
+	// conn is the connection tx runs on when the engine pipelines writes,
+	// pending the writes Write queued and not yet sent, failed the error
+	// of a pipelined write that failed: tx can no longer commit
+	// (pipeline.go). nested numbers Nested's savepoints.
+	conn    *sql.Conn
+	pending []Stmt
+	failed  error
+	nested  int
 }
 
 // Forget drops what tx remembers of rows it read or inserted (orders and
@@ -272,7 +308,10 @@ func (tx *Tx) finish(ctx context.Context) error {
 			return err
 		}
 	}
-	return tx.flushAudit(ctx) // events the last functions recorded
+	if err := tx.flushAudit(ctx); err != nil { // events the last functions recorded
+		return err
+	}
+	return tx.flush(ctx) // the writes still queued (pipeline.go)
 }
 
 // Last registers f to run once fn has returned nil and the buffered audit
@@ -296,6 +335,11 @@ func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
 // group, and this member's part of it is a savepoint.
 func (tx *Tx) SQL() *sql.Tx {
 	tx.countTx() // a library's statement (stmtcount.go)
+	tx.countTrip()
+	// The queued writes go first. Should they fail, tx cannot commit
+	// (tx.failed), and the library's statement fails on the aborted
+	// transaction.
+	_ = tx.flush(context.Background())
 	return tx.tx
 }
 
@@ -306,6 +350,11 @@ func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 // Exec runs a statement and returns the number of rows it affected.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tx.countTx()
+	if len(tx.pending) > 0 || tx.failed != nil {
+		// One round trip for the queued writes and this one (pipeline.go).
+		return tx.flushWith(ctx, &Stmt{SQL: query, Args: args})
+	}
+	tx.countTrip()
 	res, err := tx.tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, tx.db.wrapErr(err)
@@ -320,6 +369,10 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 // Query runs a query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
 	tx.countTx()
+	if err := tx.flush(ctx); err != nil {
+		return nil, err
+	}
+	tx.countTrip()
 	rows, err := tx.tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, tx.db.wrapErr(err)
@@ -331,6 +384,10 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 // errs.ErrNotFound (wrapped) when there is none.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 	tx.countTx()
+	if err := tx.flush(ctx); err != nil {
+		return &Row{err: err, db: tx.db}
+	}
+	tx.countTrip()
 	return &Row{row: tx.tx.QueryRowContext(ctx, query, args...), db: tx.db}
 }
 
@@ -353,12 +410,16 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
 // Row is a single-row result with translated errors.
 type Row struct {
 	row *sql.Row
+	err error // the queued writes before the query failed (pipeline.go)
 	db  *DB
 }
 
 // Scan copies the row's columns; it returns an error wrapping
 // errs.ErrNotFound when there was no row. sql.ErrNoRows never leaks.
 func (r *Row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
 	err := r.row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.ErrNotFound

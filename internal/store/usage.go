@@ -113,7 +113,7 @@ func ServiceMeterGet(ctx context.Context, q Querier, serviceID string) (ServiceM
 
 // ServiceMeterSet writes a service's node and quota alert state.
 func (tx *Tx) ServiceMeterSet(ctx context.Context, serviceID string, m ServiceMeter) error {
-	_, err := tx.Exec(ctx, `UPDATE service SET node_id = $2, quota_level = $3, quota_cycle_start_ms = $4 WHERE id = $1`,
+	err := tx.Write(ctx, `UPDATE service SET node_id = $2, quota_level = $3, quota_cycle_start_ms = $4 WHERE id = $1`,
 		serviceID, m.NodeID, m.QuotaLevel, Ms(m.QuotaCycleStart))
 	return err
 }

@@ -93,6 +93,7 @@ func Dialect() store.Dialect {
 		Lock:         lock,
 		River:        func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riverdatabasesql.New(db) },
 		Capabilities: store.Capabilities{ConcurrentWriters: true},
+		Pipeline:     pipeline,
 	}
 }
 

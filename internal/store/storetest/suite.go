@@ -38,6 +38,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Commerce", func(t *testing.T) { t.Parallel(); runCommerce(t, h) })
 	t.Run("Delivery", func(t *testing.T) { t.Parallel(); runDelivery(t, h) })
 	t.Run("Memo", func(t *testing.T) { t.Parallel(); runMemo(t, h) })
+	t.Run("Pipeline", func(t *testing.T) { t.Parallel(); runPipeline(t, h) })
 	t.Run("StatementCountCountsWhatReachesTheDatabase", func(t *testing.T) { t.Parallel(); testStatementCount(t, h.New(t)) })
 }
 

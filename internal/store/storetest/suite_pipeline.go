@@ -1,0 +1,173 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"yuanxu/internal/errs"
+	"yuanxu/internal/store"
+)
+
+// runPipeline: the writes Tx.Write may queue (ADR 0018) behave as if each
+// ran when it was written — in order, seen by the statements after them,
+// their failure failing the transaction or the Nested step they belong to
+// — on every engine, whether it queues them (PostgreSQL) or not (SQLite).
+func runPipeline(t *testing.T, h Harness) {
+	t.Run("QueuedWritesAreSeenInOrder", func(t *testing.T) { t.Parallel(); testPipelineOrder(t, h.New(t)) })
+	t.Run("FailedQueuedWriteFailsTheTransaction", func(t *testing.T) { t.Parallel(); testPipelineFailure(t, h.New(t)) })
+	t.Run("FailedQueuedWriteFailsOnlyItsNestedStep", func(t *testing.T) { t.Parallel(); testPipelineNested(t, h.New(t)) })
+	t.Run("QueuedWritesShareOneTrip", func(t *testing.T) { t.Parallel(); testPipelineTrips(t, h.New(t)) })
+}
+
+// writeEvent writes e with Tx.Write (AuditInsert buffers to the end of
+// fn; this is the raw queued write).
+func writeEvent(ctx context.Context, tx *store.Tx, at time.Time, action string) error {
+	e := Event(at, action)
+	return writeGiven(ctx, tx, e.ID, e.At, action)
+}
+
+func writeGiven(ctx context.Context, tx *store.Tx, id string, at time.Time, action string) error {
+	return tx.Write(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data)
+ VALUES ($1, $2, 'system', $3, 'test', '1', '', '', '{}')`, id, store.Ms(at), action)
+}
+
+func countIn(ctx context.Context, t *testing.T, tx *store.Tx, action string) int {
+	t.Helper()
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_event WHERE action = $1`, action).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func testPipelineOrder(t *testing.T, db *store.DB) {
+	now := time.Now()
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		for range 3 {
+			if err := writeEvent(ctx, tx, now, "queued"); err != nil {
+				return err
+			}
+		}
+		if n := countIn(ctx, t, tx, "queued"); n != 3 {
+			t.Errorf("a read after three writes saw %d", n)
+		}
+		// A write, then a conditional write of the same rows: the second
+		// sees the first (its rows-affected count includes them).
+		if err := writeEvent(ctx, tx, now, "renamed"); err != nil {
+			return err
+		}
+		n, err := tx.Exec(ctx, `UPDATE audit_event SET actor = 'staff' WHERE action IN ('queued', 'renamed')`)
+		if err != nil {
+			return err
+		}
+		if n != 4 {
+			t.Errorf("the update after the writes affected %d rows, want 4", n)
+		}
+		return writeEvent(ctx, tx, now, "last") // queued until the commit
+	})
+	if got := countEvents(t, db, "queued") + countEvents(t, db, "renamed") + countEvents(t, db, "last"); got != 5 {
+		t.Errorf("committed %d events, want 5", got)
+	}
+}
+
+func testPipelineFailure(t *testing.T, db *store.DB) {
+	now := time.Now()
+	dup := Event(now, "taken")
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.AuditInsert(ctx, dup) })
+
+	// The duplicate fails the statement that sends it, and the commit,
+	// even when fn ignores that statement's error; when fn returns what a
+	// library's statement ran into next (the aborted transaction), InTx
+	// returns the duplicate, the cause.
+	for _, next := range []string{"returned", "ignored", "library"} {
+		err := db.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+			if err := writeEvent(ctx, tx, now, "before"); err != nil {
+				return err
+			}
+			if err := writeGiven(ctx, tx, dup.ID, now, "duplicate"); err != nil && !errors.Is(err, errs.ErrDuplicate) {
+				return err // SQLite: the write ran at once and failed
+			}
+			switch next {
+			case "library":
+				_, err := tx.SQL().ExecContext(ctx, `UPDATE audit_event SET actor = actor WHERE 1 = 0`)
+				return err
+			case "ignored":
+				var n int
+				_ = tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_event`).Scan(&n)
+				return nil
+			default:
+				var n int
+				return tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_event`).Scan(&n)
+			}
+		})
+		if !errors.Is(err, errs.ErrDuplicate) {
+			t.Errorf("%s: InTx = %v, want ErrDuplicate", next, err)
+		}
+	}
+	if got := countEvents(t, db, "before") + countEvents(t, db, "duplicate"); got != 0 {
+		t.Errorf("a failed transaction committed %d events", got)
+	}
+}
+
+func testPipelineNested(t *testing.T, db *store.DB) {
+	now := time.Now()
+	dup := Event(now, "taken")
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.AuditInsert(ctx, dup) })
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := writeEvent(ctx, tx, now, "outer"); err != nil { // the transaction's, sent with the SAVEPOINT
+			return err
+		}
+		err := tx.Nested(ctx, func() error {
+			if err := writeEvent(ctx, tx, now, "inner"); err != nil {
+				return err
+			}
+			// Queued: the step returns nil, and the failure surfaces when
+			// its writes reach the server with the RELEASE.
+			if err := writeGiven(ctx, tx, dup.ID, now, "inner"); err != nil && !errors.Is(err, errs.ErrDuplicate) {
+				return err
+			}
+			return nil
+		})
+		if !errors.Is(err, errs.ErrDuplicate) {
+			t.Errorf("Nested = %v, want ErrDuplicate", err)
+		}
+		if n := countIn(ctx, t, tx, "inner"); n != 0 {
+			t.Errorf("the failed step left %d of its writes", n)
+		}
+		if err := tx.Nested(ctx, func() error { return writeEvent(ctx, tx, now, "second") }); err != nil {
+			t.Errorf("a later step: %v", err)
+		}
+		return writeEvent(ctx, tx, now, "after")
+	})
+	for action, want := range map[string]int{"outer": 1, "inner": 0, "second": 1, "after": 1} {
+		if got := countEvents(t, db, action); got != want {
+			t.Errorf("%s: %d committed, want %d", action, got, want)
+		}
+	}
+}
+
+func testPipelineTrips(t *testing.T, db *store.DB) {
+	now := time.Now()
+	ctx, c := store.CountStatements(context.Background())
+	err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		for range 3 {
+			if err := writeEvent(ctx, tx, now, "trip"); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `UPDATE audit_event SET actor = actor WHERE action = 'trip'`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(4) // SQLite: one call into the engine per statement
+	if db.Engine() == store.Postgres {
+		want = 1 // the three writes go with the update
+	}
+	if in, trips := c.InTx.Load(), c.Trips.Load(); in != 4 || trips != want {
+		t.Errorf("%d statements in %d trips, want 4 in %d", in, trips, want)
+	}
+}
