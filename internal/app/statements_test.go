@@ -67,7 +67,7 @@ func TestStatementBudgets(t *testing.T) {
 		run  func(ctx context.Context)
 		want budget
 	}{
-		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 30, pool: 8, txs: 1, pgTrips: 11}},
+		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 30, pool: 8, txs: 1, pgTrips: 8}},
 		{"RefundEligibility", func(ctx context.Context) {
 			// A GET: the web layer gives it a request memo.
 			if _, err := s.a.RefundPreview(app.WithRequestMemo(ctx), p, warm.ID); err != nil {

@@ -34,7 +34,8 @@ func (tx *Tx) Nested(ctx context.Context, fn func() error) error {
 			return nil
 		}
 	}
-	tx.pending, tx.failed = nil, nil // fn's: never sent, or undone with the savepoint
+	tx.dropQueue() // fn's: never sent, or undone with the savepoint
+	tx.failed = nil
 	tx.countTx()
 	tx.countTx()
 	tx.countTrip()

@@ -70,11 +70,10 @@ func scanOrder(s scanner) (OrderRow, error) {
 // remembers it as OrderGet would read it back, and its payments as it
 // writes them (fresh.go).
 func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
-	if err := tx.Write(ctx, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
- $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
-		r.AgreementSHA256, r.AcceptanceID, joinIDs(r.Acknowledged), r.SubtotalFen, r.DiscountFen, r.TotalFen, r.CouponCode, r.PaidFen,
-		Ms(r.CreatedAt), Ms(r.UpdatedAt), Ms(r.ExpiresAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt),
-		NullMs(r.ClosedAt), purposeOr(r.Purpose), r.ServiceID, r.TargetPlanID, r.SwappedFrom, r.ResellerMode, r.ResellerAuthID); err != nil {
+	// Queued under the order's key: an update of the order before the
+	// insert is sent amends it instead (OrderUpdate).
+	if err := tx.writeKeyed(ctx, "orders:"+r.ID, `INSERT INTO orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+ $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, orderInsertArgs(r)...); err != nil {
 		return err
 	}
 	for _, l := range r.Lines {
@@ -90,6 +89,14 @@ func (tx *Tx) OrderInsert(ctx context.Context, r OrderRow) error {
 	tx.orders[r.ID] = orderAsStored(r)
 	tx.rememberFreshOrder(r.ID)
 	return nil
+}
+
+// orderInsertArgs are OrderInsert's arguments for r.
+func orderInsertArgs(r OrderRow) []any {
+	return []any{r.ID, r.AccountID, r.PlacedBy, r.ResellerID, r.Channel, r.State, r.AgreementVersionID,
+		r.AgreementSHA256, r.AcceptanceID, joinIDs(r.Acknowledged), r.SubtotalFen, r.DiscountFen, r.TotalFen, r.CouponCode, r.PaidFen,
+		Ms(r.CreatedAt), Ms(r.UpdatedAt), Ms(r.ExpiresAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt),
+		NullMs(r.ClosedAt), purposeOr(r.Purpose), r.ServiceID, r.TargetPlanID, r.SwappedFrom, r.ResellerMode, r.ResellerAuthID}
 }
 
 // orderAsStored is the row OrderGet reads back after OrderInsert wrote r:
@@ -127,22 +134,29 @@ func (tx *Tx) OrderUpdate(ctx context.Context, r OrderRow, fromState string) (bo
 	args := []any{r.ID, r.State, r.PaidFen, Ms(r.UpdatedAt), NullMs(r.PaidAt), NullMs(r.DeliverBy), NullMs(r.DeliveredAt), NullMs(r.ClosedAt), fromState}
 	var n int64
 	var err error
-	if m, known := tx.orders[r.ID]; known && tx.freshOrder(r.ID) && m.State == fromState {
+	m, known := tx.orders[r.ID]
+	// The memo as a read would return it after the update (milliseconds, UTC).
+	next := m
+	next.State, next.PaidFen, next.UpdatedAt = r.State, r.PaidFen, FromMs(Ms(r.UpdatedAt))
+	next.PaidAt, next.DeliverBy = FromNullMs(NullMs(r.PaidAt)), FromNullMs(NullMs(r.DeliverBy))
+	next.DeliveredAt, next.ClosedAt = FromNullMs(NullMs(r.DeliveredAt)), FromNullMs(NullMs(r.ClosedAt))
+	switch {
+	case known && tx.freshOrder(r.ID) && m.State == fromState && tx.amend("orders:"+r.ID, orderInsertArgs(next)):
+		// Inserted here, its insert not sent yet: the insert writes the
+		// row as updated (one statement where there were two).
+		n = 1
+	case known && tx.freshOrder(r.ID) && m.State == fromState:
 		// Inserted here and in fromState as remembered: nobody else can
 		// have moved it, so the update matches, and may be queued.
 		n, err = 1, tx.Write(ctx, q, args...)
-	} else {
+	default:
 		n, err = tx.Exec(ctx, q, args...)
 	}
-	if m, ok := tx.orders[r.ID]; ok {
+	if known {
 		if err != nil || n != 1 {
 			delete(tx.orders, r.ID) // moved by someone else, or the statement failed: read it again
 		} else {
-			// The memo as a read would now return it (milliseconds, UTC).
-			m.State, m.PaidFen, m.UpdatedAt = r.State, r.PaidFen, FromMs(Ms(r.UpdatedAt))
-			m.PaidAt, m.DeliverBy = FromNullMs(NullMs(r.PaidAt)), FromNullMs(NullMs(r.DeliverBy))
-			m.DeliveredAt, m.ClosedAt = FromNullMs(NullMs(r.DeliveredAt)), FromNullMs(NullMs(r.ClosedAt))
-			tx.orders[r.ID] = m
+			tx.orders[r.ID] = next
 		}
 	}
 	return n == 1, err

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Pipelined writes (ADR 0018). On PostgreSQL every statement is a round
 // trip between two processes, and on a small machine the round trip — a
@@ -14,6 +17,13 @@ import "context"
 // in order, so nothing can observe them missing. SQLite has no round
 // trips: there Write is Exec.
 
+// A query waits for the queued writes only when it names a table one of
+// them writes (an INSERT's or UPDATE's table; any other queued statement,
+// a DELETE say, sends the queue ahead of every query): a read of the
+// balances does not send the order inserted before it, which a later
+// update of the order may then amend (writeKeyed). The schema has no
+// views and no triggers, so a query reads no table it does not name.
+
 // maxPending bounds the writes one round trip carries.
 const maxPending = 64
 
@@ -21,6 +31,9 @@ const maxPending = 64
 type Stmt struct {
 	SQL  string
 	Args []any
+	// table is the table a queued INSERT or UPDATE writes ("": another
+	// statement, or a table not recognised).
+	table string
 }
 
 // Write runs a write whose outcome fn does not read: no rows-affected
@@ -45,11 +58,93 @@ func (tx *Tx) Write(ctx context.Context, query string, args ...any) error {
 	if tx.failed != nil {
 		return tx.failed
 	}
-	tx.pending = append(tx.pending, Stmt{SQL: query, Args: args})
+	tx.pending = append(tx.pending, Stmt{SQL: query, Args: args, table: writeTable(query)})
 	if len(tx.pending) >= maxPending {
 		return tx.flush(ctx)
 	}
 	return nil
+}
+
+// writeKeyed is Write for the insert of a row a later write of the same
+// transaction may amend before it is sent (amend): key names the row.
+func (tx *Tx) writeKeyed(ctx context.Context, key, query string, args ...any) error {
+	if err := tx.Write(ctx, query, args...); err != nil || tx.conn == nil {
+		return err
+	}
+	if i := len(tx.pending) - 1; i >= 0 && tx.pending[i].SQL == query {
+		if tx.keyed == nil {
+			tx.keyed = map[string]int{}
+		}
+		tx.keyed[key] = i
+	}
+	return nil
+}
+
+// amend replaces the arguments of the insert writeKeyed queued under key,
+// if it has not been sent: the caller's update then needs no statement of
+// its own. False when there is no such queued insert (sent already, or
+// never queued: SQLite).
+func (tx *Tx) amend(key string, args []any) bool {
+	i, ok := tx.keyed[key]
+	if !ok || tx.failed != nil {
+		return false
+	}
+	tx.pending[i].Args = args
+	return true
+}
+
+// dropQueue forgets the queued writes (sent, or undone with a savepoint).
+func (tx *Tx) dropQueue() { tx.pending, tx.keyed = nil, nil }
+
+// flushFor sends the queued writes ahead of query when query may read
+// what they write (see above).
+func (tx *Tx) flushFor(ctx context.Context, query string) error {
+	for _, s := range tx.pending {
+		if s.table == "" || mentions(query, s.table) {
+			return tx.flush(ctx)
+		}
+	}
+	return tx.failed
+}
+
+// writeTable is the table an INSERT or UPDATE statement writes, or "".
+func writeTable(q string) string {
+	q = strings.TrimLeft(q, " \t\n")
+	var rest string
+	switch {
+	case strings.HasPrefix(q, "INSERT INTO "):
+		rest = q[len("INSERT INTO "):]
+	case strings.HasPrefix(q, "UPDATE "):
+		rest = q[len("UPDATE "):]
+	default:
+		return ""
+	}
+	end := strings.IndexFunc(rest, func(r rune) bool { return !isIdent(r) })
+	if end <= 0 {
+		return ""
+	}
+	return rest[:end]
+}
+
+// mentions reports whether query names table: the name with no
+// identifier character on either side.
+func mentions(query, table string) bool {
+	for i := 0; ; {
+		j := strings.Index(query[i:], table)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(table)
+		if (j == 0 || !isIdent(rune(query[j-1]))) && (end == len(query) || !isIdent(rune(query[end]))) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isIdent(r rune) bool {
+	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
 // flush sends the queued writes in one round trip.
@@ -70,7 +165,7 @@ func (tx *Tx) flushWith(ctx context.Context, last *Stmt) (int64, error) {
 		return 0, tx.failed
 	}
 	stmts := tx.pending
-	tx.pending = nil
+	tx.dropQueue()
 	if last != nil {
 		stmts = append(stmts, *last)
 	}

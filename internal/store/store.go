@@ -279,6 +279,7 @@ type Tx struct {
 	// (pipeline.go). nested numbers Nested's savepoints.
 	conn    *sql.Conn
 	pending []Stmt
+	keyed   map[string]int // queued inserts a later write may amend: row key → index in pending
 	failed  error
 	nested  int
 }
@@ -332,14 +333,13 @@ func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
 // SQL exposes the raw transaction for libraries that enqueue inside it
 // (River's InsertTx). Do not commit or roll it back, and do not keep it
 // past fn: under group commit it is shared with the other members of the
-// group, and this member's part of it is a savepoint.
+// group, and this member's part of it is a savepoint. A library's
+// statements reach the database at once, ahead of the writes Write has
+// queued (pipeline.go): they must not read fn's writes (River's insert
+// writes its own table and reads none of ours).
 func (tx *Tx) SQL() *sql.Tx {
 	tx.countTx() // a library's statement (stmtcount.go)
 	tx.countTrip()
-	// The queued writes go first. Should they fail, tx cannot commit
-	// (tx.failed), and the library's statement fails on the aborted
-	// transaction.
-	_ = tx.flush(context.Background())
 	return tx.tx
 }
 
@@ -369,7 +369,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 // Query runs a query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
 	tx.countTx()
-	if err := tx.flush(ctx); err != nil {
+	if err := tx.flushFor(ctx, query); err != nil {
 		return nil, err
 	}
 	tx.countTrip()
@@ -384,7 +384,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 // errs.ErrNotFound (wrapped) when there is none.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 	tx.countTx()
-	if err := tx.flush(ctx); err != nil {
+	if err := tx.flushFor(ctx, query); err != nil {
 		return &Row{err: err, db: tx.db}
 	}
 	tx.countTrip()

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ func runPipeline(t *testing.T, h Harness) {
 	t.Run("FailedQueuedWriteFailsTheTransaction", func(t *testing.T) { t.Parallel(); testPipelineFailure(t, h.New(t)) })
 	t.Run("FailedQueuedWriteFailsOnlyItsNestedStep", func(t *testing.T) { t.Parallel(); testPipelineNested(t, h.New(t)) })
 	t.Run("QueuedWritesShareOneTrip", func(t *testing.T) { t.Parallel(); testPipelineTrips(t, h.New(t)) })
+	t.Run("UpdateOfAQueuedInsertAmendsIt", func(t *testing.T) { t.Parallel(); testPipelineAmend(t, h.New(t)) })
 }
 
 // writeEvent writes e with Tx.Write (AuditInsert buffers to the end of
@@ -157,17 +159,82 @@ func testPipelineTrips(t *testing.T, db *store.DB) {
 				return err
 			}
 		}
+		// A read of another table does not wait for them.
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM audit_batch`).Scan(&n); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `UPDATE audit_event SET actor = actor WHERE action = 'trip'`)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := int64(4) // SQLite: one call into the engine per statement
+	want := int64(5) // SQLite: one call into the engine per statement
 	if db.Engine() == store.Postgres {
-		want = 1 // the three writes go with the update
+		want = 2 // the read, then the three writes with the update
 	}
-	if in, trips := c.InTx.Load(), c.Trips.Load(); in != 4 || trips != want {
-		t.Errorf("%d statements in %d trips, want 4 in %d", in, trips, want)
+	if in, trips := c.InTx.Load(), c.Trips.Load(); in != 5 || trips != want {
+		t.Errorf("%d statements in %d trips, want 5 in %d", in, trips, want)
+	}
+}
+
+func testPipelineAmend(t *testing.T, db *store.DB) {
+	at := time.Now().Truncate(time.Millisecond)
+	order := func(id string) store.OrderRow {
+		return store.OrderRow{ID: id, AccountID: "acc", PlacedBy: "acc", Channel: "web", State: "created", AgreementVersionID: "v",
+			AgreementSHA256: "h", AcceptanceID: "a", SubtotalFen: 100, TotalFen: 100, CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	}
+	// pay moves r created → paid → provisioning, as a checkout does.
+	pay := func(ctx context.Context, tx *store.Tx, r store.OrderRow) error {
+		r.State, r.PaidFen, r.PaidAt, r.UpdatedAt = "paid", 100, at.Add(time.Second), at.Add(time.Second)
+		if ok, err := tx.OrderUpdate(ctx, r, "created"); err != nil || !ok {
+			return errors.Join(err, errors.New("paid refused"))
+		}
+		r.State, r.DeliverBy, r.UpdatedAt = "provisioning", at.Add(time.Hour), at.Add(2*time.Second)
+		if ok, err := tx.OrderUpdate(ctx, r, "paid"); err != nil || !ok {
+			return errors.Join(err, errors.New("provisioning refused"))
+		}
+		return nil
+	}
+	ctx, c := store.CountStatements(context.Background())
+	amended, sent := Event(at, "a").ID, Event(at, "b").ID
+	err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.OrderInsert(ctx, order(amended)); err != nil {
+			return err
+		}
+		return pay(ctx, tx, order(amended))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := int64(3) // SQLite: the insert and two updates
+	if db.Engine() == store.Postgres {
+		want = 1 // the insert, of the row as updated
+	}
+	if n := c.InTx.Load(); n != want {
+		t.Errorf("%d statements, want %d", n, want)
+	}
+	// The same with the insert sent before the updates (a read of the
+	// order's table goes between): real updates.
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.OrderInsert(ctx, order(sent)); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE id = $1`, sent).Scan(&n); err != nil || n != 1 {
+			return errors.Join(err, fmt.Errorf("the order inserted is read %d times", n))
+		}
+		return pay(ctx, tx, order(sent))
+	})
+	for _, oid := range []string{amended, sent} {
+		r, err := store.OrderGet(context.Background(), db, oid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State != "provisioning" || r.PaidFen != 100 || !r.PaidAt.Equal(at.Add(time.Second)) || !r.DeliverBy.Equal(at.Add(time.Hour)) ||
+			!r.UpdatedAt.Equal(at.Add(2*time.Second)) || r.TotalFen != 100 || r.AcceptanceID != "a" {
+			t.Errorf("order %s as stored: %+v", oid, r)
+		}
 	}
 }
