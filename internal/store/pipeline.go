@@ -158,8 +158,10 @@ func (tx *Tx) flush(ctx context.Context) error {
 
 // flushWith sends the queued writes and then, when it is not nil, last, in
 // one round trip, and returns the rows last affected. The first failure
-// stops the rest; it is remembered in tx.failed (the server has aborted
-// the transaction, or its savepoint) and returned, translated.
+// stops the rest and is returned, translated; a queued write's failure is
+// also remembered in tx.failed (the server has aborted the transaction,
+// or its savepoint), last's is its caller's to handle, as Exec's always
+// was.
 func (tx *Tx) flushWith(ctx context.Context, last *Stmt) (int64, error) {
 	if tx.failed != nil {
 		return 0, tx.failed
@@ -177,8 +179,11 @@ func (tx *Tx) flushWith(ctx context.Context, last *Stmt) (int64, error) {
 		return err
 	})
 	if err != nil {
-		tx.failed = tx.db.wrapErr(err)
-		return 0, tx.failed
+		err = tx.db.wrapErr(err)
+		if last == nil || len(rows) < len(stmts)-1 {
+			tx.failed = err
+		}
+		return 0, err
 	}
 	if last == nil || len(rows) == 0 {
 		return 0, nil

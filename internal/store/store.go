@@ -57,7 +57,8 @@ type Dialect struct {
 	// Pipeline, when set, sends stmts on driverConn (the driver's own
 	// connection, from sql.Conn.Raw, inside the transaction begun on it)
 	// in one round trip and returns the rows each affected; the first
-	// failure stops the rest and is returned (pipeline.go). Nil for an
+	// failure stops the rest and is returned with the rows of the
+	// statements before it (pipeline.go). Nil for an
 	// engine without round trips (SQLite): Tx.Write then runs at once.
 	Pipeline func(ctx context.Context, driverConn any, stmts []Stmt) ([]int64, error)
 }

@@ -16,7 +16,7 @@ import (
 // statement is seen: pgx describes it first, then caches it as it does for
 // database/sql's statements). Inside the transaction begun on the
 // connection the statements run in it, in order; the first failure skips
-// the rest and is returned. The arguments are encoded exactly as through
+// the rest and is returned, with the rows of the statements before it. The arguments are encoded exactly as through
 // database/sql, whose pgx driver hands them to pgx unchanged.
 func pipeline(ctx context.Context, driverConn any, stmts []store.Stmt) ([]int64, error) {
 	c, ok := driverConn.(*stdlib.Conn)
@@ -28,15 +28,15 @@ func pipeline(ctx context.Context, driverConn any, stmts []store.Stmt) ([]int64,
 		b.Queue(s.SQL, s.Args...)
 	}
 	br := c.Conn().SendBatch(ctx, b)
-	rows := make([]int64, len(stmts))
+	rows := make([]int64, 0, len(stmts))
 	var err error
-	for i := range stmts {
+	for range stmts {
 		tag, e := br.Exec()
 		if e != nil {
 			err = e
 			break
 		}
-		rows[i] = tag.RowsAffected()
+		rows = append(rows, tag.RowsAffected())
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr

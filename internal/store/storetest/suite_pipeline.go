@@ -111,6 +111,24 @@ func testPipelineFailure(t *testing.T, db *store.DB) {
 	if got := countEvents(t, db, "before") + countEvents(t, db, "duplicate"); got != 0 {
 		t.Errorf("a failed transaction committed %d events", got)
 	}
+
+	// An Exec's own failure, sent with the queue, is its caller's to
+	// answer, as always: fn's business error is what InTx returns.
+	taken := errors.New("already taken")
+	err := db.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+		if err := writeEvent(ctx, tx, now, "before"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data)
+ VALUES ($1, $2, 'system', 'duplicate', 'test', '1', '', '', '{}')`, dup.ID, store.Ms(now))
+		if errors.Is(err, errs.ErrDuplicate) {
+			return taken
+		}
+		return fmt.Errorf("the duplicate Exec returned %v", err)
+	})
+	if !errors.Is(err, taken) {
+		t.Errorf("InTx = %v, want fn's own answer to its Exec's duplicate", err)
+	}
 }
 
 func testPipelineNested(t *testing.T, db *store.DB) {
