@@ -184,13 +184,27 @@ func Retry(err error) error {
 func (r *retryErr) Error() string { return r.err.Error() }
 func (r *retryErr) Unwrap() error { return r.err }
 
-func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
+func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	after, err := db.commitTx(ctx, fn)
+	if err != nil {
+		return err
+	}
+	// The connection is back in the pool: a function may read on it.
+	for _, f := range after {
+		f()
+	}
+	return nil
+}
+
+// commitTx runs fn in one transaction and commits it, returning the
+// functions fn registered with AfterCommit.
+func (db *DB) commitTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (after []func(), err error) {
 	var conn *sql.Conn
 	if db.dialect.Pipeline != nil {
 		// The transaction keeps its connection in hand, so that Write can
 		// pipeline on it (pipeline.go).
 		if conn, err = db.write.Conn(ctx); err != nil {
-			return db.wrapErr(err)
+			return nil, db.wrapErr(err)
 		}
 		defer conn.Close()
 	}
@@ -201,7 +215,7 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 		sqlTx, err = db.write.BeginTx(ctx, nil)
 	}
 	if err != nil {
-		return db.wrapErr(err)
+		return nil, db.wrapErr(err)
 	}
 	tx := newTx(ctx, db, sqlTx)
 	tx.conn = conn
@@ -220,20 +234,17 @@ func (db *DB) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 			// into next (say, a library's statement on the aborted
 			// transaction): the write's error is the cause, and decides
 			// whether InTx runs fn again.
-			return tx.failed
+			return nil, tx.failed
 		}
-		return err
+		return nil, err
 	}
 	if err = tx.finish(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if err = sqlTx.Commit(); err != nil {
-		return db.wrapErr(err)
+		return nil, db.wrapErr(err)
 	}
-	for _, f := range tx.after {
-		f()
-	}
-	return nil
+	return tx.after, nil
 }
 
 // wrapErr translates a driver error; translated conflicts are marked
