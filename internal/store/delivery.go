@@ -62,15 +62,9 @@ func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
 	args := []any{r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
 		NullMs(r.DeliverBy), NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
 		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt)}
-	var n int64
-	var err error
-	if _, had := tx.fresh.provisions[r.ServiceID]; tx.fresh.services[r.ServiceID] && !had {
-		// The first record of a service inserted here: nothing can
-		// conflict, and the insert may be queued (pipeline.go).
-		n, err = 1, tx.Write(ctx, q, args...)
-	} else {
-		n, err = tx.Exec(ctx, q, args...)
-	}
+	// The first record of a service inserted here: nothing can conflict.
+	_, had := tx.fresh.provisions[r.ServiceID]
+	n, err := tx.execKnown(ctx, tx.fresh.services[r.ServiceID] && !had, q, args...)
 	if err == nil && n == 1 {
 		if tx.fresh.provisions == nil {
 			tx.fresh.provisions = map[string]ProvisionRow{}
@@ -121,13 +115,8 @@ func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, matches func(
 		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox)}, condArgs...)
 	q := `UPDATE service_delivery SET state = $2, delivered_at_ms = $3, addresses = $4, credentials = $5, notes = $6,
  attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1` + cond
-	var n int64
-	var err error
-	if m, ok := tx.fresh.provisions[r.ServiceID]; ok && matches(m) {
-		n, err = 1, tx.Write(ctx, q, args...)
-	} else {
-		n, err = tx.Exec(ctx, q, args...)
-	}
+	m, fresh := tx.fresh.provisions[r.ServiceID]
+	n, err := tx.execKnown(ctx, fresh && matches(m), q, args...)
 	if m, ok := tx.fresh.provisions[r.ServiceID]; ok {
 		if err != nil || n != 1 {
 			// Not as remembered after all: read it, and its order's

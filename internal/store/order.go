@@ -140,17 +140,15 @@ func (tx *Tx) OrderUpdate(ctx context.Context, r OrderRow, fromState string) (bo
 	next.State, next.PaidFen, next.UpdatedAt = r.State, r.PaidFen, FromMs(Ms(r.UpdatedAt))
 	next.PaidAt, next.DeliverBy = FromNullMs(NullMs(r.PaidAt)), FromNullMs(NullMs(r.DeliverBy))
 	next.DeliveredAt, next.ClosedAt = FromNullMs(NullMs(r.DeliveredAt)), FromNullMs(NullMs(r.ClosedAt))
-	switch {
-	case known && tx.freshOrder(r.ID) && m.State == fromState && tx.amend("orders:"+r.ID, orderInsertArgs(next)):
-		// Inserted here, its insert not sent yet: the insert writes the
-		// row as updated (one statement where there were two).
+	// Inserted here and in fromState as remembered: nobody else can have
+	// moved it, so the update matches.
+	matches := known && tx.freshOrder(r.ID) && m.State == fromState
+	if matches && tx.amend("orders:"+r.ID, orderInsertArgs(next)) {
+		// Its insert not sent yet: the insert writes the row as updated
+		// (one statement where there were two).
 		n = 1
-	case known && tx.freshOrder(r.ID) && m.State == fromState:
-		// Inserted here and in fromState as remembered: nobody else can
-		// have moved it, so the update matches, and may be queued.
-		n, err = 1, tx.Write(ctx, q, args...)
-	default:
-		n, err = tx.Exec(ctx, q, args...)
+	} else {
+		n, err = tx.execKnown(ctx, matches, q, args...)
 	}
 	if known {
 		if err != nil || n != 1 {

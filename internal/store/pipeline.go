@@ -65,6 +65,17 @@ func (tx *Tx) Write(ctx context.Context, query string, args ...any) error {
 	return nil
 }
 
+// execKnown runs a conditional write: when known says its condition
+// holds (a row tx inserted itself, as tx remembers it), nobody else can
+// have changed the row, so it affects exactly one row and may be queued
+// (Write); otherwise it is an Exec and its count is the database's.
+func (tx *Tx) execKnown(ctx context.Context, known bool, query string, args ...any) (int64, error) {
+	if known {
+		return 1, tx.Write(ctx, query, args...)
+	}
+	return tx.Exec(ctx, query, args...)
+}
+
 // writeKeyed is Write for the insert of a row a later write of the same
 // transaction may amend before it is sent (amend): key names the row.
 func (tx *Tx) writeKeyed(ctx context.Context, key, query string, args ...any) error {

@@ -97,20 +97,13 @@ func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.
  WHERE id = $1 AND updated_at_ms = $13`
 	args := []any{r.ID, r.PlanID, r.Name, r.State, NullMs(r.StartsAt), NullMs(r.ExpiresAt), b2i(r.AutoRenew),
 		r.RenewalPaused, joinIDs(r.RemindersSent), NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.UpdatedAt), Ms(prevUpdated)}
-	var n int64
-	var err error
-	if m, known := tx.services[r.ID]; known && tx.fresh.services[r.ID] && Ms(m.UpdatedAt) == Ms(prevUpdated) {
-		// Inserted here and unchanged since as remembered: the update
-		// matches, and may be queued (pipeline.go).
-		n, err = 1, tx.Write(ctx, q, args...)
-	} else {
-		n, err = tx.Exec(ctx, q, args...)
-	}
+	// Inserted here and unchanged since as remembered: the update matches.
+	m, known := tx.services[r.ID]
+	n, err := tx.execKnown(ctx, known && tx.fresh.services[r.ID] && Ms(m.UpdatedAt) == Ms(prevUpdated), q, args...)
 	if err != nil || n != 1 {
 		delete(tx.services, r.ID) // read it again
 		return false, err
 	}
-	m, known := tx.services[r.ID]
 	if known {
 		tx.services[r.ID] = asStored(m, r)
 		if sameSuspensions(m.Suspensions, r.Suspensions) {
