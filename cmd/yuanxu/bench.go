@@ -22,7 +22,7 @@ type benchCmd struct {
 	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
 	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
 	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
-	Cases    []string      `name:"cases" help:"Run only these cases (comma-separated): checkout, checkout-hot, checkout-2step, refund-eligibility, portal, usage-ingest; the ceilings they are compared with still run. Default: all." placeholder:"CASE"`
+	Cases    []string      `name:"cases" help:"Run only these cases (comma-separated): group-commit, checkout, checkout-hot, checkout-2step, refund-eligibility, portal, usage-ingest; the ceilings they are compared with still run. Default: all." placeholder:"CASE"`
 	Clients  []int         `name:"clients" help:"Checkout concurrencies (comma-separated)." default:"1,4,16" placeholder:"N"`
 	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N, checkout-2step-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
 }

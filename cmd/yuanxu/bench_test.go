@@ -122,6 +122,24 @@ func checkBenchReport(t *testing.T, eng string, r bench.Report) {
 			ratio(rows[key{bench.CaseCheckoutHot, n}], rows[key{bench.CaseCheckout, n}], bench.CaseCheckout+" c="+strconv.Itoa(n))
 		}
 	}
+	if eng == bench.SQLite {
+		// Group commit on the ceiling's own transaction (ADR 19), compared
+		// with the one-writer loop.
+		gc, ok := rows[key{bench.CaseGroupCommit, 16}]
+		switch {
+		case !ok:
+			t.Errorf("no %s row with 16 clients", bench.CaseGroupCommit)
+		case gc.Error != "" || gc.Errors != 0 || gc.Ops == 0:
+			t.Errorf("%s: %d ops, %d errors: %s", gc.Case, gc.Ops, gc.Errors, gc.Error)
+		case !strings.Contains(gc.Note, "InTx per commit"):
+			t.Errorf("%s note %q does not give the InTx calls per commit", gc.Case, gc.Note)
+		case gc.Goal == "" || gc.Verdict == "":
+			t.Errorf("%s: goal %q verdict %q, want both", gc.Case, gc.Goal, gc.Verdict)
+		}
+		if ok && hasCeiling {
+			ratio(gc, ceilingTx, bench.CaseCeilingTx+" c=1")
+		}
+	}
 	ratio(rows[key{bench.CaseCheckout2Step, 16}], rows[key{bench.CaseCheckout, 16}], bench.CaseCheckout+" c=16")
 	ratio(rows[key{bench.CaseUsage, 4}], rows[key{bench.CaseCeilingUsage, 4}], bench.CaseCeilingUsage)
 	for _, k := range []key{{bench.CaseCheckoutHot, 16}, {bench.CaseUsage, 4}, {bench.CaseRefund, 4}, {bench.CasePortal, 0}, {bench.CaseIdleRSS, 0}} {
@@ -162,6 +180,30 @@ func TestBenchSubset(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "bench [4/4]") {
 		t.Errorf("progress does not count 4 steps:\n%s", errOut.String())
+	}
+
+	// group-commit alone needs no server: the ceiling, then the case.
+	out.Reset()
+	errOut.Reset()
+	args = []string{"bench", "--quick", "--json", "--no-process", "--cases", bench.CaseGroupCommit, "--clients", "4"}
+	if err := run(context.Background(), args, os.Getenv, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errOut.String())
+	}
+	r = bench.Report{}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+	}
+	got = got[:0]
+	for _, x := range r.Rows {
+		if x.Case != bench.CaseFsync {
+			got = append(got, x.Case+"/"+strconv.Itoa(x.Clients))
+		}
+	}
+	if want := bench.CaseCeilingTx + "/1 " + bench.CaseGroupCommit + "/4"; strings.Join(got, " ") != want {
+		t.Errorf("rows = %v, want %v", got, want)
+	}
+	if !strings.Contains(errOut.String(), "bench [2/2]") || strings.Contains(errOut.String(), "in-process server") {
+		t.Errorf("progress is not the ceiling and group commit alone:\n%s", errOut.String())
 	}
 
 	for _, bad := range [][]string{{"--cases", "checkout,nosuch"}, {"--clients", "0"}} {

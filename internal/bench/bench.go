@@ -58,7 +58,8 @@ type Options struct {
 	// taken during the case named ProfileCase on the first engine.
 	CPUProfile  io.Writer
 	ProfileCase string
-	// Cases, when set, limits the run to these cases (CaseCheckout,
+	// Cases, when set, limits the run to these cases (CaseGroupCommit,
+	// CaseCheckout,
 	// CaseCheckoutHot, CaseCheckout2Step, CaseRefund, CasePortal,
 	// CaseUsage); the engine's ceilings that give them a ratio still run.
 	Cases []string
@@ -78,7 +79,7 @@ func (o *Options) wants(c string) bool {
 }
 
 // BenchCases are the cases Options.Cases may name.
-var BenchCases = []string{CaseCheckout, CaseCheckoutHot, CaseCheckout2Step, CaseRefund, CasePortal, CaseUsage}
+var BenchCases = []string{CaseGroupCommit, CaseCheckout, CaseCheckoutHot, CaseCheckout2Step, CaseRefund, CasePortal, CaseUsage}
 
 // profiled runs fn, a case of engine eng, and records the CPU it took
 // (cpu.go): this process's, and on PostgreSQL the server's. When name is
@@ -134,21 +135,10 @@ const (
 func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	o.defaults()
 	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds()}
-	perEngine := 2 // the transaction ceiling, the start
-	for c, n := range map[string]int{CaseCheckout: len(o.Clients), CaseCheckout2Step: 1, CaseRefund: 1, CasePortal: 1, CaseUsage: 2} {
-		if o.wants(c) {
-			perEngine += n
-		}
+	steps := 0
+	for _, eng := range o.Engines {
+		steps += o.steps(eng)
 	}
-	for _, n := range o.Clients {
-		if n > 1 && o.wants(CaseCheckoutHot) {
-			perEngine++
-		}
-	}
-	if o.Process.Exe != "" {
-		perEngine++
-	}
-	steps := len(o.Engines) * perEngine
 	step := 0
 	say := func(format string, args ...any) {
 		step++
@@ -166,6 +156,42 @@ func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	}
 	evaluate(r.Rows)
 	return r, nil
+}
+
+// steps is how many progress steps runEngine takes on eng.
+func (o *Options) steps(eng string) int {
+	n := 1 // the transaction ceiling
+	if eng == SQLite && o.wants(CaseGroupCommit) {
+		n++
+	}
+	if o.wantsServer() {
+		n++ // the start
+	}
+	for c, k := range map[string]int{CaseCheckout: len(o.Clients), CaseCheckout2Step: 1, CaseRefund: 1, CasePortal: 1, CaseUsage: 2} {
+		if o.wants(c) {
+			n += k
+		}
+	}
+	for _, c := range o.Clients {
+		if c > 1 && o.wants(CaseCheckoutHot) {
+			n++
+		}
+	}
+	if o.Process.Exe != "" {
+		n++
+	}
+	return n
+}
+
+// wantsServer reports whether the run includes a case measured over HTTP
+// against an in-process server.
+func (o *Options) wantsServer() bool {
+	for _, c := range BenchCases {
+		if c != CaseGroupCommit && o.wants(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func runEngine(ctx context.Context, o *Options, eng string, say, note func(string, ...any)) ([]Row, error) {
@@ -213,6 +239,26 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 			row.Note = "4 KiB write + fsync in the data directory's file system, one at a time: what one durable commit costs the disk"
 			rows = append(rows, row)
 		}
+		if n := maxOf(o.Clients); o.wants(CaseGroupCommit) {
+			say("sqlite group commit: the same transaction through store.InTx, %d writers (%v)", n, d)
+			var note string
+			var err error
+			m := o.profiled(eng, CaseGroupCommit, func() measured {
+				var m measured
+				m, note, err = groupCommit(ctx, dir, n, d)
+				return m
+			})
+			if err != nil {
+				rows = append(rows, failed(eng, CaseGroupCommit, n, err))
+			} else {
+				row := rowOf(eng, CaseGroupCommit, n, "tx/s", m)
+				row.Note = note
+				if cr, ok := ceil[n]; ok {
+					row.ratioTo(cr, fmt.Sprintf("%s c=%d", cr.Case, cr.Clients))
+				}
+				rows = append(rows, row)
+			}
+		}
 		os.RemoveAll(dir)
 	}
 	var usageCeil Row
@@ -226,6 +272,9 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		}
 	}
 
+	if !o.wantsServer() {
+		return append(rows, processRows(ctx, o, eng, say)...), nil
+	}
 	say("%s: starting an in-process server on a fresh database and seeding %d buyers", eng, maxOf(o.Clients))
 	in, err := startInstance(ctx, eng, o.PostgresURL, maxOf(o.Clients), usageClients)
 	if err != nil {
@@ -305,12 +354,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		rows = append(rows, usage)
 	}
 	in.Close()
-
-	if o.Process.Exe != "" {
-		say("%s: a real serve process on a fresh database: start to ready, idle memory", eng)
-		rows = append(rows, processRows(ctx, o, eng)...)
-	}
-	return rows, nil
+	return append(rows, processRows(ctx, o, eng, say)...), nil
 }
 
 // usageCeiling runs batchInsertCeiling on a scratch SQLite file opened as
@@ -349,7 +393,11 @@ func usageCeiling(ctx context.Context, o *Options, eng string, d time.Duration) 
 
 // processRows measures a serve process (not sandbox, no demo) on a fresh
 // database of eng.
-func processRows(ctx context.Context, o *Options, eng string) []Row {
+func processRows(ctx context.Context, o *Options, eng string, say func(string, ...any)) []Row {
+	if o.Process.Exe == "" {
+		return nil
+	}
+	say("%s: a real serve process on a fresh database: start to ready, idle memory", eng)
 	var args []string
 	if eng == Postgres {
 		u, drop, err := scratchDatabase(ctx, o.PostgresURL, "yuanxu_bench_proc")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"yuanxu/internal/store"
 	"yuanxu/internal/store/sqlite"
 )
 
@@ -70,6 +71,15 @@ func parsePgbench(out string, d time.Duration) (measured, error) {
 	return m, nil
 }
 
+// The SQLite ceiling's schema and transaction, shared with groupCommit.
+const (
+	ceilingSchema = `CREATE TABLE acct (id INTEGER PRIMARY KEY, balance_fen INTEGER NOT NULL);
+CREATE TABLE hist (id INTEGER PRIMARY KEY AUTOINCREMENT, acct INTEGER NOT NULL, amount_fen INTEGER NOT NULL, at_ms INTEGER NOT NULL);
+INSERT INTO acct VALUES (1, 1000000000)`
+	ceilingInsert = `INSERT INTO hist (acct, amount_fen, at_ms) VALUES (1, -100, $1)`
+	ceilingUpdate = `UPDATE acct SET balance_fen = balance_fen - 100 WHERE id = 1`
+)
+
 // sqliteCeiling is a bare single-writer loop on a scratch SQLite file
 // opened exactly as yuanxu opens its own (WAL, synchronous=FULL,
 // BEGIN IMMEDIATE, one writer connection): each transaction inserts one
@@ -81,9 +91,7 @@ func sqliteCeiling(ctx context.Context, dir string, d time.Duration) (measured, 
 	}
 	defer db.Close()
 	w := db.Writer()
-	if _, err := w.ExecContext(ctx, `CREATE TABLE acct (id INTEGER PRIMARY KEY, balance_fen INTEGER NOT NULL);
-CREATE TABLE hist (id INTEGER PRIMARY KEY AUTOINCREMENT, acct INTEGER NOT NULL, amount_fen INTEGER NOT NULL, at_ms INTEGER NOT NULL);
-INSERT INTO acct VALUES (1, 1000000000)`); err != nil {
+	if _, err := w.ExecContext(ctx, ceilingSchema); err != nil {
 		return measured{}, err
 	}
 	return closedLoop(ctx, 1, d, func(ctx context.Context, _ int) (int, error) {
@@ -92,14 +100,48 @@ INSERT INTO acct VALUES (1, 1000000000)`); err != nil {
 			return 0, err
 		}
 		defer tx.Rollback()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO hist (acct, amount_fen, at_ms) VALUES (1, -100, $1)`, time.Now().UnixMilli()); err != nil {
+		if _, err := tx.ExecContext(ctx, ceilingInsert, time.Now().UnixMilli()); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE acct SET balance_fen = balance_fen - 100 WHERE id = 1`); err != nil {
+		if _, err := tx.ExecContext(ctx, ceilingUpdate); err != nil {
 			return 0, err
 		}
 		return 1, tx.Commit()
 	}), nil
+}
+
+// groupCommit runs the ceiling's own transaction (sqliteCeiling: insert
+// one row, update one balance row) through store.InTx, from clients
+// concurrent writers, on a scratch file opened as yuanxu opens its own
+// with group commit on (ADR 10): each InTx returns only after the commit
+// that holds it is durable. It measures what issue 19's SQLite goal names
+// — group commit against the one-fsync-per-commit ceiling — on the same
+// work as that ceiling; the checkout cases measure the whole checkout
+// against it. The note gives the mean InTx calls per physical commit.
+func groupCommit(ctx context.Context, dir string, clients int, d time.Duration) (measured, string, error) {
+	db, err := sqlite.Open(tempPath(dir, "group-commit.db"), sqlite.Options{})
+	if err != nil {
+		return measured{}, "", err
+	}
+	defer db.Close()
+	if _, err := db.Writer().ExecContext(ctx, ceilingSchema); err != nil {
+		return measured{}, "", err
+	}
+	m := closedLoop(ctx, clients, d, func(ctx context.Context, _ int) (int, error) {
+		return 1, db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, ceilingInsert, time.Now().UnixMilli()); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, ceilingUpdate)
+			return err
+		})
+	})
+	groups, members := db.GroupCommitStats()
+	note := "the ceiling's transaction through store.InTx, group commit on"
+	if groups > 0 {
+		note += fmt.Sprintf(": %.1f InTx per commit (fsync)", float64(members)/float64(groups))
+	}
+	return m, note, nil
 }
 
 // fsyncProbe times what one durable commit costs the disk under dir: a
