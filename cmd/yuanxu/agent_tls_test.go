@@ -18,6 +18,7 @@ import (
 
 	"yuanxu/internal/app"
 	"yuanxu/internal/pebbletest"
+	"yuanxu/internal/testutil/dnstest"
 )
 
 // getTLS fetches / over HTTPS from 127.0.0.1:port with SNI host, trusting
@@ -62,12 +63,12 @@ func getTLS(t *testing.T, port int, host string, tc *tls.Config) (string, *tls.C
 // (SNI) through the edge. An unknown name is refused at the handshake.
 func TestAgentServesSiteOverHTTPSWithACMECertificate(t *testing.T) {
 	t.Parallel()
-	_, port, nginxFlags := privateNginx(t)
-	zone := startTXTZone(t)
+	edge, nginxFlags := privateNginx(t)
+	zone := dnstest.NewTXTZone(t)
 	pebble := pebbletest.Start(t, pebbletest.Options{})
 	// Pebble validates on its own HTTP port: send it to the edge, as
 	// DNS would send the CA to the edge the domain's CNAME names.
-	edgeURL, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(port))
+	edgeURL, _ := url.Parse("http://" + edge.Listen())
 	pebble.ServeHTTP01(t, httputil.NewSingleHostReverseProxy(edgeURL))
 	pebble.AddA(t, "shop.example.test", "127.0.0.1")
 
@@ -78,7 +79,7 @@ func TestAgentServesSiteOverHTTPSWithACMECertificate(t *testing.T) {
 		PollInterval: 50 * time.Millisecond, StepTimeout: 30 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	zone.publish(e.site.TXTName, e.site.TXTValue)
+	zone.Publish(e.site.TXTName, e.site.TXTValue)
 	if v, err := s.App.CDNCheck(ctx, cust, e.svc); err != nil || !v.Verified {
 		t.Fatalf("check = %+v, %v", v, err)
 	}
@@ -91,7 +92,7 @@ func TestAgentServesSiteOverHTTPSWithACMECertificate(t *testing.T) {
 	if out, err := runAgent(t, args...); err != nil { // HTTP, and the challenge path forwarded
 		t.Fatalf("agent: %v\n%s", err, out)
 	}
-	getVia(t, port, "shop.example.test", http.StatusOK)
+	edge.WaitFor(t, "shop.example.test", http.StatusOK)
 	// The certificate is ordered now that the edge serves the site (the
 	// server's own periodic sweep may get there first, or try while the
 	// edge was reloading and back off: the sandbox clock moves past that).

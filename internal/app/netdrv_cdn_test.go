@@ -2,78 +2,14 @@ package app_test
 
 import (
 	"context"
-	"net"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/miekg/dns"
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/errs"
+	"yuanxu/internal/testutil/dnstest"
 )
-
-// txtServer is a DNS server on loopback (UDP and TCP) answering TXT
-// queries from a zone the test changes as it goes, as a customer's DNS
-// provider would.
-type txtServer struct {
-	Addr string
-	mu   sync.Mutex
-	txt  map[string][]string // FQDN, lower case → values
-}
-
-func startTXTServer(t *testing.T) *txtServer {
-	t.Helper()
-	s := &txtServer{txt: map[string][]string{}}
-	handler := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		q := r.Question[0]
-		s.mu.Lock()
-		vals, ok := s.txt[strings.ToLower(q.Name)]
-		s.mu.Unlock()
-		if !ok {
-			m.Rcode = dns.RcodeNameError
-		} else if q.Qtype == dns.TypeTXT {
-			for _, v := range vals {
-				m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60}, Txt: []string{v}})
-			}
-		}
-		_ = w.WriteMsg(m)
-	})
-	var pc net.PacketConn
-	var ln net.Listener
-	for attempt := 0; ln == nil; attempt++ {
-		var err error
-		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err != nil {
-			pc.Close()
-			if attempt == 10 {
-				t.Fatal(err)
-			}
-		}
-	}
-	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: handler}, {Listener: ln, Handler: handler}} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go func() { _ = srv.ActivateAndServe() }()
-		<-started
-		t.Cleanup(func() { _ = srv.Shutdown() })
-	}
-	s.Addr = pc.LocalAddr().String()
-	return s
-}
-
-// Publish sets the TXT values of name.
-func (s *txtServer) Publish(name string, values ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.txt[strings.ToLower(name)+"."] = values
-}
 
 // TestCDNDriverOnboardsAndVerifies: a paid CDN line waits for its domain;
 // onboarding checks the domain and origin and shows the TXT record and
@@ -84,7 +20,7 @@ func TestCDNDriverOnboardsAndVerifies(t *testing.T) {
 	t.Parallel()
 	s := newCommerceApp(t)
 	ctx := context.Background()
-	dnsSrv := startTXTServer(t)
+	dnsSrv := dnstest.NewTXTZone(t)
 	if err := s.a.ConfigureDelivery(app.DeliveryConfig{CDNZone: "cdn.yuanxu.test", CDNResolver: dnsSrv.Addr}); err != nil {
 		t.Fatal(err)
 	}

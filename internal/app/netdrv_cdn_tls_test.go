@@ -10,11 +10,12 @@ import (
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/testutil/dnstest"
 )
 
 // cdnSite buys a CDN line, onboards domain and verifies it through dns;
 // it returns the service id.
-func (s acmeSUT) cdnSite(t *testing.T, p account.Principal, dnsSrv *txtServer, domain string) string {
+func (s acmeSUT) cdnSite(t *testing.T, p account.Principal, dnsSrv *dnstest.TXTZone, domain string) string {
 	t.Helper()
 	ctx := context.Background()
 	svc := s.serviceOf(t, p, s.buy(t, p, "cdn-traffic", "c1t", "month").ID)
@@ -77,7 +78,7 @@ func TestCDNSiteCertificateIssuedAndRenewed(t *testing.T) {
 	t.Parallel()
 	s := newACMEApp(t, false)
 	ctx := context.Background()
-	dnsSrv := startTXTServer(t)
+	dnsSrv := dnstest.NewTXTZone(t)
 	if err := s.a.ConfigureDelivery(app.DeliveryConfig{CDNZone: "cdn.yuanxu.test", CDNResolver: dnsSrv.Addr, CDNAllowPrivateOrigins: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"yuanxu/internal/errs"
 	"yuanxu/internal/provider/cdn"
+	"yuanxu/internal/testutil/dnstest"
 )
 
 // startDNS runs an authoritative-style DNS server on loopback (UDP and
@@ -46,28 +47,7 @@ func startDNS(t *testing.T, zone map[string][]dns.RR, servfail map[string]bool) 
 		}
 		_ = w.WriteMsg(m)
 	})
-	var pc net.PacketConn
-	var ln net.Listener
-	for attempt := 0; ln == nil; attempt++ {
-		var err error
-		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err != nil {
-			pc.Close() // the same TCP port is taken: try another
-			if attempt == 10 {
-				t.Fatalf("no port free for both UDP and TCP: %v", err)
-			}
-		}
-	}
-	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: handler}, {Listener: ln, Handler: handler}} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		go func() { _ = srv.ActivateAndServe() }()
-		<-started
-		t.Cleanup(func() { _ = srv.Shutdown() })
-	}
-	return pc.LocalAddr().String()
+	return dnstest.Serve(t, handler)
 }
 
 func txt(t *testing.T, name string, values ...string) dns.RR {
