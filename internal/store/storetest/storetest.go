@@ -8,7 +8,8 @@
 //   - YUANXU_TEST_DB=postgres: Open returns PostgreSQL stores instead of
 //     SQLite, for the app, web and end-to-end tests.
 //
-// SQLite stores are one WAL file per test in t.TempDir(). PostgreSQL stores
+// SQLite stores are one WAL file per test in t.TempDir(), copied from a
+// file migrated once per test process. PostgreSQL stores
 // are one database per test, created from a template database that is
 // migrated once per schema digest and shared by every test process.
 package storetest
@@ -79,18 +80,67 @@ func URL(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "yuanxu.db")
 }
 
-// OpenSQLite returns a migrated SQLite store in t.TempDir().
+// OpenSQLite returns a migrated SQLite store in t.TempDir(): a copy of
+// a template file this process migrated once (sqliteTemplate), which is
+// what a fresh file migrated by Migrate holds, at a fraction of the cost.
 func OpenSQLite(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "test.db"), sqlite.Options{})
+	tmpl, err := sqliteTemplate()
+	if err != nil {
+		t.Fatalf("sqlite template: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := os.WriteFile(path, tmpl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(path, sqlite.Options{})
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate sqlite: %v", err)
-	}
 	return db
+}
+
+var sqliteTmpl struct {
+	once sync.Once
+	file []byte
+	err  error
+}
+
+// sqliteTemplate returns the bytes of a SQLite file migrated by Migrate,
+// made once per process: migrated in a scratch directory, its WAL folded
+// into the main file (wal_checkpoint(TRUNCATE)) and closed, read, and the
+// directory removed.
+func sqliteTemplate() ([]byte, error) {
+	sqliteTmpl.once.Do(func() {
+		sqliteTmpl.file, sqliteTmpl.err = migratedSQLiteFile()
+	})
+	return sqliteTmpl.file, sqliteTmpl.err
+}
+
+func migratedSQLiteFile() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "yuanxu-storetest-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "template.db")
+	db, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	err = db.Migrate(ctx)
+	if err == nil {
+		_, err = db.Writer().ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
 }
 
 // PostgresURL returns YUANXU_TEST_POSTGRES, skipping the test when it is
