@@ -168,3 +168,35 @@ func BenchmarkIngestUsage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAcceptSweepInsideWindows is one run of the acceptance sweep
+// (clause 2.3) while 600 deliveries are inside their inspection window
+// and none is due: what every instance pays every sweep interval on any
+// day with that many sales (ADR 20).
+func BenchmarkAcceptSweepInsideWindows(b *testing.B) {
+	const open = 600
+	for _, h := range storetest.Engines() {
+		b.Run(h.Name, func(b *testing.B) {
+			a, f := benchApp(b, h, 8, 0)
+			ctx := app.WithActor(context.Background(), app.Actor{ClientIP: "127.0.0.1"})
+			req := app.CheckoutRequest{Lines: []app.LineRequest{{ProductID: f.ProductID, PlanID: f.PlanID, Cycle: f.Cycle, Quantity: 1}},
+				Agreement: app.AgreementAck{Acknowledged: f.Acknowledged}, Pay: &app.CheckoutPay{Method: app.MethodBalance}}
+			for i := range open {
+				p := benchPrincipal(b, a, f.Buyers[i%len(f.Buyers)])
+				v, _, err := a.Checkout(ctx, p, req, app.Idem{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := a.DeliverOrderForTest(ctx, v.ID); err != nil { // no provisioning job runs here
+					b.Fatal(err)
+				}
+			}
+			now := time.Now().Add(time.Hour)
+			for b.Loop() {
+				if n, err := a.RunSweepForTest(ctx, "delivery.accept", now); err != nil || n != 0 {
+					b.Fatalf("sweep: %d accepted, %v", n, err)
+				}
+			}
+		})
+	}
+}

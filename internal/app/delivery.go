@@ -507,6 +507,7 @@ func (a *App) recordDeliveryTx(ctx context.Context, tx *store.Tx, serviceID stri
 		}
 	}
 	cur.State, cur.DeliveredAt, cur.Addresses, cur.Credentials, cur.Notes = ProvDelivered, tx.Now, res.Addresses, creds, res.Notes
+	cur.AcceptDue = tx.Now.Add(window) // when the acceptance sweep may record it accepted (clause 2.3)
 	cur.Sandbox, cur.Attempts, cur.LastError, cur.UpdatedAt = res.Sandbox || cur.Sandbox, cur.Attempts+1, "", tx.Now
 	if ok, err := tx.ProvisionUpdate(ctx, cur, from); err != nil || !ok {
 		return conflictOr(err)

@@ -76,43 +76,69 @@ func (a *App) deliveryDeadlineSweep(ctx context.Context, now time.Time) (int64, 
 }
 
 // deliveryAcceptSweep records as accepted every delivery whose inspection
-// window (the order's policy inspection.window) has closed: the
-// acceptance instant is the window's end. Defect tickets stay possible.
+// window (the order's policy inspection.window, its end included) has
+// ended: the acceptance instant is the window's end, recorded on the
+// delivery when it was delivered (AcceptDue), so the sweep reads only the
+// deliveries due, earliest first, and none still inside its window
+// (ADR 20). Defect tickets stay possible.
 func (a *App) deliveryAcceptSweep(ctx context.Context, now time.Time) (int64, error) {
-	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{States: []string{ProvDelivered}, DeliveredBefore: now, Limit: 500})
+	if err := a.acceptDueBackfill(ctx); err != nil {
+		return 0, err
+	}
+	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{AcceptDueBefore: now, Limit: 500})
 	if err != nil {
 		return 0, err
 	}
 	ctx = WithActor(ctx, Actor{ID: "system"})
 	var n int64
 	for _, rec := range recs {
-		set, _, err := a.policy.For(ctx, rec.OrderID)
-		if err != nil {
-			return n, err
-		}
-		w := set.Duration("inspection.window")
-		if delivery.InspectionOpen(rec.DeliveredAt, w, now) {
-			continue
-		}
 		err = a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			cur, err := store.ProvisionGet(ctx, tx, rec.ServiceID)
-			if err != nil || cur.State != ProvDelivered || !cur.AcceptedAt.IsZero() {
+			if err != nil || cur.State != ProvDelivered || !cur.AcceptedAt.IsZero() || cur.AcceptDue.IsZero() || !cur.AcceptDue.Before(now) {
 				return err
 			}
 			next := cur
-			next.AcceptedAt, next.UpdatedAt = cur.DeliveredAt.Add(w), store.LaterMs(cur.UpdatedAt, tx.Now)
+			next.AcceptedAt, next.UpdatedAt = cur.AcceptDue, store.LaterMs(cur.UpdatedAt, tx.Now)
 			if ok, err := tx.ProvisionSwap(ctx, next, cur); err != nil || !ok { // not over a problem report's ticket (ADR 17)
 				return deliveryChanged(err)
 			}
 			n++
 			return a.Audit(ctx, tx, AuditEntry{Action: "service.delivery_accepted", SubjectType: "service", SubjectID: cur.ServiceID,
-				Data: map[string]any{"delivered_at": cur.DeliveredAt, "accepted_at": next.AcceptedAt, "window": w.String(), "clause": "2.3"}})
+				Data: map[string]any{"delivered_at": cur.DeliveredAt, "accepted_at": next.AcceptedAt,
+					"window": cur.AcceptDue.Sub(cur.DeliveredAt).String(), "clause": "2.3"}})
 		})
 		if err != nil {
 			return n, err
 		}
 	}
 	return n, nil
+}
+
+// acceptDueBackfill records the window end of up to 500 unaccepted
+// deliveries made before migration 00026, from their order's policy
+// (which the migration could not read). Once none is left it costs one
+// indexed read that finds nothing.
+func (a *App) acceptDueBackfill(ctx context.Context) error {
+	recs, err := store.Provisions(ctx, a.db, store.ProvisionFilter{AcceptDueUnknown: true, Limit: 500})
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	due := make([]time.Time, len(recs))
+	for i, rec := range recs {
+		set, _, err := a.policy.For(ctx, rec.OrderID)
+		if err != nil {
+			return err
+		}
+		due[i] = rec.DeliveredAt.Add(set.Duration("inspection.window"))
+	}
+	return a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		for i, rec := range recs {
+			if _, err := tx.ProvisionSetAcceptDue(ctx, rec.ServiceID, rec.DeliveredAt, due[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // DeliveryProblem is a customer's report of a delivery problem inside the

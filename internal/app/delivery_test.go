@@ -11,6 +11,7 @@ import (
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
 	"yuanxu/internal/errs"
+	"yuanxu/internal/store"
 )
 
 // countingDriver wraps a driver and counts calls and effects per token:
@@ -323,6 +324,58 @@ func TestInspectionWindowEndIncluded(t *testing.T) {
 	if _, err := s.a.TicketCreate(ctx, p, app.TicketInput{Subject: "defect", Category: "complaint", Priority: "normal", Body: "disk errors",
 		LinkType: "service", LinkID: svc.ID}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAcceptSweepBackfillsOlderDeliveries: a delivery recorded before
+// migration 00026 has no window end; the acceptance sweep computes it from
+// the order's policy (the demo agreement's 24 h inspection.window), then
+// accepts the delivery once that end has passed, at that end (ADR 20).
+func TestAcceptSweepBackfillsOlderDeliveries(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	ctx := context.Background()
+	_, p := s.buyer(t, 100000)
+	o := s.buy(t, p, "cs-nc-bw", "s1", "month")
+	svc := s.serviceOf(t, p, o.ID)
+	rec, err := store.ProvisionGet(ctx, s.a.DB(), svc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := rec.DeliveredAt.Add(24 * time.Hour)
+	if !rec.AcceptDue.Equal(end) {
+		t.Fatalf("window end recorded at delivery = %v, want %v", rec.AcceptDue, end)
+	}
+	if err := s.a.DB().InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE service_delivery SET accept_due_ms = NULL WHERE service_id = $1`, svc.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name     string
+		at       time.Time
+		accepted int64
+	}{
+		{"inside the window: only the end is recorded", end.Add(-time.Hour), 0},
+		{"at the window's end, which is included", end, 0},
+		{"after it", end.Add(time.Second), 1},
+		{"again: nothing left", end.Add(time.Hour), 0},
+	} {
+		n, err := s.a.RunSweepForTest(ctx, "delivery.accept", step.at)
+		if err != nil || n != step.accepted {
+			t.Fatalf("%s: %d accepted, %v; want %d", step.name, n, err, step.accepted)
+		}
+		rec, err := store.ProvisionGet(ctx, s.a.DB(), svc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rec.AcceptDue.Equal(end) {
+			t.Fatalf("%s: window end = %v, want %v", step.name, rec.AcceptDue, end)
+		}
+		if accepted := !rec.AcceptedAt.IsZero(); accepted != step.at.After(end) || (accepted && !rec.AcceptedAt.Equal(end)) {
+			t.Fatalf("%s: accepted at %v", step.name, rec.AcceptedAt)
+		}
 	}
 }
 

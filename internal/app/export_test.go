@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"time"
 
 	"yuanxu/internal/money"
 	"yuanxu/internal/store"
@@ -107,4 +109,15 @@ func (a *App) RequeueDeliveryForTest(ctx context.Context, serviceID, why string)
 		}
 		return a.requeueDelivery(ctx, tx, rec, why)
 	})
+}
+
+// RunSweepForTest runs the registered sweep name once at now.
+func (a *App) RunSweepForTest(ctx context.Context, name string, now time.Time) (int64, error) {
+	a.sweeps.mu.Lock()
+	fn := a.sweeps.named[name]
+	a.sweeps.mu.Unlock()
+	if fn == nil {
+		return 0, errors.New("no sweep " + name)
+	}
+	return fn(ctx, now)
 }

@@ -112,3 +112,27 @@ func TestStatementBudgetUsageBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementBudgetAcceptSweep: the acceptance sweep (clause 2.3) reads
+// only deliveries whose inspection window has ended: with every window
+// still open it is two indexed reads (the backfill of deliveries made
+// before migration 00026, and the due ones) and no transaction, however
+// many deliveries are waiting (ADR 20).
+func TestStatementBudgetAcceptSweep(t *testing.T) {
+	t.Parallel()
+	s := newCommerceApp(t)
+	_, p := s.buyer(t, 100000)
+	for range 3 {
+		s.buy(t, p, "cs-nc-bw", "s1", "month")
+	}
+	ctx, c := store.CountStatements(context.Background())
+	n, err := s.a.RunSweepForTest(ctx, "delivery.accept", s.clock.Now().Add(time.Hour))
+	if err != nil || n != 0 {
+		t.Fatalf("sweep inside the windows: %d accepted, %v", n, err)
+	}
+	checkBudget(t, "AcceptSweepInsideWindows", s.a.DB(), c, budget{pool: 2})
+	n, err = s.a.RunSweepForTest(context.Background(), "delivery.accept", s.clock.Now().Add(25*time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("sweep after the windows: %d accepted, %v; want 3", n, err)
+	}
+}

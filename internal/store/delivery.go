@@ -22,23 +22,29 @@ type ProvisionRow struct {
 	Attempts                              int
 	LastError                             string
 	AcceptedAt                            time.Time
-	IssueTicketID                         string
-	CreatedAt, UpdatedAt                  time.Time
+	// AcceptDue is when the inspection window ends (clause 2.3):
+	// DeliveredAt plus the order's inspection.window, set with DeliveredAt;
+	// zero before delivery and on records delivered before migration 00026
+	// until the acceptance sweep fills it in.
+	AcceptDue            time.Time
+	IssueTicketID        string
+	CreatedAt, UpdatedAt time.Time
 }
 
 const provisionCols = `service_id, order_id, account_id, driver, sandbox, state, deliver_by_ms, delivered_at_ms, addresses, credentials, notes,
- attempts, last_error, accepted_at_ms, issue_ticket_id, created_at_ms, updated_at_ms`
+ attempts, last_error, accepted_at_ms, issue_ticket_id, created_at_ms, updated_at_ms, accept_due_ms`
 
 func scanProvisionRow(s scanner) (ProvisionRow, error) {
 	var r ProvisionRow
 	var sb, created, updated int64
-	var by, at, acc sql.NullInt64
+	var by, at, acc, due sql.NullInt64
 	var addrs string
 	if err := s.Scan(&r.ServiceID, &r.OrderID, &r.AccountID, &r.Driver, &sb, &r.State, &by, &at, &addrs, &r.Credentials, &r.Notes,
-		&r.Attempts, &r.LastError, &acc, &r.IssueTicketID, &created, &updated); err != nil {
+		&r.Attempts, &r.LastError, &acc, &r.IssueTicketID, &created, &updated, &due); err != nil {
 		return r, err
 	}
 	r.Sandbox, r.DeliverBy, r.DeliveredAt, r.AcceptedAt = sb == 1, FromNullMs(by), FromNullMs(at), FromNullMs(acc)
+	r.AcceptDue = FromNullMs(due)
 	r.CreatedAt, r.UpdatedAt = FromMs(created), FromMs(updated)
 	if addrs != "" {
 		_ = json.Unmarshal([]byte(addrs), &r.Addresses)
@@ -58,10 +64,10 @@ func addrJSON(a []string) string {
 // service has one).
 func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
 	const q = `INSERT INTO service_delivery (` + provisionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
- $14, $15, $16, $17) ON CONFLICT (service_id) DO NOTHING`
+ $14, $15, $16, $17, $18) ON CONFLICT (service_id) DO NOTHING`
 	args := []any{r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
 		NullMs(r.DeliverBy), NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
-		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt)}
+		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt), NullMs(r.AcceptDue)}
 	// The first record of a service inserted here: nothing can conflict.
 	_, had := tx.fresh.provisions[r.ServiceID]
 	n, err := tx.execKnown(ctx, tx.fresh.services[r.ServiceID] && !had, q, args...)
@@ -77,7 +83,7 @@ func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
 // ProvisionUpdate writes every mutable column of r if the stored row is
 // still in state fromState (ok=false otherwise: someone else recorded it).
 func (tx *Tx) ProvisionUpdate(ctx context.Context, r ProvisionRow, fromState string) (bool, error) {
-	return tx.provisionUpdate(ctx, r, func(m ProvisionRow) bool { return m.State == fromState }, ` AND state = $13`, fromState)
+	return tx.provisionUpdate(ctx, r, func(m ProvisionRow) bool { return m.State == fromState }, ` AND state = $14`, fromState)
 }
 
 // ProvisionSwap writes every mutable column of r if the stored row is
@@ -90,7 +96,7 @@ func (tx *Tx) ProvisionUpdate(ctx context.Context, r ProvisionRow, fromState str
 // the read and the write (a delivery requeued while its driver ran).
 func (tx *Tx) ProvisionSwap(ctx context.Context, r ProvisionRow, was ProvisionRow) (bool, error) {
 	return tx.provisionUpdate(ctx, r, func(m ProvisionRow) bool { return m.State == was.State && Ms(m.UpdatedAt) == Ms(was.UpdatedAt) },
-		` AND state = $13 AND updated_at_ms = $14`, was.State, Ms(was.UpdatedAt))
+		` AND state = $14 AND updated_at_ms = $15`, was.State, Ms(was.UpdatedAt))
 }
 
 // LaterMs is the updated_at a write of a row last updated at prev stores
@@ -112,9 +118,10 @@ func LaterMs(prev, now time.Time) time.Time {
 // (pipeline.go).
 func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, matches func(ProvisionRow) bool, cond string, condArgs ...any) (bool, error) {
 	args := append([]any{r.ServiceID, r.State, NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
-		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox)}, condArgs...)
+		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.UpdatedAt), b2i(r.Sandbox), NullMs(r.AcceptDue)}, condArgs...)
 	q := `UPDATE service_delivery SET state = $2, delivered_at_ms = $3, addresses = $4, credentials = $5, notes = $6,
- attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12 WHERE service_id = $1` + cond
+ attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12, accept_due_ms = $13
+ WHERE service_id = $1` + cond
 	m, fresh := tx.fresh.provisions[r.ServiceID]
 	n, err := tx.execKnown(ctx, fresh && matches(m), q, args...)
 	if m, ok := tx.fresh.provisions[r.ServiceID]; ok {
@@ -127,8 +134,23 @@ func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, matches func(
 			m.State, m.DeliveredAt, m.Addresses, m.Credentials, m.Notes = r.State, r.DeliveredAt, r.Addresses, r.Credentials, r.Notes
 			m.Attempts, m.LastError, m.AcceptedAt, m.IssueTicketID, m.UpdatedAt, m.Sandbox = r.Attempts, r.LastError, r.AcceptedAt,
 				r.IssueTicketID, r.UpdatedAt, r.Sandbox
+			m.AcceptDue = r.AcceptDue
 			tx.fresh.provisions[r.ServiceID] = provisionAsStored(m)
 		}
+	}
+	return n == 1, err
+}
+
+// ProvisionSetAcceptDue records when the inspection window of a delivery
+// made before migration 00026 ends, if the record is still delivered at
+// deliveredAt, unaccepted and without one (ok=false otherwise: it changed
+// meanwhile, and whoever changed it recorded its own).
+func (tx *Tx) ProvisionSetAcceptDue(ctx context.Context, serviceID string, deliveredAt, due time.Time) (bool, error) {
+	n, err := tx.Exec(ctx, `UPDATE service_delivery SET accept_due_ms = $2 WHERE service_id = $1 AND state = 'delivered'
+ AND delivered_at_ms = $3 AND accepted_at_ms IS NULL AND accept_due_ms IS NULL`, serviceID, Ms(due), Ms(deliveredAt))
+	if m, ok := tx.fresh.provisions[serviceID]; ok { // read it, and its order's records, from the database again
+		delete(tx.fresh.provisions, serviceID)
+		delete(tx.fresh.orders, m.OrderID)
 	}
 	return n == 1, err
 }
@@ -155,9 +177,12 @@ type ProvisionFilter struct {
 	States  []string
 	// DueBefore: only records whose deadline is before it (zero: any).
 	DueBefore time.Time
-	// DeliveredBefore: only delivered, unaccepted records delivered
-	// before it (the acceptance sweep).
-	DeliveredBefore time.Time
+	// AcceptDueBefore: only unaccepted records whose inspection window
+	// ended before it, earliest end first (the acceptance sweep).
+	AcceptDueBefore time.Time
+	// AcceptDueUnknown: only unaccepted records delivered without a
+	// recorded window end (before migration 00026).
+	AcceptDueUnknown bool
 	// OpenOrders: only records of orders still awaiting delivery (paid,
 	// provisioning, delivery_failed): a refunded or cancelled order's
 	// services leave the queue.
@@ -165,7 +190,8 @@ type ProvisionFilter struct {
 	Limit      int
 }
 
-// Provisions lists provisioning records by deadline, earliest first.
+// Provisions lists provisioning records by deadline, earliest first (by
+// window end with f.AcceptDueBefore).
 // Through a transaction that inserted the order of f.OrderID (and no other
 // condition), the records are the ones it inserted, answered from memory
 // (fresh.go).
@@ -197,8 +223,15 @@ func Provisions(ctx context.Context, q Querier, f ProvisionFilter) ([]ProvisionR
 	if !f.DueBefore.IsZero() {
 		add("deliver_by_ms < $N", Ms(f.DueBefore))
 	}
-	if !f.DeliveredBefore.IsZero() {
-		add("delivered_at_ms < $N AND accepted_at_ms IS NULL", Ms(f.DeliveredBefore))
+	order := "deliver_by_ms, service_id"
+	if !f.AcceptDueBefore.IsZero() {
+		// The partial index service_delivery_accept_due holds exactly the
+		// delivered, unaccepted records.
+		add("state = 'delivered' AND accepted_at_ms IS NULL AND accept_due_ms < $N", Ms(f.AcceptDueBefore))
+		order = "accept_due_ms, service_id"
+	}
+	if f.AcceptDueUnknown {
+		where += " AND state = 'delivered' AND accepted_at_ms IS NULL AND accept_due_ms IS NULL"
 	}
 	if f.OpenOrders {
 		where += " AND order_id IN (SELECT id FROM orders WHERE state IN ('paid', 'provisioning', 'delivery_failed'))"
@@ -206,7 +239,7 @@ func Provisions(ctx context.Context, q Querier, f ProvisionFilter) ([]ProvisionR
 	if f.Limit <= 0 {
 		f.Limit = 500
 	}
-	rows, err := q.Query(ctx, `SELECT `+provisionCols+` FROM service_delivery WHERE `+where+` ORDER BY deliver_by_ms, service_id LIMIT `+itoa(f.Limit), args...)
+	rows, err := q.Query(ctx, `SELECT `+provisionCols+` FROM service_delivery WHERE `+where+` ORDER BY `+order+` LIMIT `+itoa(f.Limit), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -90,6 +90,7 @@ func (tx *Tx) settlePayment(id, state, ledgerTxnID string, at time.Time, ok bool
 // addresses through their JSON column.
 func provisionAsStored(r ProvisionRow) ProvisionRow {
 	r.DeliverBy, r.DeliveredAt, r.AcceptedAt = FromNullMs(NullMs(r.DeliverBy)), FromNullMs(NullMs(r.DeliveredAt)), FromNullMs(NullMs(r.AcceptedAt))
+	r.AcceptDue = FromNullMs(NullMs(r.AcceptDue))
 	r.CreatedAt, r.UpdatedAt = FromMs(Ms(r.CreatedAt)), FromMs(Ms(r.UpdatedAt))
 	var addrs []string
 	_ = json.Unmarshal([]byte(addrJSON(r.Addresses)), &addrs)
@@ -105,7 +106,7 @@ func cloneProvision(r ProvisionRow) ProvisionRow {
 // freshProvisions answers Provisions when f asks only for the records of
 // an order tx inserted: those are exactly the records tx inserted for it.
 func (tx *Tx) freshProvisions(f ProvisionFilter) ([]ProvisionRow, bool) {
-	if tx == nil || f.OrderID == "" || len(f.States) > 0 || !f.DueBefore.IsZero() || !f.DeliveredBefore.IsZero() || f.OpenOrders {
+	if tx == nil || f.OrderID == "" || len(f.States) > 0 || !f.DueBefore.IsZero() || !f.AcceptDueBefore.IsZero() || f.AcceptDueUnknown || f.OpenOrders {
 		return nil, false
 	}
 	if _, ok := tx.fresh.orders[f.OrderID]; !ok {

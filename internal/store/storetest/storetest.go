@@ -101,23 +101,13 @@ func OpenSQLite(t testing.TB) *store.DB {
 	return db
 }
 
-var sqliteTmpl struct {
-	once sync.Once
-	file []byte
-	err  error
-}
-
 // sqliteTemplate returns the bytes of a SQLite file migrated by Migrate,
-// made once per process: migrated in a scratch directory, its WAL folded
-// into the main file (wal_checkpoint(TRUNCATE)) and closed, read, and the
-// directory removed.
-func sqliteTemplate() ([]byte, error) {
-	sqliteTmpl.once.Do(func() {
-		sqliteTmpl.file, sqliteTmpl.err = migratedSQLiteFile()
-	})
-	return sqliteTmpl.file, sqliteTmpl.err
-}
+// made once per process (migratedSQLiteFile).
+var sqliteTemplate = sync.OnceValues(migratedSQLiteFile)
 
+// migratedSQLiteFile migrates a file in a scratch directory, folds its WAL
+// into the main file (wal_checkpoint(TRUNCATE)), closes and reads it, and
+// removes the directory.
 func migratedSQLiteFile() ([]byte, error) {
 	dir, err := os.MkdirTemp("", "yuanxu-storetest-*")
 	if err != nil {
