@@ -16,7 +16,8 @@ type benchCmd struct {
 	DB       string        `name:"db" help:"Engines to measure: sqlite, postgres or both." enum:"sqlite,postgres,both" default:"sqlite"`
 	Postgres string        `name:"postgres" help:"PostgreSQL server where scratch databases are created and dropped (default: YUANXU_BENCH_POSTGRES)." placeholder:"URL"`
 	Duration time.Duration `help:"How long each case and each ceiling runs." default:"10s"`
-	Quick    bool          `help:"A few seconds in all: 1 s per case, batches of 100 (shape check, not figures)."`
+	Warmup   time.Duration `help:"How long each HTTP case runs, unmeasured, before its --duration: a server's first seconds (new connections, PostgreSQL's plan caches) are not its steady state. 0: none." default:"2s"`
+	Quick    bool          `help:"A few seconds in all: 1 s per case after 0.2 s of warm-up, batches of 100 (shape check, not figures)."`
 	JSON     bool          `name:"json" help:"Print the report as JSON instead of a table."`
 	Markdown bool          `name:"markdown" help:"Print the report as Markdown (a table and charts, as docs/BENCHMARKS.md records runs) instead of a text table."`
 	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
@@ -28,7 +29,10 @@ type benchCmd struct {
 }
 
 func (b *benchCmd) Run(e *env) error {
-	o := bench.Options{Duration: b.Duration, PostgresURL: b.Postgres, Quick: b.Quick, Clients: b.Clients}
+	if b.Warmup < 0 {
+		return usage("--warmup: %v: want 0 or more", b.Warmup)
+	}
+	o := bench.Options{Duration: b.Duration, Warmup: b.Warmup, PostgresURL: b.Postgres, Quick: b.Quick, Clients: b.Clients}
 	for _, c := range b.Cases {
 		if !slices.Contains(bench.BenchCases, c) {
 			return usage("--cases: %q is not a case (want %s)", c, strings.Join(bench.BenchCases, ", "))
@@ -53,7 +57,7 @@ func (b *benchCmd) Run(e *env) error {
 		return usage("--db %s needs --postgres or YUANXU_BENCH_POSTGRES (a server where scratch databases may be created)", b.DB)
 	}
 	if b.Quick {
-		o.Duration, o.BatchSize = time.Second, 100
+		o.Duration, o.Warmup, o.BatchSize = time.Second, 200*time.Millisecond, 100
 	}
 	if !b.NoServe {
 		exe, err := os.Executable()

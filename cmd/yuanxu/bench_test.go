@@ -51,11 +51,16 @@ func TestBenchQuick(t *testing.T) {
 				t.Fatalf("report is not JSON: %v\n%s", err, out.String())
 			}
 			checkBenchReport(t, eng, r)
+			// --quick warms each HTTP case for 0.2 s, and says so.
+			if r.WarmupSeconds != 0.2 || !strings.Contains(errOut.String(), "(1s after 200ms of warm-up)") {
+				t.Errorf("warm-up %v s; progress:\n%s", r.WarmupSeconds, errOut.String())
+			}
 			var table bytes.Buffer
 			if err := r.WriteTable(&table); err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"engine", "ratio", "p99 ms", bench.CaseCheckoutHot, bench.CaseUsage, bench.CaseIdleRSS} {
+			for _, want := range []string{"engine", "ratio", "p99 ms", bench.CaseCheckoutHot, bench.CaseUsage, bench.CaseIdleRSS,
+				"1 s per case (HTTP cases after 0.2 s of warm-up)"} {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())
 				}

@@ -44,6 +44,15 @@ type Options struct {
 	PostgresURL string
 	// Duration is how long each case and each ceiling runs.
 	Duration time.Duration
+	// Warmup is how long each HTTP case runs before it is measured, its
+	// answers discarded (zero: not at all). A server that has been up
+	// for a while has its pool's connections open, PostgreSQL's
+	// per-connection plan and catalogue caches filled and its own caches
+	// warm; a fresh one pays for all of that in its first seconds, which
+	// in a 5-second case was a tenth of the throughput and most of the
+	// p99 (docs/BENCHMARKS.md). The ceilings need none: the SQLite loop
+	// has nothing to warm, and pgbench's five statements warm at once.
+	Warmup time.Duration
 	// Clients are the checkout concurrencies (default 1, 4, 16).
 	Clients []int
 	// BatchSize is the number of samples in one usage batch (default 1000).
@@ -135,7 +144,8 @@ const (
 // error and the run goes on; Run fails only when an engine cannot start.
 func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	o.defaults()
-	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds()}
+	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds(),
+		WarmupSeconds: o.Warmup.Seconds()}
 	steps := 0
 	for _, eng := range o.Engines {
 		steps += o.steps(eng)
@@ -286,13 +296,25 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 
 	distinct := map[int]Row{}
 	settle := func() { in.settle(ctx, settleLimit, note) }
+	// measure runs a case for o.Warmup, discarded, then for d, measured
+	// with the CPU it took (profiled).
+	measure := func(name string, run func(time.Duration) measured) measured {
+		if o.Warmup > 0 {
+			run(o.Warmup)
+		}
+		return o.profiled(eng, name, func() measured { return run(d) })
+	}
+	dur := fmt.Sprint(d)
+	if o.Warmup > 0 {
+		dur += " after " + fmt.Sprint(o.Warmup) + " of warm-up"
+	}
 	for _, n := range o.Clients {
 		if !o.wants(CaseCheckout) {
 			break
 		}
 		settle()
-		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckout, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckout, n), func() measured {
+		say("%s checkout (balance payment over HTTP), %d clients, one buyer each (%s)", eng, n, dur)
+		row := rowOf(eng, CaseCheckout, n, "checkouts/s", measure(fmt.Sprintf("%s-%d", CaseCheckout, n), func(d time.Duration) measured {
 			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, false))
 		}))
 		if cr, ok := ceil[n]; ok {
@@ -306,8 +328,8 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 			continue // one client is the distinct case
 		}
 		settle()
-		say("%s checkout, %d clients all paying from one shared balance (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func() measured {
+		say("%s checkout, %d clients all paying from one shared balance (%s)", eng, n, dur)
+		row := rowOf(eng, CaseCheckoutHot, n, "checkouts/s", measure(fmt.Sprintf("%s-%d", CaseCheckoutHot, n), func(d time.Duration) measured {
 			return closedLoop(ctx, n, d, c.checkout(func(int) int { return 0 }, false))
 		}))
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
@@ -318,8 +340,8 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	// one-request checkout at the same concurrency.
 	if n := maxOf(o.Clients); n > 0 && o.wants(CaseCheckout2Step) {
 		settle()
-		say("%s checkout in two requests (place, then pay), %d clients (%v)", eng, n, d)
-		row := rowOf(eng, CaseCheckout2Step, n, "checkouts/s", o.profiled(eng, fmt.Sprintf("%s-%d", CaseCheckout2Step, n), func() measured {
+		say("%s checkout in two requests (place, then pay), %d clients (%s)", eng, n, dur)
+		row := rowOf(eng, CaseCheckout2Step, n, "checkouts/s", measure(fmt.Sprintf("%s-%d", CaseCheckout2Step, n), func(d time.Duration) measured {
 			return closedLoop(ctx, n, d, c.checkout(func(cl int) int { return cl }, true))
 		}))
 		row.ratioTo(distinct[n], fmt.Sprintf("%s c=%d", CaseCheckout, n))
@@ -327,27 +349,28 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	}
 	if o.wants(CaseRefund) {
 		settle()
-		say("%s refund-eligibility decisions over HTTP, %d clients (%v)", eng, refundClients, d)
+		say("%s refund-eligibility decisions over HTTP, %d clients (%s)", eng, refundClients, dur)
 		if refund, err := c.refundEligibility(); err != nil {
 			rows = append(rows, failed(eng, CaseRefund, refundClients, err))
 		} else {
-			rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", o.profiled(eng, CaseRefund, func() measured {
+			rows = append(rows, rowOf(eng, CaseRefund, refundClients, "decisions/s", measure(CaseRefund, func(d time.Duration) measured {
 				return closedLoop(ctx, refundClients, d, refund)
 			})))
 		}
 	}
 	if o.wants(CasePortal) {
 		settle()
-		say("%s portal pages at %d requests/s (%v)", eng, o.PortalRate, d)
-		portal := rowOf(eng, CasePortal, 0, "pages/s", o.profiled(eng, CasePortal, func() measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
+		say("%s portal pages at %d requests/s (%s)", eng, o.PortalRate, dur)
+		portal := rowOf(eng, CasePortal, 0, "pages/s", measure(CasePortal, func(d time.Duration) measured { return fixedRate(ctx, o.PortalRate, d, c.portal()) }))
 		portal.Rate = o.PortalRate
 		rows = append(rows, portal)
 	}
 	if o.wants(CaseUsage) {
 		settle()
-		say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%v)", eng, usageClients, o.BatchSize, d)
-		usage := rowOf(eng, CaseUsage, usageClients, "samples/s", o.profiled(eng, CaseUsage, func() measured {
-			return closedLoop(ctx, usageClients, d, c.usageBatch(o.BatchSize))
+		say("%s usage ingestion over HTTP, %d nodes' batches of %d samples (%s)", eng, usageClients, o.BatchSize, dur)
+		batch := c.usageBatch(o.BatchSize) // one sequence of samples through warm-up and measurement: none is sent twice
+		usage := rowOf(eng, CaseUsage, usageClients, "samples/s", measure(CaseUsage, func(d time.Duration) measured {
+			return closedLoop(ctx, usageClients, d, batch)
 		}))
 		if usageCeil.Error == "" && usageCeil.Value > 0 {
 			usage.ratioTo(usageCeil, CaseCeilingUsage)

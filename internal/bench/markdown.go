@@ -20,7 +20,7 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	if m.Postgres != "" {
 		fmt.Fprintf(&b, ", PostgreSQL %s", m.Postgres)
 	}
-	fmt.Fprintf(&b, "; %.0f s per case%s; started %s.\n\n", r.CaseSeconds, map[bool]string{true: " (quick)"}[r.Quick],
+	fmt.Fprintf(&b, "; %s%s; started %s.\n\n", r.perCase(), map[bool]string{true: " (quick)"}[r.Quick],
 		r.Started.Format("2006-01-02 15:04 MST"))
 	b.WriteString("| engine | case | clients | value | unit | p50 ms | p99 ms | ratio | versus | cpu ms/op | db cpu ms/op | cpu use | errors | goal (issue 19) | verdict |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")

@@ -11,7 +11,7 @@ import (
 func TestWriteMarkdown(t *testing.T) {
 	t.Parallel()
 	half, twice := 0.5, 2.0
-	r := Report{Machine: Machine{GOOS: "linux", GOARCH: "amd64", CPUs: 2, Go: "go1.26"}, CaseSeconds: 5, Rows: []Row{
+	r := Report{Machine: Machine{GOOS: "linux", GOARCH: "amd64", CPUs: 2, Go: "go1.26"}, CaseSeconds: 5, WarmupSeconds: 2, Rows: []Row{
 		{Engine: SQLite, Case: CaseCheckout, Clients: 16, Unit: "checkouts/s", Value: 1234.5, Ops: 10, P50Ms: 3.2, P99Ms: 12, Ratio: &half, Versus: "ceiling:tx c=1",
 			CPUMsPerOp: 1.234, CPUUse: 0.95},
 		{Engine: Postgres, Case: CaseCheckout, Clients: 16, Unit: "checkouts/s", Value: 300, Ops: 10, P50Ms: 40, P99Ms: 90,
@@ -27,6 +27,7 @@ func TestWriteMarkdown(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
+		"; 5 s per case (HTTP cases after 2 s of warm-up); started ",
 		"| sqlite | checkout | 16 | 1,234 | checkouts/s | 3.20 | 12.0 | 0.500 | ceiling:tx c=1 | 1.23 |  | 95% | 0 |",
 		"| postgres | checkout | 16 | 300 | checkouts/s | 40.0 | 90.0 | n/a |  | 2.50 | 3.75 | 93% | 0 |",
 		"| sqlite | portal | 200/s | 200 | pages/s |",

@@ -32,7 +32,10 @@ type Report struct {
 	Started     time.Time `json:"started"`
 	Quick       bool      `json:"quick"`
 	CaseSeconds float64   `json:"case_seconds"`
-	Rows        []Row     `json:"rows"`
+	// WarmupSeconds is how long each HTTP case ran, unmeasured, before
+	// its CaseSeconds (Options.Warmup).
+	WarmupSeconds float64 `json:"warmup_seconds"`
+	Rows          []Row   `json:"rows"`
 }
 
 // Machine is where a run happened.
@@ -190,7 +193,7 @@ func (r Report) WriteTable(w io.Writer) error {
 	if m.Postgres != "" {
 		fmt.Fprintf(w, ", PostgreSQL %s", m.Postgres)
 	}
-	fmt.Fprintf(w, "; %.0f s per case%s\n\n", r.CaseSeconds, map[bool]string{true: " (quick)"}[r.Quick])
+	fmt.Fprintf(w, "; %s%s\n\n", r.perCase(), map[bool]string{true: " (quick)"}[r.Quick])
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "engine\tcase\tclients\tvalue\tunit\tp50 ms\tp99 ms\tratio\tversus\tcpu ms/op\tdb cpu ms/op\tcpu use\terrors\tverdict\t")
 	for _, x := range r.Rows {
@@ -264,4 +267,14 @@ func formatValue(v float64) string {
 	default:
 		return fmt.Sprintf("%.1f", v)
 	}
+}
+
+// perCase says how long each case ran: "5 s per case", and "after 2 s of
+// warm-up" when the HTTP cases had one.
+func (r Report) perCase() string {
+	s := fmt.Sprintf("%g s per case", r.CaseSeconds)
+	if r.WarmupSeconds > 0 {
+		s += fmt.Sprintf(" (HTTP cases after %g s of warm-up)", r.WarmupSeconds)
+	}
+	return s
 }
