@@ -49,9 +49,10 @@ type Options struct {
 	// for a while has its pool's connections open, PostgreSQL's
 	// per-connection plan and catalogue caches filled and its own caches
 	// warm; a fresh one pays for all of that in its first seconds, which
-	// in a 5-second case was a tenth of the throughput and most of the
-	// p99 (docs/BENCHMARKS.md). The ceilings need none: the SQLite loop
-	// has nothing to warm, and pgbench's five statements warm at once.
+	// in a 5-second PostgreSQL checkout case cost a third of the
+	// throughput and tripled the p99 (ADR 21). The ceilings need none:
+	// the SQLite loop has nothing to warm, and pgbench's five statements
+	// warm at once.
 	Warmup time.Duration
 	// Clients are the checkout concurrencies (default 1, 4, 16).
 	Clients []int
