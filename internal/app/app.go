@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -58,6 +59,7 @@ type App struct {
 	policy  *policy.Resolver
 
 	notifyCfg   atomic.Pointer[notifier]                  // set once by ConfigureNotify
+	dispatch    atomic.Pointer[notifyDispatch]            // from Start to Stop (notify_dispatch.go)
 	accountCfg  atomic.Pointer[accounts]                  // set once by ConfigureAccounts (account.go)
 	kycCfg      atomic.Pointer[kycState]                  // set once by ConfigureKYC, or lazily (kyc.go)
 	lifecycle   atomic.Pointer[ServiceLifecycle]          // SetServiceLifecycle (service.go)
@@ -133,6 +135,7 @@ func (a *App) Start(ctx context.Context) error {
 		a.refreshDone.Add(1)
 		go a.refreshSandboxClock()
 	}
+	a.dispatch.Store(startNotifyDispatch(a))
 	return nil
 }
 
@@ -144,7 +147,11 @@ func (a *App) Stop(ctx context.Context) error {
 		close(a.stopRefresh)
 	}
 	a.refreshDone.Wait()
-	return a.jobs.Stop(ctx)
+	var derr error
+	if d := a.dispatch.Swap(nil); d != nil {
+		derr = d.stop(ctx)
+	}
+	return errors.Join(derr, a.jobs.Stop(ctx))
 }
 
 // Clock returns business time.

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"yuanxu/internal/id"
 	"yuanxu/internal/jobs"
 	"yuanxu/internal/notify"
@@ -58,18 +56,7 @@ func (a *App) NotifyDeliver(ctx context.Context, deliveryID string) error {
 			a.log.LogAttrs(ctx, slog.LevelWarn, "notify: claim lost before recording; another worker owns the delivery", slog.String("delivery", deliveryID))
 			return nil
 		}
-		if out.Status == string(notify.StatusQueued) {
-			if err := a.jobs.Enqueue(ctx, tx.SQL(), jobs.NotifyArgs{DeliveryID: deliveryID}, &river.InsertOpts{ScheduledAt: out.NextAttemptAt}); err != nil {
-				return err
-			}
-		}
-		action := "notify.delivery_" + out.Status
-		if out.Status == string(notify.StatusQueued) {
-			action = "notify.delivery_retry"
-		}
-		return a.Audit(ctx, tx, AuditEntry{Action: action, SubjectType: "notify_delivery", SubjectID: deliveryID, Data: map[string]any{
-			"notification": no.ID, "channel": d.Channel, "attempt": d.Attempts, "provider": out.Provider,
-			"provider_message_id": out.ProviderMessageID, "message_key": d.MessageKey, "reason": out.Reason}})
+		return a.afterRecord(ctx, tx, d, no, out)
 	})
 }
 

@@ -40,13 +40,16 @@ type Delivery struct {
 	Reason            string
 	NextAttemptAt     time.Time
 	LeaseUntil        time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	SentAt            time.Time
-	DeliveredAt       time.Time
-	FirstDeliveredAt  time.Time
-	FailedAt          time.Time
-	BouncedAt         time.Time
+	// LeaseToken, with LeaseUntil, inserts a delivery already claimed by
+	// its writer (the instance's dispatcher, ADR 22); scans leave it empty.
+	LeaseToken       string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	SentAt           time.Time
+	DeliveredAt      time.Time
+	FirstDeliveredAt time.Time
+	FailedAt         time.Time
+	BouncedAt        time.Time
 }
 
 // NotificationInsert writes a notification in the business transaction.
@@ -64,15 +67,22 @@ func (tx *Tx) DeliveryInsert(ctx context.Context, ds ...Delivery) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 18*len(ds))
+	args := make([]any, 0, deliveryInsertArgs*len(ds))
 	for _, d := range ds {
+		var token any
+		if d.LeaseToken != "" {
+			token = d.LeaseToken
+		}
 		args = append(args, d.ID, d.NotificationID, d.Channel, d.Address, d.AddressIndex, d.AddressMasked, d.Status, d.Attempts,
 			d.Provider, d.ProviderMessageID, d.MessageKey, d.Reason, Ms(d.NextAttemptAt), Ms(d.CreatedAt),
-			NullMs(d.SentAt), NullMs(d.DeliveredAt), NullMs(d.FirstDeliveredAt), NullMs(d.FailedAt))
+			NullMs(d.SentAt), NullMs(d.DeliveredAt), NullMs(d.FirstDeliveredAt), NullMs(d.FailedAt), NullMs(d.LeaseUntil), token)
 	}
 	err := tx.Write(ctx, deliveryInsertSQL(len(ds)), args...)
 	return err
 }
+
+// deliveryInsertArgs is the number of arguments per row of DeliveryInsert.
+const deliveryInsertArgs = 20
 
 // deliveryInsertSQLs are the texts of DeliveryInsert for 1 to 4 rows (a
 // notification has at most one row per channel).
@@ -94,15 +104,15 @@ func buildDeliveryInsertSQL(rows int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO notify_delivery (id, notification_id, channel, address, address_index, address_masked, status, attempts,
  provider, provider_message_id, message_key, reason, next_attempt_at_ms, created_at_ms, updated_at_ms, sent_at_ms, delivered_at_ms,
- first_delivered_at_ms, failed_at_ms) VALUES `)
+ first_delivered_at_ms, failed_at_ms, lease_until_ms, lease_token) VALUES `)
 	for i := 0; i < rows; i++ {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		n := 18 * i
+		n := deliveryInsertArgs * i
 		// created_at_ms is also updated_at_ms (the 14th argument twice).
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+14, n+15, n+16, n+17, n+18)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13, n+14, n+14, n+15, n+16, n+17, n+18, n+19, n+20)
 	}
 	return b.String()
 }
@@ -165,25 +175,75 @@ type DeliveryOutcome struct {
 // after this claim's lease expired, and nothing was written. Delivered
 // sets first_delivered_at_ms once: later deliveries never move it.
 func (tx *Tx) DeliveryRecord(ctx context.Context, id, token string, o DeliveryOutcome) (bool, error) {
-	var sent, delivered, failed time.Time
-	switch o.Status {
-	case "sent":
-		sent = tx.Now
-	case "delivered":
-		sent, delivered = tx.Now, tx.Now
-	case "failed":
-		failed = tx.Now
+	done, err := tx.DeliveryRecordMany(ctx, []DeliveryRecordItem{{ID: id, Token: token, Outcome: o}})
+	return len(done) == 1, err
+}
+
+// DeliveryRecordItem is one outcome for DeliveryRecordMany: the delivery,
+// the token of the claim it was attempted under, and what happened.
+type DeliveryRecordItem struct {
+	ID, Token string
+	Outcome   DeliveryOutcome
+}
+
+// DeliveryRecordMany records several attempts' outcomes in one statement,
+// as DeliveryRecord does one, and returns the ids it recorded: those
+// whose token still held the claim. Ids must be distinct.
+func (tx *Tx) DeliveryRecordMany(ctx context.Context, items []DeliveryRecordItem) ([]string, error) {
+	if len(items) == 0 {
+		return nil, nil
 	}
-	next := o.NextAttemptAt
-	if next.IsZero() {
-		next = time.UnixMilli(0)
+	const per = 10
+	args := make([]any, 0, per*len(items))
+	var b strings.Builder
+	// The VALUES rows name their types: PostgreSQL would read untyped
+	// parameters there as text.
+	b.WriteString(`WITH v (id, token, status, provider, provider_message_id, reason, next_ms, sent_ms, delivered_ms, failed_ms) AS (VALUES `)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		var sent, delivered, failed time.Time
+		switch it.Outcome.Status {
+		case "sent":
+			sent = tx.Now
+		case "delivered":
+			sent, delivered = tx.Now, tx.Now
+		case "failed":
+			failed = tx.Now
+		}
+		next := it.Outcome.NextAttemptAt
+		if next.IsZero() {
+			next = time.UnixMilli(0)
+		}
+		n := per * i
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS BIGINT))",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+		o := it.Outcome
+		args = append(args, it.ID, it.Token, o.Status, o.Provider, o.ProviderMessageID, o.Reason, Ms(next), NullMs(sent), NullMs(delivered), NullMs(failed))
 	}
-	n, err := tx.Exec(ctx, `UPDATE notify_delivery SET status = $1, provider = $2, provider_message_id = $3, reason = $4, next_attempt_at_ms = $5,
- lease_until_ms = NULL, lease_token = NULL, updated_at_ms = $6, sent_at_ms = COALESCE($7, sent_at_ms), delivered_at_ms = COALESCE($8, delivered_at_ms),
- first_delivered_at_ms = COALESCE(first_delivered_at_ms, $8), failed_at_ms = COALESCE($9, failed_at_ms)
-WHERE id = $10 AND lease_token = $11 AND status = 'queued'`,
-		o.Status, o.Provider, o.ProviderMessageID, o.Reason, Ms(next), Ms(tx.Now), NullMs(sent), NullMs(delivered), NullMs(failed), id, token)
-	return n == 1, err
+	fmt.Fprintf(&b, `)
+UPDATE notify_delivery SET status = v.status, provider = v.provider, provider_message_id = v.provider_message_id, reason = v.reason,
+ next_attempt_at_ms = v.next_ms, lease_until_ms = NULL, lease_token = NULL, updated_at_ms = $%d,
+ sent_at_ms = COALESCE(v.sent_ms, notify_delivery.sent_at_ms), delivered_at_ms = COALESCE(v.delivered_ms, notify_delivery.delivered_at_ms),
+ first_delivered_at_ms = COALESCE(notify_delivery.first_delivered_at_ms, v.delivered_ms), failed_at_ms = COALESCE(v.failed_ms, notify_delivery.failed_at_ms)
+FROM v WHERE notify_delivery.id = v.id AND notify_delivery.lease_token = v.token AND notify_delivery.status = 'queued'
+RETURNING notify_delivery.id`, per*len(items)+1)
+	args = append(args, Ms(tx.Now))
+	rows, err := tx.Query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var done []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		done = append(done, id)
+	}
+	return done, rows.Err()
 }
 
 // DeliverySettle marks every email sent at or before cutoff (and not

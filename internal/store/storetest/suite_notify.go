@@ -17,6 +17,7 @@ import (
 func runNotify(t *testing.T, h Harness) {
 	t.Run("ClaimIsExclusive", func(t *testing.T) { t.Parallel(); testNotifyClaimExclusive(t, h.New(t)) })
 	t.Run("ExpiredLeaseIsReclaimed", func(t *testing.T) { t.Parallel(); testNotifyLease(t, h.New(t)) })
+	t.Run("InsertedClaimedRecordMany", func(t *testing.T) { t.Parallel(); testNotifyInsertedClaimed(t, h.New(t)) })
 	t.Run("FirstDeliveryIsKept", func(t *testing.T) { t.Parallel(); testNotifyFirstDelivery(t, h.New(t)) })
 	t.Run("OneDeliveryPerChannel", func(t *testing.T) { t.Parallel(); testNotifyOnePerChannel(t, h.New(t)) })
 	t.Run("OnlyMarketingOptOut", func(t *testing.T) { t.Parallel(); testNotifyOptOut(t, h.New(t)) })
@@ -296,5 +297,63 @@ func testNotifySandboxSMS(t *testing.T, db *store.DB) {
 	one, err := db.SandboxSMSList(ctx, []byte{1}, 10)
 	if err != nil || len(one) != 2 || !one[0].ReceivedAt.After(one[1].ReceivedAt) {
 		t.Fatalf("by phone = %+v, %v", one, err)
+	}
+}
+
+// testNotifyInsertedClaimed: a delivery inserted with a lease (the
+// dispatcher's first attempt, ADR 22) is held by its writer until the
+// lease ends; DeliveryRecordMany records, in one statement, exactly the
+// outcomes whose token still holds, each with its own status and times.
+func testNotifyInsertedClaimed(t *testing.T, db *store.DB) {
+	wall := time.Now()
+	nid := id.NewAt(wall)
+	ids := []string{id.NewAt(wall), id.NewAt(wall), id.NewAt(wall)}
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.NotificationInsert(ctx, store.Notification{ID: nid, Event: "refund.decided", Category: "legal", Lang: "zh-CN",
+			Vars: []byte{1}, CreatedAt: tx.Now}); err != nil {
+			return err
+		}
+		var ds []store.Delivery
+		for i, ch := range []string{"email", "sms", "inapp"} {
+			ds = append(ds, store.Delivery{ID: ids[i], NotificationID: nid, Channel: ch, Address: []byte("sealed"), Status: "queued",
+				Attempts: 1, MessageKey: "key-" + ids[i], NextAttemptAt: time.UnixMilli(0), CreatedAt: tx.Now,
+				LeaseUntil: wall.Add(time.Minute), LeaseToken: "tok-" + ids[i]})
+		}
+		return tx.DeliveryInsert(ctx, ds...)
+	})
+	if _, ok := claim(t, db, ids[0], "river", wall.Add(30*time.Second), time.Minute); ok {
+		t.Fatal("a delivery inserted with a lease was claimed while the lease holds")
+	}
+	if got := delivery(t, db, ids[0]); got.Attempts != 1 || got.LeaseUntil.UnixMilli() != wall.Add(time.Minute).UnixMilli() {
+		t.Fatalf("inserted claimed delivery = %+v", got)
+	}
+	var done []string
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		done, err = tx.DeliveryRecordMany(ctx, []store.DeliveryRecordItem{
+			{ID: ids[0], Token: "tok-" + ids[0], Outcome: store.DeliveryOutcome{Status: "sent", Provider: "smtp", ProviderMessageID: "<m1>"}},
+			{ID: ids[1], Token: "stale", Outcome: store.DeliveryOutcome{Status: "delivered"}},
+			{ID: ids[2], Token: "tok-" + ids[2], Outcome: store.DeliveryOutcome{Status: "queued", Reason: "451 later", NextAttemptAt: wall.Add(time.Hour)}},
+		})
+		return err
+	})
+	if len(done) != 2 || !(done[0] == ids[0] && done[1] == ids[2] || done[0] == ids[2] && done[1] == ids[0]) {
+		t.Fatalf("recorded %v, want %s and %s (not the stale token's %s)", done, ids[0], ids[2], ids[1])
+	}
+	sent, held, retry := delivery(t, db, ids[0]), delivery(t, db, ids[1]), delivery(t, db, ids[2])
+	if sent.Status != "sent" || sent.Provider != "smtp" || sent.ProviderMessageID != "<m1>" || sent.SentAt.IsZero() || !sent.DeliveredAt.IsZero() ||
+		!sent.LeaseUntil.IsZero() {
+		t.Errorf("sent outcome recorded as %+v", sent)
+	}
+	if held.Status != "queued" || held.LeaseUntil.IsZero() {
+		t.Errorf("the stale token's delivery changed: %+v", held)
+	}
+	if retry.Status != "queued" || retry.Reason != "451 later" || retry.NextAttemptAt.UnixMilli() != wall.Add(time.Hour).UnixMilli() ||
+		!retry.LeaseUntil.IsZero() || !retry.SentAt.IsZero() {
+		t.Errorf("retry outcome recorded as %+v", retry)
+	}
+	// Once its lease has ended, the held delivery is anyone's again.
+	if _, ok := claim(t, db, ids[1], "river", wall.Add(61*time.Second), time.Minute); !ok {
+		t.Error("a delivery inserted with a lease was not claimable after the lease ended")
 	}
 }
