@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/riverqueue/river"
-	"os"
 	"time"
 
 	"yuanxu/internal/errs"
@@ -243,23 +242,16 @@ func (a *App) Notify(ctx context.Context, tx *store.Tx, r notify.Request) (Notif
 	if len(claimed) > 0 {
 		tx.AfterCommit(func() { disp.submit(claimed) })
 	}
-	// One insert for every channel's delivery row and one for their jobs
-	// (River inserts many rows in one statement).
+	// One insert for every channel's delivery row and, without a
+	// dispatcher, one for their jobs (River inserts many rows in one
+	// statement).
 	if err := tx.DeliveryInsert(ctx, ds...); err != nil {
 		return rec, err
 	}
-	if os.Getenv("YX_FAST") != "" {
-		ids := []string{}
-		for _, j := range sends {
-			ids = append(ids, j.(jobs.NotifyArgs).DeliveryID)
+	if len(sends) > 0 {
+		if err := a.jobs.EnqueueMany(ctx, tx.SQL(), sends...); err != nil {
+			return rec, err
 		}
-		tx.AfterCommit(func() {
-			for _, d := range ids {
-				go a.NotifyDeliver(context.WithoutCancel(ctx), d)
-			}
-		})
-	} else if err := a.jobs.EnqueueMany(ctx, tx.SQL(), sends...); err != nil {
-		return rec, err
 	}
 	return rec, a.Audit(ctx, tx, AuditEntry{Action: "notify.queued", SubjectType: "notification", SubjectID: rec.NotificationID,
 		Data: map[string]any{"event": r.Event, "lang": lang, "deliveries": rec.Deliveries, "skipped": rec.Skipped}})
