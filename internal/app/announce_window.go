@@ -519,11 +519,11 @@ func (a *App) AffectedWindows(ctx context.Context, p account.Principal, accountI
 	if err := a.authorizeCustomerObject(ctx, p, "service.read", "account.read_any", "maintenance_window", accountID); err != nil {
 		return nil, err
 	}
-	ns, err := store.Notices(ctx, a.db, "", accountID)
+	now := a.Now()
+	ns, err := store.NoticesInWindows(ctx, a.db, accountID, []string{WindowScheduled, WindowInProgress}, now)
 	if err != nil {
 		return nil, err
 	}
-	now := a.Now()
 	out := []CustomerWindow{}
 	for _, n := range ns {
 		w, err := store.WindowGet(ctx, a.db, n.WindowID)
@@ -531,7 +531,7 @@ func (a *App) AffectedWindows(ctx context.Context, p account.Principal, accountI
 			return nil, err
 		}
 		if (w.State != WindowScheduled && w.State != WindowInProgress) || !w.End.After(now) {
-			continue
+			continue // changed since the first read
 		}
 		r, err := a.noticeReach(ctx, w, n)
 		if err != nil {

@@ -124,14 +124,13 @@ func (a *App) serviceLifecycleSweep(ctx context.Context, now time.Time) (int64, 
 		}
 	}
 	// Terminated services past their retention: ask for data destruction.
-	rows, err = store.Services(ctx, a.db, store.ServiceFilter{States: []string{string(service.StateTerminated)}, Limit: sweepBatch, Oldest: true})
+	// Only those still to be requested are read: skipping requested ones
+	// here would let the oldest batch hide every later one.
+	rows, err = store.Services(ctx, a.db, store.ServiceFilter{DestroyDue: now.Add(-l.Retention), Limit: sweepBatch})
 	if err != nil {
 		return n, err
 	}
 	for _, r := range rows {
-		if !r.DataDestroyRequestedAt.IsZero() || now.Before(r.TerminatedAt.Add(l.Retention)) {
-			continue
-		}
 		err := a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			svc, err := a.mutateService(ctx, tx, r.ID, func(sr *store.ServiceRow, _ *service.Service) error {
 				if !sr.DataDestroyRequestedAt.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -239,6 +240,28 @@ func Notices(ctx context.Context, q Querier, windowID, accountID string) ([]Noti
 		query += ` AND account_id = $` + itoa(len(args))
 	}
 	return collect(ctx, q, query+` ORDER BY created_at_ms, account_id LIMIT 100000`, args, scanNotice)
+}
+
+// NoticesInWindows returns accountID's notices of the windows that are in
+// one of states and end after endAfter (the live windows a portal page's
+// banner shows), oldest first: one statement that reads the few live
+// windows and probes each for the account's notice, instead of the
+// account's whole maintenance history.
+func NoticesInWindows(ctx context.Context, q Querier, accountID string, states []string, endAfter time.Time) ([]NoticeRow, error) {
+	args := []any{accountID, Ms(endAfter)}
+	ph := make([]string, len(states))
+	for i, st := range states {
+		args = append(args, st)
+		ph[i] = "$" + itoa(len(args))
+	}
+	// CROSS JOIN keeps the windows as SQLite's outer loop (PostgreSQL
+	// orders the join itself): the platform's live windows are few, the
+	// account's notices only grow.
+	query := `SELECT n.window_id, n.account_id, n.service_ids, n.notification_id, n.created_at_ms
+FROM maintenance_window w CROSS JOIN maintenance_notice n
+WHERE n.window_id = w.id AND n.account_id = $1 AND w.state IN (` + strings.Join(ph, ", ") + `) AND w.end_ms > $2
+ORDER BY n.created_at_ms, n.window_id`
+	return collect(ctx, q, query, args, scanNotice)
 }
 
 // IncidentRow is one incident.

@@ -339,8 +339,19 @@ func Invoices(ctx context.Context, q Querier, accountID, state string, limit int
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := q.Query(ctx, `SELECT `+invoiceCols+` FROM invoice_request WHERE ($1 = '' OR account_id = $1) AND ($2 = '' OR state = $2)
- ORDER BY id DESC LIMIT $3`, accountID, state, limit)
+	// Only the filters that are set, each a plain term an index can serve
+	// (invoice_request_account, invoice_request_state).
+	query, args := `SELECT `+invoiceCols+` FROM invoice_request WHERE 1 = 1`, []any{}
+	if accountID != "" {
+		args = append(args, accountID)
+		query += ` AND account_id = $` + itoa(len(args))
+	}
+	if state != "" {
+		args = append(args, state)
+		query += ` AND state = $` + itoa(len(args))
+	}
+	args = append(args, limit)
+	rows, err := q.Query(ctx, query+` ORDER BY id DESC LIMIT $`+itoa(len(args)), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -338,10 +338,21 @@ func (db *DB) Deliveries(ctx context.Context, f DeliveryFilter) ([]DeliveryView,
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := db.Query(ctx, `SELECT `+deliveryCols+`, n.event, n.lang, n.account_id, n.subject_type, n.subject_id
-FROM notify_delivery d JOIN notification n ON n.id = d.notification_id
-WHERE ($1 = '' OR d.id = $1) AND ($2 = '' OR d.notification_id = $2) AND ($3 = '' OR n.subject_type = $3) AND ($4 = '' OR n.subject_id = $4)
-ORDER BY d.created_at_ms DESC, d.id DESC LIMIT $5`, f.ID, f.NotificationID, f.SubjectType, f.SubjectID, f.Limit)
+	// Only the filters that are set, each a plain term: "($1 = '' OR
+	// d.notification_id = $1)" made SQLite read the whole delivery log for
+	// one notification's rows.
+	query := `SELECT ` + deliveryCols + `, n.event, n.lang, n.account_id, n.subject_type, n.subject_id
+FROM notify_delivery d JOIN notification n ON n.id = d.notification_id WHERE 1 = 1`
+	var args []any
+	for _, c := range []struct{ col, v string }{{"d.id", f.ID}, {"d.notification_id", f.NotificationID},
+		{"n.subject_type", f.SubjectType}, {"n.subject_id", f.SubjectID}} {
+		if c.v != "" {
+			args = append(args, c.v)
+			query += ` AND ` + c.col + ` = $` + itoa(len(args))
+		}
+	}
+	args = append(args, f.Limit)
+	rows, err := db.Query(ctx, query+` ORDER BY d.created_at_ms DESC, d.id DESC LIMIT $`+itoa(len(args)), args...)
 	if err != nil {
 		return nil, err
 	}

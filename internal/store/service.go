@@ -216,6 +216,10 @@ type ServiceFilter struct {
 	Before         string // a service id, for paging
 	Limit          int    // ≤ 0: 100
 	Oldest         bool   // oldest expiry first (sweeps) instead of newest id first
+	// DestroyDue selects, oldest termination first, the terminated
+	// services terminated at or before it whose data destruction has not
+	// been requested (the lifecycle sweep; index service_destroy_due).
+	DestroyDue time.Time
 }
 
 // Services lists services matching f with their suspensions.
@@ -244,6 +248,12 @@ func Services(ctx context.Context, q Querier, f ServiceFilter) ([]ServiceRow, er
 	if f.Before != "" {
 		add("id < ?", f.Before)
 	}
+	if !f.DestroyDue.IsZero() {
+		// service_destroy_due: its leading column, and its predicate as
+		// the index spells it.
+		where = append(where, "state = 'terminated' AND data_destroy_requested_at_ms IS NULL")
+		add("terminated_at_ms <= ?", Ms(f.DestroyDue))
+	}
 	if len(f.States) > 0 {
 		var ph []string
 		for _, s := range f.States {
@@ -261,7 +271,10 @@ func Services(ctx context.Context, q Querier, f ServiceFilter) ([]ServiceRow, er
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	order := ` ORDER BY id DESC`
-	if f.Oldest {
+	switch {
+	case !f.DestroyDue.IsZero():
+		order = ` ORDER BY terminated_at_ms, id`
+	case f.Oldest:
 		order = ` ORDER BY expires_at_ms, id`
 	}
 	args = append(args, limit)

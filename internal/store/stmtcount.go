@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"sync/atomic"
 )
 
@@ -26,6 +27,32 @@ type StatementCount struct {
 	Pool  atomic.Int64
 	Txs   atomic.Int64
 	Trips atomic.Int64
+
+	mu    sync.Mutex
+	reads []Statement // recorded reads on the pool (RecordStatements)
+	rec   bool
+}
+
+// Statement is a read's text and arguments, as RecordStatements keeps it.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// RecordStatements is CountStatements that also keeps the text and
+// arguments of each read on the pool, for Reads: the plan tests hold a
+// lookup to its index by explaining the very statement it sent.
+func RecordStatements(ctx context.Context) (context.Context, *StatementCount) {
+	ctx, c := CountStatements(ctx)
+	c.rec = true
+	return ctx, c
+}
+
+// Reads returns the reads on the pool recorded so far.
+func (c *StatementCount) Reads() []Statement {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Statement(nil), c.reads...)
 }
 
 type countKey struct{}
@@ -59,9 +86,14 @@ func (tx *Tx) countTrip() {
 }
 
 // countPool counts one read on the pool under ctx.
-func countPool(ctx context.Context) {
+func countPool(ctx context.Context, query string, args []any) {
 	if c := counter(ctx); c != nil {
 		c.Pool.Add(1)
+		if c.rec {
+			c.mu.Lock()
+			c.reads = append(c.reads, Statement{SQL: query, Args: args})
+			c.mu.Unlock()
+		}
 	}
 }
 

@@ -405,7 +405,7 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 
 // Query runs a read-only query on the reader pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	countPool(ctx)
+	countPool(ctx, query, args)
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, db.wrapErr(err)
@@ -415,7 +415,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 
 // QueryRow runs a read-only single-row query on the reader pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
-	countPool(ctx)
+	countPool(ctx, query, args)
 	return &Row{row: db.read.QueryRowContext(ctx, query, args...), db: db}
 }
 
