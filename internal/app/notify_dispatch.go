@@ -14,7 +14,9 @@ import (
 )
 
 // Dispatcher defaults: how many first attempts one instance sends at once,
-// how many it holds waiting, and how many outcomes one transaction records.
+// how many commits' deliveries it holds waiting, and how many outcomes one
+// transaction records. The channels hold slices and are sized so that an
+// idle instance keeps well under a megabyte in them.
 const (
 	defaultDispatchSenders = 8
 	dispatchQueue          = 4096
@@ -43,7 +45,7 @@ type notifyDispatch struct {
 	n       *notifier
 	ctx     context.Context // the senders'; cancelled when Stop's wait ends
 	cancel  context.CancelFunc
-	queue   chan dispatchItem
+	queue   chan []dispatchItem // one commit's deliveries each
 	results chan dispatchResult
 	senders sync.WaitGroup
 	done    chan struct{} // closed when the recorder has recorded everything
@@ -68,8 +70,8 @@ type dispatchResult struct {
 func startNotifyDispatch(a *App) *notifyDispatch {
 	n := a.notifier()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &notifyDispatch{a: a, n: n, ctx: ctx, cancel: cancel, queue: make(chan dispatchItem, dispatchQueue),
-		results: make(chan dispatchResult, dispatchQueue), done: make(chan struct{})}
+	d := &notifyDispatch{a: a, n: n, ctx: ctx, cancel: cancel, queue: make(chan []dispatchItem, dispatchQueue),
+		results: make(chan dispatchResult, dispatchBatch), done: make(chan struct{})}
 	senders := n.cfg.Senders
 	if senders <= 0 {
 		senders = defaultDispatchSenders
@@ -82,41 +84,41 @@ func startNotifyDispatch(a *App) *notifyDispatch {
 	return d
 }
 
-// submit hands committed deliveries to the senders. It never blocks: what
-// does not fit in the queue, or comes after stop, is left to its lease and
+// submit hands one commit's deliveries to the senders. It never blocks:
+// when the queue is full, or after stop, they are left to their lease and
 // the redrive.
 func (d *notifyDispatch) submit(items []dispatchItem) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	for i, it := range items {
-		if d.closed {
-			d.a.log.LogAttrs(d.ctx, slog.LevelInfo, "notify: stopping; the redrive will send these deliveries after their lease",
-				slog.Int("deliveries", len(items)-i))
-			return
-		}
-		select {
-		case d.queue <- it:
-		default:
-			d.a.log.LogAttrs(d.ctx, slog.LevelWarn, "notify: dispatch queue full; the redrive will send this delivery after its lease",
-				slog.String("delivery", it.d.ID))
-		}
+	if d.closed {
+		d.a.log.LogAttrs(d.ctx, slog.LevelInfo, "notify: stopping; the redrive will send these deliveries after their lease",
+			slog.Int("deliveries", len(items)))
+		return
+	}
+	select {
+	case d.queue <- items:
+	default:
+		d.a.log.LogAttrs(d.ctx, slog.LevelWarn, "notify: dispatch queue full; the redrive will send these deliveries after their lease",
+			slog.Int("deliveries", len(items)), slog.String("first", items[0].d.ID))
 	}
 }
 
 // send makes the first attempt of each queued delivery.
 func (d *notifyDispatch) send() {
 	defer d.senders.Done()
-	for it := range d.queue {
-		if d.ctx.Err() != nil {
-			continue // stopping, out of time: left to the lease
-		}
-		out := d.a.attempt(d.ctx, d.n, it.d, it.no)
-		if d.n.cfg.afterSend != nil {
-			if err := d.n.cfg.afterSend(it.d.ID); err != nil {
-				continue // a simulated crash between sending and recording
+	for items := range d.queue {
+		for _, it := range items {
+			if d.ctx.Err() != nil {
+				continue // stopping, out of time: left to the lease
 			}
+			out := d.a.attempt(d.ctx, d.n, it.d, it.no)
+			if d.n.cfg.afterSend != nil {
+				if err := d.n.cfg.afterSend(it.d.ID); err != nil {
+					continue // a simulated crash between sending and recording
+				}
+			}
+			d.results <- dispatchResult{it, out}
 		}
-		d.results <- dispatchResult{it, out}
 	}
 }
 

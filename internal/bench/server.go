@@ -208,27 +208,29 @@ func tempPath(dir, name string) string { return filepath.Join(dir, name) }
 // settleLimit bounds how long settle waits for the background jobs.
 const settleLimit = 2 * time.Minute
 
-// settle waits, before a case, until the background jobs the earlier cases
-// queued are done — every checkout's delivery notice is sent by one River
-// job per channel, after the checkout answered — so that each case
+// settle waits, before a case, until the background work the earlier
+// cases left is done — every checkout's delivery notice is sent after the
+// checkout answered, by the instance's dispatcher (ADR 22; a delivery it
+// holds is queued under a lease) or by a River job — so that each case
 // measures its own work and not the previous case's notices as well. It
-// gives up after limit, saying how many jobs are left.
+// gives up after limit, saying how much is left.
 func (in *instance) settle(ctx context.Context, limit time.Duration, say func(string, ...any)) {
 	start := time.Now()
 	for {
 		var n int64
-		if err := in.DB.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'running')`).Scan(&n); err != nil {
+		if err := in.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM river_job WHERE state IN ('available', 'running'))
+ + (SELECT COUNT(*) FROM notify_delivery WHERE status = 'queued' AND lease_token IS NOT NULL)`).Scan(&n); err != nil {
 			say("waiting for background jobs: %v", err)
 			return
 		}
 		if n == 0 {
 			if waited := time.Since(start); waited > time.Second {
-				say("background jobs of the earlier cases done (%v)", waited.Round(time.Second))
+				say("background jobs and notices of the earlier cases done (%v)", waited.Round(time.Second))
 			}
 			return
 		}
 		if time.Since(start) > limit {
-			say("%d background jobs still queued after %v: the next case shares the machine with them", n, limit)
+			say("%d background jobs and notices still queued after %v: the next case shares the machine with them", n, limit)
 			return
 		}
 		select {
