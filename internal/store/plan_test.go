@@ -70,6 +70,37 @@ func TestLookupsReadOnlyWhatTheyReturn(t *testing.T) {
 			_, err := store.NoticesInWindows(ctx, db, "acct-1", []string{"scheduled", "in_progress"}, at)
 			return err
 		}},
+		{"TicketsFirstResponseDue", []string{"ticket_first_due "}, true, func(ctx context.Context, db *store.DB) error {
+			_, err := store.TicketsDue(ctx, db, "first_response", at, 100)
+			return err
+		}},
+		{"TicketsResolutionDue", []string{"ticket_resolution_due "}, true, func(ctx context.Context, db *store.DB) error {
+			_, err := store.TicketsDue(ctx, db, "resolution", at, 100)
+			return err
+		}},
+		{"TicketsWaitingOfAccount", []string{"ticket_waiting "}, true, func(ctx context.Context, db *store.DB) error {
+			_, _, err := store.TicketList(ctx, db, store.TicketFilter{OwnerAccountID: "acct-1", Fair: true, Limit: 5})
+			return err
+		}},
+		{"CodeLatest", []string{"verification_code_target "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.CodeLatest(ctx, db, "login", "idx-1")
+			if store.IsNotFound(err) {
+				return nil
+			}
+			return err
+		}},
+		{"SessionsOfAccount", []string{"account_session_live "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.SessionsOf(ctx, db, "acct-1", at)
+			return err
+		}},
+		{"KYCProfilesToPurge", []string{"kyc_profile_closed "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.KYCProfilesClosedBefore(ctx, db, at, 100)
+			return err
+		}},
+		{"TopUpsOfAccount", []string{"gateway_attempt_account_purpose "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.Attempts(ctx, db, store.AttemptFilter{AccountID: "acct-1", Purpose: "topup", State: "succeeded", Limit: 500, Oldest: true})
+			return err
+		}},
 		{"ServicesDataDestroyDue", []string{"service_destroy_due "}, false, func(ctx context.Context, db *store.DB) error {
 			_, err := store.Services(ctx, db, store.ServiceFilter{DestroyDue: at, Limit: 200})
 			return err
@@ -98,10 +129,8 @@ func TestLookupsReadOnlyWhatTheyReturn(t *testing.T) {
 					if !used {
 						t.Errorf("the plan shows none of %q:\n%s\nfor %s", l.uses, plan, stmt.SQL)
 					}
-					for _, bad := range planFaults(db.Engine(), !l.fewRows) {
-						if strings.Contains(plan, bad) {
-							t.Errorf("the plan has %q:\n%s\nfor %s", bad, plan, stmt.SQL)
-						}
+					if faults := planFaults(db.Engine(), plan, !l.fewRows); len(faults) > 0 {
+						t.Errorf("the plan scans or sorts (%q):\n%s\nfor %s", faults, plan, stmt.SQL)
 					}
 				})
 			}
@@ -109,17 +138,32 @@ func TestLookupsReadOnlyWhatTheyReturn(t *testing.T) {
 	}
 }
 
-// planFaults are the plan fragments of a scan of a whole table and,
-// unless the lookup may sort, of a sort.
-func planFaults(e store.Engine, noSort bool) []string {
-	out := []string{"SCAN ", "USE TEMP B-TREE"} // SQLite (SEARCH is an index range)
-	if e == store.Postgres {
-		out = []string{"Seq Scan", "Sort"}
+// planFaults returns the lines of plan that scan a whole table or, unless
+// the lookup may sort, sort. On SQLite a scan of a subquery or co-routine
+// the plan itself builds (a window query's) is not a table scan.
+func planFaults(e store.Engine, plan string, noSort bool) []string {
+	var faults []string
+	derived := map[string]bool{}
+	for _, line := range strings.Split(plan, "\n") {
+		line = strings.TrimSpace(line)
+		for _, kw := range []string{"CO-ROUTINE ", "MATERIALIZE "} {
+			if name, ok := strings.CutPrefix(line, kw); ok {
+				derived[name] = true
+			}
+		}
+		switch {
+		case e == store.Postgres && strings.Contains(line, "Seq Scan"),
+			e == store.Postgres && noSort && strings.Contains(line, "Sort"),
+			e != store.Postgres && noSort && strings.Contains(line, "USE TEMP B-TREE"):
+			faults = append(faults, line)
+		case e != store.Postgres && strings.HasPrefix(line, "SCAN "):
+			name, _, _ := strings.Cut(strings.TrimPrefix(line, "SCAN "), " ")
+			if !derived[name] && !strings.HasPrefix(name, "(subquery") {
+				faults = append(faults, line)
+			}
+		}
 	}
-	if !noSort {
-		out = out[:1]
-	}
-	return out
+	return faults
 }
 
 // explain returns the plan of stmt, one node or step per line; noSort

@@ -34,8 +34,44 @@ CREATE INDEX service_destroy_due ON service (state, terminated_at_ms, id) WHERE 
 DROP INDEX notify_inbox_account;
 CREATE INDEX notify_inbox_account ON notify_inbox (account_id, created_at_ms, notification_id);
 CREATE INDEX notify_inbox_unread ON notify_inbox (account_id, created_at_ms, notification_id) WHERE read_at_ms IS NULL;
+-- The ticket sweeps' first-response and resolution targets: only the
+-- tickets that can still breach, not every ticket ever opened (these two
+-- indexes have no other user).
+DROP INDEX ticket_first_due;
+DROP INDEX ticket_resolution_due;
+CREATE INDEX ticket_first_due ON ticket (first_response_due_ms)
+    WHERE state <> 'closed' AND first_response_at_ms IS NULL AND first_response_breached_at_ms IS NULL;
+CREATE INDEX ticket_resolution_due ON ticket (resolution_due_ms) WHERE state <> 'closed' AND resolution_breached_at_ms IS NULL;
+-- An account's tickets waiting for an answer (the "too many waiting" check
+-- when a ticket, a refund request or an appeal is opened).
+CREATE INDEX ticket_waiting ON ticket (owner_account_id) WHERE waiting_since_ms IS NOT NULL;
+-- The latest code sent to an address (login, registration, password
+-- reset); codes are kept.
+DROP INDEX verification_code_target;
+CREATE INDEX verification_code_target ON verification_code (purpose, target_index, created_at_ms, id);
+-- An account's live sessions (the security page, ending them all);
+-- sessions are kept.
+CREATE INDEX account_session_live ON account_session (account_id, created_at_ms) WHERE ended_at_ms IS NULL;
+-- Closed KYC profiles still to purge (the retention sweep), not those
+-- purged already (no other user).
+DROP INDEX kyc_profile_closed;
+CREATE INDEX kyc_profile_closed ON kyc_profile (closed_at_ms, account_id) WHERE purged_at_ms IS NULL AND closed_at_ms IS NOT NULL;
+-- An account's settled top-ups, oldest first (routing a withdrawal's or a
+-- closure's pay-back to the channels the money came in by).
+CREATE INDEX gateway_attempt_account_purpose ON gateway_attempt (account_id, purpose, state, created_at_ms, id);
 
 -- +goose Down
+DROP INDEX gateway_attempt_account_purpose;
+DROP INDEX kyc_profile_closed;
+CREATE INDEX kyc_profile_closed ON kyc_profile (closed_at_ms);
+DROP INDEX account_session_live;
+DROP INDEX verification_code_target;
+CREATE INDEX verification_code_target ON verification_code (purpose, target_index, created_at_ms);
+DROP INDEX ticket_waiting;
+DROP INDEX ticket_resolution_due;
+DROP INDEX ticket_first_due;
+CREATE INDEX ticket_first_due ON ticket (first_response_due_ms);
+CREATE INDEX ticket_resolution_due ON ticket (resolution_due_ms);
 DROP INDEX notify_inbox_unread;
 DROP INDEX notify_inbox_account;
 CREATE INDEX notify_inbox_account ON notify_inbox (account_id, created_at_ms);
