@@ -391,6 +391,7 @@ type notifyFlags struct {
 	NotifyLease        time.Duration `name:"notify-lease" help:"How long an instance's claim on a notification delivery holds; a crashed instance's deliveries are resent after it. Must exceed --notify-send-timeout." default:"2m"`
 	NotifySendTimeout  time.Duration `name:"notify-send-timeout" help:"How long one SMTP or SMS send may take." default:"30s"`
 	NotifyRedriveAfter time.Duration `name:"notify-redrive-after" help:"How long a due delivery may wait before the periodic redrive queues it again." default:"2m"`
+	NotifySenders      int           `name:"notify-senders" help:"How many notices' first attempts this instance sends at once, right after the transaction that wrote them commits (ADR 22)." default:"8"`
 }
 
 // bounceWindow: an accepted email counts as delivered after this long
@@ -402,7 +403,7 @@ const bounceWindow = 10 * time.Minute
 // Mistakes are usage errors naming the flag.
 func (f notifyFlags) configure(a *app.App, sandboxMode bool, log *slog.Logger) (app.NotifyConfig, func(), error) {
 	c := app.NotifyConfig{BounceWindow: bounceWindow, UnsubscribeURL: f.UnsubscribeURL, SMSSignName: f.SMSSignName,
-		Lease: f.NotifyLease, SendTimeout: f.NotifySendTimeout, RedriveAfter: f.NotifyRedriveAfter}
+		Lease: f.NotifyLease, SendTimeout: f.NotifySendTimeout, RedriveAfter: f.NotifyRedriveAfter, Senders: f.NotifySenders}
 	stop := func() {}
 	var err error
 	if c.Matrix, err = notify.ParseMatrix(f.NotifyMatrix); err != nil {

@@ -110,6 +110,12 @@ func newNotifier(c NotifyConfig) (*notifier, error) {
 	if c.RedriveAfter <= 0 {
 		c.RedriveAfter = 2 * time.Minute
 	}
+	switch {
+	case c.Senders < 0:
+		return nil, fmt.Errorf("notify: senders %d must be positive (or zero for the default)", c.Senders)
+	case c.Senders == 0:
+		c.Senders = defaultDispatchSenders
+	}
 	if c.Brand == "" {
 		c.Brand = "元序 yuanxu"
 	}

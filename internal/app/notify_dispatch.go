@@ -72,11 +72,7 @@ func startNotifyDispatch(a *App) *notifyDispatch {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &notifyDispatch{a: a, n: n, ctx: ctx, cancel: cancel, queue: make(chan []dispatchItem, dispatchQueue),
 		results: make(chan dispatchResult, dispatchBatch), done: make(chan struct{})}
-	senders := n.cfg.Senders
-	if senders <= 0 {
-		senders = defaultDispatchSenders
-	}
-	for range senders {
+	for range n.cfg.Senders {
 		d.senders.Add(1)
 		go d.send()
 	}

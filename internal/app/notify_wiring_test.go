@@ -51,6 +51,7 @@ func TestConfigureNotifyChecksAtStartUp(t *testing.T) {
 		{"LegalNoticeInboxOnly", NotifyConfig{Matrix: inboxOnly}, "inbox is not notice"},
 		{"SMSWithoutCodes", NotifyConfig{SMS: sandboxSMS.Sender, SMSCodes: notify.Codes{}}, ""},
 		{"LeaseShorterThanSend", NotifyConfig{Lease: time.Second, SendTimeout: 2 * time.Second}, "lease"},
+		{"NegativeSenders", NotifyConfig{Senders: -1}, "senders"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
