@@ -42,7 +42,6 @@ const (
 // carries the same Message-ID or idempotency key.
 type notifyDispatch struct {
 	a       *App
-	n       *notifier
 	ctx     context.Context // the senders'; cancelled when Stop's wait ends
 	cancel  context.CancelFunc
 	queue   chan []dispatchItem // one commit's deliveries each
@@ -66,13 +65,18 @@ type dispatchResult struct {
 	out store.DeliveryOutcome
 }
 
-// startNotifyDispatch starts the senders and the recorder.
+// startNotifyDispatch starts the senders and the recorder. It reads the
+// notification configuration without fixing it (ConfigureNotify may still
+// come): the senders look it up for each delivery.
 func startNotifyDispatch(a *App) *notifyDispatch {
-	n := a.notifier()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &notifyDispatch{a: a, n: n, ctx: ctx, cancel: cancel, queue: make(chan []dispatchItem, dispatchQueue),
+	d := &notifyDispatch{a: a, ctx: ctx, cancel: cancel, queue: make(chan []dispatchItem, dispatchQueue),
 		results: make(chan dispatchResult, dispatchBatch), done: make(chan struct{})}
-	for range n.cfg.Senders {
+	senders := defaultDispatchSenders
+	if n := a.notifyCfg.Load(); n != nil {
+		senders = n.cfg.Senders
+	}
+	for range senders {
 		d.senders.Add(1)
 		go d.send()
 	}
@@ -107,9 +111,10 @@ func (d *notifyDispatch) send() {
 			if d.ctx.Err() != nil {
 				continue // stopping, out of time: left to the lease
 			}
-			out := d.a.attempt(d.ctx, d.n, it.d, it.no)
-			if d.n.cfg.afterSend != nil {
-				if err := d.n.cfg.afterSend(it.d.ID); err != nil {
+			n := d.a.notifier()
+			out := d.a.attempt(d.ctx, n, it.d, it.no)
+			if n.cfg.afterSend != nil {
+				if err := n.cfg.afterSend(it.d.ID); err != nil {
 					continue // a simulated crash between sending and recording
 				}
 			}
@@ -148,7 +153,7 @@ func (d *notifyDispatch) recordBatch(batch []dispatchResult) {
 		if try > 0 {
 			time.Sleep(time.Duration(try) * 200 * time.Millisecond)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), d.n.cfg.SendTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), d.a.notifier().cfg.SendTimeout)
 		err = d.a.db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return d.a.recordOutcomes(ctx, tx, batch) })
 		cancel()
 		if err == nil {

@@ -93,7 +93,11 @@ func TestNotifyDispatchSendsWhenTheTransactionCommits(t *testing.T) {
 func TestNotifyDispatchRetryIsAJob(t *testing.T) {
 	t.Parallel()
 	mp := mailpittest.Start(t, mailpittest.Options{Chaos: "Recipient:451:100"})
-	b := notifyApp(t, storetest.Open(t), mp, nil)
+	// The retry comes two seconds later: long enough to look at it before
+	// it runs, even under -race.
+	b := notifyApp(t, storetest.Open(t), mp, func(c *NotifyConfig) {
+		c.Retry = notify.RetryPolicy{Base: 2 * time.Second, Max: 4 * time.Second, MaxAttempts: 3}
+	})
 	b.startJobs(t)
 	rec := b.notify(t, notify.Request{Event: notify.EventVerificationCode, Vars: codeVars, Recipient: notify.Recipient{Email: "later@example.com"}})
 	did := rec.Deliveries[notify.Email]
@@ -146,8 +150,10 @@ func TestNotifyDispatchCrashIsRedriven(t *testing.T) {
 		}
 	}
 	time.Sleep(1100 * time.Millisecond)
-	if n, err := b.a.NotifyRedrive(context.Background()); err != nil || n != 2 {
-		t.Fatalf("redrive = %d, %v", n, err)
+	// The periodic redrive may have got there first: either way each
+	// delivery gets a job, and only one claim succeeds.
+	if _, err := b.a.NotifyRedrive(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	for _, ch := range []notify.Channel{notify.Email, notify.SMS} {
 		did := rec.Deliveries[ch]
