@@ -50,7 +50,7 @@ func (e Event) Hash() [32]byte {
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // BatchHash chains a batch to its predecessor: SHA-256 of prev, seq and each
-// event hash in id order.
+// event hash in chain order (the order of their positions, ADR 24).
 func BatchHash(prev string, seq int64, events []Event) string {
 	h := sha256.New()
 	h.Write([]byte(prev))
@@ -88,7 +88,7 @@ func (b Break) Error() string {
 }
 
 // VerifyBatch checks one batch against its predecessor's hash and its events
-// (in id order). It returns nil or a *Break.
+// (in chain order). It returns nil or a *Break.
 func VerifyBatch(prevHash string, b Batch, events []Event) error {
 	if b.PrevHash != prevHash {
 		return &Break{Seq: b.Seq, Reason: "prev_hash does not match the previous batch"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"yuanxu/internal/audit"
@@ -49,7 +50,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		for _, e := range evs[:n] {
 			args = append(args, e.ID, Ms(e.At), e.Actor, e.Action, e.SubjectType, e.SubjectID, e.ClientIP, e.RequestID, e.Data)
 		}
-		if err := tx.Write(ctx, auditInsertSQL(n), args...); err != nil {
+		if err := tx.Write(ctx, tx.auditInsertSQL(n), args...); err != nil {
 			return err
 		}
 		evs = evs[n:]
@@ -57,31 +58,55 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	return nil
 }
 
-var auditInsertSQLs [65]string
+// auditInsertSQLs holds, per engine, the INSERT of n events (n one of
+// auditChunks). Each event's position is its txid (ADR 24): on PostgreSQL
+// the column's default, the writing transaction's id; on SQLite, whose one
+// writer commits in statement order, one more than the greatest so far.
+var auditInsertSQLs [2][65]string
 
 func init() {
-	for _, n := range auditChunks {
-		var b strings.Builder
-		b.WriteString(`INSERT INTO audit_event (` + auditCols + `) VALUES `)
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				b.WriteString(", ")
+	for e := range auditInsertSQLs {
+		for _, n := range auditChunks {
+			var b strings.Builder
+			if e == 1 {
+				b.WriteString(`INSERT INTO audit_event (` + auditCols + `) VALUES `)
+			} else {
+				b.WriteString(`INSERT INTO audit_event (` + auditCols + `, txid) VALUES `)
 			}
-			b.WriteString("(")
-			for j := 0; j < 9; j++ {
-				if j > 0 {
+			for i := 0; i < n; i++ {
+				if i > 0 {
 					b.WriteString(", ")
 				}
-				fmt.Fprintf(&b, "$%d", i*9+j+1)
+				b.WriteString("(")
+				for j := 0; j < 9; j++ {
+					if j > 0 {
+						b.WriteString(", ")
+					}
+					fmt.Fprintf(&b, "$%d", i*9+j+1)
+				}
+				if e == 0 {
+					b.WriteString(", " + sqliteNextTxid)
+				}
+				b.WriteString(")")
 			}
-			b.WriteString(")")
+			auditInsertSQLs[e][n] = b.String()
 		}
-		auditInsertSQLs[n] = b.String()
 	}
 }
 
-// auditInsertSQL is the INSERT of n events (n one of auditChunks).
-func auditInsertSQL(n int) string { return auditInsertSQLs[n] }
+// sqliteNextTxid is the position SQLite's audit INSERT gives its events:
+// past every existing one, and at least 1, after the unsealed events that
+// migration 00028 placed at 0.
+const sqliteNextTxid = `(SELECT MAX(COALESCE(MAX(txid), 0), 0) + 1 FROM audit_event)`
+
+// auditInsertSQL is the INSERT of n events (n one of auditChunks) on the
+// transaction's engine.
+func (tx *Tx) auditInsertSQL(n int) string {
+	if tx.Engine() == Postgres {
+		return auditInsertSQLs[1][n]
+	}
+	return auditInsertSQLs[0][n]
+}
 
 const auditCols = `id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data`
 
@@ -100,23 +125,37 @@ func scanEvents(rows *Rows) ([]audit.Event, error) {
 	return out, rows.Err()
 }
 
-// AuditSeal seals up to limit unsealed events (id order) into the next batch
-// and returns it, or ok=false when nothing was unsealed. Two sealers racing
-// cannot both succeed: the batch sequence is a primary key and the events
-// are claimed with batch_seq IS NULL.
+// AuditSeal seals up to limit unsealed events into the next batch and
+// returns it, or ok=false when nothing was unsealed (ADR 24). A batch is
+// the run of event positions (txid, id) after the previous batch's last,
+// hashed in that order; the sealer writes only the batch row, never the
+// events. On PostgreSQL it takes only positions below the oldest
+// transaction still running, so an event written by a transaction still
+// open lands in a later batch and nothing after it is skipped; on SQLite,
+// one writer, every event that will commit before the sealer is already
+// there. Two sealers racing cannot both succeed: the batch sequence is a
+// primary key.
 func (tx *Tx) AuditSeal(ctx context.Context, limit int) (b audit.Batch, ok bool, err error) {
-	rows, err := tx.Query(ctx, `SELECT `+auditCols+` FROM audit_event WHERE batch_seq IS NULL ORDER BY id LIMIT $1`, limit)
+	horizon := int64(math.MaxInt64)
+	if tx.Engine() == Postgres {
+		// Taken before the transaction writes (and so has an id of its own).
+		if err := tx.QueryRow(ctx, auditHorizonSQL).Scan(&horizon); err != nil {
+			return b, false, err
+		}
+	}
+	prev, after := audit.GenesisHash, chainStart
+	var lastSeq int64
+	err = tx.QueryRow(ctx, `SELECT seq, hash, last_txid, last_id FROM audit_batch ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &prev, &after.txid, &after.id)
+	if err != nil && !errors.Is(err, errs.ErrNotFound) {
+		return b, false, err
+	}
+	rows, err := tx.Query(ctx, `SELECT `+auditCols+`, txid FROM audit_event WHERE (txid, id) > ($1, $2) AND txid < $3 ORDER BY txid, id LIMIT $4`,
+		after.txid, after.id, horizon, limit)
 	if err != nil {
 		return b, false, err
 	}
-	events, err := scanEvents(rows)
+	events, last, err := scanPositioned(rows)
 	if err != nil || len(events) == 0 {
-		return b, false, err
-	}
-	prev := audit.GenesisHash
-	var lastSeq int64
-	err = tx.QueryRow(ctx, `SELECT seq, hash FROM audit_batch ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &prev)
-	if err != nil && !errors.Is(err, errs.ErrNotFound) {
 		return b, false, err
 	}
 	b = audit.Batch{
@@ -124,47 +163,55 @@ func (tx *Tx) AuditSeal(ctx context.Context, limit int) (b audit.Batch, ok bool,
 		FirstID: events[0].ID, LastID: events[len(events)-1].ID, PrevHash: prev,
 	}
 	b.Hash = audit.BatchHash(prev, b.Seq, events)
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_batch (seq, sealed_at_ms, event_count, first_id, last_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		b.Seq, Ms(b.SealedAt), b.EventCount, b.FirstID, b.LastID, b.PrevHash, b.Hash); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_batch (seq, sealed_at_ms, event_count, first_id, last_id, last_txid, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		b.Seq, Ms(b.SealedAt), b.EventCount, b.FirstID, b.LastID, last.txid, b.PrevHash, b.Hash); err != nil {
 		return b, false, err
-	}
-	// The events are claimed sealChunk at a time, one statement each; a
-	// short last chunk repeats its last id (IN ignores the repeats), so
-	// one statement text serves every batch.
-	for i := 0; i < len(events); i += sealChunk {
-		chunk := events[i:min(i+sealChunk, len(events))]
-		args := make([]any, 1, sealChunk+1)
-		args[0] = b.Seq
-		for j := range sealChunk {
-			args = append(args, chunk[min(j, len(chunk)-1)].ID)
-		}
-		n, err := tx.Exec(ctx, sealSQL, args...)
-		if err != nil {
-			return b, false, err
-		}
-		if n != int64(len(chunk)) {
-			return b, false, &retryErr{errs.E(errs.Conflict, "audit.seal_race", "event sealed concurrently", errs.ErrConflict)}
-		}
 	}
 	return b, true, nil
 }
 
-// sealChunk is how many events one sealing UPDATE claims.
-const sealChunk = 100
+// auditHorizonSQL is PostgreSQL's sealing horizon: the lowest id of a
+// transaction still running that may write this database's events, or the
+// next id to be assigned when none is. Every transaction below it has
+// finished, and the sealer's next statement (READ COMMITTED) sees those
+// that committed. Transaction ids are the cluster's, so a transaction
+// known to run in another database (another test's, another service's)
+// does not hold the horizon back; one whose database is not visible, or
+// that finished meanwhile, is kept: the horizon errs low, never high.
+const auditHorizonSQL = `SELECT COALESCE(
+  (SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(s) AS x
+    WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x) AND a.datname <> current_database())),
+  pg_snapshot_xmax(s)::text::bigint)
+FROM pg_current_snapshot() AS s`
 
-// sealSQL claims sealChunk unsealed events ($2…) for batch $1.
-var sealSQL = func() string {
-	var b strings.Builder
-	b.WriteString(`UPDATE audit_event SET batch_seq = $1 WHERE batch_seq IS NULL AND id IN (`)
-	for i := range sealChunk {
-		if i > 0 {
-			b.WriteString(", ")
+// position is an audit event's place in the chain (ADR 24).
+type position struct {
+	txid int64
+	id   string
+}
+
+// chainStart precedes every position: the first batch's run starts after
+// it.
+var chainStart = position{txid: math.MinInt64}
+
+// scanPositioned reads events selected with auditCols and txid, and
+// returns them with the last one's position.
+func scanPositioned(rows *Rows) ([]audit.Event, position, error) {
+	defer rows.Close()
+	var out []audit.Event
+	var last position
+	for rows.Next() {
+		var e audit.Event
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.SubjectType, &e.SubjectID, &e.ClientIP, &e.RequestID, &e.Data, &last.txid); err != nil {
+			return nil, last, err
 		}
-		fmt.Fprintf(&b, "$%d", i+2)
+		e.At = FromMs(at)
+		last.id = e.ID
+		out = append(out, e)
 	}
-	b.WriteString(")")
-	return b.String()
-}()
+	return out, last, rows.Err()
+}
 
 // AuditReport is the result of verifying the whole chain.
 type AuditReport struct {
@@ -178,39 +225,42 @@ type AuditReport struct {
 // the chain. It stops at the first break.
 func (db *DB) AuditVerify(ctx context.Context) (AuditReport, error) {
 	var r AuditReport
-	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_event WHERE batch_seq IS NULL`).Scan(&r.Unsealed); err != nil {
-		return r, err
-	}
-	rows, err := db.Query(ctx, `SELECT seq, sealed_at_ms, event_count, first_id, last_id, prev_hash, hash FROM audit_batch ORDER BY seq`)
+	rows, err := db.Query(ctx, `SELECT seq, sealed_at_ms, event_count, first_id, last_id, last_txid, prev_hash, hash FROM audit_batch ORDER BY seq`)
 	if err != nil {
 		return r, err
 	}
 	var batches []audit.Batch
+	var ends []position
 	for rows.Next() {
 		var b audit.Batch
 		var at int64
-		if err := rows.Scan(&b.Seq, &at, &b.EventCount, &b.FirstID, &b.LastID, &b.PrevHash, &b.Hash); err != nil {
+		var end position
+		if err := rows.Scan(&b.Seq, &at, &b.EventCount, &b.FirstID, &b.LastID, &end.txid, &b.PrevHash, &b.Hash); err != nil {
 			rows.Close()
 			return r, err
 		}
+		end.id = b.LastID
 		b.SealedAt = FromMs(at)
 		batches = append(batches, b)
+		ends = append(ends, end)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return r, err
 	}
-	prev := audit.GenesisHash
+	prev, after := audit.GenesisHash, chainStart
 	for i, b := range batches {
 		if b.Seq != int64(i+1) {
 			r.Break = &audit.Break{Seq: b.Seq, Reason: fmt.Sprintf("batch %d missing", i+1)}
 			return r, nil
 		}
-		erows, err := db.Query(ctx, `SELECT `+auditCols+` FROM audit_event WHERE batch_seq = $1 ORDER BY id`, b.Seq)
+		end := ends[i]
+		erows, err := db.Query(ctx, `SELECT `+auditCols+`, txid FROM audit_event WHERE (txid, id) > ($1, $2) AND (txid, id) <= ($3, $4) ORDER BY txid, id`,
+			after.txid, after.id, end.txid, end.id)
 		if err != nil {
 			return r, err
 		}
-		events, err := scanEvents(erows)
+		events, _, err := scanPositioned(erows)
 		if err != nil {
 			return r, err
 		}
@@ -222,7 +272,10 @@ func (db *DB) AuditVerify(ctx context.Context) (AuditReport, error) {
 		}
 		r.Batches++
 		r.Sealed += int64(len(events))
-		prev = b.Hash
+		prev, after = b.Hash, end
+	}
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_event WHERE (txid, id) > ($1, $2)`, after.txid, after.id).Scan(&r.Unsealed); err != nil {
+		return r, err
 	}
 	return r, nil
 }

@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // GroupWaiting reports how many InTx callers are queued for a group (0 when
 // group commit is off), so tests can form groups deterministically.
 func GroupWaiting(db *DB) int {
@@ -8,4 +10,15 @@ func GroupWaiting(db *DB) int {
 		return 0
 	}
 	return gc.waitingLen()
+}
+
+// MigrateTo brings db's schema up to version v only, for tests of a
+// migration's treatment of the data before it.
+func MigrateTo(ctx context.Context, db *DB, v int64) error {
+	p, err := db.goose()
+	if err != nil {
+		return err
+	}
+	_, err = p.UpTo(ctx, v)
+	return err
 }

@@ -31,8 +31,17 @@ func writeEvent(ctx context.Context, tx *store.Tx, at time.Time, action string) 
 }
 
 func writeGiven(ctx context.Context, tx *store.Tx, id string, at time.Time, action string) error {
-	return tx.Write(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data)
- VALUES ($1, $2, 'system', $3, 'test', '1', '', '', '{}')`, id, store.Ms(at), action)
+	return tx.Write(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
+ VALUES ($1, $2, 'system', $3, 'test', '1', '', '', '{}', `+testTxid(tx)+`)`, id, store.Ms(at), action)
+}
+
+// testTxid is an audit event's position for a raw INSERT (ADR 24): the
+// writing transaction's id on PostgreSQL, past every event on SQLite.
+func testTxid(tx *store.Tx) string {
+	if tx.Engine() == store.Postgres {
+		return `pg_current_xact_id()::text::bigint`
+	}
+	return `(SELECT MAX(COALESCE(MAX(txid), 0), 0) + 1 FROM audit_event)`
 }
 
 func countIn(ctx context.Context, t *testing.T, tx *store.Tx, action string) int {
@@ -119,8 +128,8 @@ func testPipelineFailure(t *testing.T, db *store.DB) {
 		if err := writeEvent(ctx, tx, now, "before"); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data)
- VALUES ($1, $2, 'system', 'duplicate', 'test', '1', '', '', '{}')`, dup.ID, store.Ms(now))
+		_, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
+ VALUES ($1, $2, 'system', 'duplicate', 'test', '1', '', '', '{}', `+testTxid(tx)+`)`, dup.ID, store.Ms(now))
 		if errors.Is(err, errs.ErrDuplicate) {
 			return taken
 		}

@@ -1,0 +1,56 @@
+-- +goose Up
+-- Audit events carry their position in the chain from the moment they are
+-- written, and a batch is the run of positions after its predecessor's last
+-- (ADR 24, amending ADR 3). Until now the sealer claimed each event with an
+-- UPDATE of batch_seq: every event was written twice, each time into every
+-- index of the table, and the two indexes that found unsealed and sealed
+-- events cost every insert two more entries. issue 19's checkout writes nine
+-- events; with this, each is one row and two index entries, written once.
+--
+-- The position is (txid, id). On PostgreSQL txid is the writing
+-- transaction's id, the column's default: every transaction below the
+-- oldest one still running has finished, so the sealer takes only positions
+-- below that horizon and no event can later appear inside a sealed run. On
+-- SQLite, whose one writer shows the sealer every event that will commit
+-- before it, the INSERT gives its rows one more than the greatest txid
+-- (store.flushAudit); the column has no default there, so that an insert
+-- naming no position fails instead of landing inside a sealed run (SQLite
+-- cannot drop a default, so its table is rebuilt).
+--
+-- Existing events keep their batches: an event of batch k gets the position
+-- k - 2^62 (so a batch's events, in id order as they were hashed, are again
+-- one run), an unsealed one 0, before every new position.
+CREATE TABLE audit_event_positioned ( -- engine-specific
+    id            TEXT PRIMARY KEY, -- engine-specific
+    at_ms         BIGINT NOT NULL, -- engine-specific
+    actor         TEXT NOT NULL, -- engine-specific
+    action        TEXT NOT NULL, -- engine-specific
+    subject_type  TEXT NOT NULL, -- engine-specific
+    subject_id    TEXT NOT NULL, -- engine-specific
+    client_ip     TEXT NOT NULL, -- engine-specific
+    request_id    TEXT NOT NULL, -- engine-specific
+    data          TEXT NOT NULL, -- engine-specific
+    txid          BIGINT NOT NULL -- engine-specific
+); -- engine-specific
+INSERT INTO audit_event_positioned (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid) -- engine-specific
+SELECT id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, -- engine-specific
+       CASE WHEN batch_seq IS NULL THEN 0 ELSE batch_seq - 4611686018427387904 END -- engine-specific
+FROM audit_event; -- engine-specific
+DROP TABLE audit_event; -- engine-specific
+ALTER TABLE audit_event_positioned RENAME TO audit_event; -- engine-specific
+CREATE INDEX audit_event_subject ON audit_event (subject_type, subject_id, at_ms); -- engine-specific
+CREATE INDEX audit_event_position ON audit_event (txid, id);
+ALTER TABLE audit_batch ADD COLUMN last_txid BIGINT NOT NULL DEFAULT 0;
+UPDATE audit_batch SET last_txid = seq - 4611686018427387904;
+
+-- +goose Down
+-- Each event goes back to the batch whose run holds it. Batches sealed
+-- after the Up were hashed in position order, not id order: the old
+-- verifier reads them as altered.
+ALTER TABLE audit_event ADD COLUMN batch_seq BIGINT;
+UPDATE audit_event SET batch_seq = (SELECT MIN(b.seq) FROM audit_batch b WHERE (b.last_txid, b.last_id) >= (audit_event.txid, audit_event.id)); -- engine-specific
+DROP INDEX audit_event_position;
+ALTER TABLE audit_event DROP COLUMN txid;
+ALTER TABLE audit_batch DROP COLUMN last_txid;
+CREATE INDEX audit_event_unsealed ON audit_event (id) WHERE batch_seq IS NULL;
+CREATE INDEX audit_event_batch ON audit_event (batch_seq, id);
