@@ -78,7 +78,7 @@ func TestStatementBudgets(t *testing.T) {
 		run  func(ctx context.Context)
 		want budget
 	}{
-		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 29, pool: 8, txs: 1, pgTrips: 7}},
+		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 29, pool: 8, txs: 1, pgTrips: 6}},
 		{"RefundEligibility", func(ctx context.Context) {
 			// A GET: the web layer gives it a request memo.
 			if _, err := s.a.RefundPreview(app.WithRequestMemo(ctx), p, warm.ID); err != nil {

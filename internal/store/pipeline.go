@@ -36,6 +36,10 @@ type Stmt struct {
 	table string
 }
 
+// savepointTable is the table of a queued SAVEPOINT (Nested): a name no
+// query mentions, so that no read waits for it.
+const savepointTable = "(savepoint)"
+
 // Write runs a write whose outcome fn does not read: no rows-affected
 // count and no error fn would handle other than by failing. A failed
 // Write fails tx on every engine: tx cannot commit, and every later
@@ -105,7 +109,7 @@ func (tx *Tx) amend(key string, args []any) bool {
 }
 
 // dropQueue forgets the queued writes (sent, or undone with a savepoint).
-func (tx *Tx) dropQueue() { tx.pending, tx.keyed = nil, nil }
+func (tx *Tx) dropQueue() { tx.pending, tx.keyed, tx.sent = nil, nil, tx.sent+1 }
 
 // flushFor sends the queued writes ahead of query when query may read
 // what they write (see above).

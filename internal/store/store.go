@@ -294,6 +294,7 @@ type Tx struct {
 	keyed   map[string]int // queued inserts a later write may amend: row key → index in pending
 	failed  error
 	nested  int
+	sent    int // how many times the queue was sent or dropped (Nested)
 }
 
 // Forget drops what tx remembers of rows it read or inserted (orders and

@@ -68,7 +68,9 @@ func testStatementCount(t *testing.T, db *store.DB) {
 		}
 		_ = tx.SQL() // 1: a library's statement
 		failed := errors.New("step fails")
-		if err := tx.Nested(ctx, func() error { return failed }); !errors.Is(err, failed) { // SAVEPOINT, ROLLBACK TO, RELEASE
+		// SAVEPOINT, ROLLBACK TO, RELEASE; PostgreSQL: the SAVEPOINT, queued
+		// and never sent, as nothing of the step was.
+		if err := tx.Nested(ctx, func() error { return failed }); !errors.Is(err, failed) {
 			return fmt.Errorf("nested: %v", err)
 		}
 		return tx.Nested(ctx, func() error { // SAVEPOINT, 1, RELEASE
@@ -79,15 +81,19 @@ func testStatementCount(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in, pool, txs := c.InTx.Load(), c.Pool.Load(), c.Txs.Load(); in != 9 || pool != 2 || txs != 1 {
-		t.Errorf("counted %d in %d transactions and %d on the pool, want 9 in 1 and 2", in, txs, pool)
+	want := int64(9)
+	if db.Engine() == store.Postgres {
+		want = 7
+	}
+	if in, pool, txs := c.InTx.Load(), c.Pool.Load(), c.Txs.Load(); in != want || pool != 2 || txs != 1 {
+		t.Errorf("counted %d in %d transactions and %d on the pool, want %d in 1 and 2", in, txs, pool, want)
 	}
 	// Nothing counts where nobody asked.
 	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE audit_event SET actor = actor WHERE 1 = 0`)
 		return err
 	})
-	if in := c.InTx.Load(); in != 9 {
+	if in := c.InTx.Load(); in != want {
 		t.Errorf("a transaction without the counting context counted: %d", in)
 	}
 }

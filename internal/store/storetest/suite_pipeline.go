@@ -21,6 +21,95 @@ func runPipeline(t *testing.T, h Harness) {
 	t.Run("FailedQueuedWriteFailsOnlyItsNestedStep", func(t *testing.T) { t.Parallel(); testPipelineNested(t, h.New(t)) })
 	t.Run("QueuedWritesShareOneTrip", func(t *testing.T) { t.Parallel(); testPipelineTrips(t, h.New(t)) })
 	t.Run("UpdateOfAQueuedInsertAmendsIt", func(t *testing.T) { t.Parallel(); testPipelineAmend(t, h.New(t)) })
+	t.Run("NestedStepRidesWithItsFirstStatement", func(t *testing.T) { t.Parallel(); testPipelineSavepoint(t, h.New(t)) })
+}
+
+// testPipelineSavepoint: a Nested step's SAVEPOINT waits in the queue
+// behind the transaction's writes and goes with the step's first statement
+// sent; a step that fails before anything was sent leaves its writes
+// unsent and the transaction's queued; a read inside a step sends the
+// queue with its savepoint, and the step's failure then rolls back to it;
+// an update inside a step of an insert queued before it is a real update
+// (not an amendment the rollback could not undo), undone with the step.
+func testPipelineSavepoint(t *testing.T, db *store.DB) {
+	now := time.Now().Truncate(time.Millisecond)
+	boom := errors.New("boom")
+	ctx, c := store.CountStatements(context.Background())
+	oid := Event(now, "order").ID
+	err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := writeEvent(ctx, tx, now, "before"); err != nil {
+			return err
+		}
+		// Fails with nothing sent.
+		if err := tx.Nested(ctx, func() error {
+			if err := writeEvent(ctx, tx, now, "unsent"); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			return fmt.Errorf("first step: %v", err)
+		}
+		// Fails after a read sent the queue with its savepoint.
+		if err := tx.Nested(ctx, func() error {
+			if err := writeEvent(ctx, tx, now, "sent"); err != nil {
+				return err
+			}
+			if n := countIn(ctx, t, tx, "sent"); n != 1 {
+				return fmt.Errorf("the step reads %d of its write", n)
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			return fmt.Errorf("second step: %v", err)
+		}
+		// An order inserted before a step and paid in it, the step failing.
+		if err := tx.OrderInsert(ctx, store.OrderRow{ID: oid, AccountID: "acc", PlacedBy: "acc", Channel: "web", State: "created",
+			AgreementVersionID: "v", AgreementSHA256: "h", AcceptanceID: "a", SubtotalFen: 100, TotalFen: 100, CreatedAt: now,
+			UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			return err
+		}
+		if err := tx.Nested(ctx, func() error {
+			r, err := store.OrderGet(ctx, tx, oid)
+			if err != nil {
+				return err
+			}
+			r.State, r.PaidFen, r.UpdatedAt = "paid", 100, now.Add(time.Second)
+			if ok, err := tx.OrderUpdate(ctx, r, "created"); err != nil || !ok {
+				return errors.Join(err, errors.New("paid refused"))
+			}
+			// A read of the order sends the insert, the savepoint and the
+			// update, in that order.
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE id = $1 AND state = 'paid'`, oid).Scan(&n); err != nil || n != 1 {
+				return errors.Join(err, fmt.Errorf("the step sees %d paid orders", n))
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			return fmt.Errorf("third step: %v", err)
+		}
+		return tx.Nested(ctx, func() error { return writeEvent(ctx, tx, now, "kept") })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for action, want := range map[string]int{"before": 1, "unsent": 0, "sent": 0, "kept": 1} {
+		if got := countEvents(t, db, action); got != want {
+			t.Errorf("%s: %d committed, want %d", action, got, want)
+		}
+	}
+	if r, err := store.OrderGet(context.Background(), db, oid); err != nil || r.State != "created" || r.PaidFen != 0 {
+		t.Errorf("the order after the failed step: %+v, %v; want it created, unpaid", r, err)
+	}
+	if db.Engine() == store.Postgres {
+		// The second step's read (the queue before it: the transaction's
+		// first write, the savepoint, the step's write; then the read), its
+		// rollback and release; the third step's read the same way (the
+		// order's insert, the savepoint, the update; the read), its
+		// rollback and release; the last step's savepoint and write with
+		// its release. With a round trip for each SAVEPOINT, 13.
+		if trips := c.Trips.Load(); trips != 9 {
+			t.Errorf("%d round trips, want 9", trips)
+		}
+	}
 }
 
 // writeEvent writes e with Tx.Write (AuditInsert buffers to the end of
