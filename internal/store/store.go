@@ -12,6 +12,7 @@
 package store
 
 import (
+	"slices"
 	"context"
 	"database/sql"
 	"errors"
@@ -349,8 +350,13 @@ func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
 // group, and this member's part of it is a savepoint. A library's
 // statements reach the database at once, ahead of the writes Write has
 // queued (pipeline.go): they must not read fn's writes (River's insert
-// writes its own table and reads none of ours).
+// writes its own table and reads none of ours). A Nested step's queued
+// SAVEPOINT is sent first, with the writes before it, so that a library's
+// statements in a step are rolled back with the step.
 func (tx *Tx) SQL() *sql.Tx {
+	if slices.ContainsFunc(tx.pending, func(s Stmt) bool { return s.table == savepointTable }) {
+		_ = tx.flush(context.Background()) // a failure is kept in tx.failed: tx cannot commit
+	}
 	tx.countTx() // a library's statement (stmtcount.go)
 	tx.countTrip()
 	return tx.tx

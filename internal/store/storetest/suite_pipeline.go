@@ -22,6 +22,37 @@ func runPipeline(t *testing.T, h Harness) {
 	t.Run("QueuedWritesShareOneTrip", func(t *testing.T) { t.Parallel(); testPipelineTrips(t, h.New(t)) })
 	t.Run("UpdateOfAQueuedInsertAmendsIt", func(t *testing.T) { t.Parallel(); testPipelineAmend(t, h.New(t)) })
 	t.Run("NestedStepRidesWithItsFirstStatement", func(t *testing.T) { t.Parallel(); testPipelineSavepoint(t, h.New(t)) })
+	t.Run("LibraryStatementInAStepIsRolledBackWithIt", func(t *testing.T) { t.Parallel(); testPipelineLibraryInStep(t, h.New(t)) })
+}
+
+// testPipelineLibraryInStep: a library's statement on Tx.SQL inside a
+// Nested step (River's insert of a job) runs after the step's SAVEPOINT,
+// which is queued until then: the step's rollback undoes it.
+func testPipelineLibraryInStep(t *testing.T, db *store.DB) {
+	now := time.Now()
+	boom := errors.New("boom")
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := writeEvent(ctx, tx, now, "before"); err != nil {
+			return err
+		}
+		err := tx.Nested(ctx, func() error {
+			e := Event(now, "library")
+			if _, err := tx.SQL().ExecContext(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
+ VALUES ($1, $2, 'system', 'library', 'test', '1', '', '', '{}', `+testTxid(tx)+`)`, e.ID, store.Ms(e.At)); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			return fmt.Errorf("step: %v", err)
+		}
+		return nil
+	})
+	for action, want := range map[string]int{"before": 1, "library": 0} {
+		if got := countEvents(t, db, action); got != want {
+			t.Errorf("%s: %d committed, want %d", action, got, want)
+		}
+	}
 }
 
 // testPipelineSavepoint: a Nested step's SAVEPOINT waits in the queue

@@ -5,7 +5,7 @@
 -- UPDATE of batch_seq: every event was written twice, each time into every
 -- index of the table, and the two indexes that found unsealed and sealed
 -- events cost every insert two more entries. issue 19's checkout writes nine
--- events; with this, each is one row and two index entries, written once.
+-- events; with this, each is one row and three index entries, written once.
 --
 -- The position is (txid, id). On PostgreSQL txid is the writing
 -- transaction's id, the column's default: every transaction below the
