@@ -12,7 +12,6 @@
 package store
 
 import (
-	"slices"
 	"context"
 	"database/sql"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"time"
 
