@@ -60,19 +60,19 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 
 // auditInsertSQLs holds, per engine, the INSERT of n events (n one of
 // auditChunks). Each event's position is its txid (ADR 24): on PostgreSQL
-// the column's default, the writing transaction's id; on SQLite, whose one
-// writer commits in statement order, one more than the greatest so far.
+// the writing transaction's id plus the base (pgNextTxid); on SQLite, whose
+// one writer commits in statement order, one more than the greatest so far.
 var auditInsertSQLs [2][65]string
 
 func init() {
 	for e := range auditInsertSQLs {
 		for _, n := range auditChunks {
 			var b strings.Builder
+			next := sqliteNextTxid
 			if e == 1 {
-				b.WriteString(`INSERT INTO audit_event (` + auditCols + `) VALUES `)
-			} else {
-				b.WriteString(`INSERT INTO audit_event (` + auditCols + `, txid) VALUES `)
+				next = pgNextTxid
 			}
+			b.WriteString(`INSERT INTO audit_event (` + auditCols + `, txid) VALUES `)
 			for i := 0; i < n; i++ {
 				if i > 0 {
 					b.WriteString(", ")
@@ -84,10 +84,7 @@ func init() {
 					}
 					fmt.Fprintf(&b, "$%d", i*9+j+1)
 				}
-				if e == 0 {
-					b.WriteString(", " + sqliteNextTxid)
-				}
-				b.WriteString(")")
+				b.WriteString(", " + next + ")")
 			}
 			auditInsertSQLs[e][n] = b.String()
 		}
@@ -98,6 +95,25 @@ func init() {
 // past every existing one, and at least 1, after the unsealed events that
 // migration 00028 placed at 0.
 const sqliteNextTxid = `(SELECT MAX(COALESCE(MAX(txid), 0), 0) + 1 FROM audit_event)`
+
+// pgNextTxid is the position PostgreSQL's audit INSERT gives its events:
+// the writing transaction's id plus the base that AuditRebase keeps ahead
+// of the chain.
+const pgNextTxid = `(SELECT pg_current_xact_id()::text::bigint + base FROM audit_txid_base WHERE id = 1)`
+
+// AuditRebase raises PostgreSQL's position base (ADR 24) so that the
+// positions of new events, transaction id plus base, come after every
+// event stored: a no-op but after a restore into a cluster whose
+// transaction ids are behind the ones the chain was written with. Migrate
+// runs it, before any instance serves; on SQLite it does nothing.
+func (db *DB) AuditRebase(ctx context.Context) error {
+	if db.Engine() != Postgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `UPDATE audit_txid_base SET base = GREATEST(base,
+ (SELECT COALESCE(MAX(txid), 0) FROM audit_event) + 1 - pg_current_xact_id()::text::bigint) WHERE id = 1`)
+	return db.wrapErr(err)
+}
 
 // auditInsertSQL is the INSERT of n events (n one of auditChunks) on the
 // transaction's engine.
@@ -170,9 +186,9 @@ func (tx *Tx) AuditSeal(ctx context.Context, limit int) (b audit.Batch, ok bool,
 	return b, true, nil
 }
 
-// auditHorizonSQL is PostgreSQL's sealing horizon: the lowest id of a
-// transaction still running that may write this database's events, or the
-// next id to be assigned when none is. Every transaction below it has
+// auditHorizonSQL is PostgreSQL's sealing horizon, in positions: the base
+// plus the lowest id of a transaction still running that may write this
+// database's events, or plus the next id to be assigned when none is. Every transaction below it has
 // finished, and the sealer's next statement (READ COMMITTED) sees those
 // that committed. Transaction ids are the cluster's, so a transaction
 // known to run in another database (another test's, another service's)
@@ -181,7 +197,7 @@ func (tx *Tx) AuditSeal(ctx context.Context, limit int) (b audit.Batch, ok bool,
 const auditHorizonSQL = `SELECT COALESCE(
   (SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(s) AS x
     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x) AND a.datname <> current_database())),
-  pg_snapshot_xmax(s)::text::bigint)
+  pg_snapshot_xmax(s)::text::bigint) + (SELECT base FROM audit_txid_base WHERE id = 1)
 FROM pg_current_snapshot() AS s`
 
 // position is an audit event's place in the chain (ADR 24).

@@ -129,8 +129,9 @@ func TestAuditSealWaitsForOpenTransaction(t *testing.T) {
 	written, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
 		done <- db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
-			if _, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data)
- VALUES ($1, $2, 'system', 'open', 'test', '1', '', '', '{}')`, open.ID, store.Ms(open.At)); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
+ VALUES ($1, $2, 'system', 'open', 'test', '1', '', '', '{}', (SELECT pg_current_xact_id()::text::bigint + base FROM audit_txid_base))`,
+				open.ID, store.Ms(open.At)); err != nil {
 				return err
 			}
 			close(written)
@@ -162,6 +163,49 @@ func TestAuditSealWaitsForOpenTransaction(t *testing.T) {
 	r, err := db.AuditVerify(ctx)
 	if err != nil || r.Break != nil || r.Batches != 2 || r.Sealed != 3 || r.Unsealed != 0 {
 		t.Fatalf("verify = %+v, %v; want 2 intact batches, 3 sealed", r, err)
+	}
+}
+
+// TestAuditPositionsAfterRestoreIntoAnotherCluster: on PostgreSQL a chain
+// restored into a cluster whose transaction ids are behind the ones it was
+// written with (simulated by moving every position far ahead) would see new
+// events placed inside its sealed runs; Migrate raises the base, so that new
+// events come after every stored one and the chain goes on (ADR 24).
+func TestAuditPositionsAfterRestoreIntoAnotherCluster(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenPostgres(t)
+	ctx := context.Background()
+	now := time.Now()
+	old := storetest.Event(now, "before-restore")
+	if err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.AuditInsert(ctx, old) }); err != nil {
+		t.Fatal(err)
+	}
+	b1 := sealOne(t, db)
+	const ahead = 1 << 40
+	err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE audit_event SET txid = txid + $1`, int64(ahead)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE audit_batch SET last_txid = last_txid + $1`, int64(ahead))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := storetest.Event(now.Add(-time.Hour), "after-restore")
+	if err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error { return tx.AuditInsert(ctx, after) }); err != nil {
+		t.Fatal(err)
+	}
+	b2 := sealOne(t, db)
+	if b2.Seq != 2 || b2.EventCount != 1 || b2.FirstID != after.ID || b2.PrevHash != b1.Hash {
+		t.Fatalf("batch 2 = %+v, want the event written after the restore, chained to batch 1", b2)
+	}
+	r, err := db.AuditVerify(ctx)
+	if err != nil || r.Break != nil || r.Batches != 2 || r.Sealed != 2 || r.Unsealed != 0 {
+		t.Fatalf("verify = %+v, %v; want 2 intact batches", r, err)
 	}
 }
 

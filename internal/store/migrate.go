@@ -37,6 +37,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("migrate river: %w", err)
 	}
+	if err := db.AuditRebase(ctx); err != nil {
+		return fmt.Errorf("migrate: audit positions: %w", err)
+	}
 	return nil
 }
 

@@ -156,10 +156,11 @@ func writeGiven(ctx context.Context, tx *store.Tx, id string, at time.Time, acti
 }
 
 // testTxid is an audit event's position for a raw INSERT (ADR 24): the
-// writing transaction's id on PostgreSQL, past every event on SQLite.
+// writing transaction's id plus the base on PostgreSQL, past every event
+// on SQLite.
 func testTxid(tx *store.Tx) string {
 	if tx.Engine() == store.Postgres {
-		return `pg_current_xact_id()::text::bigint`
+		return `(SELECT pg_current_xact_id()::text::bigint + base FROM audit_txid_base WHERE id = 1)`
 	}
 	return `(SELECT MAX(COALESCE(MAX(txid), 0), 0) + 1 FROM audit_event)`
 }
