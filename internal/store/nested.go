@@ -55,13 +55,19 @@ func (tx *Tx) Nested(ctx context.Context, fn func() error) error {
 		tx.pending, tx.keyed = tx.pending[:at], nil
 	} else {
 		tx.dropQueue() // fn's: never sent, or undone with the savepoint
+		cause := tx.failed
 		tx.failed = nil
 		tx.countTx()
 		tx.countTx()
 		tx.countTrip()
 		tx.countTrip()
 		if _, rerr := tx.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
-			tx.failed = tx.db.wrapErr(rerr)
+			// No savepoint to roll back to: a write queued before it
+			// failed, which fails tx with its own error (a conflict is
+			// retried, a duplicate is its caller's answer).
+			if tx.failed = cause; cause == nil {
+				tx.failed = tx.db.wrapErr(rerr)
+			}
 			return fmt.Errorf("%w (and rolling back to the savepoint: %v)", err, rerr)
 		}
 		_, _ = tx.tx.ExecContext(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name)

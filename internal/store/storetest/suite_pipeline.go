@@ -23,6 +23,31 @@ func runPipeline(t *testing.T, h Harness) {
 	t.Run("UpdateOfAQueuedInsertAmendsIt", func(t *testing.T) { t.Parallel(); testPipelineAmend(t, h.New(t)) })
 	t.Run("NestedStepRidesWithItsFirstStatement", func(t *testing.T) { t.Parallel(); testPipelineSavepoint(t, h.New(t)) })
 	t.Run("LibraryStatementInAStepIsRolledBackWithIt", func(t *testing.T) { t.Parallel(); testPipelineLibraryInStep(t, h.New(t)) })
+	t.Run("FailedWriteBeforeAStepFailsTheTransactionWithItsError", func(t *testing.T) { t.Parallel(); testPipelineFailBeforeStep(t, h.New(t)) })
+}
+
+// testPipelineFailBeforeStep: a queued write of the transaction that fails
+// when it is sent with a step's SAVEPOINT fails the transaction with its
+// own error (a duplicate here), not with the missing savepoint's.
+func testPipelineFailBeforeStep(t *testing.T, db *store.DB) {
+	now := time.Now()
+	dup := Event(now, "taken")
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.AuditInsert(ctx, dup) })
+	err := db.InTx(context.Background(), func(ctx context.Context, tx *store.Tx) error {
+		if err := writeGiven(ctx, tx, dup.ID, now, "again"); err != nil && !errors.Is(err, errs.ErrDuplicate) {
+			return err
+		}
+		_ = tx.Nested(ctx, func() error { return writeEvent(ctx, tx, now, "inner") })
+		return nil
+	})
+	if !errors.Is(err, errs.ErrDuplicate) {
+		t.Errorf("InTx = %v, want the queued write's ErrDuplicate", err)
+	}
+	for action, want := range map[string]int{"again": 0, "inner": 0} {
+		if got := countEvents(t, db, action); got != want {
+			t.Errorf("%s: %d committed, want %d", action, got, want)
+		}
+	}
 }
 
 // testPipelineLibraryInStep: a library's statement on Tx.SQL inside a
