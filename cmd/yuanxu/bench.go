@@ -25,6 +25,7 @@ type benchCmd struct {
 	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
 	Cases    []string      `name:"cases" help:"Run only these cases (comma-separated): group-commit, checkout, checkout-hot, checkout-2step, refund-eligibility, portal, usage-ingest; the ceilings they are compared with still run. Default: all." placeholder:"CASE"`
 	Clients  []int         `name:"clients" help:"Checkout concurrencies (comma-separated)." default:"1,4,16" placeholder:"N"`
+	Trace    string        `name:"trace" help:"Write every measured request (start, latency) and the machine's state every 50 ms (CPU, steal, Go GC and scheduling latency, PostgreSQL's wait events) to FILE as CSV, to put a slow request on a clock." type:"path" placeholder:"FILE"`
 	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N, checkout-2step-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
 }
 
@@ -73,6 +74,14 @@ func (b *benchCmd) Run(e *env) error {
 		}
 		defer f.Close()
 		o.CPUProfile, o.ProfileCase = f, b.Case
+	}
+	if b.Trace != "" {
+		f, err := os.Create(b.Trace)
+		if err != nil {
+			return usage("--trace: %v", err)
+		}
+		defer f.Close()
+		o.Trace = f
 	}
 	r, err := bench.Run(e.ctx, o, e.stderr)
 	if b.JSONFile != "" {

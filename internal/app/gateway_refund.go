@@ -38,14 +38,13 @@ const WithdrawalPaying = "paying"
 const maxRefundTries = 8
 
 // routeParts allocates amount over the customer's succeeded top-ups with
-// something left to refund, oldest first. ok=false when they cannot cover
-// it all.
+// something left to refund, the earliest settled first. ok=false when they
+// cannot cover it all.
 func routeParts(ctx context.Context, q store.Querier, accountID string, amount int64) ([]store.AttemptRow, []int64, bool, error) {
-	ats, err := store.Attempts(ctx, q, store.AttemptFilter{AccountID: accountID, Purpose: "topup", State: AttemptSucceeded, Limit: 500, Oldest: true})
+	ats, err := store.RefundableTopUps(ctx, q, accountID, amount)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	sort.SliceStable(ats, func(i, j int) bool { return ats[i].SettledAt.Before(ats[j].SettledAt) })
 	var parts []int64
 	var used []store.AttemptRow
 	left := amount
@@ -53,23 +52,11 @@ func routeParts(ctx context.Context, q store.Querier, accountID string, amount i
 		if left == 0 {
 			break
 		}
-		free := at.AmountFen - at.RefundedFen - pendingRefunds(ctx, q, at.ID)
-		if free <= 0 {
-			continue
-		}
-		take := min(free, left)
-		used, parts = append(used, at), append(parts, take)
+		take := min(at.FreeFen, left)
+		used, parts = append(used, at.AttemptRow), append(parts, take)
 		left -= take
 	}
 	return used, parts, left == 0, nil
-}
-
-// pendingRefunds sums the refunds of an attempt not yet settled.
-func pendingRefunds(ctx context.Context, q store.Querier, attemptID string) int64 {
-	var n int64
-	_ = q.QueryRow(ctx, `SELECT COALESCE(SUM(amount_fen), 0) FROM gateway_refund WHERE attempt_id = $1 AND state IN ('requested', 'processing')`,
-		attemptID).Scan(&n)
-	return n
 }
 
 // PayWithdrawalToRoute sends an approved withdrawal back to the gateway

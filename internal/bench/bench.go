@@ -68,6 +68,10 @@ type Options struct {
 	// taken during the case named ProfileCase on the first engine.
 	CPUProfile  io.Writer
 	ProfileCase string
+	// Trace, when set, receives every measured request of every case and
+	// the machine's state every 50 ms during it, as CSV (trace.go).
+	Trace     io.Writer
+	traceConn *sql.DB
 	// Cases, when set, limits the run to these cases (CaseGroupCommit,
 	// CaseCheckout, CaseCheckoutHot, CaseCheckout2Step, CaseRefund,
 	// CasePortal, CaseUsage); the engine's ceilings that give them a ratio
@@ -98,9 +102,16 @@ var BenchCases = []string{CaseGroupCommit, CaseCheckout, CaseCheckoutHot, CaseCh
 // is cleared after).
 func (o *Options) profiled(eng, name string, fn func() measured) measured {
 	run := func() measured {
+		var tr *tracer
+		if o.Trace != nil {
+			tr = startTrace(o.Trace, eng, name, o.traceDB(eng))
+		}
 		before := sampleCPU(eng == Postgres)
 		m := fn()
 		after := sampleCPU(eng == Postgres)
+		if tr != nil {
+			_ = tr.finish(m)
+		}
 		m.ProcCPU = after.proc - before.proc
 		if before.ok && after.ok {
 			m.DBCPU = after.db - before.db
@@ -115,6 +126,23 @@ func (o *Options) profiled(eng, name string, fn func() measured) measured {
 	}
 	defer func() { pprof.StopCPUProfile(); o.CPUProfile = nil }()
 	return run()
+}
+
+// traceDB is the PostgreSQL server a trace reads pg_stat_activity from:
+// opened once, on o.PostgresURL, for PostgreSQL's cases.
+func (o *Options) traceDB(eng string) *sql.DB {
+	if eng != Postgres || o.PostgresURL == "" {
+		return nil
+	}
+	if o.traceConn == nil {
+		db, err := sql.Open("pgx", o.PostgresURL)
+		if err != nil {
+			return nil
+		}
+		db.SetMaxOpenConns(1)
+		o.traceConn = db
+	}
+	return o.traceConn
 }
 
 func (o *Options) defaults() {
@@ -145,6 +173,11 @@ const (
 // error and the run goes on; Run fails only when an engine cannot start.
 func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	o.defaults()
+	defer func() {
+		if o.traceConn != nil {
+			o.traceConn.Close()
+		}
+	}()
 	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds(),
 		WarmupSeconds: o.Warmup.Seconds()}
 	steps := 0

@@ -22,6 +22,14 @@ type measured struct {
 	// server used during the case (Options.profiled; zero when not read).
 	ProcCPU, DBCPU time.Duration
 	lat            []time.Duration
+	ev             []event // every request in issue order per client (Options.Trace)
+}
+
+// event is one request: when it was issued (or due), how long it took.
+type event struct {
+	at     time.Time
+	d      time.Duration
+	failed bool
 }
 
 // perSecond is units per second of elapsed wall time.
@@ -50,10 +58,12 @@ func (m *measured) merge(o *measured) {
 		m.FirstErr = o.FirstErr
 	}
 	m.lat = append(m.lat, o.lat...)
+	m.ev = append(m.ev, o.ev...)
 }
 
-func (m *measured) record(units int, err error, d time.Duration) {
+func (m *measured) record(units int, err error, at time.Time, d time.Duration) {
 	m.Ops++
+	m.ev = append(m.ev, event{at: at, d: d, failed: err != nil})
 	if err != nil {
 		m.Errors++
 		if m.FirstErr == nil {
@@ -80,7 +90,7 @@ func closedLoop(ctx context.Context, clients int, d time.Duration, o op) measure
 			for ctx.Err() == nil {
 				t0 := time.Now()
 				n, err := o(ctx, c)
-				m.record(n, err, time.Since(t0))
+				m.record(n, err, t0, time.Since(t0))
 				if !time.Now().Before(stop) {
 					return
 				}
@@ -123,7 +133,7 @@ func fixedRate(ctx context.Context, rate int, d time.Duration, o op) measured {
 			units, err := o(ctx, i)
 			lat := time.Since(due)
 			mu.Lock()
-			all.record(units, err, lat)
+			all.record(units, err, due, lat)
 			mu.Unlock()
 		})
 	}

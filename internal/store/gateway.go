@@ -18,12 +18,14 @@ type AttemptRow struct {
 const attemptCols = `id, ref, gateway, kind, purpose, account_id, order_id, payment_id, amount_fen, state, gateway_trade_no, pay_url, qr_code,
  error, ledger_txn_id, refunded_fen, expires_at_ms, created_at_ms, updated_at_ms, settled_at_ms, checked_at_ms`
 
-func scanAttempt(s scanner) (AttemptRow, error) {
+// scanAttempt scans attemptCols, then extra (columns selected after them).
+func scanAttempt(s scanner, extra ...any) (AttemptRow, error) {
 	var r AttemptRow
 	var exp, created, updated int64
 	var settled, checked sql.NullInt64
-	if err := s.Scan(&r.ID, &r.Ref, &r.Gateway, &r.Kind, &r.Purpose, &r.AccountID, &r.OrderID, &r.PaymentID, &r.AmountFen, &r.State,
-		&r.GatewayTradeNo, &r.PayURL, &r.QRCode, &r.Error, &r.LedgerTxnID, &r.RefundedFen, &exp, &created, &updated, &settled, &checked); err != nil {
+	dest := append([]any{&r.ID, &r.Ref, &r.Gateway, &r.Kind, &r.Purpose, &r.AccountID, &r.OrderID, &r.PaymentID, &r.AmountFen, &r.State,
+		&r.GatewayTradeNo, &r.PayURL, &r.QRCode, &r.Error, &r.LedgerTxnID, &r.RefundedFen, &exp, &created, &updated, &settled, &checked}, extra...)
+	if err := s.Scan(dest...); err != nil {
 		return r, err
 	}
 	r.ExpiresAt, r.CreatedAt, r.UpdatedAt, r.SettledAt, r.CheckedAt = FromMs(exp), FromMs(created), FromMs(updated), FromNullMs(settled), FromNullMs(checked)
@@ -127,6 +129,44 @@ func Attempts(ctx context.Context, q Querier, f AttemptFilter) ([]AttemptRow, er
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RefundableTopUp is a succeeded gateway top-up with money left to send
+// back: its amount less what was refunded and what refunds still on their
+// way (requested or processing) hold.
+type RefundableTopUp struct {
+	AttemptRow
+	FreeFen int64
+}
+
+// RefundableTopUps returns the account's succeeded top-ups with money left
+// to refund, in the order money goes back (the earliest settled first),
+// until their free amounts cover need (need <= 0: all of them). Top-ups
+// fully refunded or spoken for are skipped by the query, however many the
+// account has, so that a customer who topped up a thousand times is routed
+// like one who topped up once.
+func RefundableTopUps(ctx context.Context, q Querier, accountID string, need int64) ([]RefundableTopUp, error) {
+	rows, err := q.Query(ctx, `SELECT `+attemptCols+`, free_fen FROM (SELECT `+attemptCols+`, amount_fen - refunded_fen
+ - (SELECT COALESCE(SUM(r.amount_fen), 0) FROM gateway_refund r WHERE r.attempt_id = gateway_attempt.id AND r.state IN ('requested', 'processing')) AS free_fen
+ FROM gateway_attempt WHERE account_id = $1 AND purpose = 'topup' AND state = 'succeeded') t
+ WHERE free_fen > 0 ORDER BY COALESCE(settled_at_ms, created_at_ms), created_at_ms, id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RefundableTopUp
+	var got int64
+	for (need <= 0 || got < need) && rows.Next() {
+		var r RefundableTopUp
+		a, err := scanAttempt(rows, &r.FreeFen)
+		if err != nil {
+			return nil, err
+		}
+		r.AttemptRow = a
+		out = append(out, r)
+		got += r.FreeFen
 	}
 	return out, rows.Err()
 }

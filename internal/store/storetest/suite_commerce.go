@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,78 @@ func runCommerce(t *testing.T, h Harness) {
 	t.Run("StockNeverOversold", func(t *testing.T) { t.Parallel(); testStock(t, h.New(t)) })
 	t.Run("IdempotencyClaimHasOneWinner", func(t *testing.T) { t.Parallel(); testIdemClaim(t, h.New(t)) })
 	t.Run("GatewayRefundHoldOnlyOverTheRowRead", func(t *testing.T) { t.Parallel(); testGatewayRefundHold(t, h.New(t)) })
+	t.Run("RefundableTopUpsPastManySpent", func(t *testing.T) { t.Parallel(); testRefundableTopUps(t, h.New(t)) })
+}
+
+// testRefundableTopUps: a payout's route is the customer's succeeded
+// top-ups with money left — their amount less what was refunded and what
+// refunds on their way hold (a failed refund holds nothing) — the earliest
+// settled first, read only as far as the amount needs, however many
+// spent top-ups came before them; other customers' top-ups, order
+// payments and top-ups not yet succeeded are never part of it.
+func testRefundableTopUps(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	t0 := time.UnixMilli(time.Now().UnixMilli()).UTC()
+	cust, other := id.New(), id.New()
+	attempt := func(account, purpose, state string, fen, refunded int64, settled time.Time) store.AttemptRow {
+		return store.AttemptRow{ID: id.NewAt(t0), Ref: id.New(), Gateway: "alipay", Kind: "page", Purpose: purpose, AccountID: account,
+			AmountFen: fen, State: state, RefundedFen: refunded, ExpiresAt: t0.Add(time.Hour), CreatedAt: t0, UpdatedAt: t0, SettledAt: settled}
+	}
+	refund := func(attemptID string, fen int64, state string) store.GatewayRefundRow {
+		return store.GatewayRefundRow{ID: id.New(), RefundRef: id.New(), AttemptID: attemptID, Gateway: "alipay", AmountFen: fen,
+			Purpose: "withdrawal", LinkID: id.New(), State: state, NextTryAt: t0, CreatedAt: t0}
+	}
+	late := attempt(cust, "topup", "succeeded", 1000, 200, t0.Add(1000*time.Second)) // 400 free: 300 + 100 on their way
+	early := attempt(cust, "topup", "succeeded", 500, 0, t0.Add(700*time.Second))    // 500 free
+	spoken := attempt(cust, "topup", "succeeded", 300, 0, t0.Add(600*time.Second))   // all of it on its way
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		for i := range 600 { // spent top-ups, settled before any with money left
+			if err := tx.AttemptInsert(ctx, attempt(cust, "topup", "succeeded", 100, 100, t0.Add(time.Duration(i)*time.Second))); err != nil {
+				return err
+			}
+		}
+		for _, a := range []store.AttemptRow{late, early, spoken,
+			attempt(other, "topup", "succeeded", 900, 0, t0),
+			attempt(cust, "order", "succeeded", 900, 0, t0),
+			attempt(cust, "topup", "pending", 900, 0, time.Time{})} {
+			if err := tx.AttemptInsert(ctx, a); err != nil {
+				return err
+			}
+		}
+		for _, r := range []store.GatewayRefundRow{refund(late.ID, 300, "requested"), refund(late.ID, 100, "processing"),
+			refund(late.ID, 400, "failed"), refund(late.ID, 200, "succeeded"), refund(spoken.ID, 300, "requested")} {
+			if err := tx.GatewayRefundInsert(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	type part struct {
+		id   string
+		free int64
+	}
+	for _, tc := range []struct {
+		need int64
+		want []part
+	}{
+		{0, []part{{early.ID, 500}, {late.ID, 400}}},
+		{300, []part{{early.ID, 500}}},
+		{500, []part{{early.ID, 500}}},
+		{501, []part{{early.ID, 500}, {late.ID, 400}}},
+		{5000, []part{{early.ID, 500}, {late.ID, 400}}},
+	} {
+		got, err := store.RefundableTopUps(ctx, db, cust, tc.need)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []part
+		for _, g := range got {
+			parts = append(parts, part{g.ID, g.FreeFen})
+		}
+		if !slices.Equal(parts, tc.want) {
+			t.Errorf("need %d: got %v, want %v", tc.need, parts, tc.want)
+		}
+	}
 }
 
 // testGatewayRefundHold: a payout hold is written only over the row as
