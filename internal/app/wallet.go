@@ -35,7 +35,7 @@ func (a *App) postAs(ctx context.Context, tx *store.Tx, t wallet.Txn, txnID stri
 		return "", err
 	}
 	row := store.LedgerTxnRow{ID: txnID, Reason: string(t.Reason), Memo: t.Memo, Links: t.Links,
-		CreatedBy: ActorFrom(ctx).ID, CreatedAt: tx.Now}
+		CreatedBy: ActorFrom(ctx).ID, CreatedAt: tx.Now, Insufficient: insufficientBalance}
 	if row.Links == nil {
 		row.Links = map[string]string{}
 	}
@@ -49,13 +49,17 @@ func (a *App) postAs(ctx context.Context, tx *store.Tx, t wallet.Txn, txnID stri
 	if row.CustomerID == "" {
 		row.CustomerID = t.Links[wallet.LinkCustomer]
 	}
-	err := tx.LedgerInsert(ctx, row)
-	var ie *store.InsufficientError
-	if errors.As(err, &ie) {
-		return "", errs.E(errs.Op("app.post"), errs.Conflict, wallet.CodeInsufficientBalance, "insufficient balance",
-			map[string]any{"account": ie.Account, "amount_fen": -ie.AmountFen, "clause": "§5"})
+	if err := tx.LedgerInsert(ctx, row); err != nil {
+		return "", err
 	}
-	return row.ID, err
+	return row.ID, nil
+}
+
+// insufficientBalance is a debit's failure for want of balance (clause
+// §5): a conflict, wallet.insufficient_balance.
+func insufficientBalance(ie *store.InsufficientError) error {
+	return errs.E(errs.Op("app.post"), errs.Conflict, wallet.CodeInsufficientBalance, "insufficient balance",
+		map[string]any{"account": ie.Account, "amount_fen": -ie.AmountFen, "clause": "§5"})
 }
 
 // balancesOf reads a customer's four sub-balances.

@@ -99,10 +99,17 @@ func Acceptances(ctx context.Context, q Querier, f AcceptanceFilter) ([]Acceptan
 // AcceptanceLatestBefore returns the version id of the customer's latest
 // acceptance strictly before at of a version that had taken effect by at
 // (a scheduled version accepted early governs only once it is in force);
-// ok is false when there is none.
+// ok is false when there is none. Every order records an acceptance, so
+// a customer may have thousands: the query walks them newest first on the
+// index on (account, accepted_at, id) and stops at the first whose version
+// was in force, which it looks up per acceptance. As a join, a planner
+// could start from the versions instead and sort all of the customer's
+// acceptances of the one in force (as PostgreSQL did, on statistics
+// taken while the table was small).
 func AcceptanceLatestBefore(ctx context.Context, q Querier, accountID string, at time.Time) (versionID string, ok bool, err error) {
-	err = q.QueryRow(ctx, `SELECT a.version_id FROM agreement_acceptance a JOIN agreement_version v ON v.id = a.version_id
- WHERE a.account_id = $1 AND a.accepted_at_ms < $2 AND v.effective_at_ms <= $2 AND v.state IN ('effective', 'superseded')
+	err = q.QueryRow(ctx, `SELECT a.version_id FROM agreement_acceptance a
+ WHERE a.account_id = $1 AND a.accepted_at_ms < $2
+  AND (SELECT v.effective_at_ms <= $2 AND v.state IN ('effective', 'superseded') FROM agreement_version v WHERE v.id = a.version_id)
  ORDER BY a.accepted_at_ms DESC, a.id DESC LIMIT 1`, accountID, Ms(at)).Scan(&versionID)
 	if IsNotFound(err) {
 		return "", false, nil

@@ -142,16 +142,17 @@ type RefundableTopUp struct {
 }
 
 // RefundableTopUps returns the account's succeeded top-ups with money left
-// to refund, in the order money goes back (the earliest settled first),
-// until their free amounts cover need (need <= 0: all of them). Top-ups
-// fully refunded or spoken for are skipped by the query, however many the
-// account has, so that a customer who topped up a thousand times is routed
-// like one who topped up once.
+// to refund, in the order money goes back (the oldest first), until their
+// free amounts cover need (need <= 0: all of them). Top-ups fully refunded
+// or spoken for are skipped by the query, however many the account has, so
+// that a customer who topped up a thousand times is routed like one who
+// topped up once; the rows come in the order of the index on the account's
+// top-ups, and reading stops once need is covered.
 func RefundableTopUps(ctx context.Context, q Querier, accountID string, need int64) ([]RefundableTopUp, error) {
 	rows, err := q.Query(ctx, `SELECT `+attemptCols+`, free_fen FROM (SELECT `+attemptCols+`, amount_fen - refunded_fen
  - (SELECT COALESCE(SUM(r.amount_fen), 0) FROM gateway_refund r WHERE r.attempt_id = gateway_attempt.id AND r.state IN ('requested', 'processing')) AS free_fen
  FROM gateway_attempt WHERE account_id = $1 AND purpose = 'topup' AND state = 'succeeded') t
- WHERE free_fen > 0 ORDER BY COALESCE(settled_at_ms, created_at_ms), created_at_ms, id`, accountID)
+ WHERE free_fen > 0 ORDER BY created_at_ms, id`, accountID)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,11 @@ type LedgerTxnRow struct {
 	CreatedBy        string
 	CreatedAt        time.Time
 	Postings         []LedgerPostingRow
+	// Insufficient, when set, is the error a debit that would take a live
+	// balance below zero fails with, from the *InsufficientError; nil:
+	// that error itself. It applies however the failure is found — at
+	// once, or when the debit went with the COMMIT (ADR 25).
+	Insufficient func(*InsufficientError) error
 }
 
 // LedgerPostingRow is one posting. Live postings change their account's
@@ -33,6 +38,10 @@ type LedgerPostingRow struct {
 // take its account below zero; nothing of the transaction is kept once the
 // caller returns it (the transaction rolls back).
 var ErrInsufficient = errors.New("store: balance would go negative")
+
+// ErrCheckViolation marks an engine's error for a row that failed a CHECK
+// constraint (the dialect's TranslateErr wraps it).
+var ErrCheckViolation = errors.New("store: check constraint violated")
 
 // InsufficientError names the account a LedgerInsert refused.
 type InsufficientError struct {
@@ -93,13 +102,40 @@ func (tx *Tx) LedgerInsert(ctx context.Context, t LedgerTxnRow) error {
 		if !p.Live || p.AmountFen > 0 {
 			continue
 		}
+		// Run by a Last function on PostgreSQL, the debit goes with the
+		// COMMIT (ADR 25), where nothing reads its count: it is an
+		// unconditional update of a row made sure to exist (a row inserted
+		// here holds zero), and a balance it would take below zero fails
+		// the row's CHECK (live = 0 OR balance_fen >= 0; the account is
+		// live), which fails the transaction as insufficient.
+		var insufficient error = &InsufficientError{Account: p.Account, AmountFen: p.AmountFen}
+		if t.Insufficient != nil {
+			insufficient = t.Insufficient(insufficient.(*InsufficientError))
+		}
+		asInsufficient := func(err error) error {
+			if errors.Is(err, ErrCheckViolation) {
+				return insufficient
+			}
+			return err
+		}
+		if ok, err := tx.WriteAtCommit(ctx, nil, `INSERT INTO ledger_balance (account, balance_fen, live, updated_at_ms) VALUES ($1, 0, 1, $2)
+ ON CONFLICT (account) DO NOTHING`, p.Account, Ms(t.CreatedAt)); ok || err != nil {
+			if err == nil {
+				_, err = tx.WriteAtCommit(ctx, asInsufficient, `UPDATE ledger_balance SET balance_fen = balance_fen + $2, updated_at_ms = $3
+ WHERE account = $1`, p.Account, p.AmountFen, Ms(t.CreatedAt))
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		n, err := tx.Exec(ctx, `UPDATE ledger_balance SET balance_fen = balance_fen + $2, updated_at_ms = $3
  WHERE account = $1 AND balance_fen + $2 >= 0`, p.Account, p.AmountFen, Ms(t.CreatedAt))
 		if err != nil {
 			return err
 		}
 		if n != 1 {
-			return &InsufficientError{Account: p.Account, AmountFen: p.AmountFen}
+			return insufficient
 		}
 	}
 	return nil

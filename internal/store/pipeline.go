@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 )
 
@@ -34,6 +35,10 @@ type Stmt struct {
 	// table is the table a queued INSERT or UPDATE writes ("": another
 	// statement, or a table not recognised).
 	table string
+	// failure, when set, gives the error of this statement's failure
+	// (translated) that tx fails with: the caller's answer to a failure
+	// it cannot see, as the statement went with others (writeAsserted).
+	failure func(error) error
 }
 
 // savepointTable is the table of a queued SAVEPOINT (Nested): a name no
@@ -162,6 +167,27 @@ func isIdent(r rune) bool {
 	return r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }
 
+// send sends stmts in one round trip and returns the rows each statement
+// before the first failure affected, and that failure, translated — or,
+// when the failed statement has one, as its failure function gives it.
+func (tx *Tx) send(ctx context.Context, stmts []Stmt) ([]int64, error) {
+	tx.countTrip()
+	var rows []int64
+	err := tx.conn.Raw(func(dc any) error {
+		var err error
+		rows, err = tx.db.dialect.Pipeline(ctx, dc, stmts)
+		return err
+	})
+	if err == nil {
+		return rows, nil
+	}
+	err = tx.db.wrapErr(err)
+	if i := len(rows); i < len(stmts) && stmts[i].failure != nil {
+		err = stmts[i].failure(err)
+	}
+	return rows, err
+}
+
 // flush sends the queued writes in one round trip.
 func (tx *Tx) flush(ctx context.Context) error {
 	if len(tx.pending) == 0 {
@@ -186,15 +212,8 @@ func (tx *Tx) flushWith(ctx context.Context, last *Stmt) (int64, error) {
 	if last != nil {
 		stmts = append(stmts, *last)
 	}
-	tx.countTrip()
-	var rows []int64
-	err := tx.conn.Raw(func(dc any) error {
-		var err error
-		rows, err = tx.db.dialect.Pipeline(ctx, dc, stmts)
-		return err
-	})
+	rows, err := tx.send(ctx, stmts)
 	if err != nil {
-		err = tx.db.wrapErr(err)
 		if last == nil || len(rows) < len(stmts)-1 {
 			tx.failed = err
 		}
@@ -204,4 +223,57 @@ func (tx *Tx) flushWith(ctx context.Context, last *Stmt) (int64, error) {
 		return 0, nil
 	}
 	return rows[len(rows)-1], nil
+}
+
+// WriteAtCommit queues a write of a Last function (Tx.Last) that locks a
+// row other transactions wait for — the debit of a balance — so that it
+// goes to the server with the COMMIT, in one round trip (ADR 25): the row
+// is then locked while the server executes the rest of that round trip
+// and writes the commit, not while this process reads the answer, runs
+// the rest of the transaction and sends a COMMIT of its own. The write
+// must fail rather than affect no row where its caller needs it to
+// (an upsert, a CHECK constraint): nothing reads its count. failure maps
+// its failure (translated; nil: as it is) to the error tx fails with.
+// ok=false when the write cannot go with the COMMIT — outside the Last
+// functions, inside a Nested step, or on an engine that does not pipeline
+// (SQLite) — and the caller runs it as before.
+func (tx *Tx) WriteAtCommit(ctx context.Context, failure func(error) error, query string, args ...any) (ok bool, err error) {
+	if tx.conn == nil || !tx.inLast || tx.nested > 0 {
+		return false, nil
+	}
+	if err := tx.Write(ctx, query, args...); err != nil {
+		return true, err
+	}
+	if i := len(tx.pending) - 1; i >= 0 && tx.pending[i].SQL == query {
+		tx.pending[i].failure = failure
+	}
+	tx.commitQueued = true
+	return true, nil
+}
+
+// commitWithQueue sends the queued writes, COMMIT and BEGIN in one round
+// trip: the transaction is committed when it succeeds. The BEGIN opens an
+// empty transaction for database/sql's own COMMIT to end, as the driver
+// cannot be told its transaction is over (a COMMIT outside a transaction
+// would log a warning on the server for every checkout). A failure before
+// the COMMIT skips it and the BEGIN: the transaction is left aborted, for
+// the caller's rollback.
+func (tx *Tx) commitWithQueue(ctx context.Context) error {
+	if tx.failed != nil {
+		return tx.failed
+	}
+	stmts := append(tx.pending, Stmt{SQL: "COMMIT"}, Stmt{SQL: "BEGIN"})
+	n := len(tx.pending)
+	tx.dropQueue()
+	rows, err := tx.send(ctx, stmts)
+	if err == nil {
+		return nil
+	}
+	if len(rows) > n {
+		// COMMIT succeeded and BEGIN failed: committed all the same.
+		tx.db.log.Load().LogAttrs(ctx, slog.LevelWarn, "store: BEGIN after a pipelined COMMIT", slog.String("err", err.Error()))
+		return nil
+	}
+	tx.failed = err
+	return err
 }

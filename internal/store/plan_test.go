@@ -101,6 +101,10 @@ func TestLookupsReadOnlyWhatTheyReturn(t *testing.T) {
 			_, err := store.Attempts(ctx, db, store.AttemptFilter{AccountID: "acct-1", Purpose: "topup", State: "succeeded", Limit: 500, Oldest: true})
 			return err
 		}},
+		{"RefundableTopUps", []string{"gateway_attempt_account_purpose "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.RefundableTopUps(ctx, db, "acct-1", 100)
+			return err
+		}},
 		{"ServicesDataDestroyDue", []string{"service_destroy_due "}, false, func(ctx context.Context, db *store.DB) error {
 			_, err := store.Services(ctx, db, store.ServiceFilter{DestroyDue: at, Limit: 200})
 			return err

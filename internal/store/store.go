@@ -242,6 +242,18 @@ func (db *DB) commitTx(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 	if err = tx.finish(ctx); err != nil {
 		return nil, err
 	}
+	if tx.commitQueued && len(tx.pending) > 0 {
+		// A write of the Last functions locks a row others wait for: it
+		// goes with the COMMIT (commitWithQueue), and the transaction is
+		// committed once that round trip succeeds.
+		if err = tx.commitWithQueue(ctx); err != nil {
+			return nil, err
+		}
+		if cerr := sqlTx.Commit(); cerr != nil { // the empty transaction commitWithQueue began
+			db.log.Load().LogAttrs(ctx, slog.LevelWarn, "store: ending the connection's transaction after a committed one", slog.String("err", cerr.Error()))
+		}
+		return tx.after, nil
+	}
 	if err = sqlTx.Commit(); err != nil {
 		return nil, db.wrapErr(err)
 	}
@@ -296,6 +308,10 @@ type Tx struct {
 	failed  error
 	nested  int
 	sent    int // how many times the queue was sent or dropped (Nested)
+	// inLast is set while finish runs the Last functions; commitQueued,
+	// when a write there asked for it, that the queued writes go to the
+	// server with the COMMIT (commitWithQueue).
+	inLast, commitQueued bool
 }
 
 // Forget drops what tx remembers of rows it read or inserted (orders and
@@ -318,13 +334,19 @@ func (tx *Tx) finish(ctx context.Context) error {
 	}
 	last := tx.last
 	tx.last = nil
+	tx.inLast = true
 	for _, f := range last {
 		if err := f(ctx); err != nil {
+			tx.inLast = false
 			return err
 		}
 	}
+	tx.inLast = false
 	if err := tx.flushAudit(ctx); err != nil { // events the last functions recorded
 		return err
+	}
+	if tx.commitQueued && tx.failed == nil && len(tx.pending) > 0 {
+		return nil // they go with the COMMIT (commitTx)
 	}
 	return tx.flush(ctx) // the writes still queued (pipeline.go)
 }

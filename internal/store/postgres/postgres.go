@@ -124,6 +124,8 @@ func translateErr(err error) error {
 	switch pe.Code {
 	case "23505": // unique_violation
 		return &errs.Error{Kind: errs.Conflict, Code: errs.ErrDuplicate.Code, Msg: errs.ErrDuplicate.Msg, Err: errors.Join(errs.ErrDuplicate, err)}
+	case "23514": // check_violation
+		return fmt.Errorf("%w: %w", store.ErrCheckViolation, err)
 	case "40001", "40P01": // serialization_failure, deadlock_detected
 		return &errs.Error{Kind: errs.Conflict, Code: errs.ErrConflict.Code, Msg: errs.ErrConflict.Msg, Err: errors.Join(errs.ErrConflict, err)}
 	}

@@ -137,6 +137,8 @@ func translateErr(err error) error {
 		return &errs.Error{Kind: errs.Conflict, Code: errs.ErrDuplicate.Code, Msg: errs.ErrDuplicate.Msg, Err: errors.Join(errs.ErrDuplicate, err)}
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_BUSY_SNAPSHOT:
 		return &errs.Error{Kind: errs.Conflict, Code: errs.ErrConflict.Code, Msg: errs.ErrConflict.Msg, Err: errors.Join(errs.ErrConflict, err)}
+	case sqlite3.SQLITE_CONSTRAINT_CHECK:
+		return fmt.Errorf("%w: %w", store.ErrCheckViolation, err)
 	}
 	return err
 }

@@ -26,6 +26,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("AuditSealsABatchLongerThanOneStatement", func(t *testing.T) { t.Parallel(); testAuditSealLong(t, h.New(t)) })
 	t.Run("AuditEventsOfOneTxAllCommit", func(t *testing.T) { t.Parallel(); testAuditBuffered(t, h.New(t)) })
 	t.Run("LastRunsAfterAuditBeforeCommit", func(t *testing.T) { t.Parallel(); testTxLast(t, h.New(t)) })
+	t.Run("LastDebitGoesWithCommit", func(t *testing.T) { t.Parallel(); testLastDebitGoesWithCommit(t, h.New(t)) })
 	t.Run("AuditVerifyFindsAlteredEvent", func(t *testing.T) { t.Parallel(); testAuditTamper(t, h.New(t)) })
 	t.Run("SandboxClockOnlyMovesForward", func(t *testing.T) { t.Parallel(); testSandboxClock(t, h.New(t)) })
 	t.Run("RateLimitCountsAcrossCalls", func(t *testing.T) { t.Parallel(); testRateLimit(t, h.New(t)) })

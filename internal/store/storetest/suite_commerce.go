@@ -30,8 +30,8 @@ func runCommerce(t *testing.T, h Harness) {
 
 // testRefundableTopUps: a payout's route is the customer's succeeded
 // top-ups with money left — their amount less what was refunded and what
-// refunds on their way hold (a failed refund holds nothing) — the earliest
-// settled first, read only as far as the amount needs, however many
+// refunds on their way hold (a failed refund holds nothing) — the oldest
+// first, read only as far as the amount needs, however many
 // spent top-ups came before them; other customers' top-ups, order
 // payments and top-ups not yet succeeded are never part of it.
 func testRefundableTopUps(t *testing.T, db *store.DB) {
@@ -39,8 +39,12 @@ func testRefundableTopUps(t *testing.T, db *store.DB) {
 	t0 := time.UnixMilli(time.Now().UnixMilli()).UTC()
 	cust, other := id.New(), id.New()
 	attempt := func(account, purpose, state string, fen, refunded int64, settled time.Time) store.AttemptRow {
+		created := t0
+		if !settled.IsZero() {
+			created = settled.Add(-time.Minute)
+		}
 		return store.AttemptRow{ID: id.NewAt(t0), Ref: id.New(), Gateway: "alipay", Kind: "page", Purpose: purpose, AccountID: account,
-			AmountFen: fen, State: state, RefundedFen: refunded, ExpiresAt: t0.Add(time.Hour), CreatedAt: t0, UpdatedAt: t0, SettledAt: settled}
+			AmountFen: fen, State: state, RefundedFen: refunded, ExpiresAt: t0.Add(time.Hour), CreatedAt: created, UpdatedAt: t0, SettledAt: settled}
 	}
 	refund := func(attemptID string, fen int64, state string) store.GatewayRefundRow {
 		return store.GatewayRefundRow{ID: id.New(), RefundRef: id.New(), AttemptID: attemptID, Gateway: "alipay", AmountFen: fen,

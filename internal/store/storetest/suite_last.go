@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"yuanxu/internal/id"
 	"yuanxu/internal/store"
 )
 
@@ -88,5 +90,97 @@ func testTxLast(t *testing.T, db *store.DB) {
 	}
 	if c := countEvents(t, db, "last.never"); c != 0 {
 		t.Errorf("the failed transaction wrote %d audit events", c)
+	}
+}
+
+// testLastDebitGoesWithCommit: a balance debit run by a Last function
+// (ADR 25) commits with the transaction or fails it: concurrent debits
+// never take a live balance below zero, and each refused one fails as
+// insufficient, mapped by the transaction's Insufficient, with nothing
+// of its transaction kept; an account never credited refuses any debit
+// and keeps no row. On PostgreSQL the debit is not sent before the
+// COMMIT: while the Last functions run the balance row is not locked.
+func testLastDebitGoesWithCommit(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	cust := id.New()
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.LedgerInsert(ctx, topUp(cust, 10000, tx.Now)) })
+	refused := errors.New("refused for want of balance")
+	spendLast := func(who string, fen int64, during func(ctx context.Context) error) error {
+		return db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			if err := tx.AuditInsert(ctx, Event(tx.Now, "last.debit")); err != nil {
+				return err
+			}
+			row := spend(who, fen, tx.Now)
+			row.Insufficient = func(ie *store.InsufficientError) error {
+				if ie.Account != "cash:"+who || ie.AmountFen != -fen {
+					return fmt.Errorf("insufficient %+v, want cash:%s by %d", ie, who, -fen)
+				}
+				return refused
+			}
+			tx.Last(func(ctx context.Context) error {
+				if err := tx.LedgerInsert(ctx, row); err != nil {
+					return err
+				}
+				if during != nil {
+					return during(ctx)
+				}
+				return nil
+			})
+			return nil
+		})
+	}
+	if db.Engine() == store.Postgres {
+		err := spendLast(cust, 1000, func(ctx context.Context) error {
+			var b int64
+			return db.QueryRow(ctx, `SELECT balance_fen FROM ledger_balance WHERE account = $1 FOR UPDATE NOWAIT`, "cash:"+cust).Scan(&b)
+		})
+		if err != nil {
+			t.Fatalf("the balance row was locked before the commit: %v", err)
+		}
+	} else if err := spendLast(cust, 1000, nil); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	paid, short := 0, 0
+	for range 14 {
+		wg.Go(func() {
+			err := spendLast(cust, 1000, nil)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				paid++
+			case errors.Is(err, refused):
+				short++
+			default:
+				t.Errorf("debit: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if paid != 9 || short != 5 {
+		t.Errorf("paid %d, refused %d; want 9 and 5", paid, short)
+	}
+	stranger := id.New()
+	if err := spendLast(stranger, 1, nil); !errors.Is(err, refused) {
+		t.Errorf("a debit of an account never credited: %v, want refused", err)
+	}
+	bal, err := store.LedgerBalances(ctx, db, "cash:"+cust, "cash:"+stranger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bal["cash:"+cust] != 0 {
+		t.Errorf("balance after: %d, want 0", bal["cash:"+cust])
+	}
+	if v, ok := bal["cash:"+stranger]; ok {
+		t.Errorf("the refused debit left a balance row of %d", v)
+	}
+	var n int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM ledger_txn WHERE customer_id = $1`, cust).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1+1+9 { // the top-up, the first debit, the nine paid
+		t.Errorf("%d ledger transactions of the customer, want 11: a refused debit kept its transaction", n)
 	}
 }
