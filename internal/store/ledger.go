@@ -25,8 +25,9 @@ type LedgerTxnRow struct {
 }
 
 // LedgerPostingRow is one posting. Live postings change their account's
-// balance row at once, by a conditional update that refuses to take it
-// below zero; the others (revenue, clearing, adjustments) are only
+// balance row in the same transaction, a debit by a conditional update
+// that refuses to take it below zero (or, sent with the COMMIT on
+// PostgreSQL, an update the row's CHECK refuses: ADR 25); the others (revenue, clearing, adjustments) are only
 // appended and rolled up later, so that no checkout waits on a hot row.
 type LedgerPostingRow struct {
 	Account   string

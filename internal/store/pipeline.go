@@ -37,7 +37,7 @@ type Stmt struct {
 	table string
 	// failure, when set, gives the error of this statement's failure
 	// (translated) that tx fails with: the caller's answer to a failure
-	// it cannot see, as the statement went with others (writeAsserted).
+	// it cannot see, as the statement went with others (WriteAtCommit).
 	failure func(error) error
 }
 
@@ -63,11 +63,16 @@ func (tx *Tx) Write(ctx context.Context, query string, args ...any) error {
 		}
 		return nil
 	}
+	return tx.queue(ctx, Stmt{SQL: query, Args: args, table: writeTable(query)})
+}
+
+// queue queues s on a pipelining tx, and sends the queue when it is full.
+func (tx *Tx) queue(ctx context.Context, s Stmt) error {
 	tx.countTx()
 	if tx.failed != nil {
 		return tx.failed
 	}
-	tx.pending = append(tx.pending, Stmt{SQL: query, Args: args, table: writeTable(query)})
+	tx.pending = append(tx.pending, s)
 	if len(tx.pending) >= maxPending {
 		return tx.flush(ctx)
 	}
@@ -241,14 +246,8 @@ func (tx *Tx) WriteAtCommit(ctx context.Context, failure func(error) error, quer
 	if tx.conn == nil || !tx.inLast || tx.nested > 0 {
 		return false, nil
 	}
-	if err := tx.Write(ctx, query, args...); err != nil {
-		return true, err
-	}
-	if i := len(tx.pending) - 1; i >= 0 && tx.pending[i].SQL == query {
-		tx.pending[i].failure = failure
-	}
 	tx.commitQueued = true
-	return true, nil
+	return true, tx.queue(ctx, Stmt{SQL: query, Args: args, table: writeTable(query), failure: failure})
 }
 
 // commitWithQueue sends the queued writes, COMMIT and BEGIN in one round

@@ -105,10 +105,15 @@ func testLastDebitGoesWithCommit(t *testing.T, db *store.DB) {
 	cust := id.New()
 	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.LedgerInsert(ctx, topUp(cust, 10000, tx.Now)) })
 	refused := errors.New("refused for want of balance")
-	spendLast := func(who string, fen int64, during func(ctx context.Context) error) error {
+	spendPadded := func(who string, fen int64, pad int, during func(ctx context.Context) error) error {
 		return db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			if err := tx.AuditInsert(ctx, Event(tx.Now, "last.debit")); err != nil {
 				return err
+			}
+			for range pad { // writes queued ahead of the debit (PostgreSQL)
+				if err := tx.Write(ctx, `UPDATE ledger_balance SET updated_at_ms = updated_at_ms WHERE account = $1`, "cash:nobody"); err != nil {
+					return err
+				}
 			}
 			row := spend(who, fen, tx.Now)
 			row.Insufficient = func(ie *store.InsufficientError) error {
@@ -128,6 +133,9 @@ func testLastDebitGoesWithCommit(t *testing.T, db *store.DB) {
 			})
 			return nil
 		})
+	}
+	spendLast := func(who string, fen int64, during func(ctx context.Context) error) error {
+		return spendPadded(who, fen, 0, during)
 	}
 	if db.Engine() == store.Postgres {
 		err := spendLast(cust, 1000, func(ctx context.Context) error {
@@ -165,6 +173,14 @@ func testLastDebitGoesWithCommit(t *testing.T, db *store.DB) {
 	stranger := id.New()
 	if err := spendLast(stranger, 1, nil); !errors.Is(err, refused) {
 		t.Errorf("a debit of an account never credited: %v, want refused", err)
+	}
+	// However many writes are queued ahead of it — the queue is sent when
+	// full, the debit's statements with it or after it — the refusal is
+	// the debit's own.
+	for pad := 58; pad <= 66; pad++ {
+		if err := spendPadded(stranger, 1, pad, nil); !errors.Is(err, refused) {
+			t.Errorf("with %d writes queued ahead: %v, want refused", pad, err)
+		}
 	}
 	bal, err := store.LedgerBalances(ctx, db, "cash:"+cust, "cash:"+stranger)
 	if err != nil {
