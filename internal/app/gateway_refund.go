@@ -38,8 +38,8 @@ const WithdrawalPaying = "paying"
 const maxRefundTries = 8
 
 // routeParts allocates amount over the customer's succeeded top-ups with
-// something left to refund, the earliest settled first. ok=false when they
-// cannot cover it all.
+// something left to refund, the oldest first. ok=false when they cannot
+// cover it all.
 func routeParts(ctx context.Context, q store.Querier, accountID string, amount int64) ([]store.AttemptRow, []int64, bool, error) {
 	ats, err := store.RefundableTopUps(ctx, q, accountID, amount)
 	if err != nil {

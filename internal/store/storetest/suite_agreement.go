@@ -144,8 +144,17 @@ func testAgreementInForce(t *testing.T, db *store.DB) {
 			t.Errorf("accepted before %v = %s ok=%v %v; want %s", c.at, got, ok, err, c.want)
 		}
 	}
-	rs, err := store.Acceptances(ctx, db, store.AcceptanceFilter{AccountID: "acct-1"})
-	if err != nil || len(rs) != 2 || rs[0].VersionID != v2.ID || len(rs[0].Acknowledged) != 2 || rs[0].Acknowledged[1] != "8" {
+	// A version accepted early governs only once it is in force: the
+	// lookup steps over its acceptances, two of them at one instant, to
+	// the one before.
+	v3 := AgreementVersion(t, db, store.AgreementOriginStaff, "scheduled", t0.Add(60*24*time.Hour))
+	acc(v3.ID, t0.Add(45*24*time.Hour))
+	acc(v3.ID, t0.Add(45*24*time.Hour))
+	if got, ok, err := store.AcceptanceLatestBefore(ctx, db, "acct-1", t0.Add(50*24*time.Hour)); err != nil || !ok || got != v2.ID {
+		t.Errorf("accepted before a scheduled version's acceptances = %s ok=%v %v; want %s", got, ok, err, v2.ID)
+	}
+	rs, err := store.Acceptances(ctx, db, store.AcceptanceFilter{AccountID: "acct-1", VersionID: v2.ID})
+	if err != nil || len(rs) != 1 || rs[0].VersionID != v2.ID || len(rs[0].Acknowledged) != 2 || rs[0].Acknowledged[1] != "8" {
 		t.Fatalf("acceptances = %+v, %v", rs, err)
 	}
 }
