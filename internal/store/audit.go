@@ -101,6 +101,16 @@ const sqliteNextTxid = `(SELECT MAX(COALESCE(MAX(txid), 0), 0) + 1 FROM audit_ev
 // of the chain.
 const pgNextTxid = `(SELECT pg_current_xact_id()::text::bigint + base FROM audit_txid_base WHERE id = 1)`
 
+// AuditPositionSQL is the SQL expression of the position (ADR 24) an audit
+// event written in tx takes: for a raw INSERT into audit_event, whose
+// txid column has no default (the tests' and tools' own writes).
+func (tx *Tx) AuditPositionSQL() string {
+	if tx.Engine() == Postgres {
+		return pgNextTxid
+	}
+	return sqliteNextTxid
+}
+
 // AuditRebase raises PostgreSQL's position base (ADR 24) so that the
 // positions of new events, transaction id plus base, come after every
 // event stored: a no-op but after a restore into a cluster whose

@@ -130,7 +130,7 @@ func TestAuditSealWaitsForOpenTransaction(t *testing.T) {
 	go func() {
 		done <- db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
- VALUES ($1, $2, 'system', 'open', 'test', '1', '', '', '{}', (SELECT pg_current_xact_id()::text::bigint + base FROM audit_txid_base))`,
+ VALUES ($1, $2, 'system', 'open', 'test', '1', '', '', '{}', `+tx.AuditPositionSQL()+`)`,
 				open.ID, store.Ms(open.At)); err != nil {
 				return err
 			}

@@ -63,7 +63,7 @@ func testPipelineLibraryInStep(t *testing.T, db *store.DB) {
 		err := tx.Nested(ctx, func() error {
 			e := Event(now, "library")
 			if _, err := tx.SQL().ExecContext(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
- VALUES ($1, $2, 'system', 'library', 'test', '1', '', '', '{}', `+testTxid(tx)+`)`, e.ID, store.Ms(e.At)); err != nil {
+ VALUES ($1, $2, 'system', 'library', 'test', '1', '', '', '{}', `+tx.AuditPositionSQL()+`)`, e.ID, store.Ms(e.At)); err != nil {
 				return err
 			}
 			return boom
@@ -177,17 +177,7 @@ func writeEvent(ctx context.Context, tx *store.Tx, at time.Time, action string) 
 
 func writeGiven(ctx context.Context, tx *store.Tx, id string, at time.Time, action string) error {
 	return tx.Write(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
- VALUES ($1, $2, 'system', $3, 'test', '1', '', '', '{}', `+testTxid(tx)+`)`, id, store.Ms(at), action)
-}
-
-// testTxid is an audit event's position for a raw INSERT (ADR 24): the
-// writing transaction's id plus the base on PostgreSQL, past every event
-// on SQLite.
-func testTxid(tx *store.Tx) string {
-	if tx.Engine() == store.Postgres {
-		return `(SELECT pg_current_xact_id()::text::bigint + base FROM audit_txid_base WHERE id = 1)`
-	}
-	return `(SELECT MAX(COALESCE(MAX(txid), 0), 0) + 1 FROM audit_event)`
+ VALUES ($1, $2, 'system', $3, 'test', '1', '', '', '{}', `+tx.AuditPositionSQL()+`)`, id, store.Ms(at), action)
 }
 
 func countIn(ctx context.Context, t *testing.T, tx *store.Tx, action string) int {
@@ -275,7 +265,7 @@ func testPipelineFailure(t *testing.T, db *store.DB) {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO audit_event (id, at_ms, actor, action, subject_type, subject_id, client_ip, request_id, data, txid)
- VALUES ($1, $2, 'system', 'duplicate', 'test', '1', '', '', '{}', `+testTxid(tx)+`)`, dup.ID, store.Ms(now))
+ VALUES ($1, $2, 'system', 'duplicate', 'test', '1', '', '', '{}', `+tx.AuditPositionSQL()+`)`, dup.ID, store.Ms(now))
 		if errors.Is(err, errs.ErrDuplicate) {
 			return taken
 		}
