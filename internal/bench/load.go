@@ -21,8 +21,10 @@ type measured struct {
 	// ProcCPU and DBCPU are the CPU this process and the PostgreSQL
 	// server used during the case (Options.profiled; zero when not read).
 	ProcCPU, DBCPU time.Duration
-	lat            []time.Duration
-	ev             []event // every request in issue order per client (Options.Trace)
+	// ev is every request, in issue order per client; lat the latencies of
+	// those that succeeded, sorted (done), or a ceiling's one average.
+	lat []time.Duration
+	ev  []event
 }
 
 // event is one request: when it was issued (or due), how long it took.
@@ -57,7 +59,6 @@ func (m *measured) merge(o *measured) {
 	if m.FirstErr == nil {
 		m.FirstErr = o.FirstErr
 	}
-	m.lat = append(m.lat, o.lat...)
 	m.ev = append(m.ev, o.ev...)
 }
 
@@ -72,7 +73,18 @@ func (m *measured) record(units int, err error, at time.Time, d time.Duration) {
 		return
 	}
 	m.Units += int64(units)
-	m.lat = append(m.lat, d)
+}
+
+// done sets lat from ev: the latencies of the requests that succeeded,
+// sorted for quantile.
+func (m *measured) done() {
+	m.lat = make([]time.Duration, 0, len(m.ev))
+	for _, e := range m.ev {
+		if !e.failed {
+			m.lat = append(m.lat, e.d)
+		}
+	}
+	slices.Sort(m.lat)
 }
 
 // closedLoop runs clients goroutines, each issuing o back to back until d
@@ -103,7 +115,7 @@ func closedLoop(ctx context.Context, clients int, d time.Duration, o op) measure
 		all.merge(&per[i])
 	}
 	all.Elapsed = time.Since(start)
-	slices.Sort(all.lat)
+	all.done()
 	return all
 }
 
@@ -139,6 +151,6 @@ func fixedRate(ctx context.Context, rate int, d time.Duration, o op) measured {
 	}
 	wg.Wait()
 	all.Elapsed = time.Since(start)
-	slices.Sort(all.lat)
+	all.done()
 	return all
 }
