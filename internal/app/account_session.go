@@ -43,7 +43,16 @@ func sessionOf(ctx context.Context, q store.Querier, token string) (store.Sessio
 // touch, not audited: it is bookkeeping, not a state change), so a request
 // is not a write. Errors: Unauthenticated session.*.
 func (a *App) Authenticate(ctx context.Context, sessionToken string) (account.Principal, SessionView, error) {
-	sr, err := sessionOf(ctx, a.db, sessionToken)
+	h, err := account.HashSessionToken(sessionToken)
+	if err != nil {
+		return account.Principal{}, SessionView{}, err
+	}
+	// The session and its account in one read; an account that is gone
+	// ends the session as a missing session does.
+	sr, row, err := store.SessionWithAccount(ctx, a.db, hex.EncodeToString(h))
+	if store.IsNotFound(err) {
+		return account.Principal{}, SessionView{}, errSessionInvalid
+	}
 	if err != nil {
 		return account.Principal{}, SessionView{}, err
 	}
@@ -52,7 +61,9 @@ func (a *App) Authenticate(ctx context.Context, sessionToken string) (account.Pr
 	if err := s.Check(now); err != nil {
 		return account.Principal{}, SessionView{}, err
 	}
-	l, err := a.readAccount(ctx, sr.AccountID) // memoized for a safe request: the checks after authentication share it
+	// Memoized for a safe request: the checks after authentication share
+	// it, as readAccount's.
+	l, err := memoized(ctx, "account:"+sr.AccountID, func() (loaded, error) { return loadRow(ctx, a.db, row) })
 	if err != nil {
 		return account.Principal{}, SessionView{}, err
 	}

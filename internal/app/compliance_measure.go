@@ -472,18 +472,15 @@ func (a *App) MyMeasures(ctx context.Context, p account.Principal) ([]MeasureVie
 	return a.measureViews(ctx, rs)
 }
 
-// overturnedBans are the spans of an account's bans overturned on appeal,
+// overturnedBans are the spans of the bans among an account's overturned
+// measures rs (newest first, as store.ComplianceMeasures lists them),
 // oldest first: the refund window gets them back (refund.Facts.Paused).
-func overturnedBans(ctx context.Context, q store.Querier, accountID string) ([]refund.Span, error) {
-	rs, err := store.ComplianceMeasures(ctx, q, store.ComplianceMeasureFilter{AccountID: accountID, States: []string{string(compliance.MeasureOverturned)}})
-	if err != nil {
-		return nil, err
-	}
+func overturnedBans(rs []store.ComplianceMeasureRow) []refund.Span {
 	var out []refund.Span
 	for i := len(rs) - 1; i >= 0; i-- {
 		if rs[i].Kind == string(compliance.MeasureBan) {
 			out = append(out, refund.Span{From: rs[i].CreatedAt, To: rs[i].EndedAt})
 		}
 	}
-	return out, nil
+	return out
 }

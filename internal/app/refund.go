@@ -10,6 +10,7 @@ import (
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/catalog"
+	"yuanxu/internal/compliance"
 	"yuanxu/internal/errs"
 	"yuanxu/internal/id"
 	"yuanxu/internal/policy"
@@ -135,19 +136,20 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 	if err != nil {
 		return refund.Facts{}, nil, nil, err
 	}
-	cases, err := a.OpenViolationCases(ctx, o.AccountID)
+	// The breach, an open request, the open cases, the overturned bans and
+	// the services, in one read (store.RefundContextOf).
+	rc, err := store.RefundContextOf(ctx, q, store.RefundContextFilter{OrderID: o.ID, AccountID: o.AccountID, OpenRequestStates: refundOpen,
+		CaseStates: openCaseStates, MeasureStates: []string{string(compliance.MeasureOverturned)}})
 	if err != nil {
 		return refund.Facts{}, nil, nil, err
 	}
-	open, err := store.Refunds(ctx, q, store.RefundFilter{OrderID: o.ID, States: refundOpen, Limit: 1})
-	if err != nil {
-		return refund.Facts{}, nil, nil, err
+	cases := rc.Cases
+	if cases == nil {
+		cases = []string{}
 	}
-	f := refund.Facts{OrderState: o.State, Purpose: o.Purpose, OpenRequest: len(open) > 0, OrderedAt: o.CreatedAt, PaidAt: o.PaidAt,
-		DeliveredAt: o.DeliveredAt, DeliverBy: o.DeliverBy, RequestedAt: now, Banned: st.Banned != nil, OpenCases: cases, PaidFen: o.PaidFen}
-	if f.Paused, err = overturnedBans(ctx, q, o.AccountID); err != nil { // compliance_measure.go
-		return refund.Facts{}, nil, nil, err
-	}
+	f := refund.Facts{OrderState: o.State, Purpose: o.Purpose, OpenRequest: rc.OpenRequest, OrderedAt: o.CreatedAt, PaidAt: o.PaidAt,
+		DeliveredAt: o.DeliveredAt, DeliverBy: o.DeliverBy, RequestedAt: now, Banned: st.Banned != nil, OpenCases: cases, PaidFen: o.PaidFen,
+		Paused: overturnedBans(rc.Measures), BreachedAt: rc.BreachedAt} // BreachedAt: recorded by the deadline sweep (clause 2.2)
 	if o.SwappedFrom != "" {
 		// A swap's replacement keeps the refund anchor of the order it
 		// replaced (A21): the window runs from that order's times.
@@ -155,12 +157,7 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 			f.OrderedAt, f.PaidAt, f.DeliveredAt = orig.CreatedAt, orig.PaidAt, orig.DeliveredAt
 		}
 	}
-	if b, err := store.BreachGet(ctx, q, o.ID); err == nil {
-		f.BreachedAt = b.BreachedAt // recorded by the deadline sweep (clause 2.2)
-	} else if !store.IsNotFound(err) {
-		return refund.Facts{}, nil, nil, err
-	}
-	usageKnown, billed, err := a.orderUsage(ctx, q, o, now)
+	usageKnown, billed, err := a.orderUsage(ctx, q, rc.Services, now)
 	if err != nil {
 		return refund.Facts{}, nil, nil, err
 	}
@@ -454,14 +451,10 @@ func refundSummary(d refund.Decision) string {
 }
 
 // orderUsage is the billed customer traffic of an order's metered
-// services from their start to now (the request instant: later samples are
+// services svcs (store.RefundContext.Services) from their start to now (the request instant: later samples are
 // ignored, a straddling interval counts pro rata), and whether it is known:
 // every metered service must be on a node that reports.
-func (a *App) orderUsage(ctx context.Context, q store.Querier, o store.OrderRow, now time.Time) (bool, int64, error) {
-	svcs, err := store.OrderServiceMeters(ctx, q, o.ID) // kinds, starts and nodes in one read
-	if err != nil {
-		return false, 0, err
-	}
+func (a *App) orderUsage(ctx context.Context, q store.Querier, svcs []store.OrderServiceMeter, now time.Time) (bool, int64, error) {
 	known, total := true, int64(0)
 	metered := 0
 	for _, s := range svcs {

@@ -122,6 +122,9 @@ func (a *App) StandingLift(ctx context.Context, p account.Principal, accountID s
 	})
 }
 
+// openCaseStates are the states of a violation case still open.
+var openCaseStates = []string{"detected", "under_review"}
+
 // OpenViolationCases lists the ids of the open violation cases attributed
 // to an account (detected or under review): its refunds are refused while
 // any is (clause 3.1.b).
@@ -129,7 +132,7 @@ func (a *App) OpenViolationCases(ctx context.Context, accountID string) ([]strin
 	if accountID == "" {
 		return []string{}, nil
 	}
-	rs, err := store.Cases(ctx, a.db, store.CaseFilter{AccountID: accountID, States: []string{"detected", "under_review"}})
+	rs, err := store.Cases(ctx, a.db, store.CaseFilter{AccountID: accountID, States: openCaseStates})
 	if err != nil {
 		return nil, err
 	}

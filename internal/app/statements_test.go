@@ -84,7 +84,7 @@ func TestStatementBudgets(t *testing.T) {
 			if _, err := s.a.RefundPreview(app.WithRequestMemo(ctx), p, warm.ID); err != nil {
 				t.Fatal(err)
 			}
-		}, budget{pool: 9}},
+		}, budget{pool: 5}}, // 9 before store.RefundContextOf
 	}
 	for _, tt := range tests {
 		ctx, c := store.CountStatements(context.Background())

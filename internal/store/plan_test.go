@@ -50,6 +50,13 @@ func TestLookupsReadOnlyWhatTheyReturn(t *testing.T) {
 			_, err := store.Refunds(ctx, db, store.RefundFilter{OrderID: "ord-1", States: []string{"under_review", "swap_pending", "approved", "paying"}, Limit: 1})
 			return err
 		}},
+		// One account's open cases and overturned measures, one order's
+		// services: a handful of rows, put in order at the end.
+		{"RefundContextOf", []string{"refund_request_order "}, true, func(ctx context.Context, db *store.DB) error {
+			_, err := store.RefundContextOf(ctx, db, store.RefundContextFilter{OrderID: "ord-1", AccountID: "acct-1",
+				OpenRequestStates: []string{"under_review", "approved"}, CaseStates: []string{"detected", "under_review"}, MeasureStates: []string{"overturned"}})
+			return err
+		}},
 		{"InvoicesOfAccount", []string{"invoice_request_account "}, false, func(ctx context.Context, db *store.DB) error {
 			_, err := store.Invoices(ctx, db, "acct-1", "", 50)
 			return err

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -479,6 +480,21 @@ func (r *Rows) Err() error { return r.db.wrapErr(r.Rows.Err()) }
 
 // Scan copies the current row's columns, translating errors.
 func (r *Rows) Scan(dest ...any) error { return r.db.wrapErr(r.Rows.Scan(dest...)) }
+
+// scanFunc is a function as a scanner: a scan of one row by two scan
+// functions (SessionWithAccount), each given the other's destinations.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// qualified prefixes each column of a column list with a table alias.
+func qualified(cols, alias string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
 
 // Ms encodes an instant as Unix milliseconds UTC, the storage encoding.
 func Ms(t time.Time) int64 { return t.UnixMilli() }

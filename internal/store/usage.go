@@ -75,31 +75,10 @@ type ServiceMeter struct {
 
 // OrderServiceMeter is what refund eligibility needs of one service of an
 // order to total its metered traffic: its kind, when its term started and
-// the node that meters it ("" until one does).
+// the node that meters it ("" until one does). RefundContextOf reads them.
 type OrderServiceMeter struct {
 	ID, Kind, NodeID string
 	StartsAt         time.Time
-}
-
-// OrderServiceMeters reads those facts of an order's services (at most
-// 100, newest first, as Services lists them) in one query.
-func OrderServiceMeters(ctx context.Context, q Querier, orderID string) ([]OrderServiceMeter, error) {
-	rows, err := q.Query(ctx, `SELECT id, kind, node_id, starts_at_ms FROM service WHERE order_id = $1 ORDER BY id DESC LIMIT 100`, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []OrderServiceMeter
-	for rows.Next() {
-		var m OrderServiceMeter
-		var starts sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.Kind, &m.NodeID, &starts); err != nil {
-			return nil, err
-		}
-		m.StartsAt = FromNullMs(starts)
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // ServiceMeterGet reads a service's node and quota alert state.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"errors"
 	"testing"
 	"time"
@@ -161,5 +162,15 @@ func testSessionsEnd(t *testing.T, db *store.DB) {
 	s, err := store.SessionByTokenHash(ctx, db, "h2")
 	if err != nil || !touched || !s.LastSeenAt.Equal(now.Add(time.Minute)) || s.Idle != time.Minute {
 		t.Fatalf("touch: %v %+v %v", touched, s, err)
+	}
+	// The session with its account in one read: the same rows as the two
+	// reads; an unknown token is not found.
+	js, ja, err := store.SessionWithAccount(ctx, db, "h2")
+	acc, aerr := store.AccountGet(ctx, db, a.ID)
+	if err != nil || aerr != nil || !reflect.DeepEqual(js, s) || !reflect.DeepEqual(ja, acc) {
+		t.Fatalf("SessionWithAccount: %+v %+v %v; want %+v %+v %v", js, ja, err, s, acc, aerr)
+	}
+	if _, _, err := store.SessionWithAccount(ctx, db, "nope"); !store.IsNotFound(err) {
+		t.Fatalf("unknown token: %v, want not found", err)
 	}
 }

@@ -26,6 +26,7 @@ func runCommerce(t *testing.T, h Harness) {
 	t.Run("IdempotencyClaimHasOneWinner", func(t *testing.T) { t.Parallel(); testIdemClaim(t, h.New(t)) })
 	t.Run("GatewayRefundHoldOnlyOverTheRowRead", func(t *testing.T) { t.Parallel(); testGatewayRefundHold(t, h.New(t)) })
 	t.Run("RefundableTopUpsPastManySpent", func(t *testing.T) { t.Parallel(); testRefundableTopUps(t, h.New(t)) })
+	t.Run("RefundContextInOneRead", func(t *testing.T) { t.Parallel(); testRefundContext(t, h.New(t)) })
 }
 
 // testRefundableTopUps: a payout's route is the customer's succeeded
