@@ -2,8 +2,8 @@ package storetest
 
 import (
 	"context"
-	"reflect"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
