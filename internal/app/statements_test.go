@@ -84,7 +84,7 @@ func TestStatementBudgets(t *testing.T) {
 			if _, err := s.a.RefundPreview(app.WithRequestMemo(ctx), p, warm.ID); err != nil {
 				t.Fatal(err)
 			}
-		}, budget{pool: 5}}, // 9 before store.RefundContextOf
+		}, budget{pool: 4}}, // 9 before store.RefundContextOf and the order read with its lines
 	}
 	for _, tt := range tests {
 		ctx, c := store.CountStatements(context.Background())

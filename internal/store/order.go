@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"yuanxu/internal/errs"
 )
 
 // OrderRow is one row of the orders table with its lines.
@@ -168,12 +170,9 @@ func OrderGet(ctx context.Context, q Querier, id string) (OrderRow, error) {
 	if m, ok := tx.orderMemo(id); ok {
 		return m, nil
 	}
-	r, err := scanOrder(q.QueryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE id = $1`, id))
+	r, err := orderWithLines(ctx, q, id)
 	if err != nil {
 		return r, errorf("store.OrderGet", err)
-	}
-	if r.Lines, err = orderLines(ctx, q, id); err != nil {
-		return r, err
 	}
 	if tx != nil {
 		if tx.orders == nil {
@@ -182,6 +181,56 @@ func OrderGet(ctx context.Context, q Querier, id string) (OrderRow, error) {
 		tx.orders[id] = cloneOrder(r)
 	}
 	return r, nil
+}
+
+// orderLineColsJoined are orderLineCols of the order_line l of a LEFT
+// JOIN, a row of zero values where the order has no line (order_id '').
+const orderLineColsJoined = `COALESCE(l.order_id, ''), COALESCE(l.idx, 0), COALESCE(l.product_id, ''), COALESCE(l.plan_id, ''),
+ COALESCE(l.product_name, ''), COALESCE(l.plan_name, ''), COALESCE(l.kind, ''), COALESCE(l.cycle, ''), COALESCE(l.quantity, 0),
+ COALESCE(l.unit_price_fen, 0), COALESCE(l.total_fen, 0), COALESCE(l.refund_class, ''), COALESCE(l.refund_clause, ''),
+ COALESCE(l.delivery_sla_ms, 0), COALESCE(l.attach_to, '')`
+
+// orderWithLines reads an order and its lines in idx order in one
+// statement (issue 19: the order and its lines were two round trips on
+// every read of an order): one row per line, the order's columns
+// repeated (errs.ErrNotFound when there is no such order).
+func orderWithLines(ctx context.Context, q Querier, id string) (OrderRow, error) {
+	rows, err := q.Query(ctx, `SELECT `+qualified(orderCols, "o")+`, `+orderLineColsJoined+`
+ FROM orders o LEFT JOIN order_line l ON l.order_id = o.id WHERE o.id = $1 ORDER BY l.idx`, id)
+	if err != nil {
+		return OrderRow{}, err
+	}
+	defer rows.Close()
+	var out OrderRow
+	found := false
+	for rows.Next() {
+		var lineOrder string
+		var line OrderLineRow
+		// scanOrder's Scan runs scanOrderLine, whose Scan reads the row.
+		r, err := scanOrder(scanFunc(func(orderDest ...any) error {
+			var err error
+			lineOrder, line, err = scanOrderLine(scanFunc(func(lineDest ...any) error {
+				return rows.Scan(append(orderDest, lineDest...)...)
+			}))
+			return err
+		}))
+		if err != nil {
+			return OrderRow{}, err
+		}
+		if !found {
+			out, found = r, true
+		}
+		if lineOrder != "" {
+			out.Lines = append(out.Lines, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return OrderRow{}, err
+	}
+	if !found {
+		return OrderRow{}, errs.ErrNotFound
+	}
+	return out, nil
 }
 
 // orderMemo is the order as tx last read or updated it, a copy the caller
@@ -200,23 +249,6 @@ func (tx *Tx) orderMemo(id string) (OrderRow, bool) {
 func cloneOrder(r OrderRow) OrderRow {
 	r.Acknowledged, r.Lines = slices.Clone(r.Acknowledged), slices.Clone(r.Lines)
 	return r
-}
-
-func orderLines(ctx context.Context, q Querier, orderID string) ([]OrderLineRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+orderLineCols+` FROM order_line WHERE order_id = $1 ORDER BY idx`, orderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []OrderLineRow
-	for rows.Next() {
-		_, l, err := scanOrderLine(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
 }
 
 // OrderFilter selects orders, newest first.

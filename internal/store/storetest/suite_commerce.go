@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"reflect"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +29,47 @@ func runCommerce(t *testing.T, h Harness) {
 	t.Run("GatewayRefundHoldOnlyOverTheRowRead", func(t *testing.T) { t.Parallel(); testGatewayRefundHold(t, h.New(t)) })
 	t.Run("RefundableTopUpsPastManySpent", func(t *testing.T) { t.Parallel(); testRefundableTopUps(t, h.New(t)) })
 	t.Run("RefundContextInOneRead", func(t *testing.T) { t.Parallel(); testRefundContext(t, h.New(t)) })
+	t.Run("OrderGetWithItsLines", func(t *testing.T) { t.Parallel(); testOrderGetLines(t, h.New(t)) })
+}
+
+// testOrderGetLines: OrderGet reads an order with its lines in idx order
+// (written out of order), an order without lines with none, outside and
+// inside a transaction, and an unknown order is not found.
+func testOrderGetLines(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	t0 := time.UnixMilli(time.Now().UnixMilli()).UTC()
+	withLines, bare := id.New(), id.New()
+	order := func(oid string, lines ...store.OrderLineRow) store.OrderRow {
+		return store.OrderRow{ID: oid, AccountID: "acc", PlacedBy: "acc", Channel: "web", State: "created", AgreementVersionID: "v",
+			AgreementSHA256: "h", AcceptanceID: "a", Acknowledged: []string{"2.3", "3.1"}, Purpose: "new", SubtotalFen: 300, TotalFen: 300, CreatedAt: t0,
+			UpdatedAt: t0, ExpiresAt: t0.Add(time.Hour), Lines: lines}
+	}
+	line := func(idx int) store.OrderLineRow {
+		return store.OrderLineRow{Idx: idx, ProductID: "p" + strconv.Itoa(idx), PlanID: "s1", ProductName: "n", PlanName: "pn", Kind: "vpn",
+			Cycle: "month", Quantity: 1, UnitPriceFen: 100, TotalFen: 100, RefundClass: "standard", RefundClause: "3.1", DeliverySLA: time.Minute}
+	}
+	want := order(withLines, line(0), line(1), line(2))
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.OrderInsert(ctx, order(withLines, line(2), line(0), line(1))); err != nil {
+			return err
+		}
+		return tx.OrderInsert(ctx, order(bare))
+	})
+	check := func(q store.Querier, where string) {
+		t.Helper()
+		got, err := store.OrderGet(ctx, q, withLines)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: OrderGet = %+v, %v\nwant %+v", where, got, err, want)
+		}
+		if got, err := store.OrderGet(ctx, q, bare); err != nil || got.ID != bare || len(got.Lines) != 0 {
+			t.Fatalf("%s: the order without lines: %+v, %v", where, got, err)
+		}
+		if _, err := store.OrderGet(ctx, q, id.New()); !store.IsNotFound(err) {
+			t.Fatalf("%s: an unknown order: %v, want not found", where, err)
+		}
+	}
+	check(db, "outside a transaction")
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { check(tx, "in a transaction"); return nil })
 }
 
 // testRefundableTopUps: a payout's route is the customer's succeeded
