@@ -451,9 +451,10 @@ func refundSummary(d refund.Decision) string {
 }
 
 // orderUsage is the billed customer traffic of an order's metered
-// services svcs (store.RefundContext.Services) from their start to now (the request instant: later samples are
-// ignored, a straddling interval counts pro rata), and whether it is known:
-// every metered service must be on a node that reports.
+// services svcs (store.RefundContext.Services) from their start to now
+// (the request instant: later samples are ignored, a straddling interval
+// counts pro rata), and whether it is known: every metered service must
+// be on a node that reports.
 func (a *App) orderUsage(ctx context.Context, q store.Querier, svcs []store.OrderServiceMeter, now time.Time) (bool, int64, error) {
 	known, total := true, int64(0)
 	metered := 0

@@ -184,7 +184,8 @@ func OrderGet(ctx context.Context, q Querier, id string) (OrderRow, error) {
 }
 
 // orderLineColsJoined are orderLineCols of the order_line l of a LEFT
-// JOIN, a row of zero values where the order has no line (order_id '').
+// JOIN, a row of zero values where the order has no line (an empty
+// order_id).
 const orderLineColsJoined = `COALESCE(l.order_id, ''), COALESCE(l.idx, 0), COALESCE(l.product_id, ''), COALESCE(l.plan_id, ''),
  COALESCE(l.product_name, ''), COALESCE(l.plan_name, ''), COALESCE(l.kind, ''), COALESCE(l.cycle, ''), COALESCE(l.quantity, 0),
  COALESCE(l.unit_price_fen, 0), COALESCE(l.total_fen, 0), COALESCE(l.refund_class, ''), COALESCE(l.refund_clause, ''),

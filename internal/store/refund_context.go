@@ -8,9 +8,9 @@ import (
 )
 
 // RefundContext is what a refund decision reads about an order beyond its
-// row and lines: the same rows as BreachGet, Refunds (open requests,
-// limit 1), Cases (the account's open cases), ComplianceMeasures (the
-// account's measures in the given states) and the order's services' meters, read in
+// row and lines: the same rows as BreachGet, Refunds (open requests, limit
+// 1), Cases (the account's open cases), ComplianceMeasures (the account's
+// measures in the given states) and the order's services' meters, read in
 // one statement (issue 19: they were five reads, each a round trip to
 // PostgreSQL, of a decision's eleven).
 type RefundContext struct {
