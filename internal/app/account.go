@@ -187,15 +187,17 @@ func loadStanding(ctx context.Context, q store.Querier, id string) (account.Stan
 // loadRow completes an account row with roles, scopes and standing (and,
 // for a sub-user, its enterprise's standing merged in), in one statement.
 func loadRow(ctx context.Context, q store.Querier, row store.AccountRow) (loaded, error) {
-	l := loaded{row: row}
-	owner := ""
-	if row.Kind == string(account.KindSubUser) && row.OwnerID != "" {
-		owner = row.OwnerID
-	}
-	az, err := store.AccountAuthzOf(ctx, q, row.ID, owner)
+	az, err := store.AccountAuthzOf(ctx, q, row.ID, store.AuthzOwner(row))
 	if err != nil {
-		return l, err
+		return loaded{row: row}, err
 	}
+	return loadedFrom(row, az), nil
+}
+
+// loadedFrom is the account of row with its roles, scopes and standing
+// from az (store.AccountAuthzOf of row and its store.AuthzOwner).
+func loadedFrom(row store.AccountRow, az store.AccountAuthz) loaded {
+	l := loaded{row: row}
 	for _, r := range az.Roles {
 		l.roles = append(l.roles, account.Role(r))
 	}
@@ -204,10 +206,10 @@ func loadRow(ctx context.Context, q store.Querier, row store.AccountRow) (loaded
 	}
 	l.standing = standingOf(az.Own)
 	l.effective = l.standing
-	if owner != "" {
+	if store.AuthzOwner(row) != "" {
 		l.effective = l.standing.Merge(standingOf(az.Owner))
 	}
-	return l, nil
+	return l
 }
 
 // loadAccount reads an account by id; a missing one is account.not_found.

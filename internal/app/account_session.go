@@ -47,9 +47,10 @@ func (a *App) Authenticate(ctx context.Context, sessionToken string) (account.Pr
 	if err != nil {
 		return account.Principal{}, SessionView{}, err
 	}
-	// The session and its account in one read; an account that is gone
-	// ends the session as a missing session does.
-	sr, row, err := store.SessionWithAccount(ctx, a.db, hex.EncodeToString(h))
+	// The session, its account and the account's roles, scopes and
+	// measures in one round trip; an account that is gone ends the session
+	// as a missing session does.
+	sr, row, az, err := store.SessionAuthz(ctx, a.db, hex.EncodeToString(h))
 	if store.IsNotFound(err) {
 		return account.Principal{}, SessionView{}, errSessionInvalid
 	}
@@ -63,7 +64,7 @@ func (a *App) Authenticate(ctx context.Context, sessionToken string) (account.Pr
 	}
 	// Memoized for a safe request: the checks after authentication share
 	// it, as readAccount's.
-	l, err := memoized(ctx, "account:"+sr.AccountID, func() (loaded, error) { return loadRow(ctx, a.db, row) })
+	l, err := memoized(ctx, "account:"+sr.AccountID, func() (loaded, error) { return loadedFrom(row, az), nil })
 	if err != nil {
 		return account.Principal{}, SessionView{}, err
 	}

@@ -127,19 +127,31 @@ func (a *App) refundView(ctx context.Context, r store.RefundRow) RefundView {
 // refundFacts reads everything the eligibility engine needs about an
 // order at now, and the evidence snapshot to keep with a request.
 func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow, now time.Time, followParent bool) (refund.Facts, *policy.Set, map[string]any, error) {
+	// The breach, an open request, the open cases, the overturned bans and
+	// the services, in one read (store.RefundContextOf).
+	rc, err := store.RefundContextOf(ctx, q, refundContextFilter(o.ID, o.AccountID))
+	if err != nil {
+		return refund.Facts{}, nil, nil, err
+	}
+	return a.refundFactsWith(ctx, q, o, rc, now, followParent)
+}
+
+// refundContextFilter selects what a refund decision reads of an order
+// and of its account (store.RefundContextOf).
+func refundContextFilter(orderID, accountID string) store.RefundContextFilter {
+	return store.RefundContextFilter{OrderID: orderID, AccountID: accountID, OpenRequestStates: refundOpen, CaseStates: openCaseStates,
+		MeasureStates: []string{string(compliance.MeasureOverturned)}}
+}
+
+// refundFactsWith is refundFacts with the order's refund context rc read
+// already.
+func (a *App) refundFactsWith(ctx context.Context, q store.Querier, o store.OrderRow, rc store.RefundContext, now time.Time, followParent bool) (refund.Facts, *policy.Set, map[string]any, error) {
 	seedOrderPolicy(ctx, o) // o names its version: no read of it when its document is parsed already
 	set, tr, err := a.policy.For(ctx, o.ID)
 	if err != nil {
 		return refund.Facts{}, nil, nil, err
 	}
 	st, err := a.StandingOf(ctx, o.AccountID)
-	if err != nil {
-		return refund.Facts{}, nil, nil, err
-	}
-	// The breach, an open request, the open cases, the overturned bans and
-	// the services, in one read (store.RefundContextOf).
-	rc, err := store.RefundContextOf(ctx, q, store.RefundContextFilter{OrderID: o.ID, AccountID: o.AccountID, OpenRequestStates: refundOpen,
-		CaseStates: openCaseStates, MeasureStates: []string{string(compliance.MeasureOverturned)}})
 	if err != nil {
 		return refund.Facts{}, nil, nil, err
 	}
@@ -195,14 +207,27 @@ func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow
 // (GET /orders/{id}/refund-eligibility): the same decision and trace a
 // request would get.
 func (a *App) RefundPreview(ctx context.Context, p account.Principal, orderID string) (refund.Decision, error) {
-	o, err := a.loadOrder(ctx, a.db, p, orderID, "refund.request", "refund.review")
+	if p.Kind == account.KindStaff {
+		if err := a.Authorize(ctx, p, "refund.review", account.Object{Type: "order"}); err != nil {
+			return refund.Decision{}, err
+		}
+	}
+	// The order and its refund context in one round trip (loadOrder's read
+	// and refundFacts' own), then loadOrder's check of a customer's read.
+	o, rc, err := store.OrderWithRefundContext(ctx, a.db, refundContextFilter(orderID, ""))
+	if store.IsNotFound(err) {
+		return refund.Decision{}, errNotFound("order")
+	}
 	if err != nil {
+		return refund.Decision{}, err
+	}
+	if err := a.authorizeOrderRead(ctx, p, o, "refund.request"); err != nil {
 		return refund.Decision{}, err
 	}
 	// The policy resolver asks for the order's version again: a safe
 	// request has it from the row just read (request_memo.go).
 	memoSeed(ctx, "order.version:"+o.ID, o.AgreementVersionID)
-	f, set, _, err := a.refundFacts(ctx, a.db, o, a.Now(), false)
+	f, set, _, err := a.refundFactsWith(ctx, a.db, o, rc, a.Now(), false)
 	if err != nil {
 		return refund.Decision{}, err
 	}

@@ -50,15 +50,11 @@ func SessionByTokenHash(ctx context.Context, q Querier, h string) (SessionRow, e
 	return scanSession(q.QueryRow(ctx, `SELECT `+sessionCols+` FROM account_session WHERE token_hash = $1`, h))
 }
 
-// SessionWithAccount reads the session whose token hashes to h and its
-// account in one statement (errs.ErrNotFound when either is missing):
-// authentication's two reads, on every authenticated request (issue 19).
-func SessionWithAccount(ctx context.Context, q Querier, h string) (SessionRow, AccountRow, error) {
-	row := q.QueryRow(ctx, `SELECT `+qualified(sessionCols, "s")+`, `+qualified(accountCols, "a")+`
- FROM account_session s JOIN account a ON a.id = s.account_id WHERE s.token_hash = $1`, h)
+// scanSessionAccount scans a row of sessionCols then accountCols:
+// scanSession's Scan runs scanAccount, whose Scan reads the whole row, and
+// each then converts its own columns.
+func scanSessionAccount(row scanner) (SessionRow, AccountRow, error) {
 	var acc AccountRow
-	// scanSession's Scan runs scanAccount, whose Scan reads the whole row:
-	// each then converts its own columns.
 	sess, err := scanSession(scanFunc(func(sessionDest ...any) error {
 		var err error
 		acc, err = scanAccount(scanFunc(func(accountDest ...any) error {

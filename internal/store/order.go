@@ -196,34 +196,16 @@ const orderLineColsJoined = `COALESCE(l.order_id, ''), COALESCE(l.idx, 0), COALE
 // every read of an order): one row per line, the order's columns
 // repeated (errs.ErrNotFound when there is no such order).
 func orderWithLines(ctx context.Context, q Querier, id string) (OrderRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+qualified(orderCols, "o")+`, `+orderLineColsJoined+`
- FROM orders o LEFT JOIN order_line l ON l.order_id = o.id WHERE o.id = $1 ORDER BY l.idx`, id)
+	var out OrderRow
+	found := false
+	r := orderWithLinesRead(id, &out, &found)
+	rows, err := q.Query(ctx, r.SQL, r.Args...)
 	if err != nil {
 		return OrderRow{}, err
 	}
 	defer rows.Close()
-	var out OrderRow
-	found := false
-	for rows.Next() {
-		var lineOrder string
-		var line OrderLineRow
-		// scanOrder's Scan runs scanOrderLine, whose Scan reads the row.
-		r, err := scanOrder(scanFunc(func(orderDest ...any) error {
-			var err error
-			lineOrder, line, err = scanOrderLine(scanFunc(func(lineDest ...any) error {
-				return rows.Scan(append(orderDest, lineDest...)...)
-			}))
-			return err
-		}))
-		if err != nil {
-			return OrderRow{}, err
-		}
-		if !found {
-			out, found = r, true
-		}
-		if lineOrder != "" {
-			out.Lines = append(out.Lines, line)
-		}
+	if err := r.Scan(rows); err != nil {
+		return OrderRow{}, err
 	}
 	if err := rows.Err(); err != nil {
 		return OrderRow{}, err
@@ -232,6 +214,37 @@ func orderWithLines(ctx context.Context, q Querier, id string) (OrderRow, error)
 		return OrderRow{}, errs.ErrNotFound
 	}
 	return out, nil
+}
+
+// orderWithLinesRead is orderWithLines' statement as a Read that fills
+// out, and sets found when the order exists.
+func orderWithLinesRead(id string, out *OrderRow, found *bool) Read {
+	return Read{SQL: `SELECT ` + qualified(orderCols, "o") + `, ` + orderLineColsJoined + `
+ FROM orders o LEFT JOIN order_line l ON l.order_id = o.id WHERE o.id = $1 ORDER BY l.idx`, Args: []any{id},
+		Scan: func(rows RowScanner) error {
+			for rows.Next() {
+				var lineOrder string
+				var line OrderLineRow
+				// scanOrder's Scan runs scanOrderLine, whose Scan reads the row.
+				r, err := scanOrder(scanFunc(func(orderDest ...any) error {
+					var err error
+					lineOrder, line, err = scanOrderLine(scanFunc(func(lineDest ...any) error {
+						return rows.Scan(append(orderDest, lineDest...)...)
+					}))
+					return err
+				}))
+				if err != nil {
+					return err
+				}
+				if !*found {
+					*out, *found = r, true
+				}
+				if lineOrder != "" {
+					out.Lines = append(out.Lines, line)
+				}
+			}
+			return nil
+		}}
 }
 
 // orderMemo is the order as tx last read or updated it, a copy the caller

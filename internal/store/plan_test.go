@@ -177,6 +177,65 @@ func planFaults(e store.Engine, plan string, noSort bool) []string {
 	return faults
 }
 
+// TestReadsTogetherPlans: the reads sent together (DB.ReadTogether)
+// each find their rows through an index, the plan test above for each of
+// a batch's reads: authentication's (store.SessionAuthz) — the session by
+// its token with its account, then the roles, scopes and measures in
+// force of that account and its owner — and a refund decision's
+// (store.OrderWithRefundContext) — the order with its lines, then its
+// refund context for the order's own account.
+func TestReadsTogetherPlans(t *testing.T) {
+	t.Parallel()
+	batches := []struct {
+		name string
+		run  func(ctx context.Context, db *store.DB) error
+		// uses: per read, the plan must show one of these.
+		uses    [][]string
+		fewRows bool
+	}{
+		{"SessionAuthz", func(ctx context.Context, db *store.DB) error {
+			_, _, _, err := store.SessionAuthz(ctx, db, "token-1")
+			return err
+		}, [][]string{{"account_session_pkey ", "sqlite_autoindex_account_session_1 "}, {"standing_measure_in_force ", "(account_id=?)"}}, true},
+		{"OrderWithRefundContext", func(ctx context.Context, db *store.DB) error {
+			_, _, err := store.OrderWithRefundContext(ctx, db, store.RefundContextFilter{OrderID: "ord-1",
+				OpenRequestStates: []string{"under_review", "approved"}, CaseStates: []string{"detected", "under_review"}, MeasureStates: []string{"overturned"}})
+			return err
+		}, [][]string{{"orders_pkey ", "sqlite_autoindex_orders_1 "}, {"refund_request_order "}}, true},
+	}
+	for _, h := range storetest.Engines() {
+		t.Run(h.Name, func(t *testing.T) {
+			t.Parallel()
+			db := h.New(t)
+			for _, b := range batches {
+				t.Run(b.name, func(t *testing.T) {
+					ctx, rec := store.RecordStatements(context.Background())
+					if err := b.run(ctx, db); err != nil && !store.IsNotFound(err) {
+						t.Fatal(err)
+					}
+					reads := rec.Reads()
+					if len(reads) != len(b.uses) {
+						t.Fatalf("%d reads, want %d", len(reads), len(b.uses))
+					}
+					for i, uses := range b.uses {
+						plan := explain(t, db, reads[i], !b.fewRows)
+						used := false
+						for _, u := range uses {
+							used = used || strings.Contains(plan, u)
+						}
+						if !used {
+							t.Errorf("read %d: the plan shows none of %q:\n%s", i, uses, plan)
+						}
+						if faults := planFaults(db.Engine(), plan, !b.fewRows); len(faults) > 0 {
+							t.Errorf("read %d scans or sorts (%q):\n%s\nfor %s", i, faults, plan, reads[i].SQL)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
 // explain returns the plan of stmt, one node or step per line; noSort
 // prices sorts out on PostgreSQL, so that an index that can serve the
 // ORDER BY is used if there is one.

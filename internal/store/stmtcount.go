@@ -27,6 +27,9 @@ type StatementCount struct {
 	Pool  atomic.Int64
 	Txs   atomic.Int64
 	Trips atomic.Int64
+	// PoolTrips counts the round trips of the reads on the pool: one per
+	// read, but one for a batch of DB.ReadTogether on PostgreSQL.
+	PoolTrips atomic.Int64
 
 	mu    sync.Mutex
 	reads []Statement // recorded reads on the pool (RecordStatements)
@@ -82,6 +85,13 @@ func (tx *Tx) countTx() {
 func (tx *Tx) countTrip() {
 	if tx.count != nil {
 		tx.count.Trips.Add(1)
+	}
+}
+
+// countPoolTrip counts one round trip of the reads on the pool under ctx.
+func countPoolTrip(ctx context.Context) {
+	if c := counter(ctx); c != nil {
+		c.PoolTrips.Add(1)
 	}
 }
 

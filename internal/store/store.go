@@ -63,6 +63,11 @@ type Dialect struct {
 	// statements before it (pipeline.go). Nil for an
 	// engine without round trips (SQLite): Tx.Write then runs at once.
 	Pipeline func(ctx context.Context, driverConn any, stmts []Stmt) ([]int64, error)
+	// ReadPipeline, when set, runs reads on driverConn (from sql.Conn.Raw
+	// on the reader pool, no transaction begun) in one round trip, each
+	// read's Scan given its rows in order; the first failure stops the
+	// rest and is returned (DB.ReadTogether). Nil: the reads run one by one.
+	ReadPipeline func(ctx context.Context, driverConn any, reads []Read) error
 }
 
 // Capabilities are the engine differences that assertions may depend on.
@@ -436,6 +441,7 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 // Query runs a read-only query on the reader pool.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
 	countPool(ctx, query, args)
+	countPoolTrip(ctx)
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, db.wrapErr(err)
@@ -446,6 +452,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 // QueryRow runs a read-only single-row query on the reader pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
 	countPool(ctx, query, args)
+	countPoolTrip(ctx)
 	return &Row{row: db.read.QueryRowContext(ctx, query, args...), db: db}
 }
 

@@ -43,3 +43,41 @@ func pipeline(ctx context.Context, driverConn any, stmts []store.Stmt) ([]int64,
 	}
 	return rows, err
 }
+
+// readPipeline runs reads on the pgx connection under driverConn as one
+// batch, outside any transaction: pgx writes every query's messages and
+// one Sync, then reads the results, so the batch costs one round trip. The
+// queries share the implicit transaction of that Sync, each with its own
+// snapshot (read committed), so each sees what separate reads would; their
+// rows go to their Scan in order, and the first failure skips the rest.
+func readPipeline(ctx context.Context, driverConn any, reads []store.Read) error {
+	c, ok := driverConn.(*stdlib.Conn)
+	if !ok {
+		return fmt.Errorf("postgres: read pipeline on a %T connection", driverConn)
+	}
+	b := &pgx.Batch{}
+	for _, r := range reads {
+		b.Queue(r.SQL, r.Args...)
+	}
+	br := c.Conn().SendBatch(ctx, b)
+	var err error
+	for _, r := range reads {
+		rows, qerr := br.Query()
+		if qerr != nil {
+			err = qerr
+			break
+		}
+		err = r.Scan(rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		if err != nil {
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -94,6 +94,7 @@ func Dialect() store.Dialect {
 		River:        func(db *sql.DB) riverdriver.Driver[*sql.Tx] { return riverdatabasesql.New(db) },
 		Capabilities: store.Capabilities{ConcurrentWriters: true},
 		Pipeline:     pipeline,
+		ReadPipeline: readPipeline,
 	}
 }
 

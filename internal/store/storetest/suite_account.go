@@ -163,14 +163,66 @@ func testSessionsEnd(t *testing.T, db *store.DB) {
 	if err != nil || !touched || !s.LastSeenAt.Equal(now.Add(time.Minute)) || s.Idle != time.Minute {
 		t.Fatalf("touch: %v %+v %v", touched, s, err)
 	}
-	// The session with its account in one read: the same rows as the two
-	// reads; an unknown token is not found.
-	js, ja, err := store.SessionWithAccount(ctx, db, "h2")
-	acc, aerr := store.AccountGet(ctx, db, a.ID)
-	if err != nil || aerr != nil || !reflect.DeepEqual(js, s) || !reflect.DeepEqual(ja, acc) {
-		t.Fatalf("SessionWithAccount: %+v %+v %v; want %+v %+v %v", js, ja, err, s, acc, aerr)
-	}
-	if _, _, err := store.SessionWithAccount(ctx, db, "nope"); !store.IsNotFound(err) {
+	// The session with its account and its authorisation in one round
+	// trip: the same rows as the reads one by one.
+	checkSessionAuthz(t, db, "h2", a, "")
+	if _, _, _, err := store.SessionAuthz(ctx, db, "nope"); !store.IsNotFound(err) {
 		t.Fatalf("unknown token: %v, want not found", err)
 	}
+	// A sub-user: its enterprise's measures bind it too; another
+	// account's do not.
+	ent := AccountFixture(t, db, "", "")
+	sub := store.AccountRow{ID: id.New(), Kind: "sub_user", State: "active", OwnerID: ent.ID, DisplayName: "s", Lang: "en",
+		CreatedAt: now, UpdatedAt: now}
+	other := AccountFixture(t, db, "", "")
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := tx.AccountInsert(ctx, sub); err != nil {
+			return err
+		}
+		if err := tx.AccountRolesSet(ctx, sub.ID, []string{"billing", "admin"}); err != nil {
+			return err
+		}
+		if err := tx.AccountScopesSet(ctx, sub.ID, []string{"order.read"}); err != nil {
+			return err
+		}
+		for _, m := range []store.MeasureRow{{AccountID: sub.ID, Flag: "restricted"}, {AccountID: ent.ID, Flag: "suspended"},
+			{AccountID: other.ID, Flag: "banned"}} {
+			m.ID, m.Reason, m.CaseRef, m.ImposedBy, m.Since = id.New(), "r", "c", "staff", now
+			if err := tx.MeasureInsert(ctx, m); err != nil {
+				return err
+			}
+		}
+		return tx.SessionInsert(ctx, store.SessionRow{TokenHash: "hs", ID: id.New(), AccountID: sub.ID, CreatedAt: now, LastSeenAt: now,
+			Idle: time.Minute, ExpiresAt: now.Add(time.Hour), MFACompletedAt: now, ReauthAt: now})
+	})
+	az := checkSessionAuthz(t, db, "hs", sub, ent.ID)
+	if len(az.Roles) != 2 || len(az.Scopes) != 1 || len(az.Own) != 1 || len(az.Owner) != 1 || az.Owner[0].Flag != "suspended" {
+		t.Fatalf("sub-user's authorisation: %+v", az)
+	}
+}
+
+// checkSessionAuthz: SessionAuthz of token hash h gives the session, the
+// account a and its authorisation as SessionByTokenHash, AccountGet and
+// AccountAuthzOf(a, owner) give them.
+func checkSessionAuthz(t *testing.T, db *store.DB, h string, a store.AccountRow, owner string) store.AccountAuthz {
+	t.Helper()
+	ctx := context.Background()
+	ctx, c := store.CountStatements(ctx)
+	sess, acc, az, err := store.SessionAuthz(ctx, db, h)
+	if err != nil {
+		t.Fatalf("SessionAuthz(%s): %v", h, err)
+	}
+	if db.Engine() == store.Postgres && c.PoolTrips.Load() != 1 {
+		t.Fatalf("SessionAuthz took %d round trips, want 1", c.PoolTrips.Load())
+	}
+	wantSess, err1 := store.SessionByTokenHash(ctx, db, h)
+	wantAcc, err2 := store.AccountGet(ctx, db, a.ID)
+	wantAz, err3 := store.AccountAuthzOf(ctx, db, a.ID, owner)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	if store.AuthzOwner(acc) != owner || !reflect.DeepEqual(sess, wantSess) || !reflect.DeepEqual(acc, wantAcc) || !reflect.DeepEqual(az, wantAz) {
+		t.Fatalf("SessionAuthz(%s) = %+v, %+v, %+v\nwant %+v, %+v, %+v", h, sess, acc, az, wantSess, wantAcc, wantAz)
+	}
+	return az
 }

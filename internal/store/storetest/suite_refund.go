@@ -163,6 +163,23 @@ func testRefundContext(t *testing.T, db *store.DB) {
 			}
 		})
 	}
+	// With the order, in one round trip on PostgreSQL: the context of the
+	// order's own account.
+	for _, oid := range []string{order, otherOrder, bare} {
+		ctx, c := store.CountStatements(ctx)
+		o, rc, err := store.OrderWithRefundContext(ctx, db, store.RefundContextFilter{OrderID: oid, AccountID: "ignored",
+			OpenRequestStates: open, CaseStates: caseStates, MeasureStates: measureStates})
+		wantO, err2 := store.OrderGet(ctx, db, oid)
+		if err != nil || err2 != nil || !reflect.DeepEqual(o, wantO) || !reflect.DeepEqual(rc, want(oid, acc)) {
+			t.Fatalf("OrderWithRefundContext(%s) = %+v, %+v, %v; want %+v, %+v", oid, o, rc, err, wantO, want(oid, acc))
+		}
+		if db.Engine() == store.Postgres && c.PoolTrips.Load() != 2 { // with OrderGet's
+			t.Fatalf("OrderWithRefundContext and OrderGet took %d round trips, want 2", c.PoolTrips.Load())
+		}
+	}
+	if _, _, err := store.OrderWithRefundContext(ctx, db, store.RefundContextFilter{OrderID: id.New()}); !store.IsNotFound(err) {
+		t.Fatalf("an unknown order: %v, want not found", err)
+	}
 	t.Run("no states", func(t *testing.T) {
 		got, err := store.RefundContextOf(ctx, db, store.RefundContextFilter{OrderID: order, AccountID: acc})
 		if err != nil {
