@@ -131,18 +131,7 @@ func TestLookupsReadOnlyWhatTheyReturn(t *testing.T) {
 					if len(reads) == 0 {
 						t.Fatal("the lookup sent no read on the pool")
 					}
-					stmt := reads[0]
-					plan := explain(t, db, stmt, !l.fewRows)
-					used := false
-					for _, u := range l.uses {
-						used = used || strings.Contains(plan, u)
-					}
-					if !used {
-						t.Errorf("the plan shows none of %q:\n%s\nfor %s", l.uses, plan, stmt.SQL)
-					}
-					if faults := planFaults(db.Engine(), plan, !l.fewRows); len(faults) > 0 {
-						t.Errorf("the plan scans or sorts (%q):\n%s\nfor %s", faults, plan, stmt.SQL)
-					}
+					checkPlan(t, db, "the lookup's read", reads[0], l.uses, l.fewRows)
 				})
 			}
 		})
@@ -218,21 +207,29 @@ func TestReadsTogetherPlans(t *testing.T) {
 						t.Fatalf("%d reads, want %d", len(reads), len(b.uses))
 					}
 					for i, uses := range b.uses {
-						plan := explain(t, db, reads[i], !b.fewRows)
-						used := false
-						for _, u := range uses {
-							used = used || strings.Contains(plan, u)
-						}
-						if !used {
-							t.Errorf("read %d: the plan shows none of %q:\n%s", i, uses, plan)
-						}
-						if faults := planFaults(db.Engine(), plan, !b.fewRows); len(faults) > 0 {
-							t.Errorf("read %d scans or sorts (%q):\n%s\nfor %s", i, faults, plan, reads[i].SQL)
-						}
+						checkPlan(t, db, fmt.Sprintf("read %d", i), reads[i], uses, b.fewRows)
 					}
 				})
 			}
 		})
+	}
+}
+
+// checkPlan fails t unless stmt's plan shows one of uses and neither
+// scans nor, unless fewRows, sorts (planFaults); what names stmt in the
+// failure.
+func checkPlan(t *testing.T, db *store.DB, what string, stmt store.Statement, uses []string, fewRows bool) {
+	t.Helper()
+	plan := explain(t, db, stmt, !fewRows)
+	used := false
+	for _, u := range uses {
+		used = used || strings.Contains(plan, u)
+	}
+	if !used {
+		t.Errorf("%s: the plan shows none of %q:\n%s\nfor %s", what, uses, plan, stmt.SQL)
+	}
+	if faults := planFaults(db.Engine(), plan, !fewRows); len(faults) > 0 {
+		t.Errorf("%s: the plan scans or sorts (%q):\n%s\nfor %s", what, faults, plan, stmt.SQL)
 	}
 }
 
