@@ -180,6 +180,11 @@ func (s agreementSource) VersionForOrder(ctx context.Context, orderID string) (s
 }
 
 func (s agreementSource) VersionAcceptedBefore(ctx context.Context, customerID string, at time.Time) (string, bool, error) {
+	// A checkout's read (prefetchCheckout), for an instant of the same
+	// request at or after it, as headInForceAt answers the version in force.
+	if m, ok := memoPeek[acceptedBefore](ctx, memoAcceptedBy+customerID); ok && !at.Before(m.at) && at.Sub(m.at) < requestSpan {
+		return m.version, m.ok, nil
+	}
 	return store.AcceptanceLatestBefore(ctx, s.a.db, customerID, at)
 }
 

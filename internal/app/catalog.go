@@ -216,6 +216,11 @@ type productRead struct {
 
 // readProduct is loadProduct keeping the rows.
 func readProduct(ctx context.Context, q store.Querier, productID string) (productRead, error) {
+	if onPool(q) {
+		if pr, ok := memoPeek[productRead](ctx, memoProductRead+productID); ok { // a checkout's (prefetchCheckout)
+			return pr, nil
+		}
+	}
 	r, plans, err := store.ProductWithPlans(ctx, q, productID)
 	if store.IsNotFound(err) {
 		return productRead{}, errNotFound("product")

@@ -174,6 +174,13 @@ func (a *App) checkout(ctx context.Context, p account.Principal, tenant string, 
 		return OrderView{}, err
 	}
 	now := a.Now()
+	productIDs := make([]string, len(in.Lines))
+	for i, l := range in.Lines {
+		productIDs[i] = l.ProductID
+	}
+	if err := a.prefetchCheckout(ctx, tenant, productIDs, now); err != nil {
+		return OrderView{}, err
+	}
 	// The version the customer is shown and accepts: the one in force.
 	vr, err := headInForceNow(ctx, a.db, now)
 	if err != nil {

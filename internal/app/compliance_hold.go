@@ -381,7 +381,14 @@ func (a *App) ReverifyFlag(ctx context.Context, p account.Principal, accountID s
 // Conflict compliance.reverify_required naming clause 4.2 and ATFL
 // art. 22 (checkout calls it whatever kyc.required_before says).
 func checkReverify(ctx context.Context, q store.Querier, accountID string) error {
-	r, open, err := store.ReverifyOpen(ctx, q, accountID)
+	var r store.ReverifyRow
+	var open bool
+	var err error
+	if m, ok := memoPeek[reverifyAnswer](ctx, memoReverify+accountID); ok && onPool(q) { // a checkout's (prefetchCheckout)
+		r, open = m.row, m.open
+	} else {
+		r, open, err = store.ReverifyOpen(ctx, q, accountID)
+	}
 	if err != nil || !open {
 		return err
 	}

@@ -146,12 +146,24 @@ const kycSuperseded = "superseded"
 
 // kycProfile reads the profile, or the unverified state of a customer who
 // never submitted.
+//
+// A checkout's read comes from the request memo (prefetchCheckout).
 func kycProfile(ctx context.Context, q store.Querier, accountID string) (store.KYCProfileRow, error) {
+	if onPool(q) {
+		if p, ok := memoPeek[store.KYCProfileRow](ctx, memoKYCProfile+accountID); ok {
+			return p, nil
+		}
+	}
 	p, err := store.KYCProfileGet(ctx, q, accountID)
 	if store.IsNotFound(err) {
-		return store.KYCProfileRow{AccountID: accountID, State: string(kyc.StateUnverified)}, nil
+		return unverifiedProfile(accountID), nil
 	}
 	return p, err
+}
+
+// unverifiedProfile is the profile of an account that never submitted.
+func unverifiedProfile(accountID string) store.KYCProfileRow {
+	return store.KYCProfileRow{AccountID: accountID, State: string(kyc.StateUnverified)}
 }
 
 func (a *App) kycView(ctx context.Context, q store.Querier, p store.KYCProfileRow) (KYCView, error) {
@@ -546,13 +558,9 @@ func (a *App) KYCStatus(ctx context.Context, p account.Principal, accountID stri
 // enterprise's verification. It does no authorisation: checkout calls it
 // after authorising the order.
 func (a *App) KYCRequired(ctx context.Context, accountID string) error {
-	l, err := a.readAccount(ctx, accountID)
+	holder, err := a.kycHolder(ctx, accountID)
 	if err != nil {
 		return err
-	}
-	holder := accountID
-	if account.Kind(l.row.Kind) == account.KindSubUser && l.row.OwnerID != "" {
-		holder = l.row.OwnerID
 	}
 	set, _, err := a.policy.ForCustomer(ctx, holder, a.Now())
 	if err != nil {

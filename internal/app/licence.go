@@ -193,9 +193,12 @@ func (a *App) LicenceCovers(ctx context.Context, kind, scope, region string, at 
 	if kind == "certificate" {
 		return true, Licence{}, nil
 	}
-	ls, err := store.Licences(ctx, a.db)
-	if err != nil {
-		return false, Licence{}, err
+	ls, ok := memoPeek[[]store.LicenceRow](ctx, memoLicences) // a checkout's (prefetchCheckout)
+	if !ok {
+		var err error
+		if ls, err = store.Licences(ctx, a.db); err != nil {
+			return false, Licence{}, err
+		}
 	}
 	for _, l := range ls {
 		if licenceCovers(l, kind, scope, region, at) {

@@ -97,9 +97,12 @@ func AgreementVersionInForce(ctx context.Context, q Querier, at time.Time) (Agre
 	return agreementVersionInForce(ctx, q, agreementCols, at)
 }
 
+// inForceAt is the version effective at $1, after the columns.
+const inForceAt = ` FROM agreement_version
+ WHERE state IN ('effective', 'superseded') AND effective_at_ms <= $1 ORDER BY effective_at_ms DESC, id DESC LIMIT 1`
+
 func agreementVersionInForce(ctx context.Context, q Querier, cols string, at time.Time) (AgreementVersionRow, error) {
-	r, err := scanAgreementVersion(q.QueryRow(ctx, `SELECT `+cols+` FROM agreement_version
- WHERE state IN ('effective', 'superseded') AND effective_at_ms <= $1 ORDER BY effective_at_ms DESC, id DESC LIMIT 1`, Ms(at)))
+	r, err := scanAgreementVersion(q.QueryRow(ctx, `SELECT `+cols+inForceAt, Ms(at)))
 	if !IsNotFound(err) {
 		return r, err
 	}

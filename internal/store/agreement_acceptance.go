@@ -116,7 +116,7 @@ func AcceptanceLatestBefore(ctx context.Context, q Querier, accountID string, at
 		var acceptedAt int64
 		var id string
 		var inForce bool
-		err = q.QueryRow(ctx, query, args...).Scan(&versionID, &acceptedAt, &id, &inForce)
+		versionID, acceptedAt, id, inForce, err = scanAcceptanceLatest(q.QueryRow(ctx, query, args...))
 		if IsNotFound(err) {
 			return "", false, nil
 		}
@@ -128,6 +128,12 @@ func AcceptanceLatestBefore(ctx context.Context, q Querier, accountID string, at
 		}
 		query, args = acceptanceLatestOlder, []any{accountID, Ms(at), acceptedAt, id}
 	}
+}
+
+// scanAcceptanceLatest scans a row of acceptanceLatest (or ...Older).
+func scanAcceptanceLatest(s scanner) (versionID string, acceptedAt int64, id string, inForce bool, err error) {
+	err = s.Scan(&versionID, &acceptedAt, &id, &inForce)
+	return versionID, acceptedAt, id, inForce, err
 }
 
 // acceptanceLatest is AcceptanceLatestBefore's query; acceptanceLatestOlder

@@ -67,11 +67,22 @@ func LicenceGet(ctx context.Context, q Querier, id string) (LicenceRow, error) {
 // Licences lists the register (revoked licences included), by type and
 // number.
 func Licences(ctx context.Context, q Querier) ([]LicenceRow, error) {
-	rows, err := q.Query(ctx, `SELECT `+licenceCols+` FROM licence ORDER BY type, number LIMIT 1000`)
+	rows, err := q.Query(ctx, licencesSQL)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out, err := scanLicences(rows)
+	if err != nil {
+		return nil, err
+	}
+	return out, rows.Err()
+}
+
+// licencesSQL is Licences' query, scanned by scanLicences.
+const licencesSQL = `SELECT ` + licenceCols + ` FROM licence ORDER BY type, number LIMIT 1000`
+
+func scanLicences(rows RowScanner) ([]LicenceRow, error) {
 	var out []LicenceRow
 	for rows.Next() {
 		r, err := scanLicence(rows)
@@ -80,5 +91,5 @@ func Licences(ctx context.Context, q Querier) ([]LicenceRow, error) {
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -163,16 +163,26 @@ func (tx *Tx) ReverifyClear(ctx context.Context, accountID, by string) (int64, e
 
 // ReverifyOpen returns the account's oldest open flag: ok=false if none.
 func ReverifyOpen(ctx context.Context, q Querier, accountID string) (ReverifyRow, bool, error) {
-	var r ReverifyRow
-	var at int64
-	err := q.QueryRow(ctx, `SELECT id, account_id, reason, case_id, flagged_by, flagged_at_ms FROM reverify_flag
- WHERE account_id = $1 AND cleared_at_ms IS NULL ORDER BY flagged_at_ms, id LIMIT 1`, accountID).Scan(&r.ID, &r.AccountID, &r.Reason, &r.CaseID,
-		&r.FlaggedBy, &at)
+	r, err := scanReverifyOpen(q.QueryRow(ctx, reverifyOpenSQL, accountID))
 	if IsNotFound(err) {
 		return r, false, nil
 	}
-	r.FlaggedAt = FromMs(at)
 	return r, err == nil, err
+}
+
+// reverifyOpenSQL is ReverifyOpen's query ($1 the account), scanned by
+// scanReverifyOpen.
+const reverifyOpenSQL = `SELECT id, account_id, reason, case_id, flagged_by, flagged_at_ms FROM reverify_flag
+ WHERE account_id = $1 AND cleared_at_ms IS NULL ORDER BY flagged_at_ms, id LIMIT 1`
+
+func scanReverifyOpen(s scanner) (ReverifyRow, error) {
+	var r ReverifyRow
+	var at int64
+	if err := s.Scan(&r.ID, &r.AccountID, &r.Reason, &r.CaseID, &r.FlaggedBy, &at); err != nil {
+		return ReverifyRow{}, err
+	}
+	r.FlaggedAt = FromMs(at)
+	return r, nil
 }
 
 // OpenCaseCount counts the account's violation cases not yet decided.

@@ -197,27 +197,9 @@ func ProductWithPlans(ctx context.Context, q Querier, id string) (ProductRow, []
 		return ProductRow{}, nil, errorf("store.ProductWithPlans", err)
 	}
 	defer rows.Close()
-	var (
-		r     ProductRow
-		found bool
-		ps    []PlanRow
-	)
-	for rows.Next() {
-		var (
-			active, sla, created, updated int64
-			pid, ppid, pname, pprices     sql.NullString
-			pstock, psort                 sql.NullInt64
-		)
-		if err := rows.Scan(&r.ID, &r.Name, &r.NameEn, &r.Description, &r.Kind, &active, &r.Spec, &r.Region, &sla, &r.Driver, &r.SortKey,
-			&created, &updated, &pid, &ppid, &pname, &pprices, &pstock, &psort); err != nil {
-			return ProductRow{}, nil, err
-		}
-		r.Active, r.DeliverySLA = active == 1, time.Duration(sla)*time.Millisecond
-		r.CreatedAt, r.UpdatedAt = FromMs(created), FromMs(updated)
-		found = true
-		if pid.Valid {
-			ps = append(ps, PlanRow{ID: pid.String, ProductID: ppid.String, Name: pname.String, Prices: pprices.String, Stock: pstock.Int64, SortKey: psort.Int64})
-		}
+	r, ps, found, err := scanProductPlans(rows)
+	if err != nil {
+		return ProductRow{}, nil, err
 	}
 	if err := rows.Err(); err != nil {
 		return ProductRow{}, nil, err
@@ -229,6 +211,29 @@ func ProductWithPlans(ctx context.Context, q Querier, id string) (ProductRow, []
 		tx.RememberProduct(r, ps)
 	}
 	return r, ps, nil
+}
+
+// scanProductPlans scans the rows of productPlansSQL: the product and its
+// plans, found false when there was no row.
+func scanProductPlans(rows RowScanner) (r ProductRow, ps []PlanRow, found bool, err error) {
+	for rows.Next() {
+		var (
+			active, sla, created, updated int64
+			pid, ppid, pname, pprices     sql.NullString
+			pstock, psort                 sql.NullInt64
+		)
+		if err := rows.Scan(&r.ID, &r.Name, &r.NameEn, &r.Description, &r.Kind, &active, &r.Spec, &r.Region, &sla, &r.Driver, &r.SortKey,
+			&created, &updated, &pid, &ppid, &pname, &pprices, &pstock, &psort); err != nil {
+			return ProductRow{}, nil, false, err
+		}
+		r.Active, r.DeliverySLA = active == 1, time.Duration(sla)*time.Millisecond
+		r.CreatedAt, r.UpdatedAt = FromMs(created), FromMs(updated)
+		found = true
+		if pid.Valid {
+			ps = append(ps, PlanRow{ID: pid.String, ProductID: ppid.String, Name: pname.String, Prices: pprices.String, Stock: pstock.Int64, SortKey: psort.Int64})
+		}
+	}
+	return r, ps, found, nil
 }
 
 // productPlansSQL is a product joined with its plans, one row per plan

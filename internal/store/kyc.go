@@ -34,8 +34,11 @@ func scanKYCProfile(s scanner) (KYCProfileRow, error) {
 // KYCProfileGet reads a customer's profile; errs.ErrNotFound when the
 // customer never submitted.
 func KYCProfileGet(ctx context.Context, q Querier, accountID string) (KYCProfileRow, error) {
-	return scanKYCProfile(q.QueryRow(ctx, `SELECT `+kycProfileCols+` FROM kyc_profile WHERE account_id = $1`, accountID))
+	return scanKYCProfile(q.QueryRow(ctx, kycProfileSQL, accountID))
 }
+
+// kycProfileSQL is KYCProfileGet's query ($1 the account).
+const kycProfileSQL = `SELECT ` + kycProfileCols + ` FROM kyc_profile WHERE account_id = $1`
 
 // KYCProfilePut inserts or replaces a profile. The caller read the profile
 // in the same transaction and decided the move; the store does not judge it.
