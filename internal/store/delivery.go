@@ -65,12 +65,16 @@ func addrJSON(a []string) string {
 func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
 	const q = `INSERT INTO service_delivery (` + provisionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
  $14, $15, $16, $17, $18) ON CONFLICT (service_id) DO NOTHING`
-	args := []any{r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
-		NullMs(r.DeliverBy), NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
-		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt), NullMs(r.AcceptDue)}
-	// The first record of a service inserted here: nothing can conflict.
+	// The first record of a service inserted here: nothing can conflict,
+	// and the insert is queued under the record's key, for an update
+	// before it is sent to amend (provisionUpdate).
 	_, had := tx.fresh.provisions[r.ServiceID]
-	n, err := tx.execKnown(ctx, tx.fresh.services[r.ServiceID] && !had, q, args...)
+	n, err := int64(1), error(nil)
+	if tx.fresh.services[r.ServiceID] && !had && tx.conn != nil {
+		err = tx.writeKeyed(ctx, "delivery:"+r.ServiceID, q, provisionInsertArgs(r)...)
+	} else {
+		n, err = tx.execKnown(ctx, tx.fresh.services[r.ServiceID] && !had, q, provisionInsertArgs(r)...)
+	}
 	if err == nil && n == 1 {
 		if tx.fresh.provisions == nil {
 			tx.fresh.provisions = map[string]ProvisionRow{}
@@ -78,6 +82,13 @@ func (tx *Tx) ProvisionInsert(ctx context.Context, r ProvisionRow) error {
 		tx.fresh.provisions[r.ServiceID] = provisionAsStored(r) // fresh.go
 	}
 	return err
+}
+
+// provisionInsertArgs are ProvisionInsert's arguments for r.
+func provisionInsertArgs(r ProvisionRow) []any {
+	return []any{r.ServiceID, r.OrderID, r.AccountID, r.Driver, b2i(r.Sandbox), r.State,
+		NullMs(r.DeliverBy), NullMs(r.DeliveredAt), addrJSON(r.Addresses), r.Credentials, r.Notes, r.Attempts, r.LastError,
+		NullMs(r.AcceptedAt), r.IssueTicketID, Ms(r.CreatedAt), Ms(r.UpdatedAt), NullMs(r.AcceptDue)}
 }
 
 // ProvisionUpdate writes every mutable column of r if the stored row is
@@ -123,19 +134,28 @@ func (tx *Tx) provisionUpdate(ctx context.Context, r ProvisionRow, matches func(
  attempts = $7, last_error = $8, accepted_at_ms = $9, issue_ticket_id = $10, updated_at_ms = $11, sandbox = $12, accept_due_ms = $13
  WHERE service_id = $1` + cond
 	m, fresh := tx.fresh.provisions[r.ServiceID]
-	n, err := tx.execKnown(ctx, fresh && matches(m), q, args...)
-	if m, ok := tx.fresh.provisions[r.ServiceID]; ok {
+	// The record as a read would return it after the update.
+	next := m
+	next.State, next.DeliveredAt, next.Addresses, next.Credentials, next.Notes = r.State, r.DeliveredAt, r.Addresses, r.Credentials, r.Notes
+	next.Attempts, next.LastError, next.AcceptedAt, next.IssueTicketID, next.UpdatedAt, next.Sandbox = r.Attempts, r.LastError, r.AcceptedAt,
+		r.IssueTicketID, r.UpdatedAt, r.Sandbox
+	next.AcceptDue = r.AcceptDue
+	next = provisionAsStored(next)
+	var n int64
+	var err error
+	if fresh && matches(m) && tx.amend("delivery:"+r.ServiceID, provisionInsertArgs(next)) {
+		n = 1 // its insert not sent yet writes the record as updated
+	} else {
+		n, err = tx.execKnown(ctx, fresh && matches(m), q, args...)
+	}
+	if fresh {
 		if err != nil || n != 1 {
 			// Not as remembered after all: read it, and its order's
 			// records, from the database again.
 			delete(tx.fresh.provisions, r.ServiceID)
 			delete(tx.fresh.orders, m.OrderID)
 		} else {
-			m.State, m.DeliveredAt, m.Addresses, m.Credentials, m.Notes = r.State, r.DeliveredAt, r.Addresses, r.Credentials, r.Notes
-			m.Attempts, m.LastError, m.AcceptedAt, m.IssueTicketID, m.UpdatedAt, m.Sandbox = r.Attempts, r.LastError, r.AcceptedAt,
-				r.IssueTicketID, r.UpdatedAt, r.Sandbox
-			m.AcceptDue = r.AcceptDue
-			tx.fresh.provisions[r.ServiceID] = provisionAsStored(m)
+			tx.fresh.provisions[r.ServiceID] = next
 		}
 	}
 	return n == 1, err
@@ -366,6 +386,11 @@ func assignments(ctx context.Context, q Querier, where string, args ...any) ([]A
 // The cost does not grow with the number of leases. ok=false: the pool is
 // exhausted. The lease is the sandbox driver's effect: made once per token,
 // whatever happens to the caller's record.
+//
+// Its inserts go ahead of tx's queued writes (ExecAhead: sandbox_lease has
+// no foreign key, and no other writer touches it), so that a delivery in
+// the payment's transaction may still amend the order, service and record
+// inserted before it (ADR 26).
 func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at time.Time) (string, bool, error) {
 	mine := func() (string, bool, error) {
 		var addr string
@@ -383,7 +408,7 @@ func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at 
 		// The token's own slot first: in a pool far from full it is free,
 		// and the lease costs this one statement. A conflict (the slot
 		// taken, or the token leased already) falls through to the search.
-		k, err := tx.Exec(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+		k, err := tx.ExecAhead(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			token, pool[start], Ms(at))
 		if err != nil || k == 1 {
 			return pool[start], err == nil, err
@@ -406,7 +431,7 @@ func (tx *Tx) SandboxLease(ctx context.Context, token string, pool []string, at 
 			if used[a.(string)] {
 				continue
 			}
-			k, err := tx.Exec(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, token, a, Ms(at))
+			k, err := tx.ExecAhead(ctx, `INSERT INTO sandbox_lease (token, address, leased_at_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, token, a, Ms(at))
 			if err != nil {
 				return "", false, err
 			}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 )
 
@@ -114,6 +115,20 @@ func (tx *Tx) amend(key string, args []any) bool {
 	if !ok || tx.failed != nil {
 		return false
 	}
+	tx.pending[i].Args = args
+	return true
+}
+
+// amendWith is amend for a write that changes some of the insert's
+// arguments: edit changes a copy of them in place (the insert as queued
+// before a Nested step keeps its own, for the step's rollback).
+func (tx *Tx) amendWith(key string, edit func(args []any)) bool {
+	i, ok := tx.keyed[key]
+	if !ok || tx.failed != nil {
+		return false
+	}
+	args := slices.Clone(tx.pending[i].Args)
+	edit(args)
 	tx.pending[i].Args = args
 	return true
 }

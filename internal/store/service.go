@@ -49,10 +49,12 @@ func scanService(s scanner) (ServiceRow, error) {
 // ServiceInsert stores a new service and its suspensions; the transaction
 // then remembers it as ServiceGet would read it back.
 func (tx *Tx) ServiceInsert(ctx context.Context, r ServiceRow) error {
-	if err := tx.Write(ctx, `INSERT INTO service (`+serviceCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
- $15, $16, $17, $18, $19, $20, $21)`, r.ID, r.AccountID, r.OrderID, r.LineIdx, r.Unit, r.ProductID, r.PlanID, r.Kind, r.Cycle, r.Name,
-		r.ParentID, r.State, NullMs(r.StartsAt), NullMs(r.ExpiresAt), b2i(r.AutoRenew), r.RenewalPaused, joinIDs(r.RemindersSent),
-		NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.CreatedAt), Ms(r.UpdatedAt)); err != nil {
+	// Queued under the service's key, with its meter at the columns'
+	// defaults: an update of the service or its meter before the insert
+	// is sent amends it instead (ServiceUpdate, ServiceMeterSet).
+	args := append(serviceInsertArgs(r), "", int64(0), int64(0))
+	if err := tx.writeKeyed(ctx, "service:"+r.ID, `INSERT INTO service (`+serviceCols+`, node_id, quota_level, quota_cycle_start_ms)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`, args...); err != nil {
 		return err
 	}
 	if err := tx.suspensionsInsert(ctx, r.ID, r.Suspensions); err != nil { // a new id has none stored yet
@@ -68,6 +70,13 @@ func (tx *Tx) ServiceInsert(ctx context.Context, r ServiceRow) error {
 	m.CreatedAt = FromMs(Ms(r.CreatedAt))
 	tx.rememberService(m)
 	return nil
+}
+
+// serviceInsertArgs are ServiceInsert's arguments for r's serviceCols.
+func serviceInsertArgs(r ServiceRow) []any {
+	return []any{r.ID, r.AccountID, r.OrderID, r.LineIdx, r.Unit, r.ProductID, r.PlanID, r.Kind, r.Cycle, r.Name,
+		r.ParentID, r.State, NullMs(r.StartsAt), NullMs(r.ExpiresAt), b2i(r.AutoRenew), r.RenewalPaused, joinIDs(r.RemindersSent),
+		NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.CreatedAt), Ms(r.UpdatedAt)}
 }
 
 // suspensionsInsert writes ss as service id's suspensions.
@@ -99,7 +108,15 @@ func (tx *Tx) ServiceUpdate(ctx context.Context, r ServiceRow, prevUpdated time.
 		r.RenewalPaused, joinIDs(r.RemindersSent), NullMs(r.TerminatedAt), NullMs(r.DataDestroyRequestedAt), Ms(r.UpdatedAt), Ms(prevUpdated)}
 	// Inserted here and unchanged since as remembered: the update matches.
 	m, known := tx.services[r.ID]
-	n, err := tx.execKnown(ctx, known && tx.fresh.services[r.ID] && Ms(m.UpdatedAt) == Ms(prevUpdated), q, args...)
+	matches := known && tx.fresh.services[r.ID] && Ms(m.UpdatedAt) == Ms(prevUpdated)
+	var n int64
+	var err error
+	if next := asStored(m, r); matches && tx.amendWith("service:"+r.ID, func(a []any) { copy(a, serviceInsertArgs(next)) }) {
+		// Its insert not sent yet: the insert writes the row as updated.
+		n = 1
+	} else {
+		n, err = tx.execKnown(ctx, matches, q, args...)
+	}
 	if err != nil || n != 1 {
 		delete(tx.services, r.ID) // read it again
 		return false, err

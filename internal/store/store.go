@@ -313,7 +313,8 @@ type Tx struct {
 	keyed   map[string]int // queued inserts a later write may amend: row key → index in pending
 	failed  error
 	nested  int
-	sent    int // how many times the queue was sent or dropped (Nested)
+	sent    int        // how many times the queue was sent or dropped (Nested)
+	step    *stepFrame // the innermost Nested step running (nested.go)
 	// inLast is set while finish runs the Last functions; commitQueued,
 	// when a write there asked for it, that the queued writes go to the
 	// server with the COMMIT (commitWithQueue).

@@ -92,6 +92,9 @@ func ServiceMeterGet(ctx context.Context, q Querier, serviceID string) (ServiceM
 
 // ServiceMeterSet writes a service's node and quota alert state.
 func (tx *Tx) ServiceMeterSet(ctx context.Context, serviceID string, m ServiceMeter) error {
+	if tx.amendWith("service:"+serviceID, func(a []any) { a[21], a[22], a[23] = m.NodeID, m.QuotaLevel, Ms(m.QuotaCycleStart) }) {
+		return nil // its insert not sent yet (ServiceInsert) writes the meter
+	}
 	err := tx.Write(ctx, `UPDATE service SET node_id = $2, quota_level = $3, quota_cycle_start_ms = $4 WHERE id = $1`,
 		serviceID, m.NodeID, m.QuotaLevel, Ms(m.QuotaCycleStart))
 	return err
