@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -214,12 +215,15 @@ type productRead struct {
 	plans []store.PlanRow
 }
 
-// readProduct is loadProduct keeping the rows.
+// readProduct is loadProduct keeping the rows. A checkout's read
+// (prefetchCheckout) answers it on the pool; in a transaction, whose
+// catalog memo holds the rows the checkout priced, it gives the view
+// parsed from those rows when the rows are the same, instead of parsing
+// them again.
 func readProduct(ctx context.Context, q store.Querier, productID string) (productRead, error) {
-	if onPool(q) {
-		if pr, ok := memoPeek[productRead](ctx, memoProductRead+productID); ok { // a checkout's (prefetchCheckout)
-			return pr, nil
-		}
+	seeded, ok := memoPeek[productRead](ctx, memoProductRead+productID)
+	if ok && onPool(q) {
+		return seeded, nil
 	}
 	r, plans, err := store.ProductWithPlans(ctx, q, productID)
 	if store.IsNotFound(err) {
@@ -227,6 +231,9 @@ func readProduct(ctx context.Context, q store.Querier, productID string) (produc
 	}
 	if err != nil {
 		return productRead{}, err
+	}
+	if ok && seeded.row == r && slices.Equal(seeded.plans, plans) {
+		return seeded, nil
 	}
 	v, err := productFromRows(r, plans)
 	return productRead{view: v, row: r, plans: plans}, err

@@ -602,12 +602,22 @@ func (a *App) completeIfDelivered(ctx context.Context, tx *store.Tx, ord store.O
 }
 
 // notifyDelivery tells an account about a delivery event (email and
-// inbox).
+// inbox). Its address and language are the account's as the request
+// read it, when the request memo holds it (a checkout delivered in its
+// payment's transaction: the buyer, read at authentication), else as tx
+// reads it: a notice is addressed as of the request that caused it, as
+// one queued a moment before an address changed is.
 func (a *App) notifyDelivery(ctx context.Context, tx *store.Tx, accountID string, ev notify.Event, subjectID string, vars map[string]string) error {
-	acc, err := store.AccountGet(ctx, tx, accountID)
-	if err != nil {
-		return err
+	var acc store.AccountRow
+	if l, ok := memoPeek[loaded](ctx, "account:"+accountID); ok {
+		acc = l.row
+	} else {
+		var err error
+		if acc, err = store.AccountGet(ctx, tx, accountID); err != nil {
+			return err
+		}
 	}
+	var err error
 	rec := notify.Recipient{AccountID: acc.ID}
 	if rec.Email, err = a.open("account", "email", acc.ID, acc.EmailEnc); err != nil {
 		return err

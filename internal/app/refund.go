@@ -124,18 +124,6 @@ func (a *App) refundView(ctx context.Context, r store.RefundRow) RefundView {
 	return v
 }
 
-// refundFacts reads everything the eligibility engine needs about an
-// order at now, and the evidence snapshot to keep with a request.
-func (a *App) refundFacts(ctx context.Context, q store.Querier, o store.OrderRow, now time.Time, followParent bool) (refund.Facts, *policy.Set, map[string]any, error) {
-	// The breach, an open request, the open cases, the overturned bans and
-	// the services, in one read (store.RefundContextOf).
-	rc, err := store.RefundContextOf(ctx, q, refundContextFilter(o.ID, o.AccountID))
-	if err != nil {
-		return refund.Facts{}, nil, nil, err
-	}
-	return a.refundFactsWith(ctx, q, o, rc, now, followParent)
-}
-
 // refundContextFilter selects what a refund decision reads of an order
 // and of its account (store.RefundContextOf).
 func refundContextFilter(orderID, accountID string) store.RefundContextFilter {
@@ -143,8 +131,10 @@ func refundContextFilter(orderID, accountID string) store.RefundContextFilter {
 		MeasureStates: []string{string(compliance.MeasureOverturned)}}
 }
 
-// refundFactsWith is refundFacts with the order's refund context rc read
-// already.
+// refundFactsWith gives everything the eligibility engine needs about
+// order o at now, and the evidence snapshot to keep with a request, from
+// the order's refund context rc (store.RefundContextOf, or read with the
+// order by store.OrderWithRefundContext).
 func (a *App) refundFactsWith(ctx context.Context, q store.Querier, o store.OrderRow, rc store.RefundContext, now time.Time, followParent bool) (refund.Facts, *policy.Set, map[string]any, error) {
 	seedOrderPolicy(ctx, o) // o names its version: no read of it when its document is parsed already
 	set, tr, err := a.policy.For(ctx, o.ID)
@@ -207,31 +197,41 @@ func (a *App) refundFactsWith(ctx context.Context, q store.Querier, o store.Orde
 // (GET /orders/{id}/refund-eligibility): the same decision and trace a
 // request would get.
 func (a *App) RefundPreview(ctx context.Context, p account.Principal, orderID string) (refund.Decision, error) {
-	if p.Kind == account.KindStaff {
-		if err := a.Authorize(ctx, p, "refund.review", account.Object{Type: "order"}); err != nil {
-			return refund.Decision{}, err
-		}
-	}
-	// The order and its refund context in one round trip (loadOrder's read
-	// and refundFacts' own), then loadOrder's check of a customer's read.
-	o, rc, err := store.OrderWithRefundContext(ctx, a.db, refundContextFilter(orderID, ""))
-	if store.IsNotFound(err) {
-		return refund.Decision{}, errNotFound("order")
-	}
+	o, rc, err := a.loadOrderForRefund(ctx, p, orderID, "refund.review")
 	if err != nil {
 		return refund.Decision{}, err
 	}
-	if err := a.authorizeOrderRead(ctx, p, o, "refund.request"); err != nil {
-		return refund.Decision{}, err
-	}
-	// The policy resolver asks for the order's version again: a safe
-	// request has it from the row just read (request_memo.go).
-	memoSeed(ctx, "order.version:"+o.ID, o.AgreementVersionID)
 	f, set, _, err := a.refundFactsWith(ctx, a.db, o, rc, a.Now(), false)
 	if err != nil {
 		return refund.Decision{}, err
 	}
 	return refund.Evaluate(f, set), nil
+}
+
+// loadOrderForRefund is loadOrder (customers need refund.request on the
+// order, staff staffPerm) for a refund decision: the order and its refund
+// context in one round trip (store.OrderWithRefundContext), then
+// loadOrder's check of a customer's read.
+func (a *App) loadOrderForRefund(ctx context.Context, p account.Principal, orderID string, staffPerm account.Permission) (store.OrderRow, store.RefundContext, error) {
+	if p.Kind == account.KindStaff {
+		if err := a.Authorize(ctx, p, staffPerm, account.Object{Type: "order"}); err != nil {
+			return store.OrderRow{}, store.RefundContext{}, err
+		}
+	}
+	o, rc, err := store.OrderWithRefundContext(ctx, a.db, refundContextFilter(orderID, ""))
+	if store.IsNotFound(err) {
+		return o, rc, errNotFound("order")
+	}
+	if err != nil {
+		return o, rc, err
+	}
+	if err := a.authorizeOrderRead(ctx, p, o, "refund.request"); err != nil {
+		return store.OrderRow{}, store.RefundContext{}, err
+	}
+	// The policy resolver asks for the order's version again: a safe
+	// request has it from the row just read (request_memo.go).
+	memoSeed(ctx, "order.version:"+o.ID, o.AgreementVersionID)
+	return o, rc, nil
 }
 
 // RequestRefund files a refund request for an order of p's tenant
@@ -242,7 +242,7 @@ func (a *App) RefundPreview(ctx context.Context, p account.Principal, orderID st
 // the suspension of the order's services during the review.
 func (a *App) RequestRefund(ctx context.Context, p account.Principal, in RefundInput) (RefundView, error) {
 	const op = "app.RequestRefund"
-	o, err := a.loadOrder(ctx, a.db, p, in.OrderID, "refund.request", "refund.request")
+	o, rc, err := a.loadOrderForRefund(ctx, p, in.OrderID, "refund.request")
 	if err != nil {
 		if errs.CodeOf(err) == "order.not_found" {
 			return RefundView{}, fieldErr(op, "order.not_found", errs.NotFound, "body.order_id", "unknown", "no such order", nil)
@@ -265,7 +265,7 @@ func (a *App) RequestRefund(ctx context.Context, p account.Principal, in RefundI
 			"confirm that the order's services are suspended while the request is reviewed", nil)
 	}
 	now := a.Now()
-	f, set, ev, err := a.refundFacts(ctx, a.db, o, now, false)
+	f, set, ev, err := a.refundFactsWith(ctx, a.db, o, rc, now, false)
 	if err != nil {
 		return RefundView{}, err
 	}

@@ -28,7 +28,10 @@ import (
 // it), which change nothing they read; the web layer installs it before
 // authentication for those two routes, so that authentication's account
 // read is the one they share. Reads inside a transaction never
-// consult it.
+// consult it, with one exception: the recipient of a delivery notice
+// written in the payment's transaction is the account as the request read
+// it (notifyDelivery), as the address of any notice is as of when it was
+// queued.
 
 type memoKey struct{}
 
