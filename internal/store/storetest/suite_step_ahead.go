@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"testing"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // delivery in the payment's transaction) takes its SAVEPOINT with it, so
 // that its updates of the order, service and provisioning record the
 // transaction inserted amend their queued inserts. The rows then commit
-// as updated, in fewer statements on PostgreSQL; a step that fails —
+// as updated, in fewer statements on PostgreSQL, also when the lease
+// searches the pool (its later insert goes ahead too); a step that fails —
 // before anything else was sent, after a read sent the queue, or on a
 // write the server refuses — leaves them, and nothing of its own, as they
 // were queued before it, and the transaction commits them.
@@ -28,23 +30,28 @@ func testStepAhead(t *testing.T, db *store.DB) {
 		// step runs after the lease and the updates; its error fails the step.
 		step    func(ctx context.Context, tx *store.Tx, sid string) error
 		applied bool
+		// slotTaken leases the token's own slot of the pool to another
+		// token first: the lease searches the pool, its insert after the
+		// step's SAVEPOINT went ahead.
+		slotTaken bool
 	}{
-		{"Succeeds", func(context.Context, *store.Tx, string) error { return nil }, true},
-		{"FailsWithNothingSent", func(context.Context, *store.Tx, string) error { return boom }, false},
+		{"Succeeds", func(context.Context, *store.Tx, string) error { return nil }, true, false},
+		{"SucceedsWhenTheLeaseSearchesThePool", func(context.Context, *store.Tx, string) error { return nil }, true, true},
+		{"FailsWithNothingSent", func(context.Context, *store.Tx, string) error { return boom }, false, false},
 		{"FailsAfterAReadSentTheQueue", func(ctx context.Context, tx *store.Tx, sid string) error {
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM service WHERE id = $1 AND state = 'active'`, sid).Scan(&n); err != nil || n != 1 {
 				return errors.Join(err, errors.New("the step does not see its own update"))
 			}
 			return boom
-		}, false},
+		}, false, false},
 		{"FailsOnAWriteTheServerRefuses", func(ctx context.Context, tx *store.Tx, _ string) error {
 			dup := Event(at, "dup")
 			if err := writeGiven(ctx, tx, dup.ID, at, "dup"); err != nil {
 				return err
 			}
 			return writeGiven(ctx, tx, dup.ID, at, "dup")
-		}, false},
+		}, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -57,6 +64,16 @@ func testStepAhead(t *testing.T, db *store.DB) {
 			rec := store.ProvisionRow{ServiceID: sid, OrderID: oid, AccountID: "acc", Driver: "sandbox", Sandbox: true, State: "queued",
 				DeliverBy: at.Add(time.Hour), CreatedAt: at, UpdatedAt: at}
 			later := at.Add(time.Second)
+			other := ""
+			if c.slotTaken {
+				h := fnv.New32a()
+				_, _ = h.Write([]byte(sid))
+				other = pool[h.Sum32()%uint32(len(pool))]
+				mustTx(t, db, func(ctx context.Context, tx *store.Tx) error {
+					_, _, err := tx.SandboxLease(ctx, "someone-else-"+sid, []string{other}, at)
+					return err
+				})
+			}
 			ctx, n := store.CountStatements(context.Background())
 			var stepErr error
 			err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
@@ -117,7 +134,7 @@ func testStepAhead(t *testing.T, db *store.DB) {
 			if c.applied {
 				if gotOrd.State != "delivered" || !gotOrd.DeliveredAt.Equal(later) || gotSvc.State != "active" || !gotSvc.StartsAt.Equal(later) ||
 					!gotSvc.UpdatedAt.Equal(later) || gotRec.State != "delivered" || len(gotRec.Addresses) != 1 || gotRec.Attempts != 1 ||
-					meter.NodeID != "sandbox" || meter.QuotaLevel != 2 || leases != 1 {
+					meter.NodeID != "sandbox" || meter.QuotaLevel != 2 || leases != 1 || c.slotTaken && gotRec.Addresses[0] == other {
 					t.Errorf("after the step: order %s, service %s, record %s %v, meter %+v, %d leases", gotOrd.State, gotSvc.State, gotRec.State,
 						gotRec.Addresses, meter, leases)
 				}
@@ -126,6 +143,9 @@ func testStepAhead(t *testing.T, db *store.DB) {
 				want := int64(6)
 				if db.Engine() != store.Postgres {
 					want = 10 // and the four updates
+				}
+				if c.slotTaken {
+					want += 3 // the lease's own read, the pool's window, and the insert of the free address
 				}
 				if got := n.InTx.Load(); got != want {
 					t.Errorf("%d statements, want %d", got, want)
