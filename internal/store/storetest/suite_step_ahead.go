@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"testing"
 	"time"
@@ -23,7 +24,6 @@ import (
 // were queued before it, and the transaction commits them.
 func testStepAhead(t *testing.T, db *store.DB) {
 	at := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
-	pool := []string{"198.18.7.1", "198.18.7.2"}
 	boom := errors.New("boom")
 	cases := []struct {
 		name string
@@ -53,8 +53,10 @@ func testStepAhead(t *testing.T, db *store.DB) {
 			return writeGiven(ctx, tx, dup.ID, at, "dup")
 		}, false, false},
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			// A pool of its own: a step that succeeded keeps its lease.
+			pool := []string{fmt.Sprintf("198.18.%d.1", 10+i), fmt.Sprintf("198.18.%d.2", 10+i)}
 			oid, sid := id.NewAt(at), id.NewAt(at)
 			ord := store.OrderRow{ID: oid, AccountID: "acc", PlacedBy: "acc", Channel: "web", State: "provisioning", AgreementVersionID: "v",
 				AgreementSHA256: "h", AcceptanceID: "a", SubtotalFen: 100, TotalFen: 100, PaidFen: 100, CreatedAt: at, UpdatedAt: at,
