@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -51,6 +52,10 @@ type notifyDispatch struct {
 
 	mu     sync.RWMutex // guards closed against submit
 	closed bool
+
+	// pending counts the deliveries submitted and not yet past recording
+	// (recorded, skipped or given up): NotifyPending.
+	pending atomic.Int64
 }
 
 // dispatchItem is one claimed delivery with its notification, as Notify
@@ -95,9 +100,11 @@ func (d *notifyDispatch) submit(items []dispatchItem) {
 			slog.Int("deliveries", len(items)))
 		return
 	}
+	d.pending.Add(int64(len(items)))
 	select {
 	case d.queue <- items:
 	default:
+		d.pending.Add(-int64(len(items)))
 		d.a.log.LogAttrs(d.ctx, slog.LevelWarn, "notify: dispatch queue full; the redrive will send these deliveries after their lease",
 			slog.Int("deliveries", len(items)), slog.String("first", items[0].d.ID))
 	}
@@ -109,12 +116,14 @@ func (d *notifyDispatch) send() {
 	for items := range d.queue {
 		for _, it := range items {
 			if d.ctx.Err() != nil {
+				d.pending.Add(-1)
 				continue // stopping, out of time: left to the lease
 			}
 			n := d.a.notifier()
 			out := d.a.attempt(d.ctx, n, it.d, it.no)
 			if n.cfg.afterSend != nil {
 				if err := n.cfg.afterSend(it.d.ID); err != nil {
+					d.pending.Add(-1)
 					continue // a simulated crash between sending and recording
 				}
 			}
@@ -142,6 +151,7 @@ func (d *notifyDispatch) record() {
 			}
 		}
 		d.recordBatch(batch)
+		d.pending.Add(-int64(len(batch)))
 	}
 }
 
@@ -206,6 +216,18 @@ func (a *App) afterRecord(ctx context.Context, tx *store.Tx, d store.Delivery, n
 	return a.Audit(ctx, tx, AuditEntry{Action: action, SubjectType: "notify_delivery", SubjectID: d.ID, Data: map[string]any{
 		"notification": no.ID, "channel": d.Channel, "attempt": d.Attempts, "provider": out.Provider,
 		"provider_message_id": out.ProviderMessageID, "message_key": d.MessageKey, "reason": out.Reason}})
+}
+
+// NotifyPending is how many email and SMS deliveries this instance's
+// commits handed to the dispatcher (ADR 22) that are not yet sent and
+// recorded, or given up to their lease. Zero when the App is not started.
+// The benchmark waits for it, so that a checkout's measured time includes
+// its notices.
+func (a *App) NotifyPending() int64 {
+	if d := a.dispatch.Load(); d != nil {
+		return d.pending.Load()
+	}
+	return 0
 }
 
 // stop stops taking deliveries and waits, until ctx ends, for those

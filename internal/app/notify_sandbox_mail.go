@@ -39,7 +39,15 @@ const SandboxMailFrom = "元序 yuanxu sandbox <noreply@sandbox.yuanxu.invalid>"
 // SandboxMailMessages, so that in sandbox mode without an SMTP server
 // notification email still crosses real SMTP and a person can read it.
 func (a *App) StartSandboxMail() (*SandboxMail, error) {
-	sink, err := smtpsink.Listen(&mailOutbox{a: a})
+	return StartSandboxMailTo(&mailOutbox{a: a})
+}
+
+// StartSandboxMailTo starts an SMTP sink on loopback that keeps what it
+// receives in out, and the production email client pointed at it. The
+// benchmark's sink counts messages instead of storing them: it stands in
+// for a mail relay, whose work is not the instance's.
+func StartSandboxMailTo(out smtpsink.Outbox) (*SandboxMail, error) {
+	sink, err := smtpsink.Listen(out)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,12 @@ type measured struct {
 	// ProcCPU and DBCPU are the CPU this process and the PostgreSQL
 	// server used during the case (Options.profiled; zero when not read).
 	ProcCPU, DBCPU time.Duration
+	// Drain is the part of Elapsed spent after the last request, waiting
+	// for the notices the requests' commits queued to be sent and
+	// recorded (instance.drainNotices); DrainLeft how many were still
+	// pending when that wait gave up.
+	Drain     time.Duration
+	DrainLeft int64
 	// ev is every request, in issue order per client; lat the latencies of
 	// those that succeeded, sorted (done), or a ceiling's one average.
 	lat []time.Duration

@@ -72,6 +72,10 @@ type Row struct {
 	CPUMsPerOp   float64 `json:"cpu_ms_per_op,omitempty"`
 	DBCPUMsPerOp float64 `json:"db_cpu_ms_per_op,omitempty"`
 	CPUUse       float64 `json:"cpu_use,omitempty"`
+	// NoticeDrainMs is how long after its last request the case waited
+	// for its notices to be sent and recorded: part of the elapsed time
+	// Value is computed over.
+	NoticeDrainMs float64 `json:"notice_drain_ms,omitempty"`
 	Goal         string  `json:"goal,omitempty"`
 	Verdict      string  `json:"verdict,omitempty"`
 	Note         string  `json:"note,omitempty"`
@@ -83,6 +87,10 @@ func rowOf(eng, name string, clients int, unit string, m measured) Row {
 		P50Ms: m.quantile(0.50), P99Ms: m.quantile(0.99)}
 	if m.FirstErr != nil {
 		r.Error = m.FirstErr.Error()
+	}
+	r.NoticeDrainMs = float64(m.Drain) / float64(time.Millisecond)
+	if m.DrainLeft > 0 && r.Error == "" {
+		r.Error = fmt.Sprintf("%d notices still unsent %v after the last request", m.DrainLeft, m.Drain.Round(time.Second))
 	}
 	if m.Ops > 0 && m.ProcCPU > 0 {
 		ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(m.Ops) }

@@ -14,12 +14,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the pgx database/sql driver, for scratch databases
 
 	"yuanxu/internal/account"
 	"yuanxu/internal/app"
+	"yuanxu/internal/provider/email/smtpsink"
+	"yuanxu/internal/provider/sms/sandbox"
 	"yuanxu/internal/store"
 	"yuanxu/internal/store/engine"
 	"yuanxu/internal/web"
@@ -36,6 +39,27 @@ type instance struct {
 	// file and the ceiling's scratch files).
 	Dir   string
 	close []func()
+	// mails and sms count what the stand-in providers accepted.
+	mails mailCount
+	sms   smsCount
+}
+
+// mailCount is the outbox of the benchmark's SMTP sink: it counts the
+// messages accepted (one per recipient) and keeps nothing.
+type mailCount struct{ n atomic.Int64 }
+
+func (c *mailCount) Put(_ context.Context, m smtpsink.Mail) error {
+	c.n.Add(int64(len(m.To)))
+	return nil
+}
+
+// smsCount is the outbox of the benchmark's SMS gateway: it counts the
+// messages accepted, after the gateway checked their signatures.
+type smsCount struct{ n atomic.Int64 }
+
+func (c *smsCount) Put(context.Context, sandbox.Received) error {
+	c.n.Add(1)
+	return nil
 }
 
 // Close stops everything startInstance started, in reverse; a second
@@ -98,15 +122,18 @@ func startInstance(ctx context.Context, eng, pgURL string, buyers, services int)
 		return nil, err
 	}
 	// Notices go out as `serve` sends them in sandbox mode: email over SMTP
-	// to the embedded sink, SMS over HTTP to the sandbox gateway (without
-	// them every delivery notice would fail and retry in the background,
-	// which no deployment does).
-	mail, err := a.StartSandboxMail()
+	// to an embedded sink, SMS over HTTP to the signature-checking sandbox
+	// gateway (without them every delivery notice would fail and retry in
+	// the background, which no deployment does). The two stand in for the
+	// mail relay and the SMS provider: they count what they accept, where
+	// `serve`'s sandbox stores it in the instance's database for people to
+	// read, work that in a deployment is the provider's (ADR 27).
+	mail, err := app.StartSandboxMailTo(&in.mails)
 	if err != nil {
 		return nil, err
 	}
 	in.close = append(in.close, func() { _ = mail.Close() })
-	smsbox, err := a.StartSandboxSMS("aliyun")
+	smsbox, err := app.StartSandboxSMSTo("aliyun", &in.sms)
 	if err != nil {
 		return nil, err
 	}
@@ -204,6 +231,21 @@ func waitReady(ctx context.Context, hc *http.Client, base string, d time.Duratio
 
 // tempPath is a path in dir, for ceiling scratch files.
 func tempPath(dir, name string) string { return filepath.Join(dir, name) }
+
+// drainNotices waits until the instance's dispatcher has sent and
+// recorded every notice its commits handed it (app.NotifyPending), or
+// limit has passed, and returns how long it waited and how many were
+// left. It polls a counter in memory: the wait costs the database nothing.
+func (in *instance) drainNotices(ctx context.Context, limit time.Duration) (time.Duration, int64) {
+	start := time.Now()
+	for {
+		n := in.App.NotifyPending()
+		if n == 0 || time.Since(start) > limit || ctx.Err() != nil {
+			return time.Since(start), n
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // settleLimit bounds how long settle waits for the background jobs.
 const settleLimit = 2 * time.Minute

@@ -62,17 +62,22 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 // auditChunks). Each event's position is its txid (ADR 24): on PostgreSQL
 // the writing transaction's id plus the base (pgNextTxid); on SQLite, whose
 // one writer commits in statement order, one more than the greatest so far.
+//
+// PostgreSQL's INSERT selects from its VALUES with the position as one
+// uncorrelated subquery, which it evaluates once per statement; as a
+// subquery in each row it would read audit_txid_base once per event.
+// SQLite's position depends on the rows before it, so each row has its own.
 var auditInsertSQLs [2][65]string
 
 func init() {
 	for e := range auditInsertSQLs {
 		for _, n := range auditChunks {
 			var b strings.Builder
-			next := sqliteNextTxid
 			if e == 1 {
-				next = pgNextTxid
+				b.WriteString(`INSERT INTO audit_event (` + auditCols + `, txid) SELECT ` + auditCols + `, ` + pgNextTxid + ` FROM (VALUES `)
+			} else {
+				b.WriteString(`INSERT INTO audit_event (` + auditCols + `, txid) VALUES `)
 			}
-			b.WriteString(`INSERT INTO audit_event (` + auditCols + `, txid) VALUES `)
 			for i := 0; i < n; i++ {
 				if i > 0 {
 					b.WriteString(", ")
@@ -82,9 +87,19 @@ func init() {
 					if j > 0 {
 						b.WriteString(", ")
 					}
-					fmt.Fprintf(&b, "$%d", i*9+j+1)
+					if e == 1 && j == 1 {
+						fmt.Fprintf(&b, "CAST($%d AS BIGINT)", i*9+j+1) // at_ms: VALUES would type it text
+					} else {
+						fmt.Fprintf(&b, "$%d", i*9+j+1)
+					}
 				}
-				b.WriteString(", " + next + ")")
+				if e == 0 {
+					b.WriteString(", " + sqliteNextTxid)
+				}
+				b.WriteString(")")
+			}
+			if e == 1 {
+				b.WriteString(`) AS v (` + auditCols + `)`)
 			}
 			auditInsertSQLs[e][n] = b.String()
 		}
