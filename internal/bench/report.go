@@ -76,10 +76,10 @@ type Row struct {
 	// for its notices to be sent and recorded: part of the elapsed time
 	// Value is computed over.
 	NoticeDrainMs float64 `json:"notice_drain_ms,omitempty"`
-	Goal         string  `json:"goal,omitempty"`
-	Verdict      string  `json:"verdict,omitempty"`
-	Note         string  `json:"note,omitempty"`
-	Error        string  `json:"error,omitempty"`
+	Goal          string  `json:"goal,omitempty"`
+	Verdict       string  `json:"verdict,omitempty"`
+	Note          string  `json:"note,omitempty"`
+	Error         string  `json:"error,omitempty"`
 }
 
 func rowOf(eng, name string, clients int, unit string, m measured) Row {
