@@ -114,7 +114,7 @@ func (a *App) readAccount(ctx context.Context, id string) (loaded, error) {
 // headInForceAt for a later instant of the same request. A read through a
 // transaction is never memoized.
 func headInForceNow(ctx context.Context, q store.Querier, now time.Time) (store.AgreementVersionRow, error) {
-	if _, inTx := q.(*store.Tx); inTx {
+	if !onPool(q) {
 		return store.AgreementVersionHeadInForce(ctx, q, now)
 	}
 	f, err := memoized(ctx, "agreement.head_in_force", func() (inForce, error) {
@@ -138,7 +138,7 @@ type inForce struct {
 // still this request's time (within requestSpan of that read); otherwise
 // a read.
 func headInForceAt(ctx context.Context, q store.Querier, at time.Time) (store.AgreementVersionRow, error) {
-	if _, inTx := q.(*store.Tx); !inTx {
+	if onPool(q) {
 		if f, ok := memoPeek[inForce](ctx, "agreement.head_in_force"); ok && !at.Before(f.at) && at.Sub(f.at) < requestSpan {
 			return f.head, nil
 		}
@@ -171,7 +171,7 @@ func memoPeek[T any](ctx context.Context, key string) (T, bool) {
 // headOf is the head (no source text) of version id, read once per
 // request memo (never through a transaction).
 func headOf(ctx context.Context, q store.Querier, id string) (store.AgreementVersionRow, error) {
-	if _, inTx := q.(*store.Tx); inTx {
+	if !onPool(q) {
 		return store.AgreementVersionHeadGet(ctx, q, id)
 	}
 	return memoized(ctx, "agreement.head:"+id, func() (store.AgreementVersionRow, error) { return store.AgreementVersionHeadGet(ctx, q, id) })
