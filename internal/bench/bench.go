@@ -341,9 +341,11 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		}
 		in.drainNotices(ctx, settleLimit)
 		return o.profiled(eng, name, func() measured {
+			sent := in.noticesAccepted()
 			m := run(d)
 			m.Drain, m.DrainLeft = in.drainNotices(ctx, settleLimit)
 			m.Elapsed += m.Drain
+			m.Notices = in.noticesAccepted() - sent
 			return m
 		})
 	}

@@ -27,6 +27,9 @@ type measured struct {
 	// pending when that wait gave up.
 	Drain     time.Duration
 	DrainLeft int64
+	// Notices is how many messages the stand-in mail relay and SMS
+	// provider accepted from the start of the run to the end of Drain.
+	Notices int64
 	// ev is every request, in issue order per client; lat the latencies of
 	// those that succeeded, sorted (done), or a ceiling's one average.
 	lat []time.Duration

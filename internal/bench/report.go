@@ -76,10 +76,14 @@ type Row struct {
 	// for its notices to be sent and recorded: part of the elapsed time
 	// Value is computed over.
 	NoticeDrainMs float64 `json:"notice_drain_ms,omitempty"`
-	Goal          string  `json:"goal,omitempty"`
-	Verdict       string  `json:"verdict,omitempty"`
-	Note          string  `json:"note,omitempty"`
-	Error         string  `json:"error,omitempty"`
+	// NoticesSent is how many email and SMS messages the stand-in
+	// providers accepted over that time (a checkout's delivery notice is
+	// one email).
+	NoticesSent int64  `json:"notices_sent,omitempty"`
+	Goal        string `json:"goal,omitempty"`
+	Verdict     string `json:"verdict,omitempty"`
+	Note        string `json:"note,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 func rowOf(eng, name string, clients int, unit string, m measured) Row {
@@ -88,7 +92,7 @@ func rowOf(eng, name string, clients int, unit string, m measured) Row {
 	if m.FirstErr != nil {
 		r.Error = m.FirstErr.Error()
 	}
-	r.NoticeDrainMs = float64(m.Drain) / float64(time.Millisecond)
+	r.NoticeDrainMs, r.NoticesSent = float64(m.Drain)/float64(time.Millisecond), m.Notices
 	if m.DrainLeft > 0 && r.Error == "" {
 		r.Error = fmt.Sprintf("%d notices still unsent %v after the last request", m.DrainLeft, m.Drain.Round(time.Second))
 	}

@@ -232,6 +232,10 @@ func waitReady(ctx context.Context, hc *http.Client, base string, d time.Duratio
 // tempPath is a path in dir, for ceiling scratch files.
 func tempPath(dir, name string) string { return filepath.Join(dir, name) }
 
+// noticesAccepted is how many messages the stand-in providers have
+// accepted since the instance started.
+func (in *instance) noticesAccepted() int64 { return in.mails.n.Load() + in.sms.n.Load() }
+
 // drainNotices waits until the instance's dispatcher has sent and
 // recorded every notice its commits handed it (app.NotifyPending), or
 // limit has passed, and returns how long it waited and how many were
