@@ -105,6 +105,16 @@ func checkBenchReport(t *testing.T, eng string, r bench.Report) {
 			t.Errorf("%s c=%d measured nothing: %+v", k.c, k.n, x)
 		}
 	}
+	// PostgreSQL's write-ahead log per request is read around each case
+	// and each pgbench run: a checkout, with its rows and index entries,
+	// writes more of it than a pgbench -N transaction.
+	if eng == bench.Postgres && hasCeiling {
+		co := rows[key{bench.CaseCheckout, 16}]
+		if ceilingTx.DBWALBytesPerOp <= 0 || co.DBWALBytesPerOp <= ceilingTx.DBWALBytesPerOp {
+			t.Errorf("WAL per op: checkout %.0f B, pgbench -N %.0f B; want both measured, the checkout's larger",
+				co.DBWALBytesPerOp, ceilingTx.DBWALBytesPerOp)
+		}
+	}
 	ratio := func(x, ref bench.Row, versus string) {
 		t.Helper()
 		if x.Ratio == nil || x.Versus != versus {

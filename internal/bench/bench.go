@@ -70,8 +70,10 @@ type Options struct {
 	ProfileCase string
 	// Trace, when set, receives every measured request of every case and
 	// the machine's state every 50 ms during it, as CSV (trace.go).
-	Trace     io.Writer
-	traceConn *sql.DB
+	Trace io.Writer
+	// statsConn reads PostgreSQL's activity for the trace and its
+	// write-ahead log for each case (statsDB).
+	statsConn *sql.DB
 	// Cases, when set, limits the run to these cases (CaseGroupCommit,
 	// CaseCheckout, CaseCheckoutHot, CaseCheckout2Step, CaseRefund,
 	// CasePortal, CaseUsage); the engine's ceilings that give them a ratio
@@ -97,18 +99,21 @@ func (o *Options) wants(c string) bool {
 var BenchCases = []string{CaseGroupCommit, CaseCheckout, CaseCheckoutHot, CaseCheckout2Step, CaseRefund, CasePortal, CaseUsage}
 
 // profiled runs fn, a case of engine eng, and records the CPU it took
-// (cpu.go): this process's, and on PostgreSQL the server's. When name is
+// (cpu.go): this process's, and on PostgreSQL the server's, with the
+// write-ahead log the server wrote (wal.go). When name is
 // the case o profiles, it runs under the CPU profiler (once: the profile
 // is cleared after).
 func (o *Options) profiled(eng, name string, fn func() measured) measured {
 	run := func() measured {
 		var tr *tracer
 		if o.Trace != nil {
-			tr = startTrace(o.Trace, eng, name, o.traceDB(eng))
+			tr = startTrace(o.Trace, eng, name, o.statsDB(eng))
 		}
+		walBefore := sampleWAL(context.Background(), o.statsDB(eng))
 		before := sampleCPU(eng == Postgres)
 		m := fn()
 		after := sampleCPU(eng == Postgres)
+		m.WAL, m.WALOK = sampleWAL(context.Background(), o.statsDB(eng)).since(walBefore)
 		if tr != nil {
 			_ = tr.finish(m)
 		}
@@ -126,23 +131,6 @@ func (o *Options) profiled(eng, name string, fn func() measured) measured {
 	}
 	defer func() { pprof.StopCPUProfile(); o.CPUProfile = nil }()
 	return run()
-}
-
-// traceDB is the PostgreSQL server a trace reads pg_stat_activity from:
-// opened once, on o.PostgresURL, for PostgreSQL's cases.
-func (o *Options) traceDB(eng string) *sql.DB {
-	if eng != Postgres || o.PostgresURL == "" {
-		return nil
-	}
-	if o.traceConn == nil {
-		db, err := sql.Open("pgx", o.PostgresURL)
-		if err != nil {
-			return nil
-		}
-		db.SetMaxOpenConns(1)
-		o.traceConn = db
-	}
-	return o.traceConn
 }
 
 func (o *Options) defaults() {
@@ -174,8 +162,8 @@ const (
 func Run(ctx context.Context, o Options, progress io.Writer) (Report, error) {
 	o.defaults()
 	defer func() {
-		if o.traceConn != nil {
-			o.traceConn.Close()
+		if o.statsConn != nil {
+			o.statsConn.Close()
 		}
 	}()
 	r := Report{Machine: machine(ctx, o), Started: time.Now().UTC(), Quick: o.Quick, CaseSeconds: o.Duration.Seconds(),
@@ -246,7 +234,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 	ceil := map[int]Row{}
 	if eng == Postgres {
 		say("postgres ceiling: pgbench -N at %v clients (%v each)", o.Clients, d)
-		ms, ok, err := pgbenchCeiling(ctx, o.PostgresURL, o.Clients, d)
+		ms, ok, err := pgbenchCeiling(ctx, o.PostgresURL, o.statsDB(eng), o.Clients, d)
 		switch {
 		case err != nil:
 			rows = append(rows, failed(eng, CaseCeilingTx, 0, err))

@@ -20,8 +20,9 @@ import (
 // pgbenchCeiling initialises a scratch database with `pgbench -i -s 1`
 // and runs `pgbench -N` (the simple-update script without the branch and
 // teller hot rows) at clients for d. ok is false when pgbench is not
-// installed.
-func pgbenchCeiling(ctx context.Context, pgURL string, clientCounts []int, d time.Duration) (map[int]measured, bool, error) {
+// installed. stats, when set, is the server's connection for the
+// write-ahead log each run writes (wal.go).
+func pgbenchCeiling(ctx context.Context, pgURL string, stats *sql.DB, clientCounts []int, d time.Duration) (map[int]measured, bool, error) {
 	bin, err := exec.LookPath("pgbench")
 	if err != nil {
 		return nil, false, nil
@@ -37,6 +38,7 @@ func pgbenchCeiling(ctx context.Context, pgURL string, clientCounts []int, d tim
 	res := map[int]measured{}
 	secs := max(1, int(d/time.Second))
 	for _, c := range clientCounts {
+		walBefore := sampleWAL(ctx, stats)
 		out, err := exec.CommandContext(ctx, bin, "-N", "-n", "-c", strconv.Itoa(c), "-j", strconv.Itoa(min(c, 2)), "-T", strconv.Itoa(secs), u).CombinedOutput()
 		if err != nil {
 			return nil, true, fmt.Errorf("pgbench -N -c %d: %v: %s", c, err, out)
@@ -45,6 +47,7 @@ func pgbenchCeiling(ctx context.Context, pgURL string, clientCounts []int, d tim
 		if err != nil {
 			return nil, true, err
 		}
+		m.WAL, m.WALOK = sampleWAL(ctx, stats).since(walBefore)
 		res[c] = m
 	}
 	return res, true, nil
@@ -64,6 +67,7 @@ func parsePgbench(out string, d time.Duration) (measured, error) {
 	}
 	tps, _ := strconv.ParseFloat(t[1], 64)
 	m := measured{Elapsed: d, Units: int64(tps * d.Seconds())}
+	m.Ops = m.Units
 	if l := pgbenchLat.FindStringSubmatch(out); l != nil {
 		ms, _ := strconv.ParseFloat(l[1], 64)
 		m.lat = []time.Duration{time.Duration(ms * float64(time.Millisecond))}

@@ -21,6 +21,10 @@ type measured struct {
 	// ProcCPU and DBCPU are the CPU this process and the PostgreSQL
 	// server used during the case (Options.profiled; zero when not read).
 	ProcCPU, DBCPU time.Duration
+	// WAL is the write-ahead log PostgreSQL wrote during the case, when
+	// WALOK (Options.profiled, pgbenchCeiling).
+	WAL   walUse
+	WALOK bool
 	// Drain is the part of Elapsed spent after the last request, waiting
 	// for the notices the requests' commits queued to be sent and
 	// recorded (instance.drainNotices); DrainLeft how many were still

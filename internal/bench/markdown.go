@@ -22,8 +22,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "; %s%s; started %s.\n\n", r.perCase(), map[bool]string{true: " (quick)"}[r.Quick],
 		r.Started.Format("2006-01-02 15:04 MST"))
-	b.WriteString("| engine | case | clients | value | unit | p50 ms | p99 ms | ratio | versus | cpu ms/op | db cpu ms/op | cpu use | errors | goal (issue 19) | verdict |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| engine | case | clients | value | unit | p50 ms | p99 ms | ratio | versus | cpu ms/op | db cpu ms/op | cpu use | db wal/op | errors | goal (issue 19) | verdict |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, x := range r.Rows {
 		clients, ratio := x.clientsLabel(), x.ratioLabel("%.3f")
 		verdict := x.Verdict
@@ -34,8 +34,8 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 			verdict = strings.TrimSpace(verdict + " error: " + x.Error)
 		}
 		cpu, dbcpu, use := x.cpuLabels()
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", x.Engine, x.Case, clients, groupDigits(x.Value),
-			x.Unit, mdLat(x.P50Ms, x.Ops), mdLat(x.P99Ms, x.Ops), ratio, x.Versus, cpu, dbcpu, use, x.Errors, x.Goal, verdict)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", x.Engine, x.Case, clients, groupDigits(x.Value),
+			x.Unit, mdLat(x.P50Ms, x.Ops), mdLat(x.P99Ms, x.Ops), ratio, x.Versus, cpu, dbcpu, use, x.walLabel(), x.Errors, x.Goal, verdict)
 	}
 	b.WriteString("\n```text\n")
 	b.WriteString("Throughput as a share of the reference (engine ceiling; distinct buyers for checkout-hot; one-request checkout for checkout-2step), 0 … 1 (█ = 2.5 %)\n")

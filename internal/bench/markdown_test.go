@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// TestWriteMarkdown: the Markdown report holds every row with its CPU per
-// request and its verdict (below-floor ones in bold), ratio bars proportional to the ratio, and a
+// TestWriteMarkdown: the Markdown report holds every row with its CPU and
+// write-ahead log per request and its verdict (below-floor ones in bold), ratio bars proportional to the ratio, and a
 // latency past its floor marked.
 func TestWriteMarkdown(t *testing.T) {
 	t.Parallel()
@@ -15,7 +15,7 @@ func TestWriteMarkdown(t *testing.T) {
 		{Engine: SQLite, Case: CaseCheckout, Clients: 16, Unit: "checkouts/s", Value: 1234.5, Ops: 10, P50Ms: 3.2, P99Ms: 12, Ratio: &half, Versus: "ceiling:tx c=1",
 			CPUMsPerOp: 1.234, CPUUse: 0.95},
 		{Engine: Postgres, Case: CaseCheckout, Clients: 16, Unit: "checkouts/s", Value: 300, Ops: 10, P50Ms: 40, P99Ms: 90,
-			CPUMsPerOp: 2.5, DBCPUMsPerOp: 3.75, CPUUse: 0.931},
+			CPUMsPerOp: 2.5, DBCPUMsPerOp: 3.75, CPUUse: 0.931, DBWALBytesPerOp: 21345, DBWALRecordsPerOp: 124.6},
 		{Engine: SQLite, Case: CaseCheckoutHot, Clients: 16, Unit: "checkouts/s", Value: 50, Ops: 10, Ratio: &twice},
 		{Engine: SQLite, Case: CasePortal, Rate: 200, Unit: "pages/s", Value: 200, Ops: 10, P50Ms: 5, P99Ms: 75},
 		{Engine: SQLite, Case: CaseRefund, Clients: 4, Unit: "decisions/s", Value: 900, Ops: 10, P99Ms: 4},
@@ -28,8 +28,8 @@ func TestWriteMarkdown(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"; 5 s per case (HTTP cases after 2 s of warm-up); started ",
-		"| sqlite | checkout | 16 | 1,234 | checkouts/s | 3.20 | 12.0 | 0.500 | ceiling:tx c=1 | 1.23 |  | 95% | 0 |",
-		"| postgres | checkout | 16 | 300 | checkouts/s | 40.0 | 90.0 | n/a |  | 2.50 | 3.75 | 93% | 0 |",
+		"| sqlite | checkout | 16 | 1,234 | checkouts/s | 3.20 | 12.0 | 0.500 | ceiling:tx c=1 | 1.23 |  | 95% |  | 0 |",
+		"| postgres | checkout | 16 | 300 | checkouts/s | 40.0 | 90.0 | n/a |  | 2.50 | 3.75 | 93% | 21.3 kB/125 | 0 |",
 		"| sqlite | portal | 200/s | 200 | pages/s |",
 		"**BELOW FLOOR**",
 		"target met",

@@ -72,6 +72,15 @@ type Row struct {
 	CPUMsPerOp   float64 `json:"cpu_ms_per_op,omitempty"`
 	DBCPUMsPerOp float64 `json:"db_cpu_ms_per_op,omitempty"`
 	CPUUse       float64 `json:"cpu_use,omitempty"`
+	// DBWALBytesPerOp, DBWALRecordsPerOp and DBWALFPIPerOp are the
+	// write-ahead log PostgreSQL wrote per request (per transaction for
+	// pgbench): bytes, records and full-page images (wal.go). Full-page
+	// images come with the first change to each page after a checkpoint,
+	// so the bytes vary with where the checkpoints fall; the records do
+	// not.
+	DBWALBytesPerOp   float64 `json:"db_wal_bytes_per_op,omitempty"`
+	DBWALRecordsPerOp float64 `json:"db_wal_records_per_op,omitempty"`
+	DBWALFPIPerOp     float64 `json:"db_wal_fpi_per_op,omitempty"`
 	// NoticeDrainMs is how long after its last request the case waited
 	// for its notices to be sent and recorded: part of the elapsed time
 	// Value is computed over.
@@ -102,6 +111,10 @@ func rowOf(eng, name string, clients int, unit string, m measured) Row {
 		if m.Elapsed > 0 {
 			r.CPUUse = float64(m.ProcCPU+m.DBCPU) / float64(m.Elapsed) / float64(runtime.NumCPU())
 		}
+	}
+	if m.WALOK && m.Ops > 0 {
+		per := func(n int64) float64 { return float64(n) / float64(m.Ops) }
+		r.DBWALBytesPerOp, r.DBWALRecordsPerOp, r.DBWALFPIPerOp = per(m.WAL.Bytes), per(m.WAL.Records), per(m.WAL.FPI)
 	}
 	if name == CaseCeilingTx && len(m.lat) == 1 { // pgbench: an average only
 		r.P99Ms = 0
@@ -207,7 +220,7 @@ func (r Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "; %s%s\n\n", r.perCase(), map[bool]string{true: " (quick)"}[r.Quick])
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "engine\tcase\tclients\tvalue\tunit\tp50 ms\tp99 ms\tratio\tversus\tcpu ms/op\tdb cpu ms/op\tcpu use\terrors\tverdict\t")
+	fmt.Fprintln(tw, "engine\tcase\tclients\tvalue\tunit\tp50 ms\tp99 ms\tratio\tversus\tcpu ms/op\tdb cpu ms/op\tcpu use\tdb wal/op\terrors\tverdict\t")
 	for _, x := range r.Rows {
 		clients, ratio := x.clientsLabel(), x.ratioLabel("%.2f")
 		lat := func(v float64) string {
@@ -217,8 +230,8 @@ func (r Report) WriteTable(w io.Writer) error {
 			return fmt.Sprintf("%.2f", v)
 		}
 		cpu, dbcpu, use := x.cpuLabels()
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", x.Engine, x.Case, clients, formatValue(x.Value), x.Unit,
-			lat(x.P50Ms), lat(x.P99Ms), ratio, x.Versus, cpu, dbcpu, use, x.Errors, x.Verdict)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", x.Engine, x.Case, clients, formatValue(x.Value), x.Unit,
+			lat(x.P50Ms), lat(x.P99Ms), ratio, x.Versus, cpu, dbcpu, use, x.walLabel(), x.Errors, x.Verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -260,6 +273,19 @@ func (x Row) cpuLabels() (cpu, db, use string) {
 		db = fmt.Sprintf("%.2f", x.DBCPUMsPerOp)
 	}
 	return cpu, db, fmt.Sprintf("%.0f%%", 100*x.CPUUse)
+}
+
+// walLabel is the write-ahead log per request: bytes and records, as
+// "21.3 kB/125"; "" when not measured.
+func (x Row) walLabel() string {
+	if x.DBWALBytesPerOp == 0 {
+		return ""
+	}
+	b := fmt.Sprintf("%.0f B", x.DBWALBytesPerOp)
+	if x.DBWALBytesPerOp >= 1000 {
+		b = fmt.Sprintf("%.1f kB", x.DBWALBytesPerOp/1000)
+	}
+	return fmt.Sprintf("%s/%.0f", b, x.DBWALRecordsPerOp)
 }
 
 // ratioLabel is the ratio in format, or n/a.
