@@ -116,6 +116,21 @@ func TestLookupsReadOnlyWhatTheyReturn(t *testing.T) {
 			_, err := store.Services(ctx, db, store.ServiceFilter{DestroyDue: at, Limit: 200})
 			return err
 		}},
+		// Migration 00031: the parent and reseller indexes hold only rows
+		// with a parent or a reseller, and their lookups still reach them.
+		{"ServicesOfParent", []string{"service_parent "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.Services(ctx, db, store.ServiceFilter{ParentID: "svc-1", States: []string{"active", "suspended"}})
+			return err
+		}},
+		{"OrdersOfReseller", []string{"orders_reseller "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.Orders(ctx, db, store.OrderFilter{Reseller: "acct-1", Limit: 50})
+			return err
+		}},
+		// The roll-up index holds only the postings still to roll up.
+		{"LedgerBalancesUnrolled", []string{"ledger_posting_unrolled "}, false, func(ctx context.Context, db *store.DB) error {
+			_, err := store.LedgerBalances(ctx, db, "revenue:cs", "customer:acct-1")
+			return err
+		}},
 	}
 	for _, h := range storetest.Engines() {
 		t.Run(h.Name, func(t *testing.T) {
