@@ -74,10 +74,13 @@ type Row struct {
 	CPUUse       float64 `json:"cpu_use,omitempty"`
 	// DBWALBytesPerOp, DBWALRecordsPerOp and DBWALFPIPerOp are the
 	// write-ahead log PostgreSQL wrote per request (per transaction for
-	// pgbench): bytes, records and full-page images (wal.go). Full-page
-	// images come with the first change to each page after a checkpoint,
-	// so the bytes vary with where the checkpoints fall; the records do
-	// not.
+	// pgbench): bytes, records and full-page images (wal.go). The bytes
+	// are exact. The records and images are approximate: backends report
+	// them to pg_stat_wal up to a second late while busy and up to ten
+	// seconds once idle, so part of an earlier case's may fall in a
+	// later one's window. Full-page images come with the first change to
+	// each page after a checkpoint, so the bytes vary a little with where
+	// the checkpoints fall.
 	DBWALBytesPerOp   float64 `json:"db_wal_bytes_per_op,omitempty"`
 	DBWALRecordsPerOp float64 `json:"db_wal_records_per_op,omitempty"`
 	DBWALFPIPerOp     float64 `json:"db_wal_fpi_per_op,omitempty"`
@@ -275,17 +278,21 @@ func (x Row) cpuLabels() (cpu, db, use string) {
 	return cpu, db, fmt.Sprintf("%.0f%%", 100*x.CPUUse)
 }
 
-// walLabel is the write-ahead log per request: bytes and records, as
-// "21.3 kB/125"; "" when not measured.
+// walLabel is the write-ahead log per request in bytes, as "21.3 kB"
+// (a read-only case's background writes as "0.4 B"); "" when not
+// measured. The records are left to the JSON: pg_stat_wal counts them
+// late (walSample), which a short case's figure shows.
 func (x Row) walLabel() string {
-	if x.DBWALBytesPerOp == 0 {
+	switch v := x.DBWALBytesPerOp; {
+	case v == 0:
 		return ""
+	case v >= 1000:
+		return fmt.Sprintf("%.1f kB", v/1000)
+	case v >= 10:
+		return fmt.Sprintf("%.0f B", v)
+	default:
+		return fmt.Sprintf("%.1f B", v)
 	}
-	b := fmt.Sprintf("%.0f B", x.DBWALBytesPerOp)
-	if x.DBWALBytesPerOp >= 1000 {
-		b = fmt.Sprintf("%.1f kB", x.DBWALBytesPerOp/1000)
-	}
-	return fmt.Sprintf("%s/%.0f", b, x.DBWALRecordsPerOp)
 }
 
 // ratioLabel is the ratio in format, or n/a.

@@ -16,8 +16,9 @@ import (
 type walSample struct {
 	// bytes is the insert position (pg_current_wal_lsn, exact); records
 	// and fpi the records and full-page images counted by pg_stat_wal
-	// (PostgreSQL 14 and later), which backends report at most once a
-	// second while busy, so both ends of a case lag alike.
+	// (PostgreSQL 14 and later), which a backend reports at most once a
+	// second while busy and within ten seconds once idle: approximate
+	// over a case of a few seconds.
 	bytes, records, fpi int64
 	ok                  bool
 }
