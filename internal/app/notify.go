@@ -279,7 +279,7 @@ func (a *App) notifyChannel(ctx context.Context, tx *store.Tx, n *notifier, nid 
 	var norm, kind string
 	switch ch {
 	case notify.InApp:
-		rd, err := n.cat.Render(r.Event, lang, r.Vars, notify.RenderOptions{Brand: n.cfg.Brand})
+		rd, err := n.cat.Render(r.Event, lang, r.Vars, notify.RenderOptions{Brand: n.cfg.Brand, TextOnly: true})
 		if err != nil {
 			return store.Delivery{}, err
 		}

@@ -54,17 +54,28 @@ func BenchmarkNotifyOutboxInsert(b *testing.B) {
 	}
 }
 
-// BenchmarkNotifyRender measures rendering one event in one language
-// (subject, text, HTML, SMS).
+// BenchmarkNotifyRender measures rendering one event in one language:
+// everything (subject, text, HTML, SMS), as a send does, and the subject
+// and text alone, as the in-app inbox's item is written.
 func BenchmarkNotifyRender(b *testing.B) {
 	cat, err := notify.DefaultCatalog()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := cat.Render(notify.EventRefundDecided, notify.ZhCN, refundVars, notify.RenderOptions{Brand: "元序"}); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		name string
+		o    notify.RenderOptions
+	}{
+		{"all", notify.RenderOptions{Brand: "元序"}},
+		{"text-only", notify.RenderOptions{Brand: "元序", TextOnly: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := cat.Render(notify.EventRefundDecided, notify.ZhCN, refundVars, c.o); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

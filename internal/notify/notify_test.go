@@ -72,6 +72,35 @@ func TestRenderPicksLanguageAndEscapesHTML(t *testing.T) {
 	}
 }
 
+// TestRenderTextOnly: the inbox's rendering has the full rendering's
+// subject and text, and none of the other channels' parts; its variables
+// are checked all the same.
+func TestRenderTextOnly(t *testing.T) {
+	t.Parallel()
+	c := catalog(t)
+	for _, spec := range notify.Specs {
+		for _, lang := range notify.Langs {
+			full, err := c.Render(spec.Event, lang, spec.Sample, notify.RenderOptions{Brand: "元序"})
+			if err != nil {
+				t.Fatalf("%s/%s: %v", spec.Event, lang, err)
+			}
+			text, err := c.Render(spec.Event, lang, spec.Sample, notify.RenderOptions{Brand: "元序", TextOnly: true})
+			if err != nil {
+				t.Fatalf("%s/%s text only: %v", spec.Event, lang, err)
+			}
+			if text.Subject != full.Subject || text.Text != full.Text || text.Category != full.Category {
+				t.Errorf("%s/%s: text only %q / %q, full %q / %q", spec.Event, lang, text.Subject, text.Text, full.Subject, full.Text)
+			}
+			if text.HTML != "" || text.SMS != "" || len(text.SMSParams) != 0 {
+				t.Errorf("%s/%s: text only rendered other parts: %+v", spec.Event, lang, text)
+			}
+		}
+	}
+	if _, err := c.Render(notify.EventRefundDecided, notify.ZhCN, map[string]string{"refund_id": "RF-1"}, notify.RenderOptions{TextOnly: true}); err == nil {
+		t.Error("text only: missing variables accepted")
+	}
+}
+
 func TestRenderRejectsWrongVars(t *testing.T) {
 	t.Parallel()
 	c := catalog(t)

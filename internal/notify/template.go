@@ -196,6 +196,10 @@ type RenderOptions struct {
 	// UnsubscribeURL is shown in marketing mail and sent as
 	// List-Unsubscribe; ignored for other categories.
 	UnsubscribeURL string
+	// TextOnly renders the subject and the text alone, as the in-app
+	// inbox shows them: Rendered's HTML, SMS and SMSParams stay empty.
+	// The variables are checked all the same.
+	TextOnly bool
 }
 
 // Rendered is a notification rendered for one language: everything every
@@ -240,10 +244,13 @@ func (c *Catalog) Render(ev Event, lang Lang, vars map[string]string, o RenderOp
 	if r.Text, err = exec(ct.text, vars); err != nil {
 		return r, err
 	}
+	r.Subject = strings.Join(strings.Fields(r.Subject), " ") // one line, whatever a value held
+	if o.TextOnly {
+		return r, nil
+	}
 	if r.SMS, err = exec(ct.sms, vars); err != nil {
 		return r, err
 	}
-	r.Subject = strings.Join(strings.Fields(r.Subject), " ") // one line, whatever a value held
 	for _, p := range ct.smsParams {
 		r.SMSParams = append(r.SMSParams, Param{Name: p, Value: vars[p]})
 	}
