@@ -3,7 +3,9 @@
 // multipart text + HTML, a Message-ID chosen by the caller (stable per
 // delivery, so a resend carries the same one), List-Unsubscribe on
 // marketing mail and Auto-Submitted on everything. Connections are kept
-// open between messages (Config.MaxIdle, Config.IdleTimeout).
+// open between messages (Config.MaxIdle, Config.IdleTimeout), and each
+// message is one SMTP transaction on them, pipelined when the relay offers
+// PIPELINING (transact.go, ADR 29).
 //
 // The SMTP server is named by a URL:
 //
@@ -18,6 +20,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -236,22 +239,18 @@ func (c *Client) Send(ctx context.Context, m Message) (Result, error) {
 	if err != nil {
 		return Result{}, classify(err)
 	}
-	err = c.mc.SendWithSMTPClient(sc, msg)
-	if reused && connLost(err) {
-		// The relay closed the idle connection (the NOOP before MAIL
-		// failed): nothing was sent on it, so one fresh connection may try.
+	replied, err := transact(sc, msg, c.cfg.Timeout)
+	if err != nil && reused && (!replied || closing(err)) {
+		// The relay dropped the idle connection, or is closing it: it
+		// accepted nothing on it, so one fresh connection may try.
 		discard(sc)
 		if sc, err = c.dial(ctx); err != nil {
 			return Result{}, classify(err)
 		}
-		err = c.mc.SendWithSMTPClient(sc, msg)
+		_, err = transact(sc, msg, c.cfg.Timeout)
 	}
 	if err != nil {
 		discard(sc)
-		if msg.IsDelivered() {
-			// Accepted (250 after DATA); only the RSET after it failed.
-			return Result{MessageID: m.MessageID}, nil
-		}
 		return Result{}, classify(err)
 	}
 	c.put(sc)
@@ -338,13 +337,6 @@ func discard(sc *smtp.Client) {
 	_ = sc.Close()
 }
 
-// connLost reports whether err is go-mail's connection check failing
-// before anything was sent.
-func connLost(err error) bool {
-	var se *mail.SendError
-	return errors.As(err, &se) && se.Reason == mail.ErrConnCheck
-}
-
 func (c *Client) client() (*mail.Client, error) {
 	e := c.cfg.Endpoint
 	opts := []mail.Option{mail.WithPort(e.Port), mail.WithTimeout(c.cfg.Timeout)}
@@ -372,9 +364,14 @@ func (c *Client) client() (*mail.Client, error) {
 	return mail.NewClient(e.Host, opts...)
 }
 
-// classify turns go-mail's errors into *Error: a reply code ≥ 500 is
-// permanent, anything else (4xx, no reply at all) temporary.
+// classify turns the relay's replies and go-mail's errors into *Error: a
+// reply code ≥ 500 is permanent, anything else (4xx, no reply at all)
+// temporary.
 func classify(err error) error {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return replyError(te)
+	}
 	var se *mail.SendError
 	if errors.As(err, &se) {
 		code := se.ErrorCode()

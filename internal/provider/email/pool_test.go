@@ -3,8 +3,6 @@ package email_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -12,77 +10,17 @@ import (
 
 	"yuanxu/internal/mailpittest"
 	"yuanxu/internal/provider/email"
+	"yuanxu/internal/testutil/tcprelay"
 )
 
-// relay is a TCP proxy in front of mailpit that counts the connections
-// the client opens and can cut them all, as a relay that drops idle
-// sessions does.
-type relay struct {
-	ln       net.Listener
-	target   string
-	mu       sync.Mutex
-	accepted int
-	maxOpen  int // the most open at once
-	open     map[net.Conn]bool
-}
-
-func startRelay(t *testing.T, target string) *relay {
+// relayTo starts a TCP relay in front of mailpit that counts the
+// connections the client opens and can cut them all, as a relay that drops
+// idle sessions does, and returns it with its smtp:// URL.
+func relayTo(t *testing.T, mp *mailpittest.Server) (*tcprelay.Relay, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &relay{ln: ln, target: target, open: map[net.Conn]bool{}}
-	t.Cleanup(func() { ln.Close(); r.cut() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			r.mu.Lock()
-			r.accepted++
-			r.open[c] = true
-			r.maxOpen = max(r.maxOpen, len(r.open))
-			r.mu.Unlock()
-			go func() {
-				io.Copy(up, c)
-				up.Close()
-			}()
-			go func() {
-				io.Copy(c, up)
-				c.Close()
-				r.mu.Lock()
-				delete(r.open, c)
-				r.mu.Unlock()
-			}()
-		}
-	}()
-	return r
+	r := tcprelay.Start(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
+	return r, "smtp://" + r.Addr() + "?tls=none"
 }
-
-// counts returns the connections accepted so far and those still open.
-func (r *relay) counts() (accepted, open int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.accepted, len(r.open)
-}
-
-// cut closes every client connection, without an SMTP goodbye.
-func (r *relay) cut() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for c := range r.open {
-		c.Close()
-	}
-}
-
-func (r *relay) url() string { return "smtp://" + r.ln.Addr().String() + "?tls=none" }
 
 func pooled(t *testing.T, url string, maxIdle int, idle time.Duration) *email.Client {
 	return pooledConns(t, url, 0, maxIdle, idle)
@@ -136,31 +74,31 @@ func TestConnectionReuse(t *testing.T) {
 	t.Run("SequentialShareOne", func(t *testing.T) {
 		t.Parallel()
 		mp := mailpittest.Start(t, mailpittest.Options{})
-		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
-		c := pooled(t, r.url(), 0, time.Minute)
+		r, url := relayTo(t, mp)
+		c := pooled(t, url, 0, time.Minute)
 		send(t, c, "s1", "s2", "s3", "s4", "s5")
-		if acc, open := r.counts(); acc != 1 || open != 1 {
+		if acc, open := r.Counts(); acc != 1 || open != 1 {
 			t.Errorf("connections accepted %d, open %d; want 1 kept open", acc, open)
 		}
 		wantArrived(t, mp, 5)
 
-		r.cut() // the relay drops the idle session
-		waitOpen(t, r, 0)
+		r.Cut() // the relay drops the idle session
+		r.WaitOpen(t, 0)
 		send(t, c, "s6")
-		if acc, _ := r.counts(); acc != 2 {
+		if acc, _ := r.Counts(); acc != 2 {
 			t.Errorf("after the relay dropped the idle connection: accepted %d, want 2", acc)
 		}
 		wantArrived(t, mp, 6)
 
 		c.Close()
-		waitOpen(t, r, 0)
+		r.WaitOpen(t, 0)
 	})
 
 	t.Run("ConcurrentAtMostMaxConns", func(t *testing.T) {
 		t.Parallel()
 		mp := mailpittest.Start(t, mailpittest.Options{})
-		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
-		c := pooledConns(t, r.url(), 3, 2, time.Minute)
+		r, url := relayTo(t, mp)
+		c := pooledConns(t, url, 3, 2, time.Minute)
 		var wg sync.WaitGroup
 		errc := make(chan error, 24)
 		for w := range 6 {
@@ -180,10 +118,9 @@ func TestConnectionReuse(t *testing.T) {
 			t.Error(err)
 		}
 		wantArrived(t, mp, 24)
-		waitOpen(t, r, 2) // MaxIdle stay, the rest were closed
-		r.mu.Lock()
-		acc, most := r.accepted, r.maxOpen
-		r.mu.Unlock()
+		r.WaitOpen(t, 2) // MaxIdle stay, the rest were closed
+		acc, _ := r.Counts()
+		most := r.MostOpen()
 		if most > 3 || acc > 12 { // a third of the sends at most find both idle ones taken
 			t.Errorf("24 messages from 6 senders, at most 3 connections: %d opened, %d open at once", acc, most)
 		}
@@ -192,12 +129,12 @@ func TestConnectionReuse(t *testing.T) {
 	t.Run("IdleTimeoutCloses", func(t *testing.T) {
 		t.Parallel()
 		mp := mailpittest.Start(t, mailpittest.Options{})
-		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
-		c := pooled(t, r.url(), 0, 200*time.Millisecond)
+		r, url := relayTo(t, mp)
+		c := pooled(t, url, 0, 200*time.Millisecond)
 		send(t, c, "i1")
-		waitOpen(t, r, 0)
+		r.WaitOpen(t, 0)
 		send(t, c, "i2")
-		if acc, _ := r.counts(); acc != 2 {
+		if acc, _ := r.Counts(); acc != 2 {
 			t.Errorf("accepted %d, want a new connection after the idle one closed", acc)
 		}
 		wantArrived(t, mp, 2)
@@ -206,29 +143,13 @@ func TestConnectionReuse(t *testing.T) {
 	t.Run("NoPool", func(t *testing.T) {
 		t.Parallel()
 		mp := mailpittest.Start(t, mailpittest.Options{})
-		r := startRelay(t, strings.TrimSuffix(strings.TrimPrefix(mp.SMTPURL("none"), "smtp://"), "?tls=none"))
-		c := pooled(t, r.url(), -1, time.Minute)
+		r, url := relayTo(t, mp)
+		c := pooled(t, url, -1, time.Minute)
 		send(t, c, "n1", "n2", "n3")
-		if acc, _ := r.counts(); acc != 3 {
+		if acc, _ := r.Counts(); acc != 3 {
 			t.Errorf("accepted %d, want one connection per message", acc)
 		}
-		waitOpen(t, r, 0)
+		r.WaitOpen(t, 0)
 		wantArrived(t, mp, 3)
 	})
-}
-
-// waitOpen waits until the relay holds n open client connections.
-func waitOpen(t *testing.T, r *relay, n int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, open := r.counts()
-		if open == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("open connections = %d, want %d", open, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

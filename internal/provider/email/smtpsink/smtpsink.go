@@ -5,8 +5,8 @@
 // their verification codes in the console instead of needing a mail server.
 //
 // It speaks the subset of RFC 5321 a submission client needs — EHLO/HELO,
-// MAIL, RCPT, DATA (with dot-unstuffing), RSET, NOOP, QUIT — without TLS or
-// AUTH, and only listens on loopback. It is not a relay and never sends mail
+// MAIL, RCPT, DATA (with dot-unstuffing), RSET, NOOP, QUIT, and PIPELINING
+// (RFC 2920) — without TLS or AUTH, and only listens on loopback. It is not a relay and never sends mail
 // on.
 package smtpsink
 
@@ -98,9 +98,15 @@ type session struct {
 	helo bool
 }
 
+// reply answers a command. Replies to a client's pipelined commands
+// (PIPELINING, RFC 2920) wait in the buffer until every command it has
+// sent is read, and then go in one write, as the RFC asks of a server
+// (§3.2: flush when the next read would block).
 func (ss *session) reply(code int, text string) {
 	fmt.Fprintf(ss.w, "%d %s\r\n", code, text)
-	ss.w.Flush()
+	if ss.r.Buffered() == 0 {
+		ss.w.Flush()
+	}
 }
 
 func (s *Server) session(c net.Conn) {
@@ -122,7 +128,7 @@ func (s *Server) session(c net.Conn) {
 		switch strings.ToUpper(verb) {
 		case "EHLO":
 			ss.helo = true
-			fmt.Fprintf(ss.w, "250-yuanxu sandbox\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE %d\r\n", MaxMessageBytes)
+			fmt.Fprintf(ss.w, "250-yuanxu sandbox\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-PIPELINING\r\n250 SIZE %d\r\n", MaxMessageBytes)
 			ss.w.Flush()
 		case "HELO":
 			ss.helo = true

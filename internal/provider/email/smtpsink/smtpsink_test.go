@@ -61,6 +61,7 @@ func TestProductionClientDeliversToSink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() }) // before the sink's Close, which waits for the session
 	_, err = c.Send(context.Background(), email.Message{
 		To: "alice@example.com", Subject: "验证码 123456", Text: "您的验证码是 123456。\n.leading dot line",
 		HTML: "<p>您的验证码是 <b>123456</b></p>", MessageID: "n1.d1@yuanxu.test", Lang: "zh-CN",
