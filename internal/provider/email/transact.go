@@ -16,16 +16,17 @@ import (
 // whether the relay answered anything (replied). It writes what the
 // transaction needs and nothing else: go-mail's SendWithSMTPClient adds a
 // NOOP before it (to check a reused connection) and a RSET after it, two
-// more round trips per message, though a completed transaction leaves the
-// session ready for the next MAIL (RFC 5321 §4.1.1.5) and a reused
+// more round trips per message, though the end of the data clears the
+// transaction's buffers for the next MAIL (RFC 5321 §4.1.1.4) and a reused
 // connection that the relay has dropped shows just as well on the MAIL,
 // where nothing has been accepted yet (Send then tries a fresh one). When
 // the relay offers PIPELINING (RFC 2920) MAIL, RCPT and DATA go in one
 // write, and the message with its final dot in another: two round trips
 // per message, against six through SendWithSMTPClient.
 //
-// The whole transaction must end within timeout. On any error the session is in an unknown state: the caller discards sc.
-// Errors are the relay's replies (*textproto.Error) or transport failures.
+// The whole transaction must end within timeout. On any error the session
+// is in an unknown state: the caller discards sc. Errors are the relay's
+// replies (*textproto.Error) or transport failures.
 func transact(sc *smtp.Client, msg *mail.Msg, timeout time.Duration) (replied bool, err error) {
 	if err := sc.UpdateDeadline(timeout); err != nil {
 		return false, err

@@ -6,8 +6,8 @@
 //
 // It speaks the subset of RFC 5321 a submission client needs — EHLO/HELO,
 // MAIL, RCPT, DATA (with dot-unstuffing), RSET, NOOP, QUIT, and PIPELINING
-// (RFC 2920) — without TLS or AUTH, and only listens on loopback. It is not a relay and never sends mail
-// on.
+// (RFC 2920) — without TLS or AUTH, and only listens on loopback. It is not
+// a relay and never sends mail on.
 package smtpsink
 
 import (
@@ -111,6 +111,7 @@ func (ss *session) reply(code int, text string) {
 
 func (s *Server) session(c net.Conn) {
 	ss := &session{r: bufio.NewReaderSize(c, 4096), w: bufio.NewWriter(c)}
+	defer ss.w.Flush() // a last reply held back for pipelined input (421, 221)
 	ss.reply(220, "yuanxu sandbox SMTP ready")
 	for {
 		_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
