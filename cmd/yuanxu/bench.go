@@ -21,6 +21,7 @@ type benchCmd struct {
 	JSON     bool          `name:"json" help:"Print the report as JSON instead of a table."`
 	Markdown bool          `name:"markdown" help:"Print the report as Markdown (a table and charts, as docs/BENCHMARKS.md records runs) instead of a text table."`
 	JSONFile string        `name:"json-file" help:"Also write the JSON report to FILE." type:"path" placeholder:"FILE"`
+	NoBatch  bool          `name:"postgres-no-batch" help:"Run the PostgreSQL instance with batched transactions off (serve --no-postgres-batch), to measure what they do."`
 	NoServe  bool          `name:"no-process" help:"Skip the serve process (start-to-ready, idle memory)."`
 	Profile  string        `name:"cpuprofile" help:"Write a CPU profile of one case (--profile-case) to FILE, for go tool pprof." type:"path" placeholder:"FILE"`
 	Cases    []string      `name:"cases" help:"Run only these cases (comma-separated): group-commit, checkout, checkout-hot, checkout-2step, refund-eligibility, portal, usage-ingest; the ceilings they are compared with still run. Default: all." placeholder:"CASE"`
@@ -33,7 +34,7 @@ func (b *benchCmd) Run(e *env) error {
 	if b.Warmup < 0 {
 		return usage("--warmup: %v: want 0 or more", b.Warmup)
 	}
-	o := bench.Options{Duration: b.Duration, Warmup: b.Warmup, PostgresURL: b.Postgres, Quick: b.Quick, Clients: b.Clients}
+	o := bench.Options{Duration: b.Duration, Warmup: b.Warmup, PostgresURL: b.Postgres, Quick: b.Quick, Clients: b.Clients, PostgresNoBatch: b.NoBatch}
 	for _, c := range b.Cases {
 		if !slices.Contains(bench.BenchCases, c) {
 			return usage("--cases: %q is not a case (want %s)", c, strings.Join(bench.BenchCases, ", "))

@@ -73,6 +73,7 @@ type serveCmd struct {
 	DBPool         int           `name:"db-pool" help:"PostgreSQL connections per instance." default:"20"`
 	DBIdle         int           `name:"db-idle" help:"Idle PostgreSQL connections kept per instance (0: the whole pool, so that bursts do not reconnect)." default:"0"`
 	DBStatement    time.Duration `name:"db-statement-timeout" help:"PostgreSQL statement_timeout of this instance's connections (0: the server's or the role's)." default:"0s"`
+	PGBatch        bool          `name:"postgres-batch" help:"PostgreSQL: concurrent write transactions share one transaction, their statements sent together and their inserts merged; any failure runs each again alone (ADR 0030). false: one transaction each." default:"true" negatable:""`
 	SQLiteGroup    bool          `name:"sqlite-group-commit" help:"SQLite: concurrent write transactions share one commit (one fsync), a savepoint each; every caller is still answered only once its writes are durable (ADR 0010). false: one commit per transaction." default:"true" negatable:""`
 	LogLevel       string        `name:"log-level" help:"debug, info, warn or error." default:"info" enum:"debug,info,warn,error"`
 	JobTimeout     time.Duration `name:"job-timeout" help:"The longest one background job (provisioning, a notification, a sweep) may run; a job whose instance died is retried after 1.2 × this." default:"5m"`
@@ -102,6 +103,7 @@ func (s *serveCmd) Run(e *env) error {
 	cfg := s.config()
 	cfg.PoolSize, cfg.IdleConns, cfg.StatementTimeout = s.DBPool, s.DBIdle, s.DBStatement
 	cfg.SQLiteNoGroupCommit = !s.SQLiteGroup
+	cfg.PostgresNoBatch = !s.PGBatch
 	db, err := engine.Open(ctx, cfg)
 	if err != nil {
 		return usageError{err}

@@ -58,6 +58,9 @@ type Options struct {
 	Clients []int
 	// BatchSize is the number of samples in one usage batch (default 1000).
 	BatchSize int
+	// PostgresNoBatch turns the instance's batched transactions off
+	// (ADR 30), to measure what they do.
+	PostgresNoBatch bool
 	// PortalRate is the portal case's requests per second (default 200).
 	PortalRate int
 	// Process, when Exe is set, measures a real serve process.
@@ -309,7 +312,7 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		return append(rows, processRows(ctx, o, eng, say)...), nil
 	}
 	say("%s: starting an in-process server on a fresh database and seeding %d buyers", eng, maxOf(o.Clients))
-	in, err := startInstance(ctx, eng, o.PostgresURL, maxOf(o.Clients), usageClients)
+	in, err := startInstance(ctx, eng, o.PostgresURL, o.PostgresNoBatch, maxOf(o.Clients), usageClients)
 	if err != nil {
 		return rows, err
 	}
@@ -330,10 +333,13 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		in.drainNotices(ctx, settleLimit)
 		return o.profiled(eng, name, func() measured {
 			sent := in.noticesAccepted()
+			b0, n0, s0 := in.DB.BatchStats()
 			m := run(d)
 			m.Drain, m.DrainLeft = in.drainNotices(ctx, settleLimit)
 			m.Elapsed += m.Drain
 			m.Notices = in.noticesAccepted() - sent
+			b1, n1, s1 := in.DB.BatchStats()
+			m.Batches, m.Batched, m.Alone = b1-b0, n1-n0, s1-s0
 			return m
 		})
 	}
@@ -352,6 +358,9 @@ func runEngine(ctx context.Context, o *Options, eng string, say, note func(strin
 		}))
 		if cr, ok := ceil[n]; ok {
 			row.ratioTo(cr, fmt.Sprintf("%s c=%d", cr.Case, cr.Clients))
+		}
+		if row.BatchedTx > 0 || row.AloneTx > 0 {
+			note("%s checkout, %d clients: %d transactions committed in batches of %.1f on average; %d ran again alone", eng, n, row.BatchedTx, row.BatchMean, row.AloneTx)
 		}
 		distinct[n] = row
 		rows = append(rows, row)

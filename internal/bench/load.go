@@ -34,6 +34,11 @@ type measured struct {
 	// Notices is how many messages the stand-in mail relay and SMS
 	// provider accepted from the start of the run to the end of Drain.
 	Notices int64
+	// Batched, Batches and Alone are the transactions that committed in
+	// PostgreSQL batches, those batches, and the transactions run again
+	// alone after their batch failed, over the same span (ADR 30; zero on
+	// SQLite or with batches off).
+	Batched, Batches, Alone uint64
 	// ev is every request, in issue order per client; lat the latencies of
 	// those that succeeded, sorted (done), or a ceiling's one average.
 	lat []time.Duration

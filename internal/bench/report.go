@@ -91,11 +91,17 @@ type Row struct {
 	// NoticesSent is how many email and SMS messages the stand-in
 	// providers accepted over that time (a checkout's delivery notice is
 	// one email).
-	NoticesSent int64  `json:"notices_sent,omitempty"`
-	Goal        string `json:"goal,omitempty"`
-	Verdict     string `json:"verdict,omitempty"`
-	Note        string `json:"note,omitempty"`
-	Error       string `json:"error,omitempty"`
+	NoticesSent int64 `json:"notices_sent,omitempty"`
+	// BatchedTx is how many transactions committed in PostgreSQL
+	// batches over the case, BatchMean their mean batch size and
+	// AloneTx how many ran again alone after their batch failed (ADR 30).
+	BatchedTx int64   `json:"batched_tx,omitempty"`
+	BatchMean float64 `json:"batch_mean,omitempty"`
+	AloneTx   int64   `json:"alone_tx,omitempty"`
+	Goal      string  `json:"goal,omitempty"`
+	Verdict   string  `json:"verdict,omitempty"`
+	Note      string  `json:"note,omitempty"`
+	Error     string  `json:"error,omitempty"`
 }
 
 func rowOf(eng, name string, clients int, unit string, m measured) Row {
@@ -105,6 +111,10 @@ func rowOf(eng, name string, clients int, unit string, m measured) Row {
 		r.Error = m.FirstErr.Error()
 	}
 	r.NoticeDrainMs, r.NoticesSent = float64(m.Drain)/float64(time.Millisecond), m.Notices
+	r.BatchedTx, r.AloneTx = int64(m.Batched), int64(m.Alone)
+	if m.Batches > 0 {
+		r.BatchMean = float64(m.Batched) / float64(m.Batches)
+	}
 	if m.DrainLeft > 0 && r.Error == "" {
 		r.Error = fmt.Sprintf("%d notices still unsent %v after the last request", m.DrainLeft, m.Drain.Round(time.Second))
 	}

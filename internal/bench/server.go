@@ -75,14 +75,14 @@ func (in *instance) Close() {
 // directory; PostgreSQL as a scratch database next to pgURL's, dropped on
 // Close), migrates it, starts a sandbox app and web.NewServer on
 // 127.0.0.1:0 and seeds buyers and services (app.SeedBench).
-func startInstance(ctx context.Context, eng, pgURL string, buyers, services int) (_ *instance, err error) {
+func startInstance(ctx context.Context, eng, pgURL string, noBatch bool, buyers, services int) (_ *instance, err error) {
 	in := &instance{}
 	defer func() {
 		if err != nil {
 			in.Close()
 		}
 	}()
-	cfg := engine.Config{PoolSize: 20}
+	cfg := engine.Config{PoolSize: 20, PostgresNoBatch: noBatch}
 	if eng == Postgres {
 		u, drop, err := scratchDatabase(ctx, pgURL, "yuanxu_bench")
 		if err != nil {

@@ -2,9 +2,14 @@ package store
 
 import "context"
 
-// GroupWaiting reports how many InTx callers are queued for a group (0 when
-// group commit is off), so tests can form groups deterministically.
+// GroupWaiting reports how many InTx callers are queued for a group or a
+// batch (0 when both are off), so tests can form them deterministically.
 func GroupWaiting(db *DB) int {
+	if b := db.batch.Load(); b != nil {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.waiting)
+	}
 	gc := db.gc.Load()
 	if gc == nil {
 		return 0

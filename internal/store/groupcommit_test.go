@@ -20,10 +20,12 @@ import (
 )
 
 // gcEngine is one way of running InTx: SQLite with group commit (the
-// default), SQLite without, and PostgreSQL (never grouped).
+// default), SQLite without, PostgreSQL without batches and PostgreSQL with
+// them (grouped: the members queued behind a first one share a batch).
 type gcEngine struct {
 	name    string
 	grouped bool
+	batched bool
 	open    func(t testing.TB) *store.DB
 }
 
@@ -35,7 +37,18 @@ func gcEngines() []gcEngine {
 			db.SetGroupCommit(0)
 			return db
 		}},
-		{name: "postgres", open: func(t testing.TB) *store.DB { return storetest.OpenPostgres(t) }},
+		{name: "postgres", open: func(t testing.TB) *store.DB {
+			db := storetest.OpenPostgres(t)
+			db.SetBatching(0, 0)
+			return db
+		}},
+		// One lane: the first member runs alone while the others queue for
+		// one batch (ADR 0030).
+		{name: "postgres-batch", grouped: true, batched: true, open: func(t testing.TB) *store.DB {
+			db := storetest.OpenPostgres(t)
+			db.SetBatching(store.DefaultBatchMembers, 1)
+			return db
+		}},
 	}
 }
 
@@ -217,7 +230,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 			if !slices.Equal(ids, want) || counter != int64(len(want)) {
 				t.Errorf("committed %v (counter %d), want %v", ids, counter, want)
 			}
-			if e.grouped {
+			if e.grouped && !e.batched {
 				g, m := db.GroupCommitStats()
 				if g-g0 != 1 || m-m0 != uint64(len(want)) {
 					t.Errorf("group commit: %d physical commits carrying %d members, want 1 carrying %d", g-g0, m-m0, len(want))

@@ -21,6 +21,9 @@ func (tx *Tx) Nested(ctx context.Context, fn func() error) error {
 	// small when the savepoint goes out with queued writes (pipeline.go).
 	tx.nested++
 	defer func() { tx.nested-- }()
+	if tx.batch != nil {
+		return tx.nestedInBatch(fn)
+	}
 	name := fmt.Sprintf("yx_nested_%d", tx.nested)
 	// The writes queued before it are tx's, not fn's: they go first, with
 	// the SAVEPOINT, and their failure is tx's. When tx pipelines, the
@@ -94,6 +97,36 @@ func (tx *Tx) Nested(ctx context.Context, fn func() error) error {
 	return err
 }
 
+// nestedInBatch is Nested for a member of a batch (batch.go), without a
+// savepoint: PostgreSQL's savepoints are one stack for the transaction, so
+// a member's RELEASE would release the savepoints its neighbours took
+// after it, and a rollback to it would undo their writes. A step that
+// fails before anything of it was sent is forgotten as Nested forgets it;
+// one that sent something fails tx, and so the batch: tx then runs alone,
+// where the step has its savepoint.
+func (tx *Tx) nestedInBatch(fn func() error) error {
+	// fn may amend an insert queued before it: its failure restores them.
+	saved, keyed, sent := slices.Clone(tx.pending), maps.Clone(tx.keyed), tx.sent
+	after, audits, last := len(tx.after), len(tx.audits), len(tx.last)
+	err := fn()
+	if err == nil {
+		return nil
+	}
+	if tx.sent == sent && tx.failed == nil {
+		tx.pending, tx.keyed = saved, keyed
+	} else {
+		tx.dropQueue()
+		if tx.failed == nil {
+			tx.failed = errNotInBatch
+		}
+	}
+	tx.after = tx.after[:after]
+	tx.audits = tx.audits[:audits]
+	tx.last = tx.last[:last]
+	tx.Forget()
+	return err
+}
+
 // stepFrame is what Nested keeps of a running step for ExecAhead and for
 // its own rollback: the writes tx had queued when the step began (saved)
 // and their amendable inserts (keyed), where its SAVEPOINT was queued
@@ -149,7 +182,7 @@ func (tx *Tx) ExecAhead(ctx context.Context, query string, args ...any) (int64, 
 func (tx *Tx) sendAhead(ctx context.Context, stmts []Stmt) (int64, error) {
 	tx.countTx()
 	tx.sent++ // what the server holds changed: a step's rollback must go to it (Nested)
-	rows, err := tx.send(ctx, stmts)
+	rows, err := tx.send(ctx, stmts, true)
 	if err != nil {
 		if len(rows) < len(stmts)-1 {
 			tx.failed = err // the SAVEPOINT itself: tx cannot go on

@@ -190,8 +190,14 @@ func isIdent(r rune) bool {
 // send sends stmts in one round trip and returns the rows each statement
 // before the first failure affected, and that failure, translated — or,
 // when the failed statement has one, as its failure function gives it.
-func (tx *Tx) send(ctx context.Context, stmts []Stmt) ([]int64, error) {
+// exact says whether the caller reads the last statement's count: in a
+// batch (batch.go) the others are queued writes, which may be merged with
+// other members' and report no count of their own.
+func (tx *Tx) send(ctx context.Context, stmts []Stmt, exact bool) ([]int64, error) {
 	tx.countTrip()
+	if tx.batch != nil {
+		return tx.batchSend(ctx, stmts, exact)
+	}
 	var rows []int64
 	err := tx.conn.Raw(func(dc any) error {
 		var err error
@@ -232,7 +238,7 @@ func (tx *Tx) flushWith(ctx context.Context, last *Stmt) (int64, error) {
 	if last != nil {
 		stmts = append(stmts, *last)
 	}
-	rows, err := tx.send(ctx, stmts)
+	rows, err := tx.send(ctx, stmts, last != nil)
 	if err != nil {
 		if last == nil || len(rows) < len(stmts)-1 {
 			tx.failed = err
@@ -279,7 +285,7 @@ func (tx *Tx) commitWithQueue(ctx context.Context) error {
 	stmts := append(tx.pending, Stmt{SQL: "COMMIT"}, Stmt{SQL: "BEGIN"})
 	n := len(tx.pending)
 	tx.dropQueue()
-	rows, err := tx.send(ctx, stmts)
+	rows, err := tx.send(ctx, stmts, false)
 	if err == nil {
 		return nil
 	}

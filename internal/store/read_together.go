@@ -61,7 +61,7 @@ func (db *DB) readOne(ctx context.Context, r Read) error {
 	if err != nil {
 		return db.wrapErr(err)
 	}
-	err = r.Scan(&Rows{Rows: rows, db: db})
+	err = r.Scan(&Rows{rows: rows, db: db})
 	cerr := rows.Close()
 	if err == nil {
 		err = errors.Join(rows.Err(), cerr)

@@ -68,6 +68,12 @@ type Dialect struct {
 	// read's Scan given its rows in order; the first failure stops the
 	// rest and is returned (DB.ReadTogether). Nil: the reads run one by one.
 	ReadPipeline func(ctx context.Context, driverConn any, reads []Read) error
+	// Round, when set, sends items on driverConn (inside the transaction
+	// begun on it) in one round trip and fills in each item's result, a
+	// query's rows read into memory; the first failure skips the rest and
+	// is returned with the number of items done before it. Batched
+	// transactions (batch.go) need it; nil for an engine without them.
+	Round func(ctx context.Context, driverConn any, items []RoundItem) (int, error)
 }
 
 // Capabilities are the engine differences that assertions may depend on.
@@ -85,6 +91,7 @@ type DB struct {
 	clock   atomic.Pointer[clockBox]
 	log     atomic.Pointer[slog.Logger]
 	gc      atomic.Pointer[groupCommit] // nil: every InTx is its own transaction
+	batch   atomic.Pointer[batcher]     // nil: every InTx is its own transaction
 }
 
 type clockBox struct{ clock.Clock }
@@ -154,6 +161,8 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) err
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		if gc := db.gc.Load(); gc != nil {
 			err = gc.run(ctx, fn)
+		} else if b := db.batch.Load(); b != nil {
+			err = b.run(ctx, fn)
 		} else {
 			err = db.inTxOnce(ctx, fn)
 		}
@@ -319,6 +328,10 @@ type Tx struct {
 	// when a write there asked for it, that the queued writes go to the
 	// server with the COMMIT (commitWithQueue).
 	inLast, commitQueued bool
+	// batch is the batch tx runs in when concurrent transactions share
+	// one (batch.go); member is tx's place in it.
+	batch  *batchRun
+	member *batchMember
 }
 
 // Forget drops what tx remembers of rows it read or inserted (orders and
@@ -352,8 +365,8 @@ func (tx *Tx) finish(ctx context.Context) error {
 	if err := tx.flushAudit(ctx); err != nil { // events the last functions recorded
 		return err
 	}
-	if tx.commitQueued && tx.failed == nil && len(tx.pending) > 0 {
-		return nil // they go with the COMMIT (commitTx)
+	if tx.commitQueued && tx.failed == nil && len(tx.pending) > 0 || tx.batch != nil {
+		return tx.failed // they go with the COMMIT (commitTx; a batch's, batch.go)
 	}
 	return tx.flush(ctx) // the writes still queued (pipeline.go)
 }
@@ -378,11 +391,17 @@ func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
 // past fn: under group commit it is shared with the other members of the
 // group, and this member's part of it is a savepoint. A library's
 // statements reach the database at once, ahead of the writes Write has
-// queued (pipeline.go): they must not read fn's writes (River's insert
+// queued (pipeline.go; in a batch, between two of its rounds): they must not read fn's writes (River's insert
 // writes its own table and reads none of ours). A Nested step's queued
 // SAVEPOINT is sent first, with the writes before it, so that a library's
 // statements in a step are rolled back with the step.
 func (tx *Tx) SQL() *sql.Tx {
+	if tx.batch != nil {
+		// The batch's transaction: the statements run in it between its
+		// rounds, one member's at a time, and tx's failure must then fail
+		// the batch (batch.go).
+		tx.libraryStatements()
+	}
 	if slices.ContainsFunc(tx.pending, func(s Stmt) bool { return s.table == savepointTable }) {
 		_ = tx.flush(context.Background()) // a failure is kept in tx.failed: tx cannot commit
 	}
@@ -398,7 +417,7 @@ func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 // Exec runs a statement and returns the number of rows it affected.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tx.countTx()
-	if len(tx.pending) > 0 || tx.failed != nil {
+	if len(tx.pending) > 0 || tx.failed != nil || tx.batch != nil {
 		// One round trip for the queued writes and this one (pipeline.go).
 		return tx.flushWith(ctx, &Stmt{SQL: query, Args: args})
 	}
@@ -417,6 +436,13 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 // Query runs a query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
 	tx.countTx()
+	if tx.batch != nil {
+		r, err := tx.batchQuery(ctx, query, args)
+		if err != nil {
+			return nil, err
+		}
+		return &Rows{rows: r, db: tx.db}, nil
+	}
 	if err := tx.flushFor(ctx, query); err != nil {
 		return nil, err
 	}
@@ -425,13 +451,17 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 	if err != nil {
 		return nil, tx.db.wrapErr(err)
 	}
-	return &Rows{Rows: rows, db: tx.db}, nil
+	return &Rows{rows: rows, db: tx.db}, nil
 }
 
 // QueryRow runs a query expected to return at most one row; Scan returns
 // errs.ErrNotFound (wrapped) when there is none.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 	tx.countTx()
+	if tx.batch != nil {
+		r, err := tx.batchQuery(ctx, query, args)
+		return &Row{buf: r, err: err, db: tx.db}
+	}
 	if err := tx.flushFor(ctx, query); err != nil {
 		return &Row{err: err, db: tx.db}
 	}
@@ -447,7 +477,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (*Rows, erro
 	if err != nil {
 		return nil, db.wrapErr(err)
 	}
-	return &Rows{Rows: rows, db: db}, nil
+	return &Rows{rows: rows, db: db}, nil
 }
 
 // QueryRow runs a read-only single-row query on the reader pool.
@@ -460,7 +490,8 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *Row {
 // Row is a single-row result with translated errors.
 type Row struct {
 	row *sql.Row
-	err error // the queued writes before the query failed (pipeline.go)
+	buf ResultRows // the query's rows, when it ran in a batch (batch.go)
+	err error      // the queued writes before the query failed (pipeline.go)
 	db  *DB
 }
 
@@ -469,6 +500,12 @@ type Row struct {
 func (r *Row) Scan(dest ...any) error {
 	if r.err != nil {
 		return r.err
+	}
+	if r.buf != nil {
+		if !r.buf.Next() {
+			return errs.ErrNotFound
+		}
+		return r.db.wrapErr(r.buf.Scan(dest...))
 	}
 	err := r.row.Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -479,15 +516,38 @@ func (r *Row) Scan(dest ...any) error {
 
 // Rows is a result set with translated errors.
 type Rows struct {
-	*sql.Rows
-	db *DB
+	rows ResultRows // *sql.Rows, or a batch's rows in memory
+	db   *DB
 }
 
+// ResultRows is what Rows reads: *sql.Rows, or the rows of a query a
+// batch ran (Dialect.Round).
+type ResultRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close() error
+	Err() error
+}
+
+// Next prepares the next row for Scan; false when there is none left.
+func (r *Rows) Next() bool { return r.rows.Next() }
+
+// Columns returns the column names (rows a batch ran have none: an error).
+func (r *Rows) Columns() ([]string, error) {
+	if sr, ok := r.rows.(*sql.Rows); ok {
+		return sr.Columns()
+	}
+	return nil, errors.New("store: no column names for a batch's rows")
+}
+
+// Close closes the rows; Next then returns false.
+func (r *Rows) Close() error { return r.rows.Close() }
+
 // Err returns the iteration error, translated.
-func (r *Rows) Err() error { return r.db.wrapErr(r.Rows.Err()) }
+func (r *Rows) Err() error { return r.db.wrapErr(r.rows.Err()) }
 
 // Scan copies the current row's columns, translating errors.
-func (r *Rows) Scan(dest ...any) error { return r.db.wrapErr(r.Rows.Scan(dest...)) }
+func (r *Rows) Scan(dest ...any) error { return r.db.wrapErr(r.rows.Scan(dest...)) }
 
 // scanFunc is a function as a scanner: a scan of one row by two scan
 // functions (SessionWithAccount), each given the other's destinations.

@@ -30,6 +30,9 @@ type Config struct {
 	// SQLiteNoGroupCommit turns SQLite group commit off: one physical
 	// commit per InTx (ADR 0010). PostgreSQL ignores it.
 	SQLiteNoGroupCommit bool
+	// PostgresNoBatch turns PostgreSQL's batched transactions off: one
+	// transaction per InTx (ADR 0030). SQLite ignores it.
+	PostgresNoBatch bool
 }
 
 // IsPostgres reports whether url selects PostgreSQL.
@@ -49,7 +52,7 @@ func SQLitePath(c Config) string {
 // data directory is created if missing and must be writable.
 func Open(ctx context.Context, c Config) (*store.DB, error) {
 	if IsPostgres(c.URL) {
-		db, err := postgres.Open(ctx, c.URL, postgres.Options{MaxConns: c.PoolSize, MaxIdleConns: c.IdleConns, StatementTimeout: c.StatementTimeout})
+		db, err := postgres.Open(ctx, c.URL, postgres.Options{MaxConns: c.PoolSize, MaxIdleConns: c.IdleConns, StatementTimeout: c.StatementTimeout, NoBatch: c.PostgresNoBatch})
 		if err != nil {
 			return nil, fmt.Errorf("database %s unreachable: %w", redact(c.URL), err)
 		}

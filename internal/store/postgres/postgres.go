@@ -44,6 +44,9 @@ type Options struct {
 	// statement_timeout unless the URL sets one; zero keeps the server's
 	// (or the role's) setting.
 	StatementTimeout time.Duration
+	// NoBatch makes every InTx its own transaction. By default concurrent
+	// InTx calls share batches (store.SetBatching, ADR 0030).
+	NoBatch bool
 }
 
 // Open opens a pool on the PostgreSQL URL and checks that it answers.
@@ -77,7 +80,11 @@ func Open(ctx context.Context, url string, o Options) (*store.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return store.New(Dialect(), db, db), nil
+	sdb := store.New(Dialect(), db, db)
+	if !o.NoBatch {
+		sdb.SetBatching(store.DefaultBatchMembers, store.DefaultBatchLanes)
+	}
+	return sdb, nil
 }
 
 // migrationLockKey is the advisory lock that serialises migrations (goose's
@@ -95,6 +102,7 @@ func Dialect() store.Dialect {
 		Capabilities: store.Capabilities{ConcurrentWriters: true},
 		Pipeline:     pipeline,
 		ReadPipeline: readPipeline,
+		Round:        round,
 	}
 }
 
