@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 )
@@ -115,6 +114,9 @@ type batchReply struct {
 
 // errBatchFailed tells a member its batch was rolled back: it runs alone.
 var errBatchFailed = errors.New("store: the batch failed; running alone")
+
+// errGoexit is the end of a member whose fn called runtime.Goexit.
+var errGoexit = errors.New("store: a batch member's goroutine exited")
 
 // errNotInBatch fails a member that did what a batch cannot share.
 var errNotInBatch = errors.New("store: the transaction cannot share a batch")
@@ -246,7 +248,16 @@ func (m *batchMember) runIn(bt *batcher, b *batchRun) error {
 	var (
 		err      error
 		panicked any
+		posted   bool
 	)
+	defer func() {
+		if !posted {
+			// fn called runtime.Goexit: the batch must not wait for it,
+			// and its writes cannot commit.
+			b.post(m, batchEvent{done: true, err: errGoexit})
+			<-m.outcome
+		}
+	}()
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -266,10 +277,8 @@ func (m *batchMember) runIn(bt *batcher, b *batchRun) error {
 		ev.writes = tx.pending
 	}
 	b.post(m, ev)
+	posted = true
 	out := <-m.outcome
-	if os.Getenv("DEBUGBATCH") != "" {
-		fmt.Fprintf(os.Stderr, "DEBUG member %p n=%d err=%v direct=%v out=%v\n", m, b.n, err, m.direct, out)
-	}
 	if panicked != nil {
 		panic(panicked)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -294,5 +295,44 @@ func TestBatchScansAsAlone(t *testing.T) {
 	}
 	if got := statsOf(db).since(before); got != (batchStats{1, n - 1, 0}) {
 		t.Errorf("batches %+v, want 1 of %d", got, n-1)
+	}
+}
+
+// TestBatchMemberGoexit: a member whose fn ends its goroutine
+// (runtime.Goexit, as t.FailNow does) after it wrote does not leave its
+// batch waiting: the batch fails and the others commit alone.
+func TestBatchMemberGoexit(t *testing.T) {
+	t.Parallel()
+	db := openBatched(t)
+	const n = 4
+	fns := make([]txFn, n)
+	var want []string
+	for i := range n {
+		id := fmt.Sprintf("m%02d", i)
+		if i != 2 {
+			want = append(want, id)
+		}
+		fns[i] = func(ctx context.Context, tx *store.Tx) error {
+			if err := insertRow(ctx, tx, id); err != nil {
+				return err
+			}
+			if i == 2 {
+				runtime.Goexit()
+			}
+			return nil
+		}
+	}
+	before := statsOf(db)
+	gotErrs, _ := runGroup(t, db, true, nil, fns)
+	for i, err := range gotErrs {
+		if err != nil {
+			t.Errorf("member %d: %v", i, err)
+		}
+	}
+	if ids, counter := committedRows(t, db); !slices.Equal(ids, want) || counter != n-1 {
+		t.Errorf("committed %v (counter %d), want %v", ids, counter, want)
+	}
+	if got := statsOf(db).since(before); got != (batchStats{0, 0, n - 2}) {
+		t.Errorf("batches %+v, want none committed and %d run alone", got, n-2)
 	}
 }

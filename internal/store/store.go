@@ -148,11 +148,12 @@ const maxAttempts = 5
 //
 // Contract for fn: it touches nothing outside tx — no network, no provider
 // call, no clock read other than tx.Now — because InTx may run it again after
-// a retryable conflict, and on SQLite the store batches concurrent fns into
-// one physical transaction, a savepoint each (group commit, ADR 0010; see
-// groupcommit.go for what a member may rely on). Side effects leave through
-// the outbox and jobs enqueued on tx, or through tx.AfterCommit for
-// in-memory state.
+// a retryable conflict, and the store may run concurrent fns in one
+// physical transaction: on SQLite a savepoint each (group commit, ADR 0010;
+// see groupcommit.go for what a member may rely on), on PostgreSQL their
+// statements sent together (batches, ADR 0030; batch.go). Side effects
+// leave through the outbox and jobs enqueued on tx, or through
+// tx.AfterCommit for in-memory state.
 //
 // InTx returns nil only once fn's writes are committed (durably, under the
 // engine's synchronous setting); an error means none of them are.
@@ -391,8 +392,9 @@ func (tx *Tx) Engine() Engine { return tx.db.dialect.Engine }
 // past fn: under group commit it is shared with the other members of the
 // group, and this member's part of it is a savepoint. A library's
 // statements reach the database at once, ahead of the writes Write has
-// queued (pipeline.go; in a batch, between two of its rounds): they must not read fn's writes (River's insert
-// writes its own table and reads none of ours). A Nested step's queued
+// queued (pipeline.go; in a batch, between two of its rounds): they must
+// not read fn's writes (River's insert writes its own table and reads
+// none of ours). A Nested step's queued
 // SAVEPOINT is sent first, with the writes before it, so that a library's
 // statements in a step are rolled back with the step.
 func (tx *Tx) SQL() *sql.Tx {
