@@ -17,6 +17,11 @@ import (
 // commit, and the round trips between the two processes. A batch pays it
 // once for all its members.
 //
+// Lanes. Callers queue; a lane takes up to max of them as a batch and,
+// once it committed, the next (at most lanes at once), on the connection
+// it keeps. A caller that finds a lane free and nobody queued runs alone,
+// as without batches.
+//
 // Lockstep. The members of a batch run their fns at once, each in its
 // caller's goroutine. When one sends a statement (a query, an Exec, or its
 // queued writes) it waits; once every member still running waits, the
@@ -86,6 +91,7 @@ type batchRun struct {
 	sqlTx  *sql.Tx
 	n      int
 	events chan batchEvent
+	open   bool // its COMMIT's BEGIN opened the lane's next transaction
 	// library is held by a member from its first statement through
 	// Tx.SQL until its next request or its end: database/sql gives such
 	// statements the connection one at a time, but a query's rows are
@@ -180,8 +186,13 @@ func (bt *batcher) run(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 	}
 }
 
-// lane runs batches of the waiting callers until none is left.
+// lane runs batches of the waiting callers until none is left. It keeps
+// its connection from one batch to the next, in the transaction the last
+// batch's COMMIT opened (batchRun.commit), and ends that empty transaction
+// when it stops.
 func (bt *batcher) lane() {
+	var lc laneConn
+	defer lc.end(bt.db)
 	for {
 		bt.mu.Lock()
 		n := min(len(bt.waiting), bt.max)
@@ -194,13 +205,68 @@ func (bt *batcher) lane() {
 		copy(members, bt.waiting)
 		bt.waiting = append(bt.waiting[:0], bt.waiting[n:]...)
 		bt.mu.Unlock()
-		bt.runBatch(members)
+		bt.runBatch(&lc, members)
 	}
 }
 
-// runBatch opens a transaction for members, starts them in it and sees it
-// through to its COMMIT or rollback.
-func (bt *batcher) runBatch(members []*batchMember) {
+// laneConn is a lane's connection and the transaction open on it (either
+// nil: none yet). A batch's COMMIT opens the next transaction on it in the
+// same round trip, so that the batch after it pays no BEGIN of its own.
+type laneConn struct {
+	conn *sql.Conn
+	tx   *sql.Tx
+}
+
+// begin makes sure lc holds a connection in an open transaction.
+func (lc *laneConn) begin(ctx context.Context, db *DB) error {
+	if lc.tx != nil {
+		return nil
+	}
+	if lc.conn == nil {
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		lc.conn = conn
+	}
+	tx, err := lc.conn.BeginTx(ctx, nil)
+	if err != nil {
+		lc.drop()
+		return err
+	}
+	lc.tx = tx
+	return nil
+}
+
+// drop rolls back what is open and gives the connection up (a batch that
+// failed: the connection may be what failed).
+func (lc *laneConn) drop() {
+	if lc.tx != nil {
+		_ = lc.tx.Rollback()
+	}
+	if lc.conn != nil {
+		_ = lc.conn.Close()
+	}
+	*lc = laneConn{}
+}
+
+// end ends the empty transaction the last batch's COMMIT left open and
+// gives the connection back to the pool.
+func (lc *laneConn) end(db *DB) {
+	if lc.tx != nil {
+		if err := lc.tx.Commit(); err != nil {
+			db.log.Load().LogAttrs(context.Background(), slog.LevelWarn, "store: ending a batch lane's transaction", slog.String("err", err.Error()))
+		}
+	}
+	if lc.conn != nil {
+		_ = lc.conn.Close()
+	}
+	*lc = laneConn{}
+}
+
+// runBatch runs members as one batch in lc's transaction, through to its
+// COMMIT or rollback.
+func (bt *batcher) runBatch(lc *laneConn, members []*batchMember) {
 	if len(members) == 1 {
 		// Alone: its own transaction, exactly as without batches; the
 		// lane waits for it, so that callers arriving meanwhile queue up
@@ -209,29 +275,25 @@ func (bt *batcher) runBatch(members []*batchMember) {
 		<-members[0].alone
 		return
 	}
-	db := bt.db
 	ctx := context.Background()
-	conn, err := db.write.Conn(ctx)
-	var sqlTx *sql.Tx
-	if err == nil {
-		if sqlTx, err = conn.BeginTx(ctx, nil); err != nil {
-			conn.Close()
-		}
-	}
-	if err != nil {
+	if err := lc.begin(ctx, bt.db); err != nil {
 		for _, m := range members {
 			m.start <- nil // each runs alone, and meets the error itself
 		}
 		return
 	}
-	defer conn.Close()
-	b := &batchRun{db: db, conn: conn, sqlTx: sqlTx, n: len(members), events: make(chan batchEvent, len(members))}
+	b := &batchRun{db: bt.db, conn: lc.conn, sqlTx: lc.tx, n: len(members), events: make(chan batchEvent, len(members))}
 	for _, m := range members {
 		m.start <- b
 	}
-	if b.coordinate(ctx) {
-		bt.batches.Add(1)
-		bt.members.Add(uint64(len(members)))
+	switch committed := b.end(ctx, bt, b.rounds(ctx)); {
+	case !committed:
+		lc.drop() // the connection may be what failed
+	case !b.open:
+		// The BEGIN after the COMMIT failed: database/sql's transaction
+		// is over on the server; end it on ours.
+		_ = lc.tx.Commit()
+		lc.tx = nil
 	}
 }
 
@@ -368,13 +430,18 @@ func (tx *Tx) batchQuery(_ context.Context, query string, args []any) (ResultRow
 	return r.rows, nil
 }
 
-// coordinate runs b's rounds until every member is done, then commits or
-// rolls back and tells each member; true when it committed.
-func (b *batchRun) coordinate(ctx context.Context) bool {
+// batchEnd is what a batch's rounds leave for its end: every member's
+// last event, and whether the batch already failed.
+type batchEnd struct {
+	dones  []batchEvent
+	failed bool
+}
+
+// rounds runs b's rounds until every member is done.
+func (b *batchRun) rounds(ctx context.Context) batchEnd {
 	active := b.n
-	var dones []batchEvent
+	var e batchEnd
 	wrote := make(map[*batchMember]bool, b.n)
-	failed := false
 	for active > 0 {
 		var round []batchEvent
 		for len(round) < active {
@@ -384,15 +451,15 @@ func (b *batchRun) coordinate(ctx context.Context) bool {
 				continue
 			}
 			active--
-			dones = append(dones, ev)
+			e.dones = append(e.dones, ev)
 			if ev.err != nil && (wrote[ev.m] || ev.m.direct) {
-				failed = true // what it sent cannot be undone alone
+				e.failed = true // what it sent cannot be undone alone
 			}
 		}
 		if len(round) == 0 {
 			break
 		}
-		if failed {
+		if e.failed {
 			for _, ev := range round {
 				ev.m.reply <- batchReply{err: errBatchFailed}
 			}
@@ -404,22 +471,34 @@ func (b *batchRun) coordinate(ctx context.Context) bool {
 			}
 		}
 		if err := b.round(ctx, round); err != nil {
-			failed = true
+			e.failed = true
 		}
 	}
+	return e
+}
+
+// end commits b (or rolls it back when it failed) and tells each member;
+// true when it committed.
+func (b *batchRun) end(ctx context.Context, bt *batcher, e batchEnd) bool {
 	var writes [][]Stmt
-	for _, ev := range dones {
+	for _, ev := range e.dones {
 		if ev.err == nil {
 			writes = append(writes, ev.writes)
 		}
 	}
+	failed := e.failed
 	if !failed {
 		failed = b.commit(ctx, writes) != nil
 	}
 	if failed {
+		// Before the members run alone: their rows are free again.
 		_ = b.sqlTx.Rollback()
+	} else {
+		// Counted before the members hear of it, and may look.
+		bt.batches.Add(1)
+		bt.members.Add(uint64(len(writes))) // the fns that succeeded
 	}
-	for _, ev := range dones {
+	for _, ev := range e.dones {
 		switch {
 		case failed:
 			ev.m.outcome <- errBatchFailed
@@ -458,21 +537,18 @@ func (b *batchRun) round(ctx context.Context, round []batchEvent) error {
 }
 
 // commit sends the members' last queued writes with COMMIT and BEGIN in
-// one round trip, then ends the empty transaction that BEGIN opened (as
-// commitWithQueue does for one transaction).
+// one round trip. The BEGIN opens the next batch's transaction on the
+// lane's connection (b.open), where database/sql's transaction still
+// counts as open.
 func (b *batchRun) commit(ctx context.Context, writes [][]Stmt) error {
 	items := mergeWrites(writes)
 	n := len(items)
 	items = append(items, RoundItem{SQL: "COMMIT"}, RoundItem{SQL: "BEGIN"})
 	done, err := b.sendN(ctx, items)
 	if err != nil && done <= n {
-		return err
+		return err // not committed
 	}
-	// Committed (a failed BEGIN after it changes nothing): database/sql's
-	// own transaction is the empty one BEGIN opened, or none.
-	if cerr := b.sqlTx.Commit(); cerr != nil && err == nil {
-		b.db.log.Load().LogAttrs(ctx, slog.LevelWarn, "store: ending a batch's connection transaction", slog.String("err", cerr.Error()))
-	}
+	b.open = err == nil
 	return nil
 }
 

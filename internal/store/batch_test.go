@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"yuanxu/internal/errs"
 	"yuanxu/internal/store"
@@ -103,6 +104,23 @@ func TestBatchCommitsMembersTogether(t *testing.T) {
 	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM gc_child c JOIN gc_parent p ON p.id = c.parent`).Scan(&children); err != nil || children != n {
 		t.Errorf("children %d (%v), want %d", children, err, n)
 	}
+	// Once no batch runs, no connection is left in the transaction the
+	// last COMMIT opened for a next batch.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var open int
+		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM pg_stat_activity
+ WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still idle in a transaction", open)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // TestBatchMemberFailingBeforeItWrites: a member that read and then failed
@@ -124,7 +142,7 @@ func TestBatchMemberFailingBeforeItWrites(t *testing.T) {
 			}
 			return insertRow(ctx, tx, id)
 		}
-	}, batchStats{1, n - 1, 0})
+	}, batchStats{1, n - 2, 0}) // a batch of n-1, the culprit dropped
 }
 
 // TestBatchFailureRunsMembersAlone: a statement failure (a duplicate key a
