@@ -128,7 +128,7 @@ var errGoexit = errors.New("store: a batch member's goroutine exited")
 var errNotInBatch = errors.New("store: the transaction cannot share a batch")
 
 // DefaultBatchMembers and DefaultBatchLanes are SetBatching's usual
-// arguments: up to 16 fns per batch, 4 batches at once.
+// arguments: up to 16 fns per batch, 2 batches at once.
 const (
 	DefaultBatchMembers = 16
 	DefaultBatchLanes   = 2
