@@ -412,12 +412,9 @@ func (tx *Tx) batchQuery(_ context.Context, query string, args []any) (ResultRow
 		return nil, tx.failed
 	}
 	ev := batchEvent{last: &Stmt{SQL: query, Args: args}, query: true}
-	for _, s := range tx.pending {
-		if s.table == "" || mentions(query, s.table) {
-			ev.writes = tx.pending
-			tx.dropQueue()
-			break
-		}
+	if tx.mayRead(query) {
+		ev.writes = tx.pending
+		tx.dropQueue()
 	}
 	tx.countTrip()
 	r := tx.ask(ev)

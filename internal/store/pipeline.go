@@ -139,12 +139,15 @@ func (tx *Tx) dropQueue() { tx.pending, tx.keyed, tx.sent = nil, nil, tx.sent+1 
 // flushFor sends the queued writes ahead of query when query may read
 // what they write (see above).
 func (tx *Tx) flushFor(ctx context.Context, query string) error {
-	for _, s := range tx.pending {
-		if s.table == "" || mentions(query, s.table) {
-			return tx.flush(ctx)
-		}
+	if tx.mayRead(query) {
+		return tx.flush(ctx)
 	}
 	return tx.failed
+}
+
+// mayRead reports whether query may read what a queued write writes.
+func (tx *Tx) mayRead(query string) bool {
+	return slices.ContainsFunc(tx.pending, func(s Stmt) bool { return s.table == "" || mentions(query, s.table) })
 }
 
 // writeTable is the table an INSERT or UPDATE statement writes, or "".
