@@ -177,6 +177,12 @@ func scanEvents(rows *Rows) ([]audit.Event, error) {
 // there. Two sealers racing cannot both succeed: the batch sequence is a
 // primary key.
 func (tx *Tx) AuditSeal(ctx context.Context, limit int) (b audit.Batch, ok bool, err error) {
+	if tx.batch != nil {
+		// Its horizon is its own transaction's: one that neighbours in a
+		// batch may have written in already (batch.go). It runs alone.
+		tx.failed = errNotInBatch
+		return b, false, errNotInBatch
+	}
 	horizon := int64(math.MaxInt64)
 	if tx.Engine() == Postgres {
 		// Taken before the transaction writes (and so has an id of its own).

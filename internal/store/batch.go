@@ -124,7 +124,8 @@ var errBatchFailed = errors.New("store: the batch failed; running alone")
 // errGoexit is the end of a member whose fn called runtime.Goexit.
 var errGoexit = errors.New("store: a batch member's goroutine exited")
 
-// errNotInBatch fails a member that did what a batch cannot share.
+// errNotInBatch fails a member that did what a batch cannot share: it
+// runs alone whatever its batch's end (runIn).
 var errNotInBatch = errors.New("store: the transaction cannot share a batch")
 
 // DefaultBatchMembers and DefaultBatchLanes are SetBatching's usual
@@ -350,7 +351,7 @@ func (m *batchMember) runIn(bt *batcher, b *batchRun) error {
 			f()
 		}
 		return nil
-	case errors.Is(out, errBatchFailed):
+	case errors.Is(out, errBatchFailed), errors.Is(out, errNotInBatch):
 		bt.solo.Add(1)
 		return bt.db.inTxOnce(m.ctx, m.fn)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"yuanxu/internal/audit"
 	"yuanxu/internal/errs"
 	"yuanxu/internal/store"
 	"yuanxu/internal/store/storetest"
@@ -352,5 +353,47 @@ func TestBatchMemberGoexit(t *testing.T) {
 	}
 	if got := statsOf(db).since(before); got != (batchStats{0, 0, n - 2}) {
 		t.Errorf("batches %+v, want none committed and %d run alone", got, n-2)
+	}
+}
+
+// TestBatchAuditSealRunsAlone: the sealer's horizon is its own
+// transaction's, which neighbours in a batch may already have written in
+// (ADR 24): in a batch it leaves it and runs alone, and the chain it seals
+// verifies.
+func TestBatchAuditSealRunsAlone(t *testing.T) {
+	t.Parallel()
+	db := openBatched(t)
+	const n = 4
+	fns := make([]txFn, n)
+	sealed := false
+	for i := range n {
+		id := fmt.Sprintf("m%02d", i)
+		fns[i] = func(ctx context.Context, tx *store.Tx) error {
+			if i == 2 {
+				_, ok, err := tx.AuditSeal(ctx, 1000)
+				sealed = ok
+				return err
+			}
+			if err := tx.AuditInsert(ctx, audit.Event{ID: id + "-event", At: tx.Now, Actor: "test", Action: "batch.test", SubjectType: "row", SubjectID: id, Data: "{}"}); err != nil {
+				return err
+			}
+			return insertRow(ctx, tx, id)
+		}
+	}
+	before := statsOf(db)
+	gotErrs, _ := runGroup(t, db, true, nil, fns)
+	for i, err := range gotErrs {
+		if err != nil {
+			t.Errorf("member %d: %v", i, err)
+		}
+	}
+	if got := statsOf(db).since(before); got != (batchStats{1, n - 2, 1}) {
+		t.Errorf("batches %+v, want 1 of %d and the sealer alone", got, n-2)
+	}
+	if !sealed {
+		t.Errorf("the sealer sealed nothing")
+	}
+	if r, err := db.AuditVerify(context.Background()); err != nil || r.Break != nil || r.Sealed != n-1 {
+		t.Errorf("verify: %+v, %v; want %d events sealed, no break", r, err, n-1)
 	}
 }
