@@ -147,7 +147,7 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 			part = 0
 		}
 		if gateway == "" {
-			return a.payDueFromBalance(ctx, tx, r)
+			return a.payDueFromBalance(ctx, tx, r, nil)
 		}
 		if part > 0 {
 			if err := a.payFromBalance(ctx, tx, &r, part); err != nil {
@@ -186,10 +186,11 @@ func (a *App) PayOrder(ctx context.Context, p account.Principal, orderID string,
 // drained meanwhile fails the debit, and with it the whole transaction,
 // as wallet.insufficient_balance. An order with nothing due is only
 // marked paid. Callers must not read the payer's balance later in the
-// same transaction expecting the debit.
-func (a *App) payDueFromBalance(ctx context.Context, tx *store.Tx, r store.OrderRow) error {
+// same transaction expecting the debit. seen, when not nil, is the
+// payer's balances as tx read them already (payFromBalanceLast).
+func (a *App) payDueFromBalance(ctx context.Context, tx *store.Tx, r store.OrderRow, seen *wallet.Balances) error {
 	if due := r.TotalFen - r.PaidFen; due > 0 {
-		post, err := a.payFromBalanceLast(ctx, tx, &r, due)
+		post, err := a.payFromBalanceLast(ctx, tx, &r, due, seen)
 		if err != nil {
 			return err
 		}
@@ -201,7 +202,7 @@ func (a *App) payDueFromBalance(ctx context.Context, tx *store.Tx, r store.Order
 // payFromBalance debits amount from the customer's balance for order r,
 // records the payment with the parts it took, and raises r.PaidFen.
 func (a *App) payFromBalance(ctx context.Context, tx *store.Tx, r *store.OrderRow, amount int64) error {
-	post, err := a.payFromBalanceLast(ctx, tx, r, amount)
+	post, err := a.payFromBalanceLast(ctx, tx, r, amount, nil)
 	if err != nil {
 		return err
 	}
@@ -217,14 +218,16 @@ func (a *App) payFromBalance(ctx context.Context, tx *store.Tx, r *store.OrderRo
 // takes the lock. The decision is the same either way: the posting is
 // conditional, so a balance drained meanwhile is insufficient_balance and
 // the whole transaction rolls back. The caller must call post before
-// committing.
-func (a *App) payFromBalanceLast(ctx context.Context, tx *store.Tx, r *store.OrderRow, amount int64) (post func() error, err error) {
-	payer := r.AccountID
-	if r.ResellerMode == "wholesale" {
-		payer = r.ResellerID // a wholesale order is paid from the reseller's own wallet (issue 11)
-	}
-	b, err := balancesOf(ctx, tx, payer)
-	if err != nil {
+// committing. seen, when it is the payer's, is the balances tx read
+// earlier (a checkout reads them with the plans' stock, in one round
+// trip): the split between refund credit and cash is decided on them, and
+// the conditional debit still fails a balance drained since.
+func (a *App) payFromBalanceLast(ctx context.Context, tx *store.Tx, r *store.OrderRow, amount int64, seen *wallet.Balances) (post func() error, err error) {
+	payer := orderPayer(*r)
+	var b wallet.Balances
+	if seen != nil && seen.Customer == payer {
+		b = *seen
+	} else if b, err = balancesOf(ctx, tx, payer); err != nil {
 		return nil, err
 	}
 	t, spent, err := wallet.Spend(b, money.Fen(amount), r.ID)
@@ -251,6 +254,15 @@ func (a *App) payFromBalanceLast(ctx context.Context, tx *store.Tx, r *store.Ord
 		_, err := a.postAs(ctx, tx, t, txnID)
 		return err
 	}, nil
+}
+
+// orderPayer is whose balance pays order r: its account's, or for a
+// wholesale order the reseller's own wallet (issue 11).
+func orderPayer(r store.OrderRow) string {
+	if r.ResellerMode == "wholesale" {
+		return r.ResellerID
+	}
+	return r.AccountID
 }
 
 // markPaid moves a fully paid order to paid and sets its delivery

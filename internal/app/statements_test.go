@@ -101,7 +101,7 @@ func TestStatementBudgets(t *testing.T) {
 		// The account and its roles (over HTTP authentication has read
 		// them, in one trip), then the six reads of store.CheckoutReadsOf
 		// in one.
-		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 28, pool: 8, txs: 1, pgTrips: 5, pgPoolTrips: 3, pgInTx: 23}},
+		{"CheckoutPaidFromBalance", func(ctx context.Context) { checkout(ctx) }, budget{inTx: 28, pool: 8, txs: 1, pgTrips: 4, pgPoolTrips: 3, pgInTx: 23}},
 		{"RefundEligibility", func(ctx context.Context) {
 			// A GET: the web layer gives it a request memo.
 			if _, err := s.a.RefundPreview(app.WithRequestMemo(ctx), p, warm.ID); err != nil {

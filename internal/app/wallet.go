@@ -64,16 +64,36 @@ func insufficientBalance(ie *store.InsufficientError) error {
 
 // balancesOf reads a customer's four sub-balances.
 func balancesOf(ctx context.Context, q store.Querier, customer string) (wallet.Balances, error) {
-	names := make([]string, len(wallet.CustomerKinds))
-	for i, k := range wallet.CustomerKinds {
-		names[i] = wallet.Customer(customer, k).String()
-	}
+	names := balanceAccounts(customer)
 	m, err := store.LedgerBalances(ctx, q, names...)
 	if err != nil {
 		return wallet.Balances{}, err
 	}
+	return balancesFrom(customer, names, m), nil
+}
+
+// balancesRead is balancesOf as a store.Read, for reads sent together
+// (Tx.ReadTogether); once the read ran, got returns the balances.
+func balancesRead(customer string) (r store.Read, got func() wallet.Balances) {
+	names, m := balanceAccounts(customer), map[string]int64{}
+	return store.LedgerBalancesRead(m, names...), func() wallet.Balances { return balancesFrom(customer, names, m) }
+}
+
+// balanceAccounts names a customer's sub-balance accounts, in
+// wallet.CustomerKinds' order.
+func balanceAccounts(customer string) []string {
+	names := make([]string, len(wallet.CustomerKinds))
+	for i, k := range wallet.CustomerKinds {
+		names[i] = wallet.Customer(customer, k).String()
+	}
+	return names
+}
+
+// balancesFrom is a customer's balances from the balances of its accounts
+// (names, balanceAccounts').
+func balancesFrom(customer string, names []string, m map[string]int64) wallet.Balances {
 	return wallet.Balances{Customer: customer, Cash: money.Fen(m[names[0]]), RefundCredit: money.Fen(m[names[1]]),
-		FrozenCash: money.Fen(m[names[2]]), FrozenRefundCredit: money.Fen(m[names[3]])}, nil
+		FrozenCash: money.Fen(m[names[2]]), FrozenRefundCredit: money.Fen(m[names[3]])}
 }
 
 // BalanceView is a customer's balance by sub-balance, in fen.

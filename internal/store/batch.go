@@ -107,6 +107,7 @@ type batchEvent struct {
 	writes []Stmt // queued writes to send (at the end: those left for the COMMIT)
 	last   *Stmt  // the statement whose result the member reads (nil: none)
 	query  bool   // last is a query
+	reads  []Read // queries whose rows the member reads (Tx.ReadTogether), after last
 	done   bool   // fn (and finish) returned, with err
 	err    error
 }
@@ -115,6 +116,7 @@ type batchEvent struct {
 type batchReply struct {
 	affected int64
 	rows     ResultRows
+	reads    []ResultRows // the rows of the event's reads
 	err      error
 }
 
@@ -428,6 +430,13 @@ func (tx *Tx) batchQuery(_ context.Context, query string, args []any) (ResultRow
 	return r.rows, nil
 }
 
+// batchReads is ReadTogether in a batch: writes and reads go in the next
+// round.
+func (tx *Tx) batchReads(writes []Stmt, reads []Read) ([]ResultRows, error) {
+	r := tx.ask(batchEvent{writes: writes, reads: reads})
+	return r.reads, r.err
+}
+
 // batchEnd is what a batch's rounds leave for its end: every member's
 // last event, and whether the batch already failed.
 type batchEnd struct {
@@ -515,12 +524,16 @@ func (b *batchRun) round(ctx context.Context, round []batchEvent) error {
 		queues[i] = ev.writes
 	}
 	items := mergeWrites(queues)
-	at := make([]int, len(round))
+	at, reads := make([]int, len(round)), make([]int, len(round))
 	for i, ev := range round {
 		at[i] = -1
 		if ev.last != nil {
 			at[i] = len(items)
 			items = append(items, RoundItem{SQL: ev.last.SQL, Args: ev.last.Args, Query: ev.query})
+		}
+		reads[i] = len(items)
+		for _, rd := range ev.reads {
+			items = append(items, RoundItem{SQL: rd.SQL, Args: rd.Args, Query: true})
 		}
 	}
 	err := b.send(ctx, items)
@@ -528,6 +541,12 @@ func (b *batchRun) round(ctx context.Context, round []batchEvent) error {
 		r := batchReply{err: err}
 		if err == nil && at[i] >= 0 {
 			r.affected, r.rows = items[at[i]].Affected, items[at[i]].Rows
+		}
+		if err == nil && len(ev.reads) > 0 {
+			r.reads = make([]ResultRows, len(ev.reads))
+			for j := range ev.reads {
+				r.reads[j] = items[reads[i]+j].Rows
+			}
 		}
 		ev.m.reply <- r
 	}

@@ -124,6 +124,32 @@ func TestBatchCommitsMembersTogether(t *testing.T) {
 	}
 }
 
+// TestBatchReadTogether: a member's reads sent together (Tx.ReadTogether)
+// go in one round of its batch, behind the queued writes one of them
+// reads: each member sees its own row and the counter, and all commit in
+// the batch.
+func TestBatchReadTogether(t *testing.T) {
+	t.Parallel()
+	const n = 6
+	batchCase(t, openBatched(t), n, -1, func(i int, id string) txFn {
+		return func(ctx context.Context, tx *store.Tx) error {
+			if err := tx.Write(ctx, `INSERT INTO gc_t (id, n) VALUES ($1, $2)`, id, int64(i)); err != nil {
+				return err
+			}
+			var own, counter []int64
+			if err := tx.ReadTogether(ctx,
+				store.Read{SQL: `SELECT n FROM gc_t WHERE id = $1`, Args: []any{id}, Scan: storetest.Int64s(&own)},
+				store.Read{SQL: `SELECT v + 1000000 FROM gc_c WHERE id = 1`, Scan: storetest.Int64s(&counter)}); err != nil {
+				return err
+			}
+			if len(own) != 1 || own[0] != int64(i) || len(counter) != 1 || counter[0] < 1000000 {
+				return fmt.Errorf("reads together saw %v and %v", own, counter)
+			}
+			return tx.Write(ctx, `UPDATE gc_c SET v = v + 1 WHERE id = 1`)
+		}
+	}, batchStats{1, n - 1, 0})
+}
+
 // TestBatchMemberFailingBeforeItWrites: a member that read and then failed
 // sent nothing the batch must undo: the others commit in the batch, and it
 // gets its own error.

@@ -99,24 +99,49 @@ func (tx *Tx) PlanDelete(ctx context.Context, productID, planID string) error {
 // counted meanwhile is still decremented conditionally. The hint changes
 // the statements, never the outcome.
 func (tx *Tx) PlanTakeStock(ctx context.Context, planID string, qty int64, seenUnlimited bool) (bool, error) {
-	tx.forgetCatalog()
-	stockOf := func() (int64, error) {
-		var stock int64
-		err := tx.QueryRow(ctx, `SELECT stock FROM product_plan WHERE id = $1`, planID).Scan(&stock)
-		return stock, err
-	}
 	if seenUnlimited {
-		stock, err := stockOf()
-		if err != nil || stock == -1 {
-			return err == nil, err
+		var stock int64
+		if err := tx.ReadTogether(ctx, PlanStockRead(planID, &stock)); err != nil {
+			return false, err
 		}
+		return tx.PlanTakeStockRead(ctx, planID, qty, stock)
 	}
+	return tx.takeStock(ctx, planID, qty)
+}
+
+// PlanStockRead is a Read of a plan's stock (-1: unlimited) into *stock,
+// for Tx.ReadTogether; an unknown plan is errs.ErrNotFound.
+func PlanStockRead(planID string, stock *int64) Read {
+	return Read{SQL: `SELECT stock FROM product_plan WHERE id = $1`, Args: []any{planID}, Scan: func(rows RowScanner) error {
+		if !rows.Next() {
+			return errs.ErrNotFound
+		}
+		return rows.Scan(stock)
+	}}
+}
+
+// PlanTakeStockRead is PlanTakeStock for a caller that read the plan's
+// stock in tx (PlanStockRead), with the reads it sent together: an
+// unlimited plan is left alone; a counted one is decremented
+// conditionally, as PlanTakeStock does.
+func (tx *Tx) PlanTakeStockRead(ctx context.Context, planID string, qty, stock int64) (bool, error) {
+	if stock == -1 {
+		tx.forgetCatalog()
+		return true, nil
+	}
+	return tx.takeStock(ctx, planID, qty)
+}
+
+// takeStock decrements a counted plan's stock by qty when enough remains;
+// a plan that became unlimited meanwhile is taken from as such.
+func (tx *Tx) takeStock(ctx context.Context, planID string, qty int64) (bool, error) {
+	tx.forgetCatalog()
 	n, err := tx.Exec(ctx, `UPDATE product_plan SET stock = stock - $2 WHERE id = $1 AND stock <> -1 AND stock >= $2`, planID, qty)
 	if err != nil || n == 1 {
 		return n == 1, err
 	}
-	stock, err := stockOf()
-	if err != nil {
+	var stock int64
+	if err := tx.ReadTogether(ctx, PlanStockRead(planID, &stock)); err != nil {
 		return false, err
 	}
 	return stock == -1, nil

@@ -150,6 +150,22 @@ func LedgerBalances(ctx context.Context, q Querier, accounts ...string) (map[str
 	if len(accounts) == 0 {
 		return out, nil
 	}
+	r := LedgerBalancesRead(out, accounts...)
+	rows, err := q.Query(ctx, r.SQL, r.Args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if err := r.Scan(rows); err != nil {
+		return nil, err
+	}
+	return out, rows.Err()
+}
+
+// LedgerBalancesRead is LedgerBalances as a Read, for ReadTogether: it
+// adds each account's balance to out (accounts without postings are left
+// absent). accounts must not be empty.
+func LedgerBalancesRead(out map[string]int64, accounts ...string) Read {
 	var ph []string
 	args := make([]any, len(accounts))
 	for i, a := range accounts {
@@ -157,22 +173,19 @@ func LedgerBalances(ctx context.Context, q Querier, accounts ...string) (map[str
 		ph = append(ph, "$"+itoa(i+1))
 	}
 	in := strings.Join(ph, ", ") // used twice: both engines bind $n by number
-	rows, err := q.Query(ctx, `SELECT account, balance_fen FROM ledger_balance WHERE account IN (`+in+`)
- UNION ALL SELECT account, SUM(amount_fen) FROM ledger_posting WHERE rolled = 0 AND account IN (`+in+`) GROUP BY account`,
-		args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var a string
-		var v int64
-		if err := rows.Scan(&a, &v); err != nil {
-			return nil, err
-		}
-		out[a] += v
-	}
-	return out, rows.Err()
+	return Read{SQL: `SELECT account, balance_fen FROM ledger_balance WHERE account IN (` + in + `)
+ UNION ALL SELECT account, SUM(amount_fen) FROM ledger_posting WHERE rolled = 0 AND account IN (` + in + `) GROUP BY account`,
+		Args: args, Scan: func(rows RowScanner) error {
+			for rows.Next() {
+				var a string
+				var v int64
+				if err := rows.Scan(&a, &v); err != nil {
+					return err
+				}
+				out[a] += v
+			}
+			return nil
+		}}
 }
 
 // LedgerRollup folds up to limit unrolled postings into their accounts'

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // Reads sent together (issue 19). A request that needs several reads none
@@ -67,4 +68,99 @@ func (db *DB) readOne(ctx context.Context, r Read) error {
 		err = errors.Join(rows.Err(), cerr)
 	}
 	return db.wrapErr(err)
+}
+
+// ReadTogether runs reads inside tx, in order, none depending on
+// another's answer: on PostgreSQL in one round trip (Dialect.Round) — in
+// a batch (batch.go), in the batch's next round — with the queued writes
+// any of them may read going ahead of them, as a query's would
+// (pipeline.go); elsewhere one after the other, as tx.Query. Each read
+// sees what tx wrote before it, as separate queries would. The first
+// failure stops the rest and is returned, translated; a Scan error is
+// returned as it is.
+func (tx *Tx) ReadTogether(ctx context.Context, reads ...Read) error {
+	if tx.conn == nil || tx.db.dialect.Round == nil || len(reads) < 2 && tx.batch == nil {
+		for _, r := range reads {
+			if err := tx.readOne(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for range reads {
+		tx.countTx()
+	}
+	if tx.failed != nil {
+		return tx.failed
+	}
+	var writes []Stmt
+	if slices.ContainsFunc(reads, func(r Read) bool { return tx.mayRead(r.SQL) }) {
+		writes = tx.pending
+		tx.dropQueue()
+	}
+	tx.countTrip()
+	var rows []ResultRows
+	var err error
+	if tx.batch != nil {
+		rows, err = tx.batchReads(writes, reads)
+	} else {
+		rows, err = tx.roundReads(ctx, writes, reads)
+	}
+	if err != nil {
+		if len(writes) > 0 {
+			tx.failed = err
+		}
+		return err
+	}
+	for i, r := range reads {
+		if err := r.Scan(&Rows{rows: rows[i], db: tx.db}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readOne runs one read of ReadTogether on its own, as tx.Query.
+func (tx *Tx) readOne(ctx context.Context, r Read) error {
+	rows, err := tx.Query(ctx, r.SQL, r.Args...)
+	if err != nil {
+		return err
+	}
+	err = r.Scan(rows)
+	cerr := rows.Close()
+	if err == nil {
+		err = errors.Join(rows.Err(), cerr)
+	}
+	return err
+}
+
+// roundReads sends writes and then reads on tx's connection in one round
+// trip and returns each read's rows, in memory. A failure of a write is
+// given by its failure function when it has one (WriteAtCommit).
+func (tx *Tx) roundReads(ctx context.Context, writes []Stmt, reads []Read) ([]ResultRows, error) {
+	items := make([]RoundItem, 0, len(writes)+len(reads))
+	for _, w := range writes {
+		items = append(items, RoundItem{SQL: w.SQL, Args: w.Args})
+	}
+	for _, r := range reads {
+		items = append(items, RoundItem{SQL: r.SQL, Args: r.Args, Query: true})
+	}
+	var done int
+	err := tx.conn.Raw(func(dc any) error {
+		var err error
+		done, err = tx.db.dialect.Round(ctx, dc, items)
+		return err
+	})
+	if err != nil {
+		err = tx.db.wrapErr(err)
+		if done < len(writes) && writes[done].failure != nil {
+			err = writes[done].failure(err)
+		}
+		return nil, err
+	}
+	rows := make([]ResultRows, len(reads))
+	for i := range reads {
+		rows[i] = items[len(writes)+i].Rows
+	}
+	return rows, nil
 }

@@ -106,7 +106,13 @@ func Event(at time.Time, action string) audit.Event {
 
 func mustTx(t testing.TB, db *store.DB, fn func(ctx context.Context, tx *store.Tx) error) {
 	t.Helper()
-	if err := db.InTx(context.Background(), fn); err != nil {
+	mustTxCtx(t, context.Background(), db, fn)
+}
+
+// mustTxCtx is mustTx under ctx (a statement count's, say).
+func mustTxCtx(t testing.TB, ctx context.Context, db *store.DB, fn func(ctx context.Context, tx *store.Tx) error) {
+	t.Helper()
+	if err := db.InTx(ctx, fn); err != nil {
 		t.Fatalf("InTx: %v", err)
 	}
 }

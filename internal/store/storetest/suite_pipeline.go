@@ -24,6 +24,7 @@ func runPipeline(t *testing.T, h Harness) {
 	t.Run("NestedStepRidesWithItsFirstStatement", func(t *testing.T) { t.Parallel(); testPipelineSavepoint(t, h.New(t)) })
 	t.Run("LibraryStatementInAStepIsRolledBackWithIt", func(t *testing.T) { t.Parallel(); testPipelineLibraryInStep(t, h.New(t)) })
 	t.Run("ReadsTogetherInOneTrip", func(t *testing.T) { t.Parallel(); testReadTogether(t, h.New(t)) })
+	t.Run("ReadsTogetherInATransaction", func(t *testing.T) { t.Parallel(); testTxReadTogether(t, h.New(t)) })
 	t.Run("CheckoutReadsAsAlone", func(t *testing.T) { t.Parallel(); testCheckoutReads(t, h.New(t)) })
 	t.Run("StepAheadOfTheQueueAmendsItsRows", func(t *testing.T) { t.Parallel(); testStepAhead(t, h.New(t)) })
 	t.Run("FailedWriteBeforeAStepFailsTheTransactionWithItsError", func(t *testing.T) { t.Parallel(); testPipelineFailBeforeStep(t, h.New(t)) })

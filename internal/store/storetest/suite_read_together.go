@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"yuanxu/internal/store"
 )
@@ -15,18 +16,7 @@ import (
 // and the pool serves the next batch after either failure.
 func testReadTogether(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	ints := func(dst *[]int64) func(store.RowScanner) error {
-		return func(rows store.RowScanner) error {
-			for rows.Next() {
-				var v int64
-				if err := rows.Scan(&v); err != nil {
-					return err
-				}
-				*dst = append(*dst, v)
-			}
-			return nil
-		}
-	}
+	ints := Int64s
 	ok := func() {
 		t.Helper()
 		var a, b, c []int64
@@ -68,4 +58,72 @@ func testReadTogether(t *testing.T, db *store.DB) {
 		t.Fatalf("a failing scan: %v, read after %v", err, after)
 	}
 	ok()
+}
+
+// testTxReadTogether: Tx.ReadTogether inside a transaction gives each read
+// its rows, in order; a read of a table a queued write writes sees that
+// write (it goes ahead, in the same round trip on PostgreSQL); a read that
+// fails fails the transaction, and a Scan's own error comes back as it is.
+func testTxReadTogether(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	now := time.Now()
+	var queued, ones []int64
+	cctx, n := store.CountStatements(ctx)
+	mustTxCtx(t, cctx, db, func(ctx context.Context, tx *store.Tx) error {
+		if err := writeEvent(ctx, tx, now, "together"); err != nil {
+			return err
+		}
+		return tx.ReadTogether(ctx,
+			store.Read{SQL: `SELECT COUNT(*) FROM audit_event WHERE action = $1`, Args: []any{"together"}, Scan: Int64s(&queued)},
+			store.Read{SQL: `SELECT 1 UNION ALL SELECT 1`, Scan: Int64s(&ones)})
+	})
+	if len(queued) != 1 || queued[0] != 1 || len(ones) != 2 {
+		t.Fatalf("reads together saw %v and %v, want [1] and [1 1]", queued, ones)
+	}
+	trips := int64(3)
+	if db.Engine() == store.Postgres {
+		trips = 1 // the queued insert and both reads
+	}
+	if n.InTx.Load() != 3 || n.Trips.Load() != trips {
+		t.Fatalf("%d statements in %d round trips, want 3 in %d", n.InTx.Load(), n.Trips.Load(), trips)
+	}
+	if got := countEvents(t, db, "together"); got != 1 {
+		t.Fatalf("committed %d events, want 1", got)
+	}
+
+	err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := writeEvent(ctx, tx, now, "lost"); err != nil {
+			return err
+		}
+		return tx.ReadTogether(ctx,
+			store.Read{SQL: `SELECT COUNT(*) FROM audit_event`, Scan: Int64s(new([]int64))},
+			store.Read{SQL: `SELECT * FROM no_such_table`, Scan: Int64s(new([]int64))})
+	})
+	if err == nil || countEvents(t, db, "lost") != 0 {
+		t.Fatalf("a failing read in a transaction: %v, %d events committed", err, countEvents(t, db, "lost"))
+	}
+
+	mine := errors.New("the scan's own error")
+	err = db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		return tx.ReadTogether(ctx,
+			store.Read{SQL: `SELECT 1`, Scan: Int64s(new([]int64))},
+			store.Read{SQL: `SELECT 2`, Scan: func(store.RowScanner) error { return mine }})
+	})
+	if !errors.Is(err, mine) {
+		t.Fatalf("a failing scan in a transaction: %v", err)
+	}
+}
+
+// Int64s scans a read's single BIGINT column into *dst.
+func Int64s(dst *[]int64) func(store.RowScanner) error {
+	return func(rows store.RowScanner) error {
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			*dst = append(*dst, v)
+		}
+		return nil
+	}
 }
