@@ -27,10 +27,13 @@ type benchCmd struct {
 	Cases    []string      `name:"cases" help:"Run only these cases (comma-separated): group-commit, checkout, checkout-hot, checkout-2step, refund-eligibility, portal, usage-ingest; the ceilings they are compared with still run. Default: all." placeholder:"CASE"`
 	Clients  []int         `name:"clients" help:"Checkout concurrencies (comma-separated)." default:"1,4,16" placeholder:"N"`
 	Trace    string        `name:"trace" help:"Write every measured request (start, latency) and the machine's state every 50 ms (CPU, steal, Go GC and scheduling latency, PostgreSQL's wait events) to FILE as CSV, to put a slow request on a clock." type:"path" placeholder:"FILE"`
-	Case     string        `name:"profile-case" help:"The case --cpuprofile covers: checkout-N, checkout-hot-N, checkout-2step-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
+	Mem      string        `name:"memprofile" help:"Write the allocation profile of one case (--profile-case) to FILE, and the one at its start to FILE.base: go tool pprof -sample_index=alloc_space -base FILE.base shows what the case allocated." type:"path" placeholder:"FILE"`
+	gcFlags
+	Case string `name:"profile-case" help:"The case --cpuprofile and --memprofile cover: checkout-N, checkout-hot-N, checkout-2step-N (N clients), refund-eligibility, portal or usage-ingest." default:"checkout-16"`
 }
 
 func (b *benchCmd) Run(e *env) error {
+	b.gcFlags.apply(e)
 	if b.Warmup < 0 {
 		return usage("--warmup: %v: want 0 or more", b.Warmup)
 	}
@@ -75,6 +78,19 @@ func (b *benchCmd) Run(e *env) error {
 		}
 		defer f.Close()
 		o.CPUProfile, o.ProfileCase = f, b.Case
+	}
+	if b.Mem != "" {
+		f, err := os.Create(b.Mem)
+		if err != nil {
+			return usage("--memprofile: %v", err)
+		}
+		defer f.Close()
+		base, err := os.Create(b.Mem + ".base")
+		if err != nil {
+			return usage("--memprofile: %v", err)
+		}
+		defer base.Close()
+		o.MemProfile, o.MemProfileBase, o.ProfileCase = f, base, b.Case
 	}
 	if b.Trace != "" {
 		f, err := os.Create(b.Trace)

@@ -85,10 +85,12 @@ type serveCmd struct {
 	notifyFlags
 	gatewayFlags
 	acmeFlags
+	gcFlags
 }
 
 func (s *serveCmd) Run(e *env) error {
 	ctx := e.ctx
+	s.gcFlags.apply(e)
 	log := newLogger(e.stderr, s.LogLevel)
 	if s.Demo {
 		s.Sandbox = true

@@ -71,6 +71,12 @@ type Options struct {
 	// taken during the case named ProfileCase on the first engine.
 	CPUProfile  io.Writer
 	ProfileCase string
+	// MemProfile and MemProfileBase, when set, receive the process's
+	// allocation profile (runtime/pprof's "allocs") at the end and at the
+	// start of the case named ProfileCase on the first engine: `go tool
+	// pprof -sample_index=alloc_space -base` of the two is what the case
+	// allocated.
+	MemProfile, MemProfileBase io.Writer
 	// Trace, when set, receives every measured request of every case and
 	// the machine's state every 50 ms during it, as CSV (trace.go).
 	Trace io.Writer
@@ -126,7 +132,19 @@ func (o *Options) profiled(eng, name string, fn func() measured) measured {
 		}
 		return m
 	}
-	if o.CPUProfile == nil || name != o.ProfileCase {
+	if name != o.ProfileCase {
+		return run()
+	}
+	if o.MemProfile != nil && o.MemProfileBase != nil {
+		runtime.GC() // the profile counts allocations up to the last GC
+		_ = pprof.Lookup("allocs").WriteTo(o.MemProfileBase, 0)
+		defer func() {
+			runtime.GC()
+			_ = pprof.Lookup("allocs").WriteTo(o.MemProfile, 0)
+			o.MemProfile, o.MemProfileBase = nil, nil
+		}()
+	}
+	if o.CPUProfile == nil {
 		return run()
 	}
 	if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
