@@ -126,6 +126,9 @@ func TestStatementBudgetUsageBatch(t *testing.T) {
 	t.Parallel()
 	a, f := benchApp(t, storetest.Harness{New: func(t testing.TB) *store.DB { return storetest.Open(t) }}, 1, 1)
 	svc := f.Services[0]
+	// Both batches within one hour: a batch that crossed an hour would add
+	// the next hour's roll-up to the count (a flake in one CI run in ~36).
+	base := svc.StartsAt.Add(-30*24*time.Hour).Truncate(time.Hour).Add(time.Hour)
 	batch := func(from int) []byte {
 		var s strings.Builder
 		s.WriteString(`{"samples":[`)
@@ -133,7 +136,7 @@ func TestStatementBudgetUsageBatch(t *testing.T) {
 			if k > 0 {
 				s.WriteByte(',')
 			}
-			at := svc.StartsAt.Add(-30*24*time.Hour + time.Duration(from+k)*time.Second).UTC().Format(time.RFC3339)
+			at := base.Add(time.Duration(from+k) * time.Second).UTC().Format(time.RFC3339)
 			fmt.Fprintf(&s, `{"service_id":%q,"interval_start":%q,"interval_seconds":1,"rx_bytes":100,"tx_bytes":1000}`, svc.ID, at)
 		}
 		s.WriteString(`]}`)
