@@ -441,6 +441,7 @@ type checkoutSeen struct {
 func checkoutTxReads(ctx context.Context, tx *store.Tx, o *order.Order, products map[string]ProductView, row store.OrderRow, payNow bool) (checkoutSeen, error) {
 	seen := checkoutSeen{stock: map[int]int64{}}
 	stocks := make([]int64, len(o.Lines))
+	var read []int // the lines whose stock is read
 	var reads []store.Read
 	for i, l := range o.Lines {
 		if row.Purpose != PurposeNew {
@@ -448,7 +449,7 @@ func checkoutTxReads(ctx context.Context, tx *store.Tx, o *order.Order, products
 		}
 		if plan, _ := products[l.ProductID].Plan(l.PlanID); plan.Stock == -1 {
 			reads = append(reads, store.PlanStockRead(l.PlanID, &stocks[i]))
-			seen.stock[i] = 0 // filled below
+			read = append(read, i)
 		}
 	}
 	var balances func() wallet.Balances
@@ -460,7 +461,7 @@ func checkoutTxReads(ctx context.Context, tx *store.Tx, o *order.Order, products
 	if err := tx.ReadTogether(ctx, reads...); err != nil {
 		return checkoutSeen{}, err
 	}
-	for i := range seen.stock {
+	for _, i := range read {
 		seen.stock[i] = stocks[i]
 	}
 	if balances != nil {

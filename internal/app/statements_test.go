@@ -128,7 +128,7 @@ func TestStatementBudgetUsageBatch(t *testing.T) {
 	svc := f.Services[0]
 	// Both batches within one hour: a batch that crossed an hour would add
 	// the next hour's roll-up to the count (a flake in one CI run in ~36).
-	base := svc.StartsAt.Add(-30*24*time.Hour).Truncate(time.Hour).Add(time.Hour)
+	base := svc.StartsAt.Add(-30 * 24 * time.Hour).Truncate(time.Hour).Add(time.Hour)
 	batch := func(from int) []byte {
 		var s strings.Builder
 		s.WriteString(`{"samples":[`)

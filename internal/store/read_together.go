@@ -79,6 +79,9 @@ func (db *DB) readOne(ctx context.Context, r Read) error {
 // failure stops the rest and is returned, translated; a Scan error is
 // returned as it is.
 func (tx *Tx) ReadTogether(ctx context.Context, reads ...Read) error {
+	if len(reads) == 0 {
+		return nil
+	}
 	if tx.conn == nil || tx.db.dialect.Round == nil || len(reads) < 2 && tx.batch == nil {
 		for _, r := range reads {
 			if err := tx.readOne(ctx, r); err != nil {
@@ -101,13 +104,14 @@ func (tx *Tx) ReadTogether(ctx context.Context, reads ...Read) error {
 	tx.countTrip()
 	var rows []ResultRows
 	var err error
+	wrote := len(writes) > 0 // a failure may be a queued write's: it fails tx
 	if tx.batch != nil {
 		rows, err = tx.batchReads(writes, reads)
 	} else {
-		rows, err = tx.roundReads(ctx, writes, reads)
+		rows, wrote, err = tx.roundReads(ctx, writes, reads)
 	}
 	if err != nil {
-		if len(writes) > 0 {
+		if wrote {
 			tx.failed = err
 		}
 		return err
@@ -135,9 +139,10 @@ func (tx *Tx) readOne(ctx context.Context, r Read) error {
 }
 
 // roundReads sends writes and then reads on tx's connection in one round
-// trip and returns each read's rows, in memory. A failure of a write is
-// given by its failure function when it has one (WriteAtCommit).
-func (tx *Tx) roundReads(ctx context.Context, writes []Stmt, reads []Read) ([]ResultRows, error) {
+// trip and returns each read's rows, in memory. On a failure, writeFailed
+// says whether it was one of the writes', given by its failure function
+// when it has one (WriteAtCommit), as flushWith's.
+func (tx *Tx) roundReads(ctx context.Context, writes []Stmt, reads []Read) (rows []ResultRows, writeFailed bool, err error) {
 	items := make([]RoundItem, 0, len(writes)+len(reads))
 	for _, w := range writes {
 		items = append(items, RoundItem{SQL: w.SQL, Args: w.Args})
@@ -146,21 +151,22 @@ func (tx *Tx) roundReads(ctx context.Context, writes []Stmt, reads []Read) ([]Re
 		items = append(items, RoundItem{SQL: r.SQL, Args: r.Args, Query: true})
 	}
 	var done int
-	err := tx.conn.Raw(func(dc any) error {
+	err = tx.conn.Raw(func(dc any) error {
 		var err error
 		done, err = tx.db.dialect.Round(ctx, dc, items)
 		return err
 	})
 	if err != nil {
 		err = tx.db.wrapErr(err)
-		if done < len(writes) && writes[done].failure != nil {
+		writeFailed = done < len(writes)
+		if writeFailed && writes[done].failure != nil {
 			err = writes[done].failure(err)
 		}
-		return nil, err
+		return nil, writeFailed, err
 	}
-	rows := make([]ResultRows, len(reads))
+	rows = make([]ResultRows, len(reads))
 	for i := range reads {
 		rows[i] = items[len(writes)+i].Rows
 	}
-	return rows, nil
+	return rows, false, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"yuanxu/internal/errs"
 	"yuanxu/internal/store"
 )
 
@@ -101,6 +102,22 @@ func testTxReadTogether(t *testing.T, db *store.DB) {
 	})
 	if err == nil || countEvents(t, db, "lost") != 0 {
 		t.Fatalf("a failing read in a transaction: %v, %d events committed", err, countEvents(t, db, "lost"))
+	}
+
+	// A queued write that fails in the reads' round trip fails them with
+	// its own error (SQLite: the write itself fails).
+	dup := Event(now, "taken")
+	mustTx(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.AuditInsert(ctx, dup) })
+	err = db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+		if err := writeGiven(ctx, tx, dup.ID, now, "again"); err != nil {
+			return err
+		}
+		return tx.ReadTogether(ctx,
+			store.Read{SQL: `SELECT COUNT(*) FROM audit_event`, Scan: Int64s(new([]int64))},
+			store.Read{SQL: `SELECT 1`, Scan: Int64s(new([]int64))})
+	})
+	if !errors.Is(err, errs.ErrDuplicate) {
+		t.Fatalf("a failing queued write before reads together: %v, want a duplicate", err)
 	}
 
 	mine := errors.New("the scan's own error")
