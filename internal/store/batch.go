@@ -66,6 +66,8 @@ type batcher struct {
 	mu      sync.Mutex
 	running int            // lanes running
 	waiting []*batchMember // callers waiting for a batch, in arrival order
+	parked  []*sql.Conn    // connections of lanes that stopped, for the next lanes (park)
+	closed  bool           // closeParked ran: no more parking
 
 	batches atomic.Uint64 // batches committed
 	members atomic.Uint64 // fns committed in them
@@ -143,11 +145,13 @@ const (
 // Dialect.Round) and is a no-op elsewhere. Transactions in flight finish
 // under the setting they started with.
 func (db *DB) SetBatching(members, lanes int) {
-	if members <= 1 || db.dialect.Round == nil {
-		db.batch.Store(nil)
-		return
+	var next *batcher
+	if members > 1 && db.dialect.Round != nil {
+		next = &batcher{db: db, max: members, lanes: max(lanes, 1)}
 	}
-	db.batch.Store(&batcher{db: db, max: members, lanes: max(lanes, 1)})
+	if old := db.batch.Swap(next); old != nil {
+		old.closeParked()
+	}
 }
 
 // BatchStats reports the batches committed, the fns they carried and the
@@ -191,14 +195,29 @@ func (bt *batcher) run(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 
 // lane runs batches of the waiting callers until none is left. It keeps
 // its connection from one batch to the next, in the transaction the last
-// batch's COMMIT opened (batchRun.commit), and ends that empty transaction
-// when it stops.
+// batch's COMMIT opened (batchRun.commit); when the queue runs dry it ends
+// that empty transaction and parks the connection (stopLane), for itself
+// if a caller arrived meanwhile, else for the next lane.
 func (bt *batcher) lane() {
 	var lc laneConn
-	defer lc.end(bt.db)
+	defer bt.stopLane(&lc) // a panic's way out; otherwise lc is parked already
+	bt.mu.Lock()
+	bt.unpark(&lc)
+	bt.mu.Unlock()
 	for {
 		bt.mu.Lock()
 		n := min(len(bt.waiting), bt.max)
+		if n == 0 && lc.conn != nil {
+			// Park before the lane stops, still counted as running: a
+			// caller arriving meanwhile queues for this lane, which looks
+			// again, rather than starting a lane that finds nothing parked.
+			bt.mu.Unlock()
+			bt.stopLane(&lc)
+			bt.mu.Lock()
+			if n = min(len(bt.waiting), bt.max); n > 0 {
+				bt.unpark(&lc)
+			}
+		}
 		if n == 0 {
 			bt.running--
 			bt.mu.Unlock()
@@ -212,33 +231,50 @@ func (bt *batcher) lane() {
 	}
 }
 
+// unpark gives lc the connection parked last, if any; bt.mu is held.
+func (bt *batcher) unpark(lc *laneConn) {
+	if k := len(bt.parked); k > 0 {
+		lc.conn, lc.parked = bt.parked[k-1], true
+		bt.parked = bt.parked[:k-1]
+	}
+}
+
 // laneConn is a lane's connection and the transaction open on it (either
 // nil: none yet). A batch's COMMIT opens the next transaction on it in the
 // same round trip, so that the batch after it pays no BEGIN of its own.
 type laneConn struct {
-	conn *sql.Conn
-	tx   *sql.Tx
+	conn   *sql.Conn
+	tx     *sql.Tx
+	parked bool // conn was parked by an earlier lane and has not begun since
 }
 
-// begin makes sure lc holds a connection in an open transaction.
+// begin makes sure lc holds a connection in an open transaction. A parked
+// connection that cannot begin (the server closed it while it waited) is
+// dropped for a fresh one from the pool.
 func (lc *laneConn) begin(ctx context.Context, db *DB) error {
 	if lc.tx != nil {
 		return nil
 	}
-	if lc.conn == nil {
-		conn, err := db.write.Conn(ctx)
-		if err != nil {
+	for {
+		if lc.conn == nil {
+			conn, err := db.write.Conn(ctx)
+			if err != nil {
+				return err
+			}
+			lc.conn = conn
+		}
+		parked := lc.parked
+		lc.parked = false
+		tx, err := lc.conn.BeginTx(ctx, nil)
+		if err == nil {
+			lc.tx = tx
+			return nil
+		}
+		lc.drop()
+		if !parked {
 			return err
 		}
-		lc.conn = conn
 	}
-	tx, err := lc.conn.BeginTx(ctx, nil)
-	if err != nil {
-		lc.drop()
-		return err
-	}
-	lc.tx = tx
-	return nil
 }
 
 // drop rolls back what is open and gives the connection up (a batch that
@@ -253,18 +289,50 @@ func (lc *laneConn) drop() {
 	*lc = laneConn{}
 }
 
-// end ends the empty transaction the last batch's COMMIT left open and
-// gives the connection back to the pool.
-func (lc *laneConn) end(db *DB) {
+// stopLane ends the empty transaction the last batch's COMMIT left open
+// and parks the connection for the next lane to start (at most one per
+// lane; the rest go back to the pool).
+//
+// Lanes stop whenever the queue runs dry, which under load is often. A
+// lane that took any connection from the pool spread the batches' merged
+// statements, one text per number of members, over every connection of
+// the pool; PostgreSQL prepares and plans a statement per connection
+// (custom plans for its first five executions), so each stayed cold for
+// long. Parked, the batches run on about as many connections as there are
+// lanes, whose statements stay prepared and planned (issue 19).
+func (bt *batcher) stopLane(lc *laneConn) {
 	if lc.tx != nil {
 		if err := lc.tx.Commit(); err != nil {
-			db.log.Load().LogAttrs(context.Background(), slog.LevelWarn, "store: ending a batch lane's transaction", slog.String("err", err.Error()))
+			bt.db.log.Load().LogAttrs(context.Background(), slog.LevelWarn, "store: ending a batch lane's transaction", slog.String("err", err.Error()))
+			lc.drop()
 		}
+		lc.tx = nil
 	}
+	if lc.conn == nil {
+		return
+	}
+	bt.mu.Lock()
+	if !bt.closed && len(bt.parked) < bt.lanes {
+		bt.parked = append(bt.parked, lc.conn)
+		lc.conn = nil
+	}
+	bt.mu.Unlock()
 	if lc.conn != nil {
 		_ = lc.conn.Close()
 	}
 	*lc = laneConn{}
+}
+
+// closeParked gives the parked connections back to the pool, for good:
+// lanes that stop after it close theirs (DB.Close, SetBatching).
+func (bt *batcher) closeParked() {
+	bt.mu.Lock()
+	parked := bt.parked
+	bt.parked, bt.closed = nil, true
+	bt.mu.Unlock()
+	for _, c := range parked {
+		_ = c.Close()
+	}
 }
 
 // runBatch runs members as one batch in lc's transaction, through to its

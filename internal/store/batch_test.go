@@ -423,3 +423,90 @@ func TestBatchAuditSealRunsAlone(t *testing.T) {
 		t.Errorf("verify: %+v, %v; want %d events sealed, no break", r, err, n-1)
 	}
 }
+
+// TestBatchLaneParksItsConnection: a lane that stops parks its connection
+// for the next lane, so that the next batch runs on the same backend (its
+// statements prepared and planned there) even when the pool's other users
+// took what it last gave back; a parked connection that the server closed
+// meanwhile is replaced, and the batch runs as a batch.
+func TestBatchLaneParksItsConnection(t *testing.T) {
+	t.Parallel()
+	db := openBatched(t)
+	ctx := context.Background()
+	const n = 4
+	batch := func(name string) int64 {
+		t.Helper()
+		pids := make([]int64, n)
+		fns := make([]txFn, n)
+		for i := range fns {
+			fns[i] = func(ctx context.Context, tx *store.Tx) error {
+				if err := tx.Write(ctx, `UPDATE gc_c SET v = v + 1 WHERE id = 1`); err != nil {
+					return err
+				}
+				return tx.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pids[i])
+			}
+		}
+		before := statsOf(db)
+		gotErrs, _ := runGroup(t, db, true, nil, fns)
+		for i, err := range gotErrs {
+			if err != nil {
+				t.Fatalf("%s: member %d: %v", name, i, err)
+			}
+		}
+		if got := statsOf(db).since(before); got != (batchStats{1, n - 1, 0}) {
+			t.Fatalf("%s: batches %+v, want one of %d", name, got, n-1)
+		}
+		for _, p := range pids[2:] {
+			if p != pids[1] {
+				t.Fatalf("%s: one batch ran on backends %v", name, pids[1:])
+			}
+		}
+		return pids[1]
+	}
+	// stopped waits until the lane has stopped: its connection idle, out
+	// of the transaction its last COMMIT opened.
+	stopped := func(pid int64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var state string
+			if err := db.QueryRow(ctx, `SELECT state FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&state); err != nil {
+				t.Fatal(err)
+			}
+			if state == "idle" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the lane's connection is still %q", state)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	first := batch("first")
+	stopped(first)
+	// Others hold every idle connection of the pool, where an unparked
+	// lane's would be.
+	var held []*sql.Conn
+	for range db.Writer().Stats().Idle {
+		c, err := db.Writer().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	second := batch("second")
+	for _, c := range held {
+		_ = c.Close()
+	}
+	if second != first {
+		t.Errorf("the second batch ran on backend %d, not on the first's %d", second, first)
+	}
+	stopped(first)
+	var killed bool
+	if err := db.QueryRow(ctx, `SELECT pg_terminate_backend($1, 5000)`, first).Scan(&killed); err != nil || !killed {
+		t.Fatalf("terminating backend %d: %v, %v", first, killed, err)
+	}
+	if third := batch("third"); third == first {
+		t.Errorf("the third batch ran on the terminated backend %d", first)
+	}
+}

@@ -193,44 +193,100 @@ func (tx *Tx) DeliveryRecordMany(ctx context.Context, items []DeliveryRecordItem
 	if len(items) == 0 {
 		return nil, nil
 	}
+	if tx.Engine() == Postgres {
+		return tx.deliveryRecordArrays(ctx, items)
+	}
 	const per = 10
 	args := make([]any, 0, per*len(items))
 	var b strings.Builder
-	// The VALUES rows name their types: PostgreSQL would read untyped
-	// parameters there as text.
+	// SQLite: the outcomes as a VALUES list, one statement text per number
+	// of outcomes (its statements cost no planning worth sharing).
 	b.WriteString(`WITH v (id, token, status, provider, provider_message_id, reason, next_ms, sent_ms, delivered_ms, failed_ms) AS (VALUES `)
 	for i, it := range items {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		var sent, delivered, failed time.Time
-		switch it.Outcome.Status {
-		case "sent":
-			sent = tx.Now
-		case "delivered":
-			sent, delivered = tx.Now, tx.Now
-		case "failed":
-			failed = tx.Now
-		}
-		next := it.Outcome.NextAttemptAt
-		if next.IsZero() {
-			next = time.UnixMilli(0)
-		}
+		next, sent, delivered, failed := recordInstants(tx.Now, it.Outcome)
 		n := per * i
 		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS BIGINT), CAST($%d AS BIGINT))",
 			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
 		o := it.Outcome
 		args = append(args, it.ID, it.Token, o.Status, o.Provider, o.ProviderMessageID, o.Reason, Ms(next), NullMs(sent), NullMs(delivered), NullMs(failed))
 	}
-	fmt.Fprintf(&b, `)
-UPDATE notify_delivery SET status = v.status, provider = v.provider, provider_message_id = v.provider_message_id, reason = v.reason,
- next_attempt_at_ms = v.next_ms, lease_until_ms = NULL, lease_token = NULL, updated_at_ms = $%d,
+	fmt.Fprintf(&b, ")\n"+deliveryRecordUpdate, per*len(items)+1)
+	args = append(args, Ms(tx.Now))
+	return tx.deliveryRecordQuery(ctx, b.String(), args)
+}
+
+// deliveryRecordUpdate is DeliveryRecordMany's UPDATE from the outcomes
+// v, its one placeholder the instant of the update.
+const deliveryRecordUpdate = `UPDATE notify_delivery SET status = v.status, provider = v.provider, provider_message_id = v.provider_message_id,
+ reason = v.reason, next_attempt_at_ms = v.next_ms, lease_until_ms = NULL, lease_token = NULL, updated_at_ms = $%d,
  sent_at_ms = COALESCE(v.sent_ms, notify_delivery.sent_at_ms), delivered_at_ms = COALESCE(v.delivered_ms, notify_delivery.delivered_at_ms),
  first_delivered_at_ms = COALESCE(notify_delivery.first_delivered_at_ms, v.delivered_ms), failed_at_ms = COALESCE(v.failed_ms, notify_delivery.failed_at_ms)
 FROM v WHERE notify_delivery.id = v.id AND notify_delivery.lease_token = v.token AND notify_delivery.status = 'queued'
-RETURNING notify_delivery.id`, per*len(items)+1)
-	args = append(args, Ms(tx.Now))
-	rows, err := tx.Query(ctx, b.String(), args...)
+RETURNING notify_delivery.id`
+
+// postgresDeliveryRecord is DeliveryRecordMany on PostgreSQL: the outcomes
+// come as one array per column, so that every number of outcomes is the
+// same statement. The VALUES list of SQLite's statement made a new text
+// for each number: PostgreSQL parsed and planned each call afresh (the
+// recorder's batches vary in size), and its custom plan for a VALUES list
+// of unknown content was often a hash join over the whole table (issue
+// 19). unnest gives the planner a small row source it joins through the
+// primary key.
+var postgresDeliveryRecord = `WITH v (id, token, status, provider, provider_message_id, reason, next_ms, sent_ms, delivered_ms, failed_ms) AS (
+ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[]))
+` + fmt.Sprintf(deliveryRecordUpdate, 11)
+
+// deliveryRecordArrays is DeliveryRecordMany on PostgreSQL.
+func (tx *Tx) deliveryRecordArrays(ctx context.Context, items []DeliveryRecordItem) ([]string, error) {
+	n := len(items)
+	ids, tokens, statuses, providers, pids, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n)
+	nexts, sents, delivereds, faileds := make([]int64, n), make([]*int64, n), make([]*int64, n), make([]*int64, n)
+	for i, it := range items {
+		o := it.Outcome
+		next, sent, delivered, failed := recordInstants(tx.Now, o)
+		ids[i], tokens[i], statuses[i], providers[i], pids[i], reasons[i] = it.ID, it.Token, o.Status, o.Provider, o.ProviderMessageID, o.Reason
+		nexts[i], sents[i], delivereds[i], faileds[i] = Ms(next), msOrNil(sent), msOrNil(delivered), msOrNil(failed)
+	}
+	return tx.deliveryRecordQuery(ctx, postgresDeliveryRecord,
+		[]any{ids, tokens, statuses, providers, pids, reasons, nexts, sents, delivereds, faileds, Ms(tx.Now)})
+}
+
+// recordInstants are the instants an outcome records at now: the retry's
+// (epoch when none), and sent, delivered and failed (zero: unchanged).
+func recordInstants(now time.Time, o DeliveryOutcome) (next, sent, delivered, failed time.Time) {
+	switch o.Status {
+	case "sent":
+		sent = now
+	case "delivered":
+		sent, delivered = now, now
+	case "failed":
+		failed = now
+	}
+	next = o.NextAttemptAt
+	if next.IsZero() {
+		next = time.UnixMilli(0)
+	}
+	return next, sent, delivered, failed
+}
+
+// msOrNil is t in milliseconds, nil for the zero time: an element of a
+// nullable bigint array.
+func msOrNil(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	ms := Ms(t)
+	return &ms
+}
+
+// deliveryRecordQuery runs a DeliveryRecordMany statement and returns the
+// ids it recorded.
+func (tx *Tx) deliveryRecordQuery(ctx context.Context, q string, args []any) ([]string, error) {
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

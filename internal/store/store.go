@@ -130,6 +130,9 @@ func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return db.dialect.Rive
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if b := db.batch.Load(); b != nil {
+		b.closeParked() // before the pool closes: a parked connection is out of it
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
