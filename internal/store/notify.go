@@ -199,8 +199,8 @@ func (tx *Tx) DeliveryRecordMany(ctx context.Context, items []DeliveryRecordItem
 	const per = 10
 	args := make([]any, 0, per*len(items))
 	var b strings.Builder
-	// SQLite: the outcomes as a VALUES list, one statement text per number
-	// of outcomes (its statements cost no planning worth sharing).
+	// SQLite, which binds no arrays: the outcomes as a VALUES list, one
+	// statement text per number of outcomes.
 	b.WriteString(`WITH v (id, token, status, provider, provider_message_id, reason, next_ms, sent_ms, delivered_ms, failed_ms) AS (VALUES `)
 	for i, it := range items {
 		if i > 0 {
@@ -229,12 +229,10 @@ RETURNING notify_delivery.id`
 
 // postgresDeliveryRecord is DeliveryRecordMany on PostgreSQL: the outcomes
 // come as one array per column, so that every number of outcomes is the
-// same statement. The VALUES list of SQLite's statement made a new text
-// for each number: PostgreSQL parsed and planned each call afresh (the
-// recorder's batches vary in size), and its custom plan for a VALUES list
-// of unknown content was often a hash join over the whole table (issue
-// 19). unnest gives the planner a small row source it joins through the
-// primary key.
+// same statement, prepared once per connection and planned generically.
+// The VALUES list of SQLite's statement made a new text for each number,
+// and the recorder's batches vary in size: PostgreSQL parsed and planned
+// nearly every call afresh (issue 19, BENCHMARKS).
 var postgresDeliveryRecord = `WITH v (id, token, status, provider, provider_message_id, reason, next_ms, sent_ms, delivered_ms, failed_ms) AS (
  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[]))
 ` + fmt.Sprintf(deliveryRecordUpdate, 11)
