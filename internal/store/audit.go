@@ -217,19 +217,38 @@ func (tx *Tx) AuditSeal(ctx context.Context, limit int) (b audit.Batch, ok bool,
 	return b, true, nil
 }
 
-// auditHorizonSQL is PostgreSQL's sealing horizon, in positions: the base
-// plus the lowest id of a transaction still running that may write this
-// database's events, or plus the next id to be assigned when none is. Every transaction below it has
-// finished, and the sealer's next statement (READ COMMITTED) sees those
-// that committed. Transaction ids are the cluster's, so a transaction
-// known to run in another database (another test's, another service's)
-// does not hold the horizon back; one whose database is not visible, or
-// that finished meanwhile, is kept: the horizon errs low, never high.
-const auditHorizonSQL = `SELECT COALESCE(
+// auditHorizonSQL is PostgreSQL's sealing horizon, in positions, over the
+// statement's own snapshot.
+var auditHorizonSQL = auditHorizonOver("pg_current_snapshot()")
+
+// auditHorizonOver returns the sealing horizon over snapshot, a pg_snapshot
+// expression: the base plus the lowest id of a transaction running in the
+// snapshot that may write this database's events, or plus the snapshot's
+// next id when none is. Every transaction below it has finished, and the
+// sealer's next statement (READ COMMITTED) sees those that committed.
+//
+// Transaction ids are the cluster's, so a transaction of the snapshot is
+// left out when pg_stat_activity, read during the statement and after its
+// snapshot, shows it in another database (another test's, another
+// service's), or when no backend shows it any more and its status is
+// committed or aborted: it ended after the snapshot, and a backend's xid is
+// cleared only once later snapshots see it ended, so the next statement
+// sees its events. Left out on neither count, it is kept — one still
+// running here, one whose database is unknown, a prepared one — and the
+// horizon errs low, never high. Without the second count a transaction of
+// another database that ended between the snapshot and the read held the
+// horizon back below events already committed (a conformance run sealed
+// nothing once). PostgreSQL reads pg_stat_activity once per transaction,
+// so the horizon is its transaction's first statement (AuditSeal).
+func auditHorizonOver(snapshot string) string {
+	return `SELECT COALESCE(
   (SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(s) AS x
-    WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x) AND a.datname <> current_database())),
+    WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x) AND a.datname <> current_database())
+      AND NOT (pg_xact_status(x) IN ('committed', 'aborted')
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x)))),
   pg_snapshot_xmax(s)::text::bigint) + (SELECT base FROM audit_txid_base WHERE id = 1)
-FROM pg_current_snapshot() AS s`
+FROM (SELECT ` + snapshot + ` AS s) AS snapshot`
+}
 
 // position is an audit event's place in the chain (ADR 24).
 type position struct {

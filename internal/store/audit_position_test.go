@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -163,6 +164,87 @@ func TestAuditSealWaitsForOpenTransaction(t *testing.T) {
 	r, err := db.AuditVerify(ctx)
 	if err != nil || r.Break != nil || r.Batches != 2 || r.Sealed != 3 || r.Unsealed != 0 {
 		t.Fatalf("verify = %+v, %v; want 2 intact batches, 3 sealed", r, err)
+	}
+}
+
+// TestAuditHorizonLeavesOutEndedTransactions: on PostgreSQL the sealer's
+// horizon, over a snapshot taken while a transaction of another database
+// (o) and one of this database (h) ran, keeps h while it runs and leaves o
+// out; once either has ended it is left out too, though no backend shows
+// its database any more — an ended transaction of another database once
+// held the horizon below committed events, and a conformance run sealed
+// nothing (ADR 24).
+func TestAuditHorizonLeavesOutEndedTransactions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := storetest.NewPostgresDatabase(t)
+	db, err := postgres.Open(ctx, u, postgres.Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	begin := func(url string) (*sql.Tx, int64) {
+		t.Helper()
+		conn, err := sql.Open("pgx", url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = tx.Rollback() })
+		var xid int64
+		if err := tx.QueryRowContext(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&xid); err != nil {
+			t.Fatal(err)
+		}
+		return tx, xid
+	}
+	otx, o := begin(storetest.NewPostgresDatabase(t))
+	htx, h := begin(u)
+	// A snapshot's xmax is one past the latest transaction to end, and only
+	// ids below it are listed as running: one more ends, past h.
+	later, _ := begin(u)
+	if err := later.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var snap string
+	var base int64
+	var listed bool
+	if err := db.QueryRow(ctx, `SELECT s::text, $1 = ANY (SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x) AND $2 = ANY (SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x),
+ (SELECT base FROM audit_txid_base WHERE id = 1) FROM pg_current_snapshot() AS s`, o, h).Scan(&snap, &listed, &base); err != nil {
+		t.Fatal(err)
+	}
+	if !listed {
+		t.Fatalf("snapshot %s does not list o (%d) and h (%d) as running", snap, o, h)
+	}
+	horizon := func() int64 {
+		t.Helper()
+		var v int64
+		if err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			v, err = store.AuditHorizonOver(ctx, tx, snap)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := horizon(); v <= o+base || v > h+base {
+		t.Fatalf("both running: horizon %d, want above o (%d) and at most h (%d)", v, o+base, h+base)
+	}
+	if err := htx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if v := horizon(); v <= h+base {
+		t.Fatalf("h ended, o running elsewhere: horizon %d, want above h (%d)", v, h+base)
+	}
+	if err := otx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if v := horizon(); v <= h+base {
+		t.Fatalf("both ended: horizon %d, want above h (%d): o, ended in another database, held it back", v, h+base)
 	}
 }
 

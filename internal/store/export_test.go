@@ -27,3 +27,12 @@ func MigrateTo(ctx context.Context, db *DB, v int64) error {
 	_, err = p.UpTo(ctx, v)
 	return err
 }
+
+// AuditHorizonOver returns the audit sealer's horizon (ADR 24) over a
+// snapshot given in pg_snapshot's text form, for tests of the transactions
+// it leaves out.
+func AuditHorizonOver(ctx context.Context, tx *Tx, snapshot string) (int64, error) {
+	var h int64
+	err := tx.QueryRow(ctx, auditHorizonOver("$1::pg_snapshot"), snapshot).Scan(&h)
+	return h, err
+}
