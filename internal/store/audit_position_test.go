@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,6 +246,79 @@ func TestAuditHorizonLeavesOutEndedTransactions(t *testing.T) {
 	}
 	if v := horizon(); v <= h+base {
 		t.Fatalf("both ended: horizon %d, want above h (%d): o, ended in another database, held it back", v, h+base)
+	}
+}
+
+// TestAuditHorizonUnderAnotherDatabasesLoad: on PostgreSQL, while other
+// databases commit short transactions as fast as they can, the sealer's
+// horizon is always above a transaction of this database that committed
+// before it was read. A transaction of another database that was running
+// at the horizon's snapshot and ended before pg_stat_activity was read
+// was kept, below it, when no status was asked, and when the status was
+// asked before the activity was read: with either, this test failed within
+// a hundred rounds (ADR 24).
+func TestAuditHorizonUnderAnotherDatabasesLoad(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := storetest.NewPostgresDatabase(t)
+	db, err := postgres.Open(ctx, u, postgres.Options{MaxConns: 4, NoBatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	here, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { here.Close() })
+	other, err := sql.Open("pgx", storetest.NewPostgresDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	if _, err := other.ExecContext(ctx, `CREATE TABLE churn (n bigint)`); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := other.ExecContext(ctx, `INSERT INTO churn VALUES (1)`); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(stop)
+	var base int64
+	if err := here.QueryRowContext(ctx, `SELECT base FROM audit_txid_base WHERE id = 1`).Scan(&base); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; i < 2000 && time.Now().Before(deadline); i++ {
+		var e int64
+		if err := here.QueryRowContext(ctx, `SELECT pg_current_xact_id()::text::bigint`).Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		var h int64
+		if err := db.InTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+			var err error
+			h, err = store.AuditHorizon(ctx, tx)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if h <= e+base {
+			t.Fatalf("round %d: horizon %d is not above a transaction committed before it (%d)", i, h, e+base)
+		}
 	}
 }
 

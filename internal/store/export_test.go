@@ -36,3 +36,11 @@ func AuditHorizonOver(ctx context.Context, tx *Tx, snapshot string) (int64, erro
 	err := tx.QueryRow(ctx, auditHorizonOver("$1::pg_snapshot"), snapshot).Scan(&h)
 	return h, err
 }
+
+// AuditHorizon returns the audit sealer's horizon over tx's statement
+// snapshot, as AuditSeal reads it (ADR 24).
+func AuditHorizon(ctx context.Context, tx *Tx) (int64, error) {
+	var h int64
+	err := tx.QueryRow(ctx, auditHorizonSQL).Scan(&h)
+	return h, err
+}
