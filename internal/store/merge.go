@@ -1,6 +1,7 @@
 package store
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,10 +89,16 @@ type insert struct {
 	cache map[int]string // merged SQL by rows
 }
 
+// conflictTarget matches a trailing ON CONFLICT (col, …) DO NOTHING whose
+// target is a plain list of column names (no expression, no WHERE, no
+// constraint name).
+var conflictTarget = regexp.MustCompile(`ON CONFLICT \([a-z_][a-z0-9_]*(, ?[a-z_][a-z0-9_]*)*\) DO NOTHING$`)
+
 var insertShapes sync.Map // SQL → *insert, or nil when not mergeable
 
 // insertShape parses q once: nil unless it is INSERT INTO t (cols) VALUES
-// (…)[, (…)…] with nothing after the tuples but ON CONFLICT DO NOTHING.
+// (…)[, (…)…] with nothing after the tuples but ON CONFLICT DO NOTHING,
+// with or without a target of columns.
 func insertShape(q string) *insert {
 	if v, ok := insertShapes.Load(q); ok {
 		ins, _ := v.(*insert)
@@ -120,6 +127,12 @@ func parseInsert(q string) *insert {
 	var tail string
 	if v, ok := strings.CutSuffix(values, "ON CONFLICT DO NOTHING"); ok {
 		values, tail = strings.TrimSpace(v), " ON CONFLICT DO NOTHING"
+	} else if m := conflictTarget.FindStringIndex(values); m != nil {
+		// A plain column list as the target, DO NOTHING: each row is
+		// skipped or inserted as it would be alone (a row that conflicts
+		// with one inserted before it in the statement is skipped too, as
+		// it would be after that one's own statement).
+		values, tail = strings.TrimSpace(values[:m[0]]), " "+values[m[0]:]
 	}
 	if !strings.HasPrefix(values, "(") || !strings.HasSuffix(values, ")") {
 		return nil

@@ -18,6 +18,7 @@ func TestMergeWrites(t *testing.T) {
 		debit   = `UPDATE ledger_balance SET balance_fen = balance_fen + $2 WHERE account = $1`
 		upsert  = `INSERT INTO counter (id, n) VALUES ($1, 1) ON CONFLICT (id) DO UPDATE SET n = counter.n + 1`
 		copyq   = `INSERT INTO archive (id) SELECT id FROM orders WHERE id = $1`
+		record  = `INSERT INTO service_delivery (service_id, attempts) VALUES ($1, $2) ON CONFLICT (service_id) DO NOTHING`
 	)
 	s := func(q string, args ...any) Stmt { return Stmt{SQL: q, Args: args} }
 	tests := []struct {
@@ -52,6 +53,14 @@ func TestMergeWrites(t *testing.T) {
 			want: []RoundItem{{
 				SQL:  `INSERT INTO sandbox_lease (token, address) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING`,
 				Args: []any{"x", "10.0.0.1", "y", "10.0.0.2"},
+			}},
+		},
+		{
+			name:   "ON CONFLICT (columns) DO NOTHING stays at the end",
+			queues: [][]Stmt{{s(record, "s1", 1)}, {s(record, "s2", 2)}},
+			want: []RoundItem{{
+				SQL:  `INSERT INTO service_delivery (service_id, attempts) VALUES ($1, $2), ($3, $4) ON CONFLICT (service_id) DO NOTHING`,
+				Args: []any{"s1", 1, "s2", 2},
 			}},
 		},
 		{
@@ -112,7 +121,10 @@ func TestParseInsertRefuses(t *testing.T) {
 		`INSERT INTO t (a) VALUES ($1) RETURNING a`,
 		`INSERT INTO t (a) VALUES (now())`,
 		`INSERT INTO t (a) VALUES ($1::text)`,
-		`INSERT INTO t (a) VALUES ($1) ON CONFLICT (a) DO NOTHING`,
+		`INSERT INTO t (a) VALUES ($1) ON CONFLICT (a) DO UPDATE SET a = excluded.a`,
+		`INSERT INTO t (a) VALUES ($1) ON CONFLICT (a) WHERE a > 0 DO NOTHING`,
+		`INSERT INTO t (a) VALUES ($1) ON CONFLICT ON CONSTRAINT t_pkey DO NOTHING`,
+		`INSERT INTO t (a) VALUES ($1) ON CONFLICT (lower(a)) DO NOTHING`,
 		`INSERT INTO t (a) VALUES ('unterminated)`,
 		`INSERT INTO t (a) VALUES (1)`,
 		`INSERT INTO t (a) VALUES ($1); DELETE FROM t`,
